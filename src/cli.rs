@@ -193,6 +193,10 @@ pub struct SimArgs {
     /// Scenario file (YAML or JSON) declaring jobs, timelines, outcomes and faults
     #[arg(long, value_name = "FILE")]
     pub scenario: Option<PathBuf>,
+
+    /// Serve HTTPS with a self-signed certificate made at start (its PEM path is printed)
+    #[arg(long)]
+    pub tls: bool,
 }
 
 #[derive(Debug, Args)]

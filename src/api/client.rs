@@ -239,6 +239,34 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// Describes a transport failure without leaking the URL's query or any header.
 pub fn network_error(error: reqwest::Error) -> ApiError {
     let timed_out = error.is_timeout();
+    // The innermost cause says what really happened (refused, reset, certificate, ...).
+    let mut source = std::error::Error::source(&error);
+    let mut innermost = None;
+    let mut tls = None;
+    while let Some(cause) = source {
+        innermost = Some(cause.to_string());
+        if tls.is_none() {
+            tls = tls_cause(cause);
+        }
+        source = cause.source();
+    }
+    if let Some(tls) = tls {
+        let certificate = matches!(
+            tls,
+            rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::UnsupportedNameType
+        );
+        let what = if certificate {
+            "TLS certificate verification failed"
+        } else {
+            "the TLS handshake failed"
+        };
+        return ApiError::Tls {
+            message: format!("{what}: {}", crate::text::sanitize(&tls.to_string())),
+            certificate,
+        };
+    }
     let mut message = if timed_out {
         "the request timed out".to_owned()
     } else if error.is_connect() {
@@ -248,16 +276,24 @@ pub fn network_error(error: reqwest::Error) -> ApiError {
     } else {
         "the request failed".to_owned()
     };
-    // The innermost cause says what really happened (refused, reset, certificate, ...).
-    let mut source = std::error::Error::source(&error);
-    let mut innermost = None;
-    while let Some(cause) = source {
-        innermost = Some(cause.to_string());
-        source = cause.source();
-    }
     if let Some(cause) = innermost {
         message.push_str(": ");
         message.push_str(&crate::text::sanitize(&cause));
     }
     ApiError::Network { message, timed_out }
+}
+
+/// A rustls error in an error chain, also when wrapped in `io::Error`s (whose `source()`
+/// skips the wrapped error itself; hyper-util wraps rustls's error twice).
+fn tls_cause<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = cause;
+    for _ in 0..8 {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        current = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)?;
+    }
+    None
 }

@@ -23,9 +23,17 @@ pub enum ApiError {
         /// How long the server asked us to wait (`Retry-After`), if it did.
         retry_after: Option<Duration>,
     },
-    /// No HTTP answer: connection refused or dropped, DNS, TLS.
+    /// No HTTP answer: connection refused or dropped, DNS.
     #[error("{message}")]
     Network { message: String, timed_out: bool },
+    /// The TLS handshake failed, most often because the server's certificate is not trusted.
+    /// Not transient: asking again gets the same certificate.
+    #[error("{message}")]
+    Tls {
+        message: String,
+        /// The failure is about the certificate (unknown issuer, expired, wrong name).
+        certificate: bool,
+    },
     /// A 2xx answer that is not a usable job document.
     #[error("unusable answer from the API (HTTP {status}): {reason}{}", request_suffix(request_id.as_deref()))]
     Decode {
@@ -119,7 +127,7 @@ impl ApiError {
             Self::Status { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
             Self::Network { .. } => true,
             // A proxy's HTML error page or a truncated body: often a passing gateway fault.
-            Self::Decode { .. } | Self::TooLarge { .. } => false,
+            Self::Decode { .. } | Self::TooLarge { .. } | Self::Tls { .. } => false,
         }
     }
 
@@ -168,6 +176,14 @@ impl ApiError {
             }
             Self::Network { timed_out: true, .. } => {
                 "the API did not answer in time; raise `--request-timeout` or check the network".into()
+            }
+            Self::Tls {
+                certificate: true, ..
+            } => {
+                "the server's certificate is not trusted here: if it comes from a private or self-signed CA, trust that CA with `--cacert FILE` (or `OS_CACERT`); `--insecure` skips verification (never in production)".into()
+            }
+            Self::Tls { .. } => {
+                "check that the endpoint speaks HTTPS, and the TLS trust (`--cacert FILE`, `OS_CACERT`; `--insecure` skips verification)".into()
             }
             Self::Network { .. } => {
                 "check the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`, `--region`) and the network or proxy".into()

@@ -83,18 +83,34 @@ pub fn job_ids(args: &[String]) -> Result<Vec<JobId>, UsageError> {
     Ok(ids)
 }
 
+/// Longest stdin line kept; anything longer cannot be an id and is refused without being
+/// held whole (a stray binary or a file without newlines piped in by mistake).
+const MAX_STDIN_LINE: usize = 1024;
+
 /// Reads ids line by line; a line longer than any id is refused without being kept whole.
-fn read_ids(input: impl BufRead, ids: &mut Vec<JobId>) -> Result<(), UsageError> {
-    for (number, line) in input.split(b'\n').enumerate() {
-        let line =
-            line.map_err(|e| UsageError::new(format!("cannot read job ids from stdin: {e}")))?;
+fn read_ids(mut input: impl BufRead, ids: &mut Vec<JobId>) -> Result<(), UsageError> {
+    let mut line = Vec::with_capacity(128);
+    let mut number = 0usize;
+    loop {
+        line.clear();
+        let (total, ended) = read_bounded_line(&mut input, &mut line, MAX_STDIN_LINE)
+            .map_err(|e| UsageError::new(format!("cannot read job ids from stdin: {e}")))?;
+        if total == 0 && !ended {
+            return Ok(());
+        }
+        number += 1;
+        if total > MAX_STDIN_LINE {
+            return Err(UsageError::new(format!(
+                "stdin line {number}: {total} bytes is too long for a job id (1 to 64 letters, digits and `-`)"
+            )));
+        }
         let text = String::from_utf8_lossy(&line);
         let text = text.trim();
         if text.is_empty() || text.starts_with('#') {
             continue;
         }
-        let id = JobId::parse(text)
-            .map_err(|e| UsageError::new(format!("stdin line {}: {e}", number + 1)))?;
+        let id =
+            JobId::parse(text).map_err(|e| UsageError::new(format!("stdin line {number}: {e}")))?;
         if ids.len() >= MAX_STDIN_IDS {
             return Err(UsageError::new(format!(
                 "more than {MAX_STDIN_IDS} job ids on stdin"
@@ -102,7 +118,38 @@ fn read_ids(input: impl BufRead, ids: &mut Vec<JobId>) -> Result<(), UsageError>
         }
         ids.push(id);
     }
-    Ok(())
+}
+
+/// Reads up to the next `\n`, keeping at most `cap` bytes of it in `line`. Returns the line's
+/// full length (without the newline) and whether a newline ended it.
+fn read_bounded_line(
+    input: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<(usize, bool)> {
+    let mut total = 0;
+    loop {
+        let buffer = match input.fill_buf() {
+            Ok(buffer) => buffer,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if buffer.is_empty() {
+            return Ok((total, false));
+        }
+        let (chunk, ended) = match buffer.iter().position(|&b| b == b'\n') {
+            Some(at) => (&buffer[..at], true),
+            None => (buffer, false),
+        };
+        let room = cap.saturating_sub(line.len());
+        line.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        total += chunk.len();
+        let used = chunk.len() + usize::from(ended);
+        input.consume(used);
+        if ended {
+            return Ok((total, true));
+        }
+    }
 }
 
 #[cfg(test)]
@@ -115,6 +162,21 @@ mod tests {
         read_ids(&b"# batch\n\nabc\n  def  \r\n"[..], &mut ids).expect("reads");
         let ids: Vec<_> = ids.iter().map(JobId::as_str).collect();
         assert_eq!(ids, ["abc", "def"]);
+    }
+
+    #[test]
+    fn an_endless_line_is_refused_without_being_kept() {
+        let mut input = b"abc\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 5_000_000));
+        let mut ids = Vec::new();
+        let error = read_ids(&input[..], &mut ids).expect_err("refused");
+        assert_eq!(
+            error.to_string(),
+            "stdin line 2: 5000000 bytes is too long for a job id (1 to 64 letters, digits and `-`)"
+        );
+        let mut ids = Vec::new();
+        read_ids(&b"abc"[..], &mut ids).expect("a last line without newline counts");
+        assert_eq!(ids.len(), 1);
     }
 
     #[test]

@@ -22,10 +22,24 @@ pub async fn run(args: &SimArgs, out: &Output) -> anyhow::Result<ExitStatus> {
         }
         None => Scenario::builtin(),
     };
-    let handle = sim::start(scenario, args.port).await.map_err(|e| {
-        UsageError::new(format!("cannot listen on 127.0.0.1:{}: {e}", args.port))
-            .with_hint("pick another `--port`, or `--port 0` for a free one")
-    })?;
+    let tls = if args.tls {
+        // Per process, so that several simulators can run side by side.
+        let path = std::env::temp_dir().join(format!("imsjob-sim-{}.pem", std::process::id()));
+        Some(sim::tls::self_signed(&path).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot set up TLS (certificate file `{}`): {e}",
+                path.display()
+            )
+        })?)
+    } else {
+        None
+    };
+    let handle = sim::start_with(scenario, args.port, tls)
+        .await
+        .map_err(|e| {
+            UsageError::new(format!("cannot listen on 127.0.0.1:{}: {e}", args.port))
+                .with_hint("pick another `--port`, or `--port 0` for a free one")
+        })?;
     // stdout: only the exports, so `eval "$(imsjob sim &)"`-style use and tests can read them.
     out.result(&handle.exports())?;
     if !handle.job_ids.is_empty() {
@@ -40,7 +54,17 @@ pub async fn run(args: &SimArgs, out: &Output) -> anyhow::Result<ExitStatus> {
             handle.endpoint()
         ));
     }
-    wait_for_stop().await?;
+    if let Some(path) = &handle.cacert {
+        out.progress(&format!(
+            "imsjob sim: HTTPS with a self-signed certificate; trust it with `--cacert {}`",
+            path.display()
+        ));
+    }
+    let stopped = wait_for_stop().await;
+    if let Some(path) = &handle.cacert {
+        let _ = std::fs::remove_file(path);
+    }
+    stopped?;
     Ok(ExitStatus::Success)
 }
 

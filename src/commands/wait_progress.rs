@@ -192,7 +192,7 @@ impl<'a> Progress<'a> {
                 format!(
                     "{} {}",
                     w.id,
-                    w.status().map_or("(no answer yet)", Status::as_str)
+                    sanitize(w.status().map_or("(no answer yet)", Status::as_str))
                 )
             })
             .collect::<Vec<_>>()

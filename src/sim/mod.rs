@@ -5,6 +5,7 @@
 
 pub mod scenario;
 pub mod state;
+pub mod tls;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -52,31 +53,55 @@ pub struct SimHandle {
     pub project_id: String,
     pub token: String,
     pub job_ids: Vec<String>,
+    /// With `--tls`: the PEM file of the self-signed certificate served.
+    pub cacert: Option<std::path::PathBuf>,
 }
 
 impl SimHandle {
     #[must_use]
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.cacert.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.addr)
     }
 
-    /// The lines a user pastes into a shell.
+    /// The lines a user pastes into a shell. With TLS, the certificate's path follows as a
+    /// comment: it is deliberately not exported, so that refusing it can be tried first.
     #[must_use]
     pub fn exports(&self) -> String {
-        format!(
+        let mut text = format!(
             "export IMSJOB_ENDPOINT={}\nexport OS_PROJECT_ID={}\nexport OS_AUTH_TOKEN={}\n",
             self.endpoint(),
             self.project_id,
             self.token
-        )
+        );
+        if let Some(path) = &self.cacert {
+            text.push_str(&format!("# cacert: {}\n", path.display()));
+        }
+        text
     }
 }
 
-/// Binds 127.0.0.1:`port` and serves in the background of the current runtime.
+/// Binds 127.0.0.1:`port` and serves plain HTTP in the background of the current runtime.
 ///
 /// # Errors
 /// When the port cannot be bound.
 pub async fn start(scenario: Scenario, port: u16) -> std::io::Result<SimHandle> {
+    start_with(scenario, port, None).await
+}
+
+/// Like [`start`]; with `tls`, serves HTTPS with that certificate instead.
+///
+/// # Errors
+/// When the port cannot be bound.
+pub async fn start_with(
+    scenario: Scenario,
+    port: u16,
+    tls: Option<tls::SelfSigned>,
+) -> std::io::Result<SimHandle> {
     let listener = TcpListener::bind(("127.0.0.1", port)).await?;
     let addr = listener.local_addr()?;
     let seed = scenario
@@ -89,7 +114,9 @@ pub async fn start(scenario: Scenario, port: u16) -> std::io::Result<SimHandle> 
         project_id: scenario.project_id.clone(),
         token: scenario.token.clone(),
         job_ids: scenario.jobs.iter().map(|j| j.id.clone()).collect(),
+        cacert: tls.as_ref().map(|t| t.pem_path.clone()),
     };
+    let acceptor = tls.map(|t| t.acceptor);
     let shared = Arc::new(Shared {
         jobs: Mutex::new(Jobs::new(scenario)),
         log: Mutex::new(Vec::new()),
@@ -102,16 +129,29 @@ pub async fn start(scenario: Scenario, port: u16) -> std::io::Result<SimHandle> 
                 continue;
             };
             let shared = shared.clone();
+            let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let service = hyper::service::service_fn(move |request| {
                     let shared = shared.clone();
                     async move { serve_request(&shared, request).await }
                 });
-                // A connection that ends badly (client gone, dropped on purpose) is routine.
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .keep_alive(true)
-                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
-                    .await;
+                let http = hyper::server::conn::http1::Builder::new();
+                // A connection that ends badly (client gone, dropped on purpose, a client
+                // that refused our certificate) is routine.
+                match acceptor {
+                    None => {
+                        let _ = http
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    }
+                    Some(acceptor) => {
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            let _ = http
+                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                                .await;
+                        }
+                    }
+                }
             });
         }
     });
@@ -234,6 +274,22 @@ fn huge_body(size: u64) -> Response<Body> {
     response
 }
 
+/// A 200 body that never ends: a JSON-looking prefix, then spaces for ever.
+fn endless_body() -> Response<Body> {
+    const CHUNK: usize = 64 * 1024;
+    let chunk = Bytes::from(vec![b' '; CHUNK]);
+    let head = futures_util::stream::once(async {
+        Ok::<_, std::io::Error>(Frame::data(Bytes::from_static(b"{\"job_id\": ")))
+    });
+    let tail = futures_util::stream::repeat_with(move || Ok(Frame::data(chunk.clone())));
+    let stream = futures_util::StreamExt::chain(head, tail);
+    let mut response = Response::new(StreamBody::new(stream).boxed_unsync());
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
 /// Turns a random draw into a concrete fault.
 fn random_fault(shared: &Shared) -> Option<Fault> {
     let jobs = lock(&shared.jobs);
@@ -251,6 +307,7 @@ fn random_fault(shared: &Shared) -> Option<Fault> {
         html: false,
         body: None,
         huge_bytes: None,
+        endless: false,
         times: 1,
     };
     match kind {
@@ -279,6 +336,8 @@ fn describe(fault: &Fault) -> String {
         "body".into()
     } else if fault.huge_bytes.is_some() {
         "huge".into()
+    } else if fault.endless {
+        "endless".into()
     } else {
         "delay".into()
     }
@@ -364,11 +423,12 @@ async fn answer_job(
             return Some(html_502());
         }
         if let Some(status) = fault.status {
-            return Some(status_fault(
-                status,
-                fault.retry_after.as_deref(),
-                request_id,
-            ));
+            let mut response = status_fault(status, fault.retry_after.as_deref(), request_id);
+            // A status with a body of the scenario's choosing (a hostile error message).
+            if let Some(body) = &fault.body {
+                *response.body_mut() = full(body.clone());
+            }
+            return Some(response);
         }
         if let Some(body) = &fault.body {
             let mut response = json_response(200, &Value::Null, request_id);
@@ -377,6 +437,9 @@ async fn answer_job(
         }
         if let Some(size) = fault.huge_bytes {
             return Some(huge_body(size));
+        }
+        if fault.endless {
+            return Some(endless_body());
         }
     }
     if request.method() != hyper::Method::GET {

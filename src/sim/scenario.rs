@@ -113,12 +113,15 @@ pub struct Fault {
     /// A 502 HTML page from a "proxy".
     #[serde(default)]
     pub html: bool,
-    /// A 200 whose body is this text (e.g. torn JSON).
+    /// A 200 whose body is this text (e.g. torn JSON); with `status`, that status's body.
     #[serde(default)]
     pub body: Option<String>,
     /// A 200 body of this many bytes (streamed, never held in memory).
     #[serde(default)]
     pub huge_bytes: Option<u64>,
+    /// A 200 body that never ends (streamed for as long as the client reads).
+    #[serde(default)]
+    pub endless: bool,
     /// How many consecutive requests get this fault.
     #[serde(default = "one")]
     pub times: u32,

@@ -64,6 +64,8 @@ pub struct Sim {
     pub endpoint: String,
     pub project_id: String,
     pub token: String,
+    /// With `--tls`: the simulator's self-signed certificate (PEM).
+    pub cacert: Option<PathBuf>,
     pub home: TempDir,
 }
 
@@ -83,6 +85,8 @@ impl Sim {
         let home = tempfile::tempdir().expect("temp home");
         let mut cmd = StdCommand::new(binary());
         hermetic(&mut cmd, home.path());
+        // Files the simulator writes (the `--tls` certificate) go away with the home.
+        cmd.env("TMPDIR", home.path());
         cmd.args(["sim", "--port", "0"]);
         if let Some(text) = scenario {
             let path = home.path().join("scenario.yaml");
@@ -108,8 +112,20 @@ impl Sim {
                 exports.insert(name.to_owned(), value.to_owned());
             }
         }
+        // With `--tls` a comment line follows: `# cacert: PATH`.
+        let cacert = extra.contains(&"--tls").then(|| {
+            let line = lines
+                .next()
+                .expect("the simulator printed its certificate path")
+                .expect("readable");
+            PathBuf::from(
+                line.strip_prefix("# cacert: ")
+                    .unwrap_or_else(|| panic!("not a cacert line: {line}")),
+            )
+        });
         Self {
             child,
+            cacert,
             endpoint: exports["IMSJOB_ENDPOINT"].clone(),
             project_id: exports["OS_PROJECT_ID"].clone(),
             token: exports["OS_AUTH_TOKEN"].clone(),

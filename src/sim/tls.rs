@@ -1,0 +1,41 @@
+//! `imsjob sim --tls`: HTTPS with a self-signed certificate made at start, so that imsjob's
+//! certificate handling (refusal by default, `--cacert`, `--insecure`) can be tried for real.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio_rustls::TlsAcceptor;
+use tokio_rustls::rustls;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+
+/// A fresh self-signed certificate for `127.0.0.1` and `localhost`, ready to serve.
+pub struct SelfSigned {
+    pub acceptor: TlsAcceptor,
+    /// Where the certificate (PEM) was written, for `--cacert`.
+    pub pem_path: PathBuf,
+}
+
+/// Makes a certificate for the loopback names and writes its PEM to `pem_path`.
+///
+/// # Errors
+/// When the key cannot be generated or the file cannot be written.
+pub fn self_signed(pem_path: &Path) -> anyhow::Result<SelfSigned> {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])?;
+    std::fs::write(pem_path, certified.cert.pem())?;
+    let chain = vec![CertificateDer::from(certified.cert.der().to_vec())];
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        certified.signing_key.serialize_der(),
+    ));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)?;
+    // The simulator speaks HTTP/1.1 only.
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(SelfSigned {
+        acceptor: TlsAcceptor::from(Arc::new(config)),
+        pem_path: pem_path.to_owned(),
+    })
+}
