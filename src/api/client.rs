@@ -90,6 +90,14 @@ pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Resul
                 path.display()
             ))
         })?;
+        // A file without a single certificate would silently trust nothing extra.
+        if certs.is_empty() {
+            return Err(crate::exit::UsageError::new(format!(
+                "CA file `{}` holds no PEM certificate",
+                path.display()
+            ))
+            .into());
+        }
         for cert in certs {
             builder = builder.add_root_certificate(cert);
         }

@@ -134,8 +134,9 @@ impl Final {
 #[derive(Debug)]
 pub struct Watch {
     pub id: JobId,
-    /// The last document received.
-    pub last: Option<Job>,
+    /// The last document received (boxed: most watches hold none for a while, and 100 000
+    /// of them must stay small).
+    pub last: Option<Box<Job>>,
     /// Delay before the next poll of a healthy job.
     cadence: Duration,
     /// Consecutive failed polls, and since when.
@@ -368,7 +369,7 @@ fn handle_answer(
                 )?;
             }
             progress.observed(watch, old.as_ref(), &job, now - started);
-            watch.last = Some(job);
+            watch.last = Some(Box::new(job));
             let outcome = match new {
                 Status::Success => Some(Final::Success),
                 Status::Fail => Some(Final::Failed),

@@ -35,7 +35,8 @@ pub struct Seen {
     pub method: String,
     pub path: String,
     pub job_id: Option<String>,
-    /// The HTTP status answered; 0 when the connection was dropped.
+    /// The HTTP status answered; 0 when the connection was dropped (on purpose, or by a
+    /// client that stopped waiting).
     pub status: u16,
     pub fault: Option<String>,
 }
@@ -363,13 +364,30 @@ async fn serve_request(
         return Ok(json_response(200, &json!(log), &request_id));
     }
 
-    let (response, job_id, fault_name) = match segments.as_slice() {
+    let mut entry = LogOnDrop {
+        shared,
+        seen: Some(Seen {
+            seq,
+            at_ms,
+            method,
+            path: path.clone(),
+            job_id: None,
+            status: 0,
+            fault: None,
+        }),
+    };
+    let response = match segments.as_slice() {
         ["v1", project, "jobs", job_id] => {
             let job_id = (*job_id).to_owned();
             let scripted = lock(&shared.jobs).next_fault(&job_id);
             let fault = scripted.or_else(|| random_fault(shared));
-            let fault_name = fault.as_ref().map(describe);
-            let response = answer_job(
+            if let Some(seen) = entry.seen.as_mut() {
+                seen.job_id = Some(job_id.clone());
+                seen.fault = fault.as_ref().map(describe);
+            }
+            // If the client gives up first (a delay past its timeout), hyper drops this
+            // future here; the entry is still logged, with status 0.
+            answer_job(
                 shared,
                 &request,
                 project,
@@ -377,31 +395,35 @@ async fn serve_request(
                 fault.as_ref(),
                 &request_id,
             )
-            .await;
-            (response, Some(job_id), fault_name)
+            .await
         }
-        _ => (
-            Some(gateway_error(
-                404,
-                "APIG.0101",
-                "The API does not exist or has not been published in the environment",
-                &request_id,
-            )),
-            None,
-            None,
-        ),
+        _ => Some(gateway_error(
+            404,
+            "APIG.0101",
+            "The API does not exist or has not been published in the environment",
+            &request_id,
+        )),
     };
-    lock(&shared.log).push(Seen {
-        seq,
-        at_ms,
-        method,
-        path,
-        job_id,
-        status: response.as_ref().map_or(0, |r| r.status().as_u16()),
-        fault: fault_name,
-    });
+    if let Some(seen) = entry.seen.as_mut() {
+        seen.status = response.as_ref().map_or(0, |r| r.status().as_u16());
+    }
+    drop(entry);
     // `None` means: drop the connection without answering.
     response.ok_or_else(|| std::io::Error::other("connection dropped on purpose"))
+}
+
+/// Logs a request when its handling ends, however it ends.
+struct LogOnDrop<'a> {
+    shared: &'a Shared,
+    seen: Option<Seen>,
+}
+
+impl Drop for LogOnDrop<'_> {
+    fn drop(&mut self) {
+        if let Some(seen) = self.seen.take() {
+            lock(&self.shared.log).push(seen);
+        }
+    }
 }
 
 async fn answer_job(

@@ -345,8 +345,14 @@ mod tests {
                 .expect_err("refused")
                 .contains("unknown field")
         );
+        // serde_norway places an error raised by a field's own deserializer at the start of
+        // the mapping holding it (the job entry, line 2), not at the field (line 3).
         let error = Scenario::parse("jobs:\n  - id: a\n    duration: [1]\n").expect_err("refused");
-        assert!(error.contains("line 3"), "{error}");
+        assert!(error.contains("jobs[0]"), "{error}");
+        assert!(error.contains("line 2"), "{error}");
+        let error = Scenario::parse("jobs:\n  - id: a\n    duration: 1s\n   bad indent\n")
+            .expect_err("refused");
+        assert!(error.contains("line 4"), "{error}");
     }
 
     #[test]

@@ -226,3 +226,9 @@ pub fn stdout_of(output: &std::process::Output) -> String {
 pub fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// A measured figure (peak memory, run time, faults met), shown with `--nocapture`.
+#[expect(clippy::print_stderr, reason = "tests report what they measured")]
+pub fn report(line: &str) {
+    eprintln!("{line}");
+}

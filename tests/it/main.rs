@@ -2,5 +2,8 @@
 
 #![allow(dead_code, reason = "not every test module uses every helper")]
 
+mod chaos;
 mod common;
 mod core;
+mod hostile;
+mod tls;
