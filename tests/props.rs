@@ -1,0 +1,253 @@
+//! Property tests over every parser of untrusted text: the job document, API times, error
+//! bodies and ids (issue: prove imsjob cannot be fooled). No input may panic; what is
+//! accepted must round-trip. `PROPTEST_CASES=100000 cargo test --test props` runs long.
+//!
+//! The fuzz target's body (`fuzz/check.rs`) runs here too, on stable Rust, over the
+//! documented examples, their truncations and mutations, and random bytes.
+
+#[path = "../fuzz/check.rs"]
+mod check;
+
+use std::path::Path;
+
+use imsjob::api::error::{ApiError, ErrorBody};
+use imsjob::api::id::{JobId, ProjectId};
+use imsjob::api::model::{Job, Status};
+use imsjob::text::sanitize;
+use imsjob::time::{parse_api_time, parse_duration};
+use jiff::Timestamp;
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+/// The 14 documented example responses, the fuzz target's seed corpus.
+fn examples() -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sim/examples");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("examples")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| std::fs::read(p).expect("read"))
+        .collect()
+}
+
+/// Any JSON value, nested a few levels.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        prop_oneof![
+            Just("SUCCESS".to_owned()),
+            Just("FAIL".to_owned()),
+            Just("RUNNING".to_owned()),
+            Just(String::new()),
+            any::<String>(),
+        ]
+        .prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec(
+                (
+                    prop_oneof![
+                        Just("status".to_owned()),
+                        Just("job_id".to_owned()),
+                        Just("entities".to_owned()),
+                        Just("sub_jobs_result".to_owned()),
+                        Just("sub_jobs_list".to_owned()),
+                        Just("process_percent".to_owned()),
+                        Just("results".to_owned()),
+                        Just("begin_time".to_owned()),
+                        Just("error".to_owned()),
+                        any::<String>(),
+                    ],
+                    inner
+                ),
+                0..6
+            )
+            .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+        ]
+    })
+}
+
+#[test]
+fn seeds_and_every_truncation_of_them_are_handled() {
+    for example in examples() {
+        check::parse_any(&example);
+        for cut in 0..example.len() {
+            check::parse_any(&example[..cut]);
+        }
+        let job = Job::from_value(serde_json::from_slice(&example).expect("JSON")).expect("job");
+        assert!(
+            job.view.status.is_terminal(),
+            "the examples are finished jobs"
+        );
+    }
+}
+
+proptest! {
+    #[test]
+    fn any_bytes_go_through_every_parser(data in prop::collection::vec(any::<u8>(), 0..4096)) {
+        check::parse_any(&data);
+    }
+
+    #[test]
+    fn mutated_examples_never_panic(
+        pick in any::<prop::sample::Index>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..8),
+    ) {
+        let examples = examples();
+        let mut data = examples[pick.index(examples.len())].clone();
+        for (at, byte, kind) in edits {
+            if data.is_empty() {
+                break;
+            }
+            let at = at.index(data.len());
+            match kind {
+                0 => data[at] = byte,
+                1 => data.insert(at, byte),
+                _ => { data.remove(at); }
+            }
+        }
+        check::parse_any(&data);
+    }
+
+    #[test]
+    fn examples_with_a_field_replaced_never_panic(
+        pick in any::<prop::sample::Index>(),
+        key in prop_oneof![
+            Just("status"), Just("entities"), Just("begin_time"), Just("end_time"),
+            Just("job_id"), Just("error_code"), Just("fail_reason"),
+        ],
+        inner in prop_oneof![Just(false), Just(true)],
+        replacement in json_value(),
+    ) {
+        let examples = examples();
+        let mut doc: Value = serde_json::from_slice(&examples[pick.index(examples.len())]).expect("JSON");
+        let target = if inner { &mut doc["entities"] } else { &mut doc };
+        if let Value::Object(map) = target {
+            map.insert(key.to_owned(), replacement);
+        }
+        check::parse_any(doc.to_string().as_bytes());
+    }
+
+    #[test]
+    fn any_json_value_is_judged_and_kept_raw(value in json_value()) {
+        let verdict = Job::from_value(value.clone());
+        let has_status = value.get("status").is_some_and(Value::is_string);
+        prop_assert_eq!(verdict.is_ok(), value.is_object() && has_status);
+        if let Ok(job) = verdict {
+            prop_assert_eq!(&job.raw, &value);
+            let text = value["status"].as_str().unwrap_or_default();
+            prop_assert_eq!(job.view.status.as_str(), text);
+            // Only the exact upper-case words finish a job.
+            prop_assert_eq!(job.view.status.is_terminal(), text == "SUCCESS" || text == "FAIL");
+        }
+    }
+
+    #[test]
+    fn rfc3339_times_round_trip(secs in 0i64..253_402_300_799, millis in 0i32..1000) {
+        let ts = Timestamp::new(secs, millis * 1_000_000).expect("in range");
+        let text = ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        prop_assert_eq!(parse_api_time(&text), Some(ts));
+        prop_assert_eq!(parse_api_time(&format!("  {text}\n")), Some(ts));
+    }
+
+    #[test]
+    fn legacy_times_round_trip(secs in 0i64..253_402_300_799, millis in 0i32..1000) {
+        let ts = Timestamp::new(secs, millis * 1_000_000).expect("in range");
+        let text = format!("{}:{millis:03}", ts.strftime("%d-%b-%Y %H:%M:%S"));
+        prop_assert_eq!(parse_api_time(&text), Some(ts), "{}", text);
+    }
+
+    #[test]
+    fn time_like_text_never_panics(
+        text in prop_oneof![
+            "[0-9]{0,3}-[A-Za-z]{0,4}-[0-9]{0,6} [0-9]{0,3}:[0-9]{0,3}:[0-9]{0,3}:[0-9]{0,12}",
+            "[0-9]{0,5}-[0-9]{0,3}-[0-9]{0,3}T[0-9:.]{0,20}[Z+-]?[0-9:]{0,6}",
+            any::<String>(),
+        ]
+    ) {
+        let _ = parse_api_time(&text);
+        let _ = parse_duration(&text);
+    }
+
+    #[test]
+    fn error_bodies_round_trip_in_both_shapes(
+        code in "[A-Z]{2,5}\\.[0-9]{4}",
+        message in "\\PC{1,500}",
+        request_id in "[a-f0-9]{1,32}",
+    ) {
+        let ims = json!({"error": {"code": code, "message": message}}).to_string();
+        let parsed = ErrorBody::parse(ims.as_bytes());
+        prop_assert_eq!(parsed.code.as_deref(), Some(code.as_str()));
+        prop_assert_eq!(parsed.message.as_deref(), Some(message.as_str()));
+        let gateway = json!({"error_code": code, "error_msg": message, "request_id": request_id}).to_string();
+        let parsed = ErrorBody::parse(gateway.as_bytes());
+        prop_assert_eq!(parsed.code.as_deref(), Some(code.as_str()));
+        prop_assert_eq!(parsed.message.as_deref(), Some(message.as_str()));
+        prop_assert_eq!(parsed.request_id.as_deref(), Some(request_id.as_str()));
+    }
+
+    #[test]
+    fn huge_or_hostile_error_messages_are_capped_and_clean(message in "\\PC{501,3000}|[\\x00-\\x1f\\x7f-\\x{9f}a]{1,300}") {
+        let body = json!({"error_code": "APIG.0308", "error_msg": message}).to_string();
+        let parsed = ErrorBody::parse(body.as_bytes());
+        let kept = parsed.message.expect("a message");
+        prop_assert!(kept.chars().count() <= 501);
+        let line = ApiError::from_response(429, body.as_bytes(), None, None).to_string();
+        prop_assert!(!line.chars().any(char::is_control), "{:?}", line);
+    }
+
+    #[test]
+    fn valid_ids_are_accepted_and_kept(id in "[A-Za-z0-9-]{1,64}") {
+        let parsed = JobId::parse(&id).expect("valid");
+        prop_assert_eq!(parsed.as_str(), id.as_str());
+        prop_assert!(ProjectId::parse(&id).is_ok());
+    }
+
+    #[test]
+    fn the_id_validator_matches_its_specification(text in any::<String>()) {
+        let allowed = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
+        let expected = (1..=64).contains(&text.len()) && text.bytes().all(allowed);
+        prop_assert_eq!(JobId::parse(&text).is_ok(), expected);
+        let project = (1..=64).contains(&text.len()) && text.bytes().all(|b| allowed(b) || b == b'_');
+        prop_assert_eq!(ProjectId::parse(&text).is_ok(), project);
+    }
+
+    #[test]
+    fn hostile_ids_are_refused_with_a_short_clean_message(
+        text in "[a-z0-9]{0,8}([/%. _\\\\]|\\.\\.|[^\\x00-\\x7f]|[\\x00-\\x1f])[a-z0-9]{0,8}|[a-z]{65,12000}",
+    ) {
+        let error = JobId::parse(&text).expect_err("refused").to_string();
+        prop_assert!(!error.chars().any(char::is_control), "{:?}", error);
+        prop_assert!(error.chars().count() < 200, "{}", error);
+    }
+
+    #[test]
+    fn sanitising_leaves_no_control_character(text in any::<String>()) {
+        let clean = sanitize(&text).into_owned();
+        prop_assert!(!clean.chars().any(char::is_control));
+        prop_assert_eq!(sanitize(&clean), clean.as_str());
+        if !text.chars().any(char::is_control) && !text.contains(['\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']) {
+            prop_assert_eq!(clean, text);
+        }
+    }
+
+    #[test]
+    fn status_text_round_trips(text in any::<String>()) {
+        let status = Status::parse(&text);
+        prop_assert_eq!(status.as_str(), text.as_str());
+    }
+
+    #[test]
+    fn scenario_files_never_panic(text in any::<String>()) {
+        let _ = imsjob::sim::scenario::Scenario::parse(&text);
+    }
+}
