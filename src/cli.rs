@@ -160,6 +160,10 @@ pub struct WaitArgs {
     /// NDJSON on stdout: one line per state change, then one final line
     #[arg(long, conflicts_with_all = ["json", "jq", "output"])]
     pub events: bool,
+
+    /// How long a job that is not found counts as just created (then exit 4)
+    #[arg(long, value_parser = parse_duration, default_value = "30s", value_name = "DUR")]
+    pub not_found_grace: Duration,
 }
 
 /// `--timeout`: a duration, or no limit.

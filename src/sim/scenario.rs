@@ -343,7 +343,7 @@ mod tests {
                 .contains("unknown field")
         );
         let error = Scenario::parse("jobs:\n  - id: a\n    duration: [1]\n").expect_err("refused");
-        assert!(error.contains("line 3"), "{error}");
+        assert!(error.contains("line 2"), "{error}");
     }
 
     #[test]
