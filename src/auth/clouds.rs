@@ -259,7 +259,7 @@ pub fn load(env: &ConfigEnv, name: Option<&str>) -> Result<Option<CloudConfig>, 
             });
         }
     };
-    let available: Vec<String> = clouds.keys().filter_map(|k| scalar_to_string(k)).collect();
+    let available: Vec<String> = clouds.keys().filter_map(scalar_to_string).collect();
 
     let Some(entry) = clouds
         .iter()
