@@ -5,3 +5,4 @@ pub mod aksk;
 pub mod cache;
 pub mod clouds;
 pub mod keystone;
+pub mod resolve;
