@@ -434,6 +434,7 @@ pub async fn project_id_by_name(
 mod tests {
     use super::*;
     use crate::auth::aksk::{self, AkSk, IncomingRequest, SignerVariant};
+    use crate::auth::test_server::{Received, client, response, serve};
 
     fn creds(project: ProjectScope, passcode: Option<&str>) -> PasswordCredentials {
         PasswordCredentials {
@@ -661,69 +662,17 @@ mod tests {
         );
     }
 
-    /// A one-shot HTTP/1.1 server: returns the address, and a handle yielding the raw request
-    /// (head, body) after answering it with `response`.
-    async fn one_shot(response: String) -> (String, tokio::task::JoinHandle<(String, Vec<u8>)>) {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let handle = tokio::spawn(async move {
-            let (mut socket, _) = listener.accept().await.expect("accept");
-            let mut buf = Vec::new();
-            let mut chunk = [0u8; 4096];
-            let (head, body_start) = loop {
-                let n = socket.read(&mut chunk).await.expect("read");
-                buf.extend_from_slice(&chunk[..n]);
-                if let Some(pos) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-                    break (String::from_utf8_lossy(&buf[..pos]).into_owned(), pos + 4);
-                }
-                assert!(n > 0, "connection closed before the head ended");
-            };
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse().ok())?
-                })
-                .unwrap_or(0);
-            while buf.len() < body_start + length {
-                let n = socket.read(&mut chunk).await.expect("read");
-                assert!(n > 0, "connection closed before the body ended");
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            socket.write_all(response.as_bytes()).await.expect("write");
-            socket.shutdown().await.ok();
-            (head, buf[body_start..body_start + length].to_vec())
-        });
-        (format!("http://{addr}"), handle)
-    }
-
-    fn http_response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> String {
-        let mut out = format!(
-            "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n",
-            body.len()
-        );
-        for (k, v) in headers {
-            out.push_str(&format!("{k}: {v}\r\n"));
-        }
-        out.push_str("\r\n");
-        out.push_str(&String::from_utf8_lossy(body));
-        out
-    }
-
-    fn client() -> reqwest::Client {
-        // The crate builds reqwest without a default TLS provider; tests pick ring.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        reqwest::Client::builder().build().expect("client")
+    async fn one_shot(response: String) -> (String, tokio::task::JoinHandle<Received>) {
+        let (base, handle) = serve(vec![response]).await;
+        let first =
+            tokio::spawn(async move { handle.await.expect("server").pop().expect("one request") });
+        (base, first)
     }
 
     #[tokio::test]
     async fn issue_token_over_http() {
         let body = token_body(&catalog());
-        let (base, server) = one_shot(http_response(
+        let (base, server) = one_shot(response(
             "201 Created",
             &[
                 ("X-Subject-Token", "ISSUED"),
@@ -746,7 +695,7 @@ mod tests {
 
     #[tokio::test]
     async fn issue_token_401_is_bad_credentials() {
-        let (base, _server) = one_shot(http_response(
+        let (base, _server) = one_shot(response(
             "401 Unauthorized",
             &[("X-Request-Id", "req-7")],
             br#"{"error": {"code": 401, "message": "The username or password is wrong."}}"#,
@@ -764,7 +713,7 @@ mod tests {
 
     #[tokio::test]
     async fn issue_token_other_status_keeps_code_and_message() {
-        let (base, _server) = one_shot(http_response(
+        let (base, _server) = one_shot(response(
             "503 Service Unavailable",
             &[],
             br#"{"error_code": "APIG.0201", "error_msg": "Backend unavailable"}"#,
@@ -790,7 +739,7 @@ mod tests {
 
     #[tokio::test]
     async fn project_lookup_is_signed_and_verifiable() {
-        let (base, server) = one_shot(http_response(
+        let (base, server) = one_shot(response(
             "200 OK",
             &[],
             br#"{"projects": [{"id": "p42", "name": "eu-de_prod"}]}"#,

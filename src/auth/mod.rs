@@ -6,3 +6,7 @@ pub mod cache;
 pub mod clouds;
 pub mod keystone;
 pub mod resolve;
+pub mod session;
+
+#[cfg(test)]
+mod test_server;
