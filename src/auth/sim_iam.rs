@@ -496,9 +496,10 @@ mod tests {
 
     #[test]
     fn wrong_password_domain_passcode_or_scope_is_401() {
-        let mut identity = SimIdentity::default();
-        identity.passcode = Some(SecretString::from("123456".to_owned()));
-        let iam = SimIam::new(identity);
+        let iam = SimIam::new(SimIdentity {
+            passcode: Some(SecretString::from("123456".to_owned())),
+            ..SimIdentity::default()
+        });
         let pid = iam.identity().project_id.clone();
         let mut good = creds(&iam, "sim-password", ProjectScope::Id(pid.clone()));
         assert_eq!(token_call(&iam, &good).status, 401, "passcode missing");
