@@ -1,3 +1,84 @@
 //! imsjob: see and gate on Open Telekom Cloud IMS asynchronous jobs.
+//!
+//! Layout: `cli` (syntax) → `settings` (one resolve step) → `commands` (one module each),
+//! talking to IMS through `api` and showing results through `render` (pure) and `output`
+//! (the one object that writes). `sim` is the built-in simulator; `exit` the one exit type.
 
+pub mod api;
 pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod exit;
+pub mod output;
+pub mod render;
+pub mod settings;
+pub mod sim;
+pub mod text;
+pub mod time;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::exit::ExitStatus;
+use crate::output::{ColorEnv, Output};
+
+/// Parses the command line, runs it, and turns the outcome into the process exit code.
+#[must_use]
+pub fn main_entry() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help/version on stdout and usage errors on stderr itself.
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitStatus::Usage.into()
+            } else {
+                ExitStatus::Success.into()
+            };
+        }
+    };
+    let out = Output::new(
+        cli.global.color,
+        &ColorEnv::from_process(),
+        cli.global.quiet,
+        cli.global.verbose,
+    );
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            out.error(&format!("cannot start the async runtime: {error}"), None);
+            return ExitStatus::Unavailable.into();
+        }
+    };
+    let env = settings::Env::from_process();
+    let status = match runtime.block_on(commands::run(cli, &env, &out)) {
+        Ok(status) => status,
+        Err(error) => {
+            out.error(&error_line(&error), exit::hint(&error).as_deref());
+            exit::classify(&error)
+        }
+    };
+    // Do not wait for in-flight requests or blocking DNS lookups: the answer is known.
+    runtime.shutdown_background();
+    status.into()
+}
+
+/// The error chain on one line: `outer: inner: innermost`.
+fn error_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if !line.is_empty() {
+            if line.ends_with(&text) {
+                continue;
+            }
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}

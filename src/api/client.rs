@@ -1,0 +1,263 @@
+//! The IMS API client: one `GET /v1/{project_id}/jobs/{job_id}`, done carefully.
+//!
+//! Every answer is bounded (request timeout, body cap) and classified into a [`Job`] or an
+//! [`ApiError`]; nothing here prints or decides exit codes. Retrying lives with the callers
+//! (`get`/`tree` retry a few times, `wait` has its own schedule), so this layer makes exactly
+//! one HTTP request per call.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::Url;
+use reqwest::header::{HeaderMap, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+
+use super::error::ApiError;
+use super::id::{JobId, ProjectId};
+use super::model::Job;
+use crate::output::debug_log;
+
+/// Largest body read from the API; an IMS job document is a few kilobytes.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+/// How requests prove who we are.
+#[derive(Clone)]
+pub enum RequestAuth {
+    /// `X-Auth-Token`.
+    Token(SecretString),
+}
+
+impl std::fmt::Debug for RequestAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Token(_) => f.write_str("Token(<redacted>)"),
+        }
+    }
+}
+
+/// TLS trust settings.
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// Extra CA certificates (PEM), trusted beside the system store.
+    pub cacert: Option<std::path::PathBuf>,
+    /// Skip certificate verification (`--insecure`).
+    pub insecure: bool,
+}
+
+/// Everything the client needs, already validated.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// IMS base URL, without `/v1`.
+    pub endpoint: Url,
+    pub project_id: ProjectId,
+    pub auth: RequestAuth,
+    pub request_timeout: Duration,
+    pub tls: TlsOptions,
+}
+
+/// A shareable IMS client (cheap to clone; one connection pool).
+#[derive(Clone)]
+pub struct ImsClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    jobs_base: Url,
+    auth: RequestAuth,
+}
+
+/// Builds the HTTP client all of imsjob's requests go through.
+///
+/// # Errors
+/// When the CA file cannot be read or the TLS stack cannot be set up.
+pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Result<reqwest::Client> {
+    // reqwest is built without a default crypto provider (ring instead of aws-lc: far less
+    // C to compile); installing fails harmlessly when another caller did it first.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("imsjob/", env!("CARGO_PKG_VERSION")))
+        .timeout(request_timeout)
+        .connect_timeout(request_timeout.min(Duration::from_secs(10)))
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(path) = &tls.cacert {
+        let pem = std::fs::read(path).map_err(|e| {
+            crate::exit::UsageError::new(format!("cannot read CA file `{}`: {e}", path.display()))
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+            crate::exit::UsageError::new(format!(
+                "CA file `{}` holds no usable PEM certificate: {e}",
+                path.display()
+            ))
+        })?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    if tls.insecure {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    Ok(builder.build()?)
+}
+
+impl ImsClient {
+    /// # Errors
+    /// When the HTTP client cannot be built (see [`http_client`]) or the endpoint cannot
+    /// carry a path.
+    pub fn new(config: ClientConfig) -> anyhow::Result<Self> {
+        let http = http_client(config.request_timeout, &config.tls)?;
+        let mut jobs_base = config.endpoint.clone();
+        jobs_base
+            .path_segments_mut()
+            .map_err(|()| anyhow::anyhow!("endpoint `{}` cannot hold a path", config.endpoint))?
+            .pop_if_empty()
+            .extend(["v1", config.project_id.as_str(), "jobs", ""]);
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                jobs_base,
+                auth: config.auth,
+            }),
+        })
+    }
+
+    /// The URL of one job.
+    #[must_use]
+    pub fn job_url(&self, id: &JobId) -> Url {
+        let mut url = self.inner.jobs_base.clone();
+        if let Ok(mut segments) = url.path_segments_mut() {
+            // The id is validated already; the encoder is a second line of defence.
+            segments.pop_if_empty().push(id.as_str());
+        }
+        url
+    }
+
+    /// Fetches one job: exactly one HTTP request.
+    ///
+    /// # Errors
+    /// An [`ApiError`] for every answer that is not a usable job document.
+    pub async fn get_job(&self, id: &JobId) -> Result<Job, ApiError> {
+        let url = self.job_url(id);
+        let started = Instant::now();
+        let request = self
+            .inner
+            .http
+            .get(url.clone())
+            .header("Accept", "application/json");
+        let request = match &self.inner.auth {
+            RequestAuth::Token(token) => {
+                let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
+                    ApiError::Network {
+                        message: "the token holds characters not allowed in an HTTP header".into(),
+                        timed_out: false,
+                    }
+                })?;
+                value.set_sensitive(true);
+                request.header("X-Auth-Token", value)
+            }
+        };
+        debug_log(1, || format!("GET {url}"));
+        let response = request.send().await.map_err(network_error)?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let request_id = header_text(&headers, "x-request-id");
+        let body = read_capped(response, MAX_BODY_BYTES).await;
+        debug_log(1, || {
+            format!(
+                "GET {url} -> {status} in {} ms{}",
+                started.elapsed().as_millis(),
+                request_id
+                    .as_deref()
+                    .map(|id| format!(" (request id {id})"))
+                    .unwrap_or_default()
+            )
+        });
+        let body = body?;
+        debug_log(3, || format!("body: {}", String::from_utf8_lossy(&body)));
+        if !(200..300).contains(&status) {
+            return Err(ApiError::from_response(
+                status,
+                &body,
+                request_id,
+                retry_after(&headers),
+            ));
+        }
+        let decode = |reason: String| ApiError::Decode {
+            status,
+            reason,
+            request_id: request_id.clone(),
+        };
+        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
+            if body.trim_ascii_start().starts_with(b"<") {
+                decode("an HTML page, not JSON (a proxy or gateway answered)".into())
+            } else {
+                decode(format!("malformed JSON: {e}"))
+            }
+        })?;
+        Job::from_value(value).map_err(|e| decode(e.to_string()))
+    }
+}
+
+/// Reads a body chunk by chunk, stopping at `cap` without buffering the rest.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, ApiError> {
+    if response
+        .content_length()
+        .is_some_and(|len| len > cap as u64)
+    {
+        return Err(ApiError::TooLarge { limit: cap });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(network_error)? {
+        if body.len() + chunk.len() > cap {
+            return Err(ApiError::TooLarge { limit: cap });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| crate::text::sanitize(v).chars().take(128).collect())
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let text = headers.get("retry-after")?.to_str().ok()?.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(text).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Describes a transport failure without leaking the URL's query or any header.
+pub fn network_error(error: reqwest::Error) -> ApiError {
+    let timed_out = error.is_timeout();
+    let mut message = if timed_out {
+        "the request timed out".to_owned()
+    } else if error.is_connect() {
+        "cannot connect to the API".to_owned()
+    } else if error.is_body() || error.is_decode() {
+        "the connection broke while reading the answer".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    // The innermost cause says what really happened (refused, reset, certificate, ...).
+    let mut source = std::error::Error::source(&error);
+    let mut innermost = None;
+    while let Some(cause) = source {
+        innermost = Some(cause.to_string());
+        source = cause.source();
+    }
+    if let Some(cause) = innermost {
+        message.push_str(": ");
+        message.push_str(&crate::text::sanitize(&cause));
+    }
+    ApiError::Network { message, timed_out }
+}

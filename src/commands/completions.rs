@@ -1,0 +1,22 @@
+//! `imsjob completions SHELL`.
+
+use crate::exit::ExitStatus;
+use crate::output::Output;
+
+/// Writes the completion script of `shell` into a string.
+#[must_use]
+pub fn generate(shell: clap_complete::Shell) -> String {
+    let mut command = crate::cli::command();
+    let mut buffer = Vec::new();
+    clap_complete::generate(shell, &mut command, "imsjob", &mut buffer);
+    String::from_utf8_lossy(&buffer).into_owned()
+}
+
+/// Runs `completions`.
+///
+/// # Errors
+/// Output failures.
+pub fn run(shell: clap_complete::Shell, out: &Output) -> anyhow::Result<ExitStatus> {
+    out.result(&generate(shell))?;
+    Ok(ExitStatus::Success)
+}

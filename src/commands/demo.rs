@@ -1,0 +1,68 @@
+//! `imsjob demo`: the simulator in-process, a wait with progress, the tree, next steps.
+
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use super::{tree, wait};
+use crate::api::client::{ClientConfig, ImsClient, RequestAuth, TlsOptions};
+use crate::api::id::{JobId, ProjectId};
+use crate::exit::ExitStatus;
+use crate::output::Output;
+use crate::settings::Render;
+use crate::sim::{self, scenario::Scenario};
+
+/// Runs the demo.
+///
+/// # Errors
+/// When the simulator cannot start or output fails.
+pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
+    let scenario = Scenario::demo();
+    let job = JobId::parse(&scenario.jobs[0].id)?;
+    let handle = sim::start(scenario, 0).await?;
+    let client = ImsClient::new(ClientConfig {
+        endpoint: handle.endpoint().parse()?,
+        project_id: ProjectId::parse(&handle.project_id)?,
+        auth: RequestAuth::Token(SecretString::from(handle.token.clone())),
+        request_timeout: Duration::from_secs(5),
+        tls: TlsOptions::default(),
+    })?;
+
+    out.result(&format!(
+        "imsjob demo: a simulated IMS is listening on {} (no account, no network).\n\n\
+         An OVA import with two sub-jobs was started; its job id is {job}.\n\
+         $ imsjob wait {job}      # progress on stderr, the result on stdout\n",
+        handle.endpoint()
+    ))?;
+    let options = wait::WaitOptions {
+        timeout: Some(Duration::from_secs(60)),
+        check_once: false,
+        interval: Duration::from_secs(1),
+        max_interval: Duration::from_secs(2),
+        max_rps: 10.0,
+        fail_fast: false,
+        events: false,
+    };
+    let status = wait::run(&client, vec![job.clone()], &options, &Render::Table, out).await?;
+
+    out.result(&format!("\n$ imsjob tree {job}\n"))?;
+    tree::run(&client, &job, &Render::Tree, out).await?;
+
+    out.result(&format!(
+        "\nTry it yourself against the simulator:\n\
+         \x20 imsjob sim &                      # prints the exports below, then serves\n\
+         {}\
+         \x20 imsjob get job-success job-fail\n\
+         \x20 imsjob wait job-ova && echo done   # exit 0 on SUCCESS, 1 on FAIL\n\
+         \x20 imsjob wait job-fail; echo \"exit $?\"\n\
+         \x20 imsjob tree job-ova -o json\n\
+         \x20 IMAGE=$(imsjob wait job-success --jq .entities.image_id)\n",
+        handle
+            .exports()
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect::<String>()
+            .replace(&format!(":{}", handle.addr.port()), ":PORT")
+    ))?;
+    Ok(status)
+}

@@ -1,0 +1,131 @@
+//! One module per subcommand. Each takes resolved settings and the output object and returns
+//! an [`ExitStatus`]; errors bubble up to `lib::run` where they are classified once.
+
+pub mod completions;
+pub mod demo;
+pub mod get;
+pub mod sim;
+pub mod tree;
+pub mod wait;
+pub mod wait_progress;
+
+use std::io::BufRead;
+
+use crate::api::client::ImsClient;
+use crate::api::id::JobId;
+use crate::cli::{Cli, Command, OutputFormat};
+use crate::exit::{ExitStatus, UsageError};
+use crate::output::Output;
+use crate::settings::{self, Env};
+
+/// Most ids `wait -`/`get -` accept from stdin; far beyond any real batch, and it bounds
+/// memory when something else is piped in by mistake.
+const MAX_STDIN_IDS: usize = 1_000_000;
+
+/// Dispatches a parsed command line.
+///
+/// # Errors
+/// Any error of the command; the caller classifies it into an exit status.
+pub async fn run(cli: Cli, env: &Env, out: &Output) -> anyhow::Result<ExitStatus> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Get(args) => {
+            let render = settings::resolve_render(global, OutputFormat::Table)?;
+            let ids = job_ids(&args.ids)?;
+            let client = connect(global, env, out)?;
+            get::run(&client, &ids, &render, out).await
+        }
+        Command::Wait(args) => {
+            let render = settings::resolve_render(global, OutputFormat::Table)?;
+            let ids = job_ids(&args.ids)?;
+            let options = wait::WaitOptions::from_args(&args)?;
+            let client = connect(global, env, out)?;
+            wait::run(&client, ids, &options, &render, out).await
+        }
+        Command::Tree(args) => {
+            let render = settings::resolve_render(global, OutputFormat::Tree)?;
+            let id = JobId::parse(args.id.trim())?;
+            let client = connect(global, env, out)?;
+            tree::run(&client, &id, &render, out).await
+        }
+        Command::Demo => demo::run(out).await,
+        Command::Sim(args) => sim::run(&args, out).await,
+        Command::Completions(args) => completions::run(args.shell, out),
+    }
+}
+
+fn connect(global: &crate::cli::GlobalArgs, env: &Env, out: &Output) -> anyhow::Result<ImsClient> {
+    let config = settings::resolve_client(global, env)?;
+    if config.tls.insecure {
+        out.warn("TLS certificate verification is disabled (`--insecure`): answers could come from anyone");
+    }
+    ImsClient::new(config)
+}
+
+/// The ids of a command line, with `-` read from stdin (one per line; blank lines and `#`
+/// comments skipped). All are validated before anything is sent.
+///
+/// # Errors
+/// The first invalid id (with its line number when read from stdin), or unreadable stdin.
+pub fn job_ids(args: &[String]) -> Result<Vec<JobId>, UsageError> {
+    let mut ids = Vec::new();
+    for arg in args {
+        if arg == "-" {
+            read_ids(std::io::stdin().lock(), &mut ids)?;
+        } else {
+            ids.push(JobId::parse(arg.trim())?);
+        }
+    }
+    if ids.is_empty() {
+        return Err(UsageError::new("no job ids given")
+            .with_hint("pass ids as arguments or one per line on stdin with `-`"));
+    }
+    Ok(ids)
+}
+
+/// Reads ids line by line; a line longer than any id is refused without being kept whole.
+fn read_ids(input: impl BufRead, ids: &mut Vec<JobId>) -> Result<(), UsageError> {
+    for (number, line) in input.split(b'\n').enumerate() {
+        let line =
+            line.map_err(|e| UsageError::new(format!("cannot read job ids from stdin: {e}")))?;
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim();
+        if text.is_empty() || text.starts_with('#') {
+            continue;
+        }
+        let id = JobId::parse(text)
+            .map_err(|e| UsageError::new(format!("stdin line {}: {e}", number + 1)))?;
+        if ids.len() >= MAX_STDIN_IDS {
+            return Err(UsageError::new(format!(
+                "more than {MAX_STDIN_IDS} job ids on stdin"
+            )));
+        }
+        ids.push(id);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdin_ids_skip_blanks_and_comments() {
+        let mut ids = Vec::new();
+        read_ids(&b"# batch\n\nabc\n  def  \r\n"[..], &mut ids).expect("reads");
+        let ids: Vec<_> = ids.iter().map(JobId::as_str).collect();
+        assert_eq!(ids, ["abc", "def"]);
+    }
+
+    #[test]
+    fn stdin_errors_name_the_line() {
+        let mut ids = Vec::new();
+        let error = read_ids(&b"abc\n../x\n"[..], &mut ids).expect_err("refused");
+        assert!(
+            error
+                .to_string()
+                .starts_with("stdin line 2: invalid job id"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,223 @@
+//! The one output object: it owns stdout (results), stderr (progress, warnings, errors),
+//! terminal detection and the colour decision. Business code never prints directly.
+
+use std::io::{self, IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// Colour on a terminal, unless the environment says otherwise.
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// The environment variables that bear on colour, read once.
+#[derive(Debug, Clone, Default)]
+pub struct ColorEnv {
+    pub no_color: Option<String>,
+    pub clicolor: Option<String>,
+    pub clicolor_force: Option<String>,
+    pub term: Option<String>,
+}
+
+impl ColorEnv {
+    #[must_use]
+    pub fn from_process() -> Self {
+        let var = |name| std::env::var(name).ok();
+        Self {
+            no_color: var("NO_COLOR"),
+            clicolor: var("CLICOLOR"),
+            clicolor_force: var("CLICOLOR_FORCE"),
+            term: var("TERM"),
+        }
+    }
+}
+
+/// Whether to colour a stream: `NO_COLOR` wins over everything (no-color.org), then the
+/// flag, then `CLICOLOR_FORCE`, `CLICOLOR=0`, `TERM=dumb`, and finally whether the stream
+/// is a terminal.
+#[must_use]
+pub fn use_color(choice: ColorChoice, env: &ColorEnv, is_terminal: bool) -> bool {
+    let set = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.is_empty());
+    if set(&env.no_color) {
+        return false;
+    }
+    match choice {
+        ColorChoice::Always => return true,
+        ColorChoice::Never => return false,
+        ColorChoice::Auto => {}
+    }
+    if set(&env.clicolor_force) && env.clicolor_force.as_deref() != Some("0") {
+        return true;
+    }
+    if env.clicolor.as_deref() == Some("0") || env.term.as_deref() == Some("dumb") {
+        return false;
+    }
+    is_terminal
+}
+
+static VERBOSITY: AtomicU8 = AtomicU8::new(0);
+
+/// Writes a debug line on stderr when `-v` was given at least `level` times. The message is
+/// built only when it will be shown; callers never pass secrets (headers are not logged).
+#[expect(clippy::print_stderr, reason = "the debug log is stderr by definition")]
+pub fn debug_log(level: u8, message: impl FnOnce() -> String) {
+    if VERBOSITY.load(Ordering::Relaxed) >= level {
+        eprintln!("imsjob: debug: {}", message());
+    }
+}
+
+/// Where results and messages go.
+#[derive(Debug)]
+pub struct Output {
+    stdout_is_terminal: bool,
+    stderr_is_terminal: bool,
+    color_stdout: bool,
+    color_stderr: bool,
+    quiet: bool,
+    /// Set once stdout has been closed by the reader (`| head -1`): later writes are dropped.
+    stdout_closed: AtomicBool,
+}
+
+impl Output {
+    #[must_use]
+    pub fn new(choice: ColorChoice, env: &ColorEnv, quiet: bool, verbosity: u8) -> Self {
+        VERBOSITY.store(verbosity, Ordering::Relaxed);
+        let stdout_is_terminal = io::stdout().is_terminal();
+        let stderr_is_terminal = io::stderr().is_terminal();
+        Self {
+            stdout_is_terminal,
+            stderr_is_terminal,
+            color_stdout: use_color(choice, env, stdout_is_terminal),
+            color_stderr: use_color(choice, env, stderr_is_terminal),
+            quiet,
+            stdout_closed: AtomicBool::new(false),
+        }
+    }
+
+    #[must_use]
+    pub fn color_stdout(&self) -> bool {
+        self.color_stdout
+    }
+
+    #[must_use]
+    pub fn color_stderr(&self) -> bool {
+        self.color_stderr
+    }
+
+    #[must_use]
+    pub fn stderr_is_terminal(&self) -> bool {
+        self.stderr_is_terminal
+    }
+
+    #[must_use]
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
+    /// Width for tables on stdout: the terminal's, else `COLUMNS`, else unlimited (a pipe
+    /// or file gets whole lines, as `kubectl` does).
+    #[must_use]
+    pub fn stdout_width(&self) -> Option<u16> {
+        if self.stdout_is_terminal
+            && let Some((_, cols)) = console::Term::stdout().size_checked()
+        {
+            return Some(cols);
+        }
+        std::env::var("COLUMNS").ok()?.trim().parse().ok()
+    }
+
+    /// Writes a result on stdout. A closed pipe is not an error: the reader has what it
+    /// wanted, so the rest is dropped quietly.
+    ///
+    /// # Errors
+    /// Any other write failure (disk full, ...).
+    pub fn result(&self, text: &str) -> io::Result<()> {
+        if self.stdout_closed.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let mut stdout = io::stdout().lock();
+        let written = stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| {
+                if text.ends_with('\n') {
+                    Ok(())
+                } else {
+                    stdout.write_all(b"\n")
+                }
+            })
+            .and_then(|()| stdout.flush());
+        match written {
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.stdout_closed.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// A progress or status line on stderr (silenced by `-q`).
+    pub fn progress(&self, line: &str) {
+        if !self.quiet {
+            Self::stderr_line(line);
+        }
+    }
+
+    /// A warning on stderr (shown even with `-q`).
+    pub fn warn(&self, message: &str) {
+        Self::stderr_line(&format!("imsjob: warning: {message}"));
+    }
+
+    /// The one-line error, with an optional hint line.
+    pub fn error(&self, message: &str, hint: Option<&str>) {
+        let mut text = format!("imsjob: error: {message}");
+        if let Some(hint) = hint {
+            text.push_str("\n  hint: ");
+            text.push_str(hint);
+        }
+        Self::stderr_line(&text);
+    }
+
+    fn stderr_line(line: &str) {
+        let mut stderr = io::stderr().lock();
+        // Nothing sensible remains to be done when stderr itself is gone.
+        let _ = writeln!(stderr, "{line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> ColorEnv {
+        let get = |name: &str| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        ColorEnv {
+            no_color: get("NO_COLOR"),
+            clicolor: get("CLICOLOR"),
+            clicolor_force: get("CLICOLOR_FORCE"),
+            term: get("TERM"),
+        }
+    }
+
+    #[test]
+    fn colour_rules() {
+        use ColorChoice::*;
+        assert!(use_color(Auto, &env(&[]), true));
+        assert!(!use_color(Auto, &env(&[]), false));
+        assert!(!use_color(Always, &env(&[("NO_COLOR", "1")]), true));
+        assert!(use_color(Always, &env(&[]), false));
+        assert!(!use_color(Never, &env(&[("CLICOLOR_FORCE", "1")]), true));
+        assert!(use_color(Auto, &env(&[("CLICOLOR_FORCE", "1")]), false));
+        assert!(!use_color(Auto, &env(&[("CLICOLOR", "0")]), true));
+        assert!(!use_color(Auto, &env(&[("TERM", "dumb")]), true));
+        assert!(use_color(Auto, &env(&[("NO_COLOR", "")]), true));
+    }
+}

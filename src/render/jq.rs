@@ -1,0 +1,103 @@
+//! `--jq EXPR`: a jq filter (jaq) over the JSON document; strings print raw, like `gh --jq`.
+
+use jaq_core::load::{Arena, File, Loader};
+use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
+use jaq_json::Val;
+
+use crate::exit::UsageError;
+
+/// A compiled filter. Compiling happens before any request, so a typo costs nothing.
+pub struct JqFilter {
+    filter: jaq_core::Filter<data::JustLut<Val>>,
+}
+
+impl std::fmt::Debug for JqFilter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JqFilter")
+    }
+}
+
+/// Why a filter run failed.
+#[derive(Debug, thiserror::Error)]
+#[error("jq: {0}")]
+pub struct JqRunError(String);
+
+impl JqFilter {
+    /// # Errors
+    /// A usage error when the expression does not parse or names unknown functions.
+    pub fn compile(expr: &str) -> Result<Self, UsageError> {
+        let program = File {
+            code: expr,
+            path: (),
+        };
+        let defs = jaq_core::defs()
+            .chain(jaq_std::defs())
+            .chain(jaq_json::defs());
+        let funs = jaq_core::funs()
+            .chain(jaq_std::funs())
+            .chain(jaq_json::funs());
+        let loader = Loader::new(defs);
+        let arena = Arena::default();
+        let invalid = || {
+            UsageError::new(format!("invalid `--jq` expression `{expr}`"))
+                .with_hint("the syntax is jq's: for example `--jq .entities.image_id`")
+        };
+        let modules = loader.load(&arena, program).map_err(|_| invalid())?;
+        let filter = Compiler::default()
+            .with_funs(funs)
+            .compile(modules)
+            .map_err(|_| invalid())?;
+        Ok(Self { filter })
+    }
+
+    /// Runs the filter over a document; each output becomes one line (strings raw, other
+    /// values as JSON).
+    ///
+    /// # Errors
+    /// When the filter raises an error (e.g. indexing a string).
+    pub fn run(&self, document: &serde_json::Value) -> Result<String, JqRunError> {
+        let text = serde_json::to_vec(document).map_err(|e| JqRunError(e.to_string()))?;
+        let input = jaq_json::read::parse_single(&text).map_err(|e| JqRunError(e.to_string()))?;
+        let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
+        let mut out = String::new();
+        for value in self.filter.id.run((ctx, input)).map(unwrap_valr) {
+            let value = value.map_err(|e| JqRunError(e.to_string()))?;
+            match &value {
+                Val::TStr(bytes) => out.push_str(&String::from_utf8_lossy(bytes)),
+                other => out.push_str(&other.to_string()),
+            }
+            out.push('\n');
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn strings_print_raw() {
+        let filter = JqFilter::compile(".entities.image_id").expect("compiles");
+        let out = filter
+            .run(&json!({"entities": {"image_id": "abc"}}))
+            .expect("runs");
+        assert_eq!(out, "abc\n");
+    }
+
+    #[test]
+    fn other_values_print_as_json() {
+        let filter = JqFilter::compile(".[] | {id: .job_id}").expect("compiles");
+        let out = filter
+            .run(&json!([{"job_id": "a"}, {"job_id": "b"}]))
+            .expect("runs");
+        assert_eq!(out, "{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
+    }
+
+    #[test]
+    fn bad_expressions_are_usage_errors() {
+        assert!(JqFilter::compile(".[").is_err());
+        assert!(JqFilter::compile("nosuchfunction").is_err());
+    }
+}

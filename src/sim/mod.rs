@@ -1,0 +1,434 @@
+//! The IMS simulator: a real HTTP server on 127.0.0.1 that serves the documented examples,
+//! jobs moving along scripted timelines, IMS-shaped errors and injected faults. `imsjob sim`
+//! runs it for people and scripts; `imsjob demo` and the tests run it in-process or as a
+//! child process.
+
+pub mod scenario;
+pub mod state;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, StreamBody, combinators::UnsyncBoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::time::Instant;
+
+use scenario::{Fault, FaultKind, Scenario};
+use state::{Jobs, Lookup};
+
+type Body = UnsyncBoxBody<Bytes, std::io::Error>;
+
+/// One request as the simulator saw it (served at `GET /_sim/requests`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Seen {
+    pub seq: u64,
+    /// Milliseconds since the simulator started.
+    pub at_ms: u64,
+    pub method: String,
+    pub path: String,
+    pub job_id: Option<String>,
+    /// The HTTP status answered; 0 when the connection was dropped.
+    pub status: u16,
+    pub fault: Option<String>,
+}
+
+struct Shared {
+    jobs: Mutex<Jobs>,
+    log: Mutex<Vec<Seen>>,
+    rng: Mutex<fastrand::Rng>,
+    started: Instant,
+}
+
+/// A running simulator.
+pub struct SimHandle {
+    pub addr: SocketAddr,
+    pub project_id: String,
+    pub token: String,
+    pub job_ids: Vec<String>,
+}
+
+impl SimHandle {
+    #[must_use]
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The lines a user pastes into a shell.
+    #[must_use]
+    pub fn exports(&self) -> String {
+        format!(
+            "export IMSJOB_ENDPOINT={}\nexport OS_PROJECT_ID={}\nexport OS_AUTH_TOKEN={}\n",
+            self.endpoint(),
+            self.project_id,
+            self.token
+        )
+    }
+}
+
+/// Binds 127.0.0.1:`port` and serves in the background of the current runtime.
+///
+/// # Errors
+/// When the port cannot be bound.
+pub async fn start(scenario: Scenario, port: u16) -> std::io::Result<SimHandle> {
+    let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+    let addr = listener.local_addr()?;
+    let seed = scenario
+        .random_faults
+        .as_ref()
+        .and_then(|r| r.seed)
+        .unwrap_or_else(|| fastrand::u64(..));
+    let handle = SimHandle {
+        addr,
+        project_id: scenario.project_id.clone(),
+        token: scenario.token.clone(),
+        job_ids: scenario.jobs.iter().map(|j| j.id.clone()).collect(),
+    };
+    let shared = Arc::new(Shared {
+        jobs: Mutex::new(Jobs::new(scenario)),
+        log: Mutex::new(Vec::new()),
+        rng: Mutex::new(fastrand::Rng::with_seed(seed)),
+        started: Instant::now(),
+    });
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                continue;
+            };
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |request| {
+                    let shared = shared.clone();
+                    async move { serve_request(&shared, request).await }
+                });
+                // A connection that ends badly (client gone, dropped on purpose) is routine.
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(true)
+                    .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(handle)
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding the lock cannot leave these structures half-updated in a way
+    // that matters for a simulator; keep serving.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn full(body: impl Into<Bytes>) -> Body {
+    Full::new(body.into())
+        .map_err(|never: Infallible| match never {})
+        .boxed_unsync()
+}
+
+fn json_response(status: u16, body: &Value, request_id: &str) -> Response<Body> {
+    let mut response = Response::new(full(body.to_string()));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+    response
+}
+
+/// The API gateway's error shape.
+fn gateway_error(status: u16, code: &str, message: &str, request_id: &str) -> Response<Body> {
+    json_response(
+        status,
+        &json!({"error_code": code, "error_msg": message, "request_id": request_id}),
+        request_id,
+    )
+}
+
+/// The IMS service's own error shape.
+fn ims_error(status: u16, code: &str, message: &str, request_id: &str) -> Response<Body> {
+    json_response(
+        status,
+        &json!({"error": {"code": code, "message": message}}),
+        request_id,
+    )
+}
+
+/// A status-only fault with a body shaped like the real one.
+fn status_fault(status: u16, retry_after: Option<&str>, request_id: &str) -> Response<Body> {
+    let mut response = match status {
+        429 => gateway_error(
+            429,
+            "APIG.0308",
+            "The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 second",
+            request_id,
+        ),
+        401 => gateway_error(
+            401,
+            "APIG.0301",
+            "Incorrect IAM authentication information: token expired",
+            request_id,
+        ),
+        500 => ims_error(
+            500,
+            "IMG.0001",
+            "An internal error occurred in the image service.",
+            request_id,
+        ),
+        502 | 504 => gateway_error(status, "APIG.0201", "Backend unavailable", request_id),
+        503 => gateway_error(503, "APIG.0201", "Backend unavailable", request_id),
+        other => ims_error(
+            other,
+            "IMG.0023",
+            "An exception occurred during task query",
+            request_id,
+        ),
+    };
+    if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(v).ok()) {
+        response.headers_mut().insert("retry-after", value);
+    }
+    response
+}
+
+fn html_502() -> Response<Body> {
+    let mut response = Response::new(full(
+        "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>",
+    ));
+    *response.status_mut() = StatusCode::BAD_GATEWAY;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    response
+}
+
+/// A 200 body of `size` bytes produced on the fly, never held whole.
+fn huge_body(size: u64) -> Response<Body> {
+    const CHUNK: usize = 64 * 1024;
+    let chunk = Bytes::from(vec![b' '; CHUNK]);
+    let stream = futures_util::stream::unfold(size, move |left| {
+        let chunk = chunk.clone();
+        async move {
+            if left == 0 {
+                return None;
+            }
+            let n = usize::try_from(left).unwrap_or(CHUNK).min(CHUNK);
+            Some((
+                Ok::<_, std::io::Error>(Frame::data(chunk.slice(..n))),
+                left - n as u64,
+            ))
+        }
+    });
+    let mut response = Response::new(StreamBody::new(stream).boxed_unsync());
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+/// Turns a random draw into a concrete fault.
+fn random_fault(shared: &Shared) -> Option<Fault> {
+    let jobs = lock(&shared.jobs);
+    let random = jobs.scenario().random_faults.as_ref()?;
+    let mut rng = lock(&shared.rng);
+    if random.kinds.is_empty() || rng.f64() >= random.rate {
+        return None;
+    }
+    let kind = random.kinds[rng.usize(..random.kinds.len())].clone();
+    let mut fault = Fault {
+        status: None,
+        retry_after: None,
+        delay: None,
+        drop: false,
+        html: false,
+        body: None,
+        huge_bytes: None,
+        times: 1,
+    };
+    match kind {
+        FaultKind::Status(status) => {
+            fault.status = Some(status);
+            if status == 429 {
+                fault.retry_after = Some(random.retry_after.to_string());
+            }
+        }
+        FaultKind::Html => fault.html = true,
+        FaultKind::Drop => fault.drop = true,
+        FaultKind::Slow => fault.delay = Some(random.slow),
+        FaultKind::Malformed => fault.body = Some("{\"job_id\": \"torn".into()),
+    }
+    Some(fault)
+}
+
+fn describe(fault: &Fault) -> String {
+    if fault.drop {
+        "drop".into()
+    } else if fault.html {
+        "html".into()
+    } else if let Some(status) = fault.status {
+        status.to_string()
+    } else if fault.body.is_some() {
+        "body".into()
+    } else if fault.huge_bytes.is_some() {
+        "huge".into()
+    } else {
+        "delay".into()
+    }
+}
+
+async fn serve_request(
+    shared: &Shared,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, std::io::Error> {
+    let now = Instant::now();
+    let at_ms = u64::try_from(now.duration_since(shared.started).as_millis()).unwrap_or(u64::MAX);
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let seq = {
+        let log = lock(&shared.log);
+        log.len() as u64 + 1
+    };
+    let request_id = format!("sim-{seq:08x}");
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+
+    if path == "/_sim/requests" {
+        let log = lock(&shared.log).clone();
+        return Ok(json_response(200, &json!(log), &request_id));
+    }
+
+    let (response, job_id, fault_name) = match segments.as_slice() {
+        ["v1", project, "jobs", job_id] => {
+            let job_id = (*job_id).to_owned();
+            let scripted = lock(&shared.jobs).next_fault(&job_id);
+            let fault = scripted.or_else(|| random_fault(shared));
+            let fault_name = fault.as_ref().map(describe);
+            let response = answer_job(
+                shared,
+                &request,
+                project,
+                &job_id,
+                fault.as_ref(),
+                &request_id,
+            )
+            .await;
+            (response, Some(job_id), fault_name)
+        }
+        _ => (
+            Some(gateway_error(
+                404,
+                "APIG.0101",
+                "The API does not exist or has not been published in the environment",
+                &request_id,
+            )),
+            None,
+            None,
+        ),
+    };
+    lock(&shared.log).push(Seen {
+        seq,
+        at_ms,
+        method,
+        path,
+        job_id,
+        status: response.as_ref().map_or(0, |r| r.status().as_u16()),
+        fault: fault_name,
+    });
+    // `None` means: drop the connection without answering.
+    response.ok_or_else(|| std::io::Error::other("connection dropped on purpose"))
+}
+
+async fn answer_job(
+    shared: &Shared,
+    request: &Request<Incoming>,
+    project: &str,
+    job_id: &str,
+    fault: Option<&Fault>,
+    request_id: &str,
+) -> Option<Response<Body>> {
+    if let Some(fault) = fault {
+        if let Some(delay) = fault.delay {
+            tokio::time::sleep(delay).await;
+        }
+        if fault.drop {
+            return None;
+        }
+        if fault.html {
+            return Some(html_502());
+        }
+        if let Some(status) = fault.status {
+            return Some(status_fault(
+                status,
+                fault.retry_after.as_deref(),
+                request_id,
+            ));
+        }
+        if let Some(body) = &fault.body {
+            let mut response = json_response(200, &Value::Null, request_id);
+            *response.body_mut() = full(body.clone());
+            return Some(response);
+        }
+        if let Some(size) = fault.huge_bytes {
+            return Some(huge_body(size));
+        }
+    }
+    if request.method() != hyper::Method::GET {
+        return Some(gateway_error(
+            405,
+            "APIG.0101",
+            "The API does not exist or has not been published in the environment",
+            request_id,
+        ));
+    }
+    let (token, expected_project) = {
+        let jobs = lock(&shared.jobs);
+        (
+            jobs.scenario().token.clone(),
+            jobs.scenario().project_id.clone(),
+        )
+    };
+    let presented = request
+        .headers()
+        .get("x-auth-token")
+        .and_then(|v| v.to_str().ok());
+    if presented != Some(token.as_str()) {
+        return Some(gateway_error(
+            401,
+            "APIG.0301",
+            "Incorrect IAM authentication information: verify aksk signature fail or token is invalid",
+            request_id,
+        ));
+    }
+    if project != expected_project {
+        return Some(gateway_error(
+            403,
+            "APIG.0302",
+            "The IAM user is forbidden to access this project",
+            request_id,
+        ));
+    }
+    let lookup = lock(&shared.jobs).lookup(job_id, Instant::now());
+    Some(match lookup {
+        Lookup::Found(text) => {
+            let mut response = json_response(200, &Value::Null, request_id);
+            *response.body_mut() = full(text);
+            response
+        }
+        Lookup::NotFound => ims_error(
+            404,
+            "IMG.0010",
+            "The job does not exist or has been deleted.",
+            request_id,
+        ),
+    })
+}
+
+/// How long the demo's job runs, for messages.
+pub const DEMO_DURATION: Duration = Duration::from_secs(7);

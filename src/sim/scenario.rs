@@ -1,0 +1,355 @@
+//! The scenario file of `imsjob sim --scenario FILE` (YAML, or JSON since JSON is YAML).
+//!
+//! ```yaml
+//! project_id: 0123456789abcdef0123456789abcdef  # the project the sim serves
+//! token: sim-token                            # the X-Auth-Token it accepts
+//! examples: true                              # also serve the 14 documented examples
+//! random_faults: {rate: 0.3, seed: 7, kinds: [503, 429, html, drop, slow, malformed]}
+//! jobs:
+//!   - id: build-image                         # letters, digits, `-`
+//!     type: imsCreateImageByInstance
+//!     duration: 4s                            # first request -> terminal
+//!     queued: 1s                              # INIT before RUNNING (default: a quarter)
+//!     outcome: SUCCESS                        # or FAIL (with error_code, fail_reason)
+//!     image_name: web-2024
+//!     faults: [{status: 503, times: 2}, {status: 429, retry_after: 2}]
+//!     sub_jobs: [{id: build-image-sub, start: 1s, duration: 2s}]
+//! ```
+//! Times count from the first request for a job (or for its parent), so tests and scripts
+//! see the same timeline whenever they start.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// A whole scenario.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    #[serde(default = "default_project")]
+    pub project_id: String,
+    #[serde(default = "default_token")]
+    pub token: String,
+    /// Serve the documented example responses (by their job ids).
+    #[serde(default = "yes")]
+    pub examples: bool,
+    #[serde(default)]
+    pub jobs: Vec<JobSpec>,
+    /// Faults injected at random into any job request.
+    #[serde(default)]
+    pub random_faults: Option<RandomFaults>,
+}
+
+/// One simulated job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSpec {
+    pub id: String,
+    #[serde(rename = "type", default = "default_type")]
+    pub job_type: String,
+    /// Offset from the parent's start (sub-jobs) — top-level jobs start at their first request.
+    #[serde(default, deserialize_with = "duration")]
+    pub start: Duration,
+    /// Time from start to the outcome.
+    #[serde(default = "default_duration", deserialize_with = "duration")]
+    pub duration: Duration,
+    /// Time spent in INIT before RUNNING; default a quarter of `duration`.
+    #[serde(default, deserialize_with = "opt_duration")]
+    pub queued: Option<Duration>,
+    /// Final status: `SUCCESS`, `FAIL`, or any other text (kept forever, never terminal).
+    #[serde(default = "default_outcome")]
+    pub outcome: String,
+    #[serde(default)]
+    pub error_code: Option<String>,
+    #[serde(default)]
+    pub fail_reason: Option<String>,
+    #[serde(default)]
+    pub image_id: Option<String>,
+    #[serde(default)]
+    pub image_name: Option<String>,
+    /// Extra fields merged into `entities`.
+    #[serde(default)]
+    pub entities: Option<serde_json::Map<String, Value>>,
+    /// Extra top-level fields (unknown fields must survive into `get -o json`).
+    #[serde(default)]
+    pub extra: Option<serde_json::Map<String, Value>>,
+    /// Write times as `04-Jun-2015 18:11:06:586` instead of RFC 3339.
+    #[serde(default)]
+    pub legacy_times: bool,
+    /// Answer 404 for this long after the first request (a job created moments ago).
+    #[serde(default, deserialize_with = "duration")]
+    pub missing_for: Duration,
+    /// Faults for this job's requests, in order.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+    /// Serve this document verbatim instead (still subject to faults).
+    #[serde(default)]
+    pub document: Option<Value>,
+    #[serde(default)]
+    pub sub_jobs: Vec<JobSpec>,
+    /// Sub-jobs appear in `sub_jobs_result` only once started; before, only in
+    /// `sub_jobs_list` (as IMS does for OVA imports). Set `false` to list only ids forever.
+    #[serde(default = "yes")]
+    pub embed_sub_jobs: bool,
+}
+
+/// A fault for the next request(s) of a job.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// Answer with this HTTP status (and an API-shaped error body).
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// `Retry-After` to send: seconds or an HTTP date.
+    #[serde(default)]
+    pub retry_after: Option<String>,
+    /// Wait this long before answering (past `--request-timeout` to test it).
+    #[serde(default, deserialize_with = "opt_duration")]
+    pub delay: Option<Duration>,
+    /// Close the connection without an answer.
+    #[serde(default)]
+    pub drop: bool,
+    /// A 502 HTML page from a "proxy".
+    #[serde(default)]
+    pub html: bool,
+    /// A 200 whose body is this text (e.g. torn JSON).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// A 200 body of this many bytes (streamed, never held in memory).
+    #[serde(default)]
+    pub huge_bytes: Option<u64>,
+    /// How many consecutive requests get this fault.
+    #[serde(default = "one")]
+    pub times: u32,
+}
+
+/// Random faults over all job requests.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RandomFaults {
+    /// Probability that a request is faulted.
+    pub rate: f64,
+    #[serde(default)]
+    pub seed: Option<u64>,
+    /// Kinds to draw from: a status (`503`, `429`, ...), `html`, `drop`, `slow`, `malformed`.
+    #[serde(default = "default_kinds")]
+    pub kinds: Vec<FaultKind>,
+    /// `Retry-After` seconds sent with random 429s.
+    #[serde(default = "one")]
+    pub retry_after: u32,
+    /// Delay of `slow` answers.
+    #[serde(default = "default_slow", deserialize_with = "duration")]
+    pub slow: Duration,
+}
+
+/// A kind of random fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaultKind {
+    Status(u16),
+    Html,
+    Drop,
+    Slow,
+    Malformed,
+}
+
+impl<'de> Deserialize<'de> for FaultKind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        let text = match &value {
+            Value::Number(n) => n.to_string(),
+            Value::String(s) => s.clone(),
+            _ => {
+                return Err(serde::de::Error::custom(
+                    "a fault kind is a status or a name",
+                ));
+            }
+        };
+        Ok(match text.as_str() {
+            "html" => Self::Html,
+            "drop" => Self::Drop,
+            "slow" => Self::Slow,
+            "malformed" => Self::Malformed,
+            other => Self::Status(other.parse().map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "unknown fault kind `{other}`: use a status, `html`, `drop`, `slow` or `malformed`"
+                ))
+            })?),
+        })
+    }
+}
+
+fn default_project() -> String {
+    "0123456789abcdef0123456789abcdef".into()
+}
+fn default_token() -> String {
+    "sim-token".into()
+}
+fn default_type() -> String {
+    "imsCreateImageByInstance".into()
+}
+fn default_outcome() -> String {
+    "SUCCESS".into()
+}
+fn default_duration() -> Duration {
+    Duration::from_secs(4)
+}
+fn default_slow() -> Duration {
+    Duration::from_secs(3)
+}
+fn default_kinds() -> Vec<FaultKind> {
+    vec![
+        FaultKind::Status(503),
+        FaultKind::Status(429),
+        FaultKind::Html,
+        FaultKind::Drop,
+    ]
+}
+fn yes() -> bool {
+    true
+}
+fn one<T: From<u8>>() -> T {
+    T::from(1)
+}
+
+fn parse_duration_value(value: &Value) -> Result<Duration, String> {
+    match value {
+        Value::Number(n) => n
+            .as_f64()
+            .filter(|s| s.is_finite() && *s >= 0.0)
+            .map(Duration::from_secs_f64)
+            .ok_or_else(|| format!("`{n}` is not a duration")),
+        Value::String(s) => crate::time::parse_duration(s),
+        _ => Err("a duration is a number of seconds or a text like `2s`".into()),
+    }
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    parse_duration_value(&Value::deserialize(d)?).map_err(serde::de::Error::custom)
+}
+
+fn opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    duration(d).map(Some)
+}
+
+impl Scenario {
+    /// Parses a scenario and checks what serde cannot.
+    ///
+    /// # Errors
+    /// A message naming the problem (and its line, for syntax errors).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let scenario: Self = serde_norway::from_str(text).map_err(|e| e.to_string())?;
+        scenario.check()?;
+        Ok(scenario)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        crate::api::id::ProjectId::parse(&self.project_id).map_err(|e| e.to_string())?;
+        let mut seen = std::collections::HashSet::new();
+        let mut stack: Vec<&JobSpec> = self.jobs.iter().collect();
+        while let Some(job) = stack.pop() {
+            crate::api::id::JobId::parse(&job.id).map_err(|e| e.to_string())?;
+            if !seen.insert(job.id.as_str()) {
+                return Err(format!("job id `{}` is declared twice", job.id));
+            }
+            stack.extend(&job.sub_jobs);
+        }
+        if let Some(random) = &self.random_faults
+            && !(0.0..=1.0).contains(&random.rate)
+        {
+            return Err("`random_faults.rate` must be between 0 and 1".into());
+        }
+        Ok(())
+    }
+
+    /// The scenario of a plain `imsjob sim`: the examples plus jobs that move.
+    #[must_use]
+    pub fn builtin() -> Self {
+        Self::parse(BUILTIN).unwrap_or_else(|e| panic!("built-in scenario: {e}"))
+    }
+
+    /// The scenario of `imsjob demo`.
+    #[must_use]
+    pub fn demo() -> Self {
+        Self::parse(DEMO).unwrap_or_else(|e| panic!("demo scenario: {e}"))
+    }
+}
+
+const BUILTIN: &str = r"
+jobs:
+  - id: job-success
+    type: imsCreateImageByInstance
+    duration: 8s
+    image_name: web-server-2024
+  - id: job-fail
+    type: imsImportImageJob
+    duration: 5s
+    outcome: FAIL
+    error_code: IMS.0194
+    fail_reason: the image file in OBS is not a supported format
+  - id: job-ova
+    type: imsImportOvaImageJob
+    duration: 12s
+    queued: 1s
+    sub_jobs:
+      - {id: job-ova-disk-0, type: imsImportImageJob, start: 2s, duration: 6s, image_name: ova-disk-0}
+      - {id: job-ova-disk-1, type: imsImportDataImageJob, start: 5s, duration: 6s, image_name: ova-disk-1}
+  - id: job-slow
+    type: imsCopyImageInRegionJob
+    duration: 10m
+    image_name: copied
+  - id: job-flaky
+    type: imsNativeExportImageJob
+    duration: 6s
+    faults: [{status: 503, times: 2}, {status: 429, retry_after: '1'}]
+";
+
+const DEMO: &str = r"
+jobs:
+  - id: demo-ova-import
+    type: imsImportOvaImageJob
+    duration: 7s
+    queued: 1s
+    sub_jobs:
+      - {id: demo-ova-disk-0, type: imsImportImageJob, start: 1s, duration: 4s, image_name: demo-system-disk}
+      - {id: demo-ova-disk-1, type: imsImportDataImageJob, start: 3s, duration: 4s, image_name: demo-data-disk}
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_scenarios_parse() {
+        assert_eq!(Scenario::builtin().jobs.len(), 5);
+        assert_eq!(Scenario::demo().jobs[0].sub_jobs.len(), 2);
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        assert!(
+            Scenario::parse("jobs: [{id: '../x'}]")
+                .expect_err("refused")
+                .contains("invalid job id")
+        );
+        assert!(
+            Scenario::parse("jobs: [{id: a}, {id: a}]")
+                .expect_err("refused")
+                .contains("twice")
+        );
+        assert!(
+            Scenario::parse("jobz: []")
+                .expect_err("refused")
+                .contains("unknown field")
+        );
+        let error = Scenario::parse("jobs:\n  - id: a\n    duration: [1]\n").expect_err("refused");
+        assert!(error.contains("line 3"), "{error}");
+    }
+
+    #[test]
+    fn json_is_accepted() {
+        let scenario =
+            Scenario::parse(r#"{"jobs": [{"id": "a", "duration": 1.5}]}"#).expect("json");
+        assert_eq!(scenario.jobs[0].duration, Duration::from_millis(1500));
+    }
+}

@@ -1,0 +1,335 @@
+//! Simulated jobs: where each one is on its timeline, rendered as the document IMS would
+//! return at that moment.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use serde_json::{Map, Value, json};
+use tokio::time::Instant;
+
+use super::scenario::{Fault, JobSpec, Scenario};
+
+/// The 14 documented example responses, verbatim.
+pub const EXAMPLES: [(&str, &str); 14] = [
+    (
+        "imsAddImageMembersJob",
+        include_str!("examples/imsAddImageMembersJob.json"),
+    ),
+    (
+        "imsCopyImageInRegionJob",
+        include_str!("examples/imsCopyImageInRegionJob.json"),
+    ),
+    (
+        "imsCreateImageByInstance",
+        include_str!("examples/imsCreateImageByInstance.json"),
+    ),
+    (
+        "imsCreateWholeImageByBackupJob",
+        include_str!("examples/imsCreateWholeImageByBackupJob.json"),
+    ),
+    (
+        "imsCreateWholeImageByInstanceJob",
+        include_str!("examples/imsCreateWholeImageByInstanceJob.json"),
+    ),
+    (
+        "imsDelImageMembersJob",
+        include_str!("examples/imsDelImageMembersJob.json"),
+    ),
+    (
+        "imsImportDataImageJob",
+        include_str!("examples/imsImportDataImageJob.json"),
+    ),
+    (
+        "imsImportImageJob",
+        include_str!("examples/imsImportImageJob.json"),
+    ),
+    (
+        "imsImportOvaImageJob",
+        include_str!("examples/imsImportOvaImageJob.json"),
+    ),
+    (
+        "imsNativeExportImageJob",
+        include_str!("examples/imsNativeExportImageJob.json"),
+    ),
+    (
+        "imsNativeImportImageJob",
+        include_str!("examples/imsNativeImportImageJob.json"),
+    ),
+    (
+        "imsUpdateImageMembersJob",
+        include_str!("examples/imsUpdateImageMembersJob.json"),
+    ),
+    (
+        "imsVolumeCreateImageJob",
+        include_str!("examples/imsVolumeCreateImageJob.json"),
+    ),
+    (
+        "imsVolumesToSysDataImagesJob",
+        include_str!("examples/imsVolumesToSysDataImagesJob.json"),
+    ),
+];
+
+/// Where a job id leads.
+#[derive(Debug, Clone)]
+enum Entry {
+    /// A fixed document (an example, or a sub-job of one), served as text, byte for byte.
+    Static(String),
+    /// A job on a timeline: family (top-level job index) and the path to its spec.
+    Timed { family: usize, path: Vec<usize> },
+}
+
+/// Mutable state of the simulated service.
+#[derive(Debug)]
+pub struct Jobs {
+    scenario: Scenario,
+    index: HashMap<String, Entry>,
+    /// When each family's clock started (first request for any of its jobs).
+    started: HashMap<usize, (Instant, Timestamp)>,
+    /// Position in each job's fault list: (fault index, uses of it so far).
+    fault_cursor: HashMap<String, (usize, u32)>,
+}
+
+/// What to answer for a job request, before faults.
+#[derive(Debug)]
+pub enum Lookup {
+    Found(String),
+    NotFound,
+}
+
+impl Jobs {
+    #[must_use]
+    pub fn new(scenario: Scenario) -> Self {
+        let mut index = HashMap::new();
+        if scenario.examples {
+            for (_, text) in EXAMPLES {
+                let Ok(value) = serde_json::from_str::<Value>(text) else {
+                    continue;
+                };
+                if let Some(id) = value["job_id"].as_str() {
+                    index.insert(id.to_owned(), Entry::Static(text.to_owned()));
+                }
+                // Their sub-jobs are served by id too, as embedded.
+                if let Some(subs) = value["entities"]["sub_jobs_result"].as_array() {
+                    for sub in subs {
+                        if let Some(id) = sub["job_id"].as_str() {
+                            let text = serde_json::to_string_pretty(sub).unwrap_or_default();
+                            index.insert(id.to_owned(), Entry::Static(text));
+                        }
+                    }
+                }
+            }
+        }
+        fn walk(
+            spec: &JobSpec,
+            family: usize,
+            path: Vec<usize>,
+            index: &mut HashMap<String, Entry>,
+        ) {
+            for (i, sub) in spec.sub_jobs.iter().enumerate() {
+                let mut sub_path = path.clone();
+                sub_path.push(i);
+                walk(sub, family, sub_path, index);
+            }
+            index.insert(spec.id.clone(), Entry::Timed { family, path });
+        }
+        for (family, spec) in scenario.jobs.iter().enumerate() {
+            walk(spec, family, Vec::new(), &mut index);
+        }
+        Self {
+            scenario,
+            index,
+            started: HashMap::new(),
+            fault_cursor: HashMap::new(),
+        }
+    }
+
+    #[must_use]
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The spec of a timed job.
+    fn spec(&self, family: usize, path: &[usize]) -> &JobSpec {
+        let mut spec = &self.scenario.jobs[family];
+        for &i in path {
+            spec = &spec.sub_jobs[i];
+        }
+        spec
+    }
+
+    /// Takes the next scripted fault of a job, if any remain.
+    pub fn next_fault(&mut self, job_id: &str) -> Option<Fault> {
+        let Some(Entry::Timed { family, path }) = self.index.get(job_id).cloned() else {
+            return None;
+        };
+        let cursor = *self.fault_cursor.get(job_id).unwrap_or(&(0, 0));
+        let fault = self.spec(family, &path).faults.get(cursor.0)?.clone();
+        let cursor = self.fault_cursor.entry(job_id.to_owned()).or_insert(cursor);
+        cursor.1 += 1;
+        if cursor.1 >= fault.times.max(1) {
+            *cursor = (cursor.0 + 1, 0);
+        }
+        Some(fault)
+    }
+
+    /// The document for a job id now.
+    pub fn lookup(&mut self, job_id: &str, now: Instant) -> Lookup {
+        match self.index.get(job_id).cloned() {
+            None => Lookup::NotFound,
+            Some(Entry::Static(text)) => Lookup::Found(text),
+            Some(Entry::Timed { family, path }) => {
+                let (clock, wall) = *self
+                    .started
+                    .entry(family)
+                    .or_insert_with(|| (now, Timestamp::now()));
+                let elapsed = now.saturating_duration_since(clock);
+                let spec = self.spec(family, &path);
+                let offset: Duration = path_offset(&self.scenario.jobs[family], &path);
+                if path.is_empty() && elapsed < spec.missing_for {
+                    return Lookup::NotFound;
+                }
+                let document = render(spec, elapsed, offset, wall);
+                Lookup::Found(serde_json::to_string_pretty(&document).unwrap_or_default())
+            }
+        }
+    }
+
+    /// Every job id served, examples first, for the start-up banner.
+    #[must_use]
+    pub fn timed_ids(&self) -> Vec<String> {
+        self.scenario.jobs.iter().map(|j| j.id.clone()).collect()
+    }
+}
+
+/// Sum of the `start` offsets from the family root down to a sub-job.
+fn path_offset(root: &JobSpec, path: &[usize]) -> Duration {
+    let mut spec = root;
+    let mut offset = Duration::ZERO;
+    for &i in path {
+        spec = &spec.sub_jobs[i];
+        offset += spec.start;
+    }
+    offset
+}
+
+/// The status of a job `local` after its own start.
+fn status_at(spec: &JobSpec, local: Option<Duration>) -> &str {
+    let Some(local) = local else {
+        return "INIT";
+    };
+    let queued = spec.queued.unwrap_or(spec.duration / 4);
+    if local >= spec.duration {
+        &spec.outcome
+    } else if local >= queued {
+        "RUNNING"
+    } else {
+        "INIT"
+    }
+}
+
+fn format_time(ts: Timestamp, legacy: bool) -> String {
+    if legacy {
+        let millis = ts.subsec_millisecond();
+        format!("{}:{millis:03}", ts.strftime("%d-%b-%Y %H:%M:%S"))
+    } else {
+        ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    }
+}
+
+/// The job document `elapsed` after the family clock started; `offset` is this job's start
+/// within the family.
+fn render(spec: &JobSpec, elapsed: Duration, offset: Duration, wall: Timestamp) -> Value {
+    if let Some(document) = &spec.document {
+        return document.clone();
+    }
+    let local = elapsed.checked_sub(offset);
+    let status = status_at(spec, local);
+    let terminal = matches!(status, "SUCCESS" | "FAIL");
+    let at = |d: Duration| {
+        let ts = wall
+            .checked_add(jiff::SignedDuration::try_from(d).unwrap_or_default())
+            .unwrap_or(wall);
+        format_time(ts, spec.legacy_times)
+    };
+    let mut entities = Map::new();
+    if status == "RUNNING" {
+        let queued = spec.queued.unwrap_or(spec.duration / 4);
+        let run = spec
+            .duration
+            .saturating_sub(queued)
+            .as_secs_f64()
+            .max(0.001);
+        let done = local
+            .unwrap_or_default()
+            .saturating_sub(queued)
+            .as_secs_f64();
+        let fraction = (done / run).clamp(0.0, 0.99);
+        entities.insert(
+            "process_percent".into(),
+            json!((fraction * 100.0).floor() / 100.0),
+        );
+    }
+    if status == "SUCCESS" {
+        if let Some(name) = &spec.image_name {
+            entities.insert("image_name".into(), json!(name));
+        }
+        if spec.image_name.is_some() || spec.image_id.is_some() {
+            let id = spec
+                .image_id
+                .clone()
+                .unwrap_or_else(|| image_id_for(&spec.id));
+            entities.insert("image_id".into(), json!(id));
+        }
+    }
+    if !spec.sub_jobs.is_empty() {
+        let started_subs: Vec<Value> = spec
+            .sub_jobs
+            .iter()
+            .filter(|sub| spec.embed_sub_jobs && local.is_some_and(|l| l >= sub.start))
+            .map(|sub| render(sub, elapsed, offset + sub.start, wall))
+            .collect();
+        entities.insert("sub_jobs_result".into(), Value::Array(started_subs));
+        entities.insert(
+            "sub_jobs_list".into(),
+            json!(
+                spec.sub_jobs
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+            ),
+        );
+    }
+    if let Some(extra) = &spec.entities {
+        entities.extend(extra.clone());
+    }
+    let failed = status == "FAIL";
+    let mut document = json!({
+        "job_id": spec.id,
+        "job_type": spec.job_type,
+        "begin_time": at(offset),
+        "end_time": if terminal { at(offset + spec.duration) } else { String::new() },
+        "status": status,
+        "error_code": if failed { json!(spec.error_code.as_deref().unwrap_or("IMG.0001")) } else { Value::Null },
+        "fail_reason": if failed { json!(spec.fail_reason.as_deref().unwrap_or("the job failed")) } else { Value::Null },
+        "entities": entities,
+    });
+    if let (Some(extra), Value::Object(map)) = (&spec.extra, &mut document) {
+        map.extend(extra.clone());
+    }
+    document
+}
+
+/// A stable, UUID-shaped image id derived from the job id.
+fn image_id_for(job_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hex = hex::encode(Sha256::digest(job_id.as_bytes()));
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}

@@ -1,0 +1,68 @@
+//! Text from the API is untrusted: it is shown only after control characters are neutralised,
+//! so a hostile `fail_reason` cannot move the cursor, recolour or retitle the terminal.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// Replaces every control character (C0, DEL, C1 — which covers ESC and CSI, hence every
+/// terminal escape sequence) with a visible `\xNN`/`\u{NNNN}` form. Ordinary text, including
+/// non-ASCII letters, is kept as it is.
+#[must_use]
+pub fn sanitize(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_hazard) {
+        return Cow::Borrowed(text);
+    }
+    let mut clean = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_hazard(c) {
+            if (c as u32) < 0x100 {
+                let _ = write!(clean, "\\x{:02x}", c as u32);
+            } else {
+                let _ = write!(clean, "\\u{{{:04x}}}", c as u32);
+            }
+        } else {
+            clean.push(c);
+        }
+    }
+    Cow::Owned(clean)
+}
+
+/// Control characters, plus the bidirectional overrides that can make text read differently
+/// from what it is.
+fn is_hazard(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Shows a user-supplied value in an error message: sanitised, and shortened when huge
+/// (a 10 kB id must not become a 10 kB error line).
+#[must_use]
+pub fn quote_input(text: &str) -> String {
+    const MAX: usize = 80;
+    let clean = sanitize(text);
+    match clean.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("`{}…` ({} bytes)", &clean[..cut], text.len()),
+        None => format!("`{clean}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_are_neutralised() {
+        assert_eq!(sanitize("ok\x1b[2Jgone\x07"), "ok\\x1b[2Jgone\\x07");
+        assert_eq!(sanitize("line\nbreak"), "line\\x0abreak");
+        assert_eq!(sanitize("\u{9b}31m"), "\\x9b31m");
+        assert_eq!(sanitize("héllo wörld"), "héllo wörld");
+        assert_eq!(sanitize("a\u{202e}b"), "a\\u{202e}b");
+    }
+
+    #[test]
+    fn long_input_is_shortened() {
+        let long = "a".repeat(10_000);
+        let quoted = quote_input(&long);
+        assert!(quoted.len() < 120, "{quoted}");
+        assert!(quoted.contains("10000 bytes"));
+    }
+}
