@@ -69,9 +69,18 @@ pub(crate) fn base_table(style: Style) -> Table {
 
 /// The table as text, without the trailing blanks that padding leaves.
 pub(crate) fn finish(table: &mut Table) -> String {
-    // Two spaces between columns, none at the edges, like `kubectl get`.
-    for column in table.column_iter_mut() {
+    // Two spaces between columns, none at the edges, like `kubectl get`. Only the last,
+    // free-text column wraps on a narrow terminal, and never below 24 columns: ids, types,
+    // statuses and times stay whole (a wrapped id cannot be copied). Past that the line
+    // overflows, as `kubectl` does.
+    let last = table.column_count().saturating_sub(1);
+    for (index, column) in table.column_iter_mut().enumerate() {
         column.set_padding((0, 2));
+        column.set_constraint(if index == last {
+            comfy_table::ColumnConstraint::LowerBoundary(comfy_table::Width::Fixed(24))
+        } else {
+            comfy_table::ColumnConstraint::ContentWidth
+        });
     }
     let mut text = String::new();
     for line in table.lines() {

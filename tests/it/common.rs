@@ -1,0 +1,212 @@
+//! Test harness: the real `imsjob` binary against the real simulator on 127.0.0.1, in a
+//! hermetic environment (no `OS_*`, `IMSJOB_*` or colour variables; a temporary HOME).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// Path of the binary under test.
+pub fn binary() -> PathBuf {
+    assert_cmd::cargo::cargo_bin!("imsjob").to_path_buf()
+}
+
+/// Variables that must not leak into a test from the developer's shell.
+fn is_ambient(name: &str) -> bool {
+    name.starts_with("OS_")
+        || name.starts_with("IMSJOB_")
+        || matches!(
+            name,
+            "NO_COLOR"
+                | "CLICOLOR"
+                | "CLICOLOR_FORCE"
+                | "TERM"
+                | "COLUMNS"
+                | "HTTPS_PROXY"
+                | "https_proxy"
+                | "HTTP_PROXY"
+                | "http_proxy"
+                | "ALL_PROXY"
+                | "all_proxy"
+                | "XDG_CACHE_HOME"
+                | "XDG_CONFIG_HOME"
+        )
+}
+
+/// Applies the hermetic environment to a command.
+pub fn hermetic(cmd: &mut StdCommand, home: &Path) {
+    for (name, _) in std::env::vars() {
+        if is_ambient(&name) {
+            cmd.env_remove(name);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("XDG_CACHE_HOME", home.join(".cache"))
+        .env("XDG_CONFIG_HOME", home.join(".config"))
+        .current_dir(home);
+}
+
+/// `imsjob` with a hermetic environment and a temporary HOME (kept alive by the caller).
+pub fn imsjob(home: &Path) -> Command {
+    let mut std_cmd = StdCommand::new(binary());
+    hermetic(&mut std_cmd, home);
+    Command::from_std(std_cmd)
+}
+
+/// A simulator running as a child process.
+pub struct Sim {
+    child: Child,
+    pub endpoint: String,
+    pub project_id: String,
+    pub token: String,
+    pub home: TempDir,
+}
+
+impl Sim {
+    /// The built-in scenario.
+    pub fn builtin() -> Self {
+        Self::spawn(None, &[])
+    }
+
+    /// A scenario given as YAML text.
+    pub fn with(scenario: &str) -> Self {
+        Self::spawn(Some(scenario), &[])
+    }
+
+    /// Starts `imsjob sim --port 0 [--scenario F] [extra...]` and reads its exports.
+    pub fn spawn(scenario: Option<&str>, extra: &[&str]) -> Self {
+        let home = tempfile::tempdir().expect("temp home");
+        let mut cmd = StdCommand::new(binary());
+        hermetic(&mut cmd, home.path());
+        cmd.args(["sim", "--port", "0"]);
+        if let Some(text) = scenario {
+            let path = home.path().join("scenario.yaml");
+            std::fs::write(&path, text).expect("write scenario");
+            cmd.arg("--scenario").arg(path);
+        }
+        cmd.args(extra);
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the simulator");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let mut exports = std::collections::HashMap::new();
+        // The exports are the first lines on stdout; reading them is the readiness signal.
+        while exports.len() < 3 {
+            let line = lines
+                .next()
+                .expect("the simulator printed its exports")
+                .expect("readable");
+            if let Some((name, value)) = line.trim_start_matches("export ").split_once('=') {
+                exports.insert(name.to_owned(), value.to_owned());
+            }
+        }
+        Self {
+            child,
+            endpoint: exports["IMSJOB_ENDPOINT"].clone(),
+            project_id: exports["OS_PROJECT_ID"].clone(),
+            token: exports["OS_AUTH_TOKEN"].clone(),
+            home,
+        }
+    }
+
+    /// `imsjob` pointed at this simulator with its token.
+    pub fn cmd(&self) -> Command {
+        let mut cmd = imsjob(self.home.path());
+        cmd.env("IMSJOB_ENDPOINT", &self.endpoint)
+            .env("OS_PROJECT_ID", &self.project_id)
+            .env("OS_AUTH_TOKEN", &self.token);
+        cmd
+    }
+
+    /// A std command pointed at the simulator (for tests that signal the process).
+    pub fn std_cmd(&self) -> StdCommand {
+        let mut cmd = StdCommand::new(binary());
+        hermetic(&mut cmd, self.home.path());
+        cmd.env("IMSJOB_ENDPOINT", &self.endpoint)
+            .env("OS_PROJECT_ID", &self.project_id)
+            .env("OS_AUTH_TOKEN", &self.token);
+        cmd
+    }
+
+    /// Every request the simulator has seen (its `/_sim/requests` log).
+    pub fn requests(&self) -> Vec<Value> {
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(address).expect("connect to the simulator");
+        write!(
+            stream,
+            "GET /_sim/requests HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read");
+        let body = response.split_once("\r\n\r\n").expect("a body").1;
+        let log: Vec<Value> = serde_json::from_str(body).expect("JSON log");
+        // The log request itself is not part of the log.
+        log
+    }
+
+    /// Requests for one job.
+    pub fn requests_for(&self, job_id: &str) -> Vec<Value> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r["job_id"] == job_id)
+            .collect()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `condition` until it holds or `limit` passes (no blind sleeps in tests).
+pub fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if condition() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    condition()
+}
+
+/// The documented examples, as shipped with the simulator.
+pub fn examples() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sim/examples");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("examples dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("example");
+            let stem = path
+                .file_stem()
+                .expect("stem")
+                .to_string_lossy()
+                .into_owned();
+            (stem, text)
+        })
+        .collect()
+}
+
+pub fn stdout_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+pub fn stderr_of(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}

@@ -1,0 +1,6 @@
+//! End-to-end tests: the real binary against the real simulator on 127.0.0.1.
+
+#![allow(dead_code, reason = "not every test module uses every helper")]
+
+mod common;
+mod core;
