@@ -2,5 +2,6 @@
 
 #![allow(dead_code, reason = "not every test module uses every helper")]
 
+mod auth;
 mod common;
 mod core;

@@ -1,12 +1,10 @@
-//! Authentication end to end: the real binary against `imsjob sim` in a child process, with
-//! a cleared environment, a private HOME/cache and a private working directory.
+//! Authentication end to end: password (IAM tokens, cache, renewal), AK/SK (both signer
+//! variants), clouds.yaml/secure.yaml, and secrets kept out of every output.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
-const BIN: &str = env!("CARGO_BIN_EXE_imsjob");
+use crate::common::{self, Sim};
 
 const PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
 const USER: &str = "it-user";
@@ -34,87 +32,22 @@ jobs:
     faults: [{times: 1}, {expire_tokens: true}]
 ";
 
-/// A simulator child process, killed on drop.
-struct Sim {
-    child: Child,
-    base: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Sim {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let scenario = dir.path().join("scenario.yaml");
-        std::fs::write(&scenario, SCENARIO).expect("scenario");
-        let mut child = Command::new(BIN)
-            .args(["sim", "--port", "0", "--scenario"])
-            .arg(&scenario)
-            .env_clear()
-            .env("HOME", dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("sim starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut base = None;
-        for line in BufReader::new(stdout).lines() {
-            let line = line.expect("line");
-            if let Some(url) = line.strip_prefix("export IMSJOB_ENDPOINT=") {
-                base = Some(url.to_owned());
-                break;
-            }
-        }
-        Self {
-            child,
-            base: base.expect("the sim prints its endpoint"),
-            _dir: dir,
-        }
-    }
-
-    /// The simulator's request log.
-    fn requests(&self) -> Vec<serde_json::Value> {
-        let addr = self.base.trim_start_matches("http://");
-        let mut stream = TcpStream::connect(addr).expect("connect");
-        write!(
-            stream,
-            "GET /_sim/requests HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
-        )
-        .expect("write");
-        let mut text = String::new();
-        stream.read_to_string(&mut text).expect("read");
-        let body = text.split_once("\r\n\r\n").expect("body").1;
-        serde_json::from_str::<Vec<serde_json::Value>>(body).expect("json log")
-    }
-
-    fn count(&self, path_part: &str) -> usize {
-        self.requests()
-            .iter()
-            .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(path_part)))
-            .count()
-    }
-}
-
-impl Drop for Sim {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The binary with a cleared environment: HOME and the cache inside `home`, run in `cwd`.
+/// Runs the binary in a hermetic environment with HOME = `home`, in `cwd`.
 fn imsjob(home: &Path, cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .env_clear()
-        .env("HOME", home)
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .current_dir(cwd);
+    let mut cmd = common::imsjob(home);
+    cmd.current_dir(cwd).args(args);
     for (k, v) in env {
-        command.env(k, v);
+        cmd.env(k, v);
     }
-    command.output().expect("runs")
+    cmd.output().expect("runs")
+}
+
+/// Requests whose path contains `path_part`.
+fn count(sim: &Sim, path_part: &str) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(path_part)))
+        .count()
 }
 
 fn code(output: &Output) -> i32 {
@@ -145,9 +78,9 @@ fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> 
 
 #[test]
 fn password_scope_by_name_uses_the_catalog_and_the_cache() {
-    let sim = Sim::start();
+    let sim = Sim::with(SCENARIO);
     let home = tempfile::tempdir().expect("home");
-    let env = password_env(&sim.base);
+    let env = password_env(&sim.endpoint);
     // No IMSJOB_ENDPOINT and no OS_PROJECT_ID: both come from the token.
     let first = imsjob(
         home.path(),
@@ -157,17 +90,17 @@ fn password_scope_by_name_uses_the_catalog_and_the_cache() {
     );
     assert_eq!(code(&first), 0, "{}", text(&first));
     assert!(String::from_utf8_lossy(&first.stdout).contains("\"SUCCESS\""));
-    assert_eq!(sim.count("/v3/auth/tokens"), 1);
+    assert_eq!(count(&sim, "/v3/auth/tokens"), 1);
 
     let second = imsjob(home.path(), home.path(), &pairs(&env), &["get", "job-ok"]);
     assert_eq!(code(&second), 0, "{}", text(&second));
     assert_eq!(
-        sim.count("/v3/auth/tokens"),
+        count(&sim, "/v3/auth/tokens"),
         1,
         "the second run used the cache"
     );
 
-    let cache_files: Vec<_> = walk(&home.path().join("cache"));
+    let cache_files: Vec<_> = walk(&home.path().join(".cache"));
     assert_eq!(cache_files.len(), 1, "{cache_files:?}");
     let content = std::fs::read_to_string(&cache_files[0]).expect("cache file");
     assert!(!content.contains(PASSWORD));
@@ -188,7 +121,11 @@ fn password_scope_by_name_uses_the_catalog_and_the_cache() {
         &["get", "job-ok", "--no-token-cache"],
     );
     assert_eq!(code(&third), 0, "{}", text(&third));
-    assert_eq!(sim.count("/v3/auth/tokens"), 2, "--no-token-cache asks IAM");
+    assert_eq!(
+        count(&sim, "/v3/auth/tokens"),
+        2,
+        "--no-token-cache asks IAM"
+    );
 }
 
 fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -208,9 +145,9 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn token_expiry_mid_wait_renews_once() {
-    let sim = Sim::start();
+    let sim = Sim::with(SCENARIO);
     let home = tempfile::tempdir().expect("home");
-    let env = password_env(&sim.base);
+    let env = password_env(&sim.endpoint);
     let output = imsjob(
         home.path(),
         home.path(),
@@ -227,7 +164,11 @@ fn token_expiry_mid_wait_renews_once() {
         ],
     );
     assert_eq!(code(&output), 0, "{}", text(&output));
-    assert_eq!(sim.count("/v3/auth/tokens"), 2, "one renewal after the 401");
+    assert_eq!(
+        count(&sim, "/v3/auth/tokens"),
+        2,
+        "one renewal after the 401"
+    );
     let refused = sim
         .requests()
         .iter()
@@ -238,23 +179,23 @@ fn token_expiry_mid_wait_renews_once() {
 
 #[test]
 fn wrong_password_is_exit_3() {
-    let sim = Sim::start();
+    let sim = Sim::with(SCENARIO);
     let home = tempfile::tempdir().expect("home");
-    let mut env = password_env(&sim.base);
+    let mut env = password_env(&sim.endpoint);
     env[2].1 = "not-the-password".into();
     let output = imsjob(home.path(), home.path(), &pairs(&env), &["get", "job-ok"]);
     assert_eq!(code(&output), 3, "{}", text(&output));
     assert!(!text(&output).contains("not-the-password"));
-    assert_eq!(sim.count("/v1/"), 0, "nothing sent to IMS");
+    assert_eq!(count(&sim, "/v1/"), 0, "nothing sent to IMS");
 }
 
 #[test]
 fn aksk_both_variants_are_accepted() {
-    let sim = Sim::start();
+    let sim = Sim::with(SCENARIO);
     let home = tempfile::tempdir().expect("home");
     for variant in ["plain", "derived"] {
         let env = [
-            ("IMSJOB_ENDPOINT", sim.base.as_str()),
+            ("IMSJOB_ENDPOINT", sim.endpoint.as_str()),
             ("OS_PROJECT_ID", PROJECT_ID),
             ("OS_ACCESS_KEY", AK),
             ("OS_SECRET_KEY", SK),
@@ -264,7 +205,7 @@ fn aksk_both_variants_are_accepted() {
         assert_eq!(code(&output), 0, "{variant}: {}", text(&output));
     }
     assert_eq!(
-        sim.count("/v3/"),
+        count(&sim, "/v3/"),
         0,
         "AK/SK with a project id needs no IAM call"
     );
@@ -272,11 +213,11 @@ fn aksk_both_variants_are_accepted() {
 
 #[test]
 fn aksk_project_name_is_looked_up() {
-    let sim = Sim::start();
+    let sim = Sim::with(SCENARIO);
     let home = tempfile::tempdir().expect("home");
-    let auth_url = format!("{}/v3", sim.base);
+    let auth_url = format!("{}/v3", sim.endpoint);
     let env = [
-        ("IMSJOB_ENDPOINT", sim.base.as_str()),
+        ("IMSJOB_ENDPOINT", sim.endpoint.as_str()),
         ("OS_AUTH_URL", auth_url.as_str()),
         ("OS_PROJECT_NAME", PROJECT_NAME),
         ("OS_ACCESS_KEY", AK),
@@ -284,15 +225,15 @@ fn aksk_project_name_is_looked_up() {
     ];
     let output = imsjob(home.path(), home.path(), &env, &["get", "job-ok"]);
     assert_eq!(code(&output), 0, "{}", text(&output));
-    assert_eq!(sim.count("/v3/projects"), 1);
+    assert_eq!(count(&sim, "/v3/projects"), 1);
 }
 
 #[test]
 fn wrong_secret_is_refused_after_exactly_one_request() {
-    let sim = Sim::start();
+    let sim = Sim::with(SCENARIO);
     let home = tempfile::tempdir().expect("home");
     let env = [
-        ("IMSJOB_ENDPOINT", sim.base.as_str()),
+        ("IMSJOB_ENDPOINT", sim.endpoint.as_str()),
         ("OS_PROJECT_ID", PROJECT_ID),
         ("OS_ACCESS_KEY", AK),
         ("OS_SECRET_KEY", "wrong-secret-value"),
@@ -316,12 +257,12 @@ fn wrong_secret_is_refused_after_exactly_one_request() {
 
 #[test]
 fn clouds_yaml_and_secure_yaml() {
-    let sim = Sim::start();
+    let sim = Sim::with(SCENARIO);
     let home = tempfile::tempdir().expect("home");
     let cwd = tempfile::tempdir().expect("cwd");
     let clouds = format!(
         "clouds:\n  it:\n    auth:\n      auth_url: {}/v3\n      username: {USER}\n      password: {PASSWORD}\n      user_domain_name: {DOMAIN}\n      project_name: {PROJECT_NAME}\n",
-        sim.base
+        sim.endpoint
     );
     std::fs::write(cwd.path().join("clouds.yaml"), &clouds).expect("clouds.yaml");
     let output = imsjob(
@@ -377,9 +318,9 @@ fn no_credentials_is_a_usage_error() {
 
 #[test]
 fn secrets_never_appear_in_verbose_output() {
-    let sim = Sim::start();
+    let sim = Sim::with(SCENARIO);
     let home = tempfile::tempdir().expect("home");
-    let env = password_env(&sim.base);
+    let env = password_env(&sim.endpoint);
     let output = imsjob(
         home.path(),
         home.path(),
@@ -394,7 +335,7 @@ fn secrets_never_appear_in_verbose_output() {
     assert!(!all.contains("MIIsim"), "{all}");
 
     let env = [
-        ("IMSJOB_ENDPOINT", sim.base.as_str()),
+        ("IMSJOB_ENDPOINT", sim.endpoint.as_str()),
         ("OS_PROJECT_ID", PROJECT_ID),
         ("OS_ACCESS_KEY", AK),
         ("OS_SECRET_KEY", SK),
