@@ -87,6 +87,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "OS_INSECURE")]
     pub insecure: bool,
 
+    /// Do not read or write the IAM token cache (password authentication)
+    #[arg(long, global = true)]
+    pub no_token_cache: bool,
+
     /// When to colour output
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,

@@ -2,6 +2,7 @@
 
 #![allow(dead_code, reason = "not every test module uses every helper")]
 
+mod auth;
 mod common;
 mod core;
 mod waiting;
