@@ -128,7 +128,7 @@ fn not_found_is_pending_for_the_grace_then_4() {
 
 fn interrupt_exits_with(signal: &str, code: i32) {
     let sim = Sim::with("examples: false\njobs: [{id: forever, duration: 1h}]\n");
-    let mut child = sim
+    let child = sim
         .std_cmd()
         .args(["wait", "forever"])
         .stdout(Stdio::piped())
