@@ -256,8 +256,15 @@ impl ImsClient {
         let (status, headers, request_id, body) = loop {
             let started = Instant::now();
             let (request, generation) = self.authorized_get(&url).await?;
+            let request = request.build().map_err(network_error)?;
             debug_log(1, || format!("GET {url}"));
-            let response = request.send().await.map_err(network_error)?;
+            debug_log(2, || redacted_headers(request.headers()));
+            let response = self
+                .inner
+                .http
+                .execute(request)
+                .await
+                .map_err(network_error)?;
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let request_id = header_text(&headers, "x-request-id");
@@ -314,6 +321,24 @@ impl ImsClient {
         })?;
         Job::from_value(value).map_err(|e| decode(e.to_string()))
     }
+}
+
+/// Request headers for `-vv`, with every credential replaced by `<redacted>`.
+fn redacted_headers(headers: &HeaderMap) -> String {
+    let mut lines = String::from("request headers:");
+    for (name, value) in headers {
+        let shown = if value.is_sensitive()
+            || matches!(
+                name.as_str(),
+                "x-auth-token" | "authorization" | "x-security-token" | "x-subject-token"
+            ) {
+            "<redacted>".to_owned()
+        } else {
+            crate::text::sanitize(&String::from_utf8_lossy(value.as_bytes())).into_owned()
+        };
+        lines.push_str(&format!("\n  {name}: {shown}"));
+    }
+    lines
 }
 
 /// Reads a body chunk by chunk, stopping at `cap` without buffering the rest.

@@ -33,6 +33,19 @@ pub enum TokenSource {
     Signed,
 }
 
+impl TokenSource {
+    /// For the debug log.
+    #[must_use]
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::Configured => "configured token",
+            Self::Cache => "token from the cache",
+            Self::Iam => "token just issued by IAM",
+            Self::Signed => "requests signed with AK/SK",
+        }
+    }
+}
+
 /// What [`Authenticator::start`] learnt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {

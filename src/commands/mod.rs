@@ -102,9 +102,9 @@ async fn connect(
             let session = authenticator.start().await.map_err(auth_api_error)?;
             debug_log(1, || {
                 format!(
-                    "authenticated: project `{}`, token from {:?}{}",
+                    "authenticated: project `{}`, {}{}",
                     session.project_id,
-                    session.source,
+                    session.source.describe(),
                     session
                         .ims_endpoint
                         .as_deref()
