@@ -87,6 +87,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "OS_INSECURE")]
     pub insecure: bool,
 
+    /// Do not read or write the IAM token cache (password authentication)
+    #[arg(long, global = true)]
+    pub no_token_cache: bool,
+
     /// When to colour output
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -160,6 +164,10 @@ pub struct WaitArgs {
     /// NDJSON on stdout: one line per state change, then one final line
     #[arg(long, conflicts_with_all = ["json", "jq", "output"])]
     pub events: bool,
+
+    /// How long a job that is not found counts as just created (then exit 4)
+    #[arg(long, value_parser = parse_duration, default_value = "30s", value_name = "DUR")]
+    pub not_found_grace: Duration,
 }
 
 /// `--timeout`: a duration, or no limit.

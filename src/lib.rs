@@ -5,6 +5,7 @@
 //! (the one object that writes). `sim` is the built-in simulator; `exit` the one exit type.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod exit;

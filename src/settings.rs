@@ -1,13 +1,18 @@
-//! One resolve step: flags, environment and (later) clouds.yaml become validated settings.
+//! One resolve step: flags, environment and clouds.yaml become validated settings.
 //! Commands only ever see the result.
 
 use std::collections::HashMap;
 
-use reqwest::Url;
-use secrecy::SecretString;
+use std::path::PathBuf;
+use std::time::Duration;
 
-use crate::api::client::{ClientConfig, RequestAuth, TlsOptions};
+use reqwest::Url;
+
+use crate::api::client::TlsOptions;
 use crate::api::id::{JobId, ProjectId};
+use crate::auth::aksk::{SIGNER_ENV_VAR, SignerVariant};
+use crate::auth::clouds::{self, ConfigEnv};
+use crate::auth::resolve::{AuthInputs, ResolvedAuth};
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::exit::UsageError;
 use crate::render::jq::JqFilter;
@@ -90,22 +95,6 @@ pub fn regional_endpoint(region: &str) -> String {
     }
 }
 
-/// Region: flag/env, else the project-name prefix (`eu-de_myproject` → `eu-de`), else eu-de.
-#[must_use]
-pub fn resolve_region(global: &GlobalArgs, env: &Env) -> String {
-    if let Some(region) = global.region.as_deref().filter(|r| !r.is_empty()) {
-        return region.to_owned();
-    }
-    if let Some((prefix, _)) = env
-        .get("OS_PROJECT_NAME")
-        .and_then(|name| name.split_once('_'))
-        && !prefix.is_empty()
-    {
-        return prefix.to_owned();
-    }
-    "eu-de".to_owned()
-}
-
 fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
     let bad = |why: &str| {
         UsageError::new(format!(
@@ -127,41 +116,107 @@ fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
     Ok(url)
 }
 
-/// Everything needed to talk to IMS.
+/// Everything needed to talk to IMS, before authentication has run (which may still find
+/// the project id and the IMS endpoint in the IAM token).
+#[derive(Debug)]
+pub struct ConnectSettings {
+    /// `--endpoint` / `IMSJOB_ENDPOINT`: overrides the catalog and the region.
+    pub endpoint: Option<Url>,
+    /// The project id when configured (flag, env or clouds.yaml), validated.
+    pub project_id: Option<ProjectId>,
+    /// Credentials and region.
+    pub auth: ResolvedAuth,
+    pub request_timeout: Duration,
+    pub tls: TlsOptions,
+    /// `false` with `--no-token-cache`.
+    pub token_cache: bool,
+}
+
+impl ConnectSettings {
+    /// The IMS endpoint: `--endpoint`, else the token catalog's, else the region's.
+    ///
+    /// # Errors
+    /// When the catalog endpoint is not a usable base URL.
+    pub fn ims_endpoint(&self, from_catalog: Option<&str>) -> Result<Url, UsageError> {
+        if let Some(url) = &self.endpoint {
+            return Ok(url.clone());
+        }
+        match from_catalog {
+            Some(text) => parse_endpoint(text),
+            None => parse_endpoint(&regional_endpoint(&self.auth.region)),
+        }
+    }
+}
+
+/// Where `clouds.yaml` is searched, from the captured environment.
+fn config_env(env: &Env) -> ConfigEnv {
+    let process = ConfigEnv::from_process();
+    ConfigEnv {
+        home: env.get("HOME").map(PathBuf::from).or(process.home),
+        client_config_file: env.get(clouds::CLIENT_CONFIG_FILE_VAR).map(PathBuf::from),
+        client_secure_file: env.get(clouds::CLIENT_SECURE_FILE_VAR).map(PathBuf::from),
+        ..process
+    }
+}
+
+/// Merges flags > environment > clouds.yaml and picks the authentication method (token, then
+/// AK/SK, then password).
 ///
 /// # Errors
 /// A usage error naming what is missing or invalid; nothing has been sent.
-pub fn resolve_client(global: &GlobalArgs, env: &Env) -> Result<ClientConfig, UsageError> {
-    let token = env
-        .get("OS_AUTH_TOKEN")
-        .or_else(|| env.get("OS_TOKEN"))
-        .map(|t| SecretString::from(t.to_owned()))
-        .ok_or_else(|| {
-            UsageError::new("no credentials configured").with_hint(
-                "set `OS_AUTH_TOKEN` (or `OS_TOKEN`) and `OS_PROJECT_ID`; or run `imsjob sim` and paste the exports it prints",
-            )
-        })?;
-    let project_id = global
+pub fn resolve_connect(global: &GlobalArgs, env: &Env) -> Result<ConnectSettings, UsageError> {
+    let cloud_name = global.cloud.as_deref().filter(|c| !c.is_empty());
+    let cloud = clouds::load(&config_env(env), cloud_name).map_err(|e| {
+        UsageError::new(e.to_string())
+            .with_hint("fix the file, or pick another entry with `--cloud` / `OS_CLOUD`")
+    })?;
+    let flags = AuthInputs {
+        project_id: global.project_id.clone().filter(|p| !p.is_empty()),
+        region: global.region.clone().filter(|r| !r.is_empty()),
+        cacert: global.cacert.clone(),
+        insecure: global.insecure.then_some(true),
+        ..AuthInputs::default()
+    };
+    let from_env = AuthInputs::from_env(|name| env.get(name).map(str::to_owned))
+        .map_err(|e| UsageError::new(e.to_string()))?;
+    let mut merged = flags.over(from_env);
+    if let Some(cloud) = &cloud {
+        merged = merged.over(AuthInputs::from_cloud(cloud));
+    }
+    let variant = SignerVariant::from_env_value(env.get(SIGNER_ENV_VAR).unwrap_or(""))
+        .map_err(|e| UsageError::new(e.to_string()))?;
+    let auth = crate::auth::resolve::resolve(merged, variant).map_err(|e| {
+        UsageError::new(e.to_string()).with_hint(
+            "run `imsjob sim` for a local simulator and paste the exports it prints, or see `imsjob --help`",
+        )
+    })?;
+    let project_id = auth
         .project_id
         .as_deref()
-        .filter(|p| !p.is_empty())
-        .ok_or_else(|| {
-            UsageError::new("no project id").with_hint("set `OS_PROJECT_ID` or pass `--project-id`")
-        })
-        .and_then(ProjectId::parse)?;
-    let endpoint = match global.endpoint.as_deref().filter(|e| !e.is_empty()) {
-        Some(text) => parse_endpoint(text)?,
-        None => parse_endpoint(&regional_endpoint(&resolve_region(global, env)))?,
+        .map(ProjectId::parse)
+        .transpose()?;
+    let endpoint = global
+        .endpoint
+        .as_deref()
+        .filter(|e| !e.is_empty())
+        .map(parse_endpoint)
+        .transpose()?;
+    if let crate::auth::resolve::AuthMethod::Password(creds) = &auth.method {
+        crate::auth::keystone::token_url(&creds.auth_url).map_err(|e| {
+            UsageError::new(e.to_string()).with_hint("`OS_AUTH_URL` is the IAM URL ending in `/v3`")
+        })?;
+    }
+    let tls = TlsOptions {
+        cacert: auth.cacert.clone(),
+        insecure: auth.insecure,
     };
-    Ok(ClientConfig {
+    Ok(ConnectSettings {
         endpoint,
         project_id,
-        auth: RequestAuth::Token(token),
+        auth,
         request_timeout: global.request_timeout,
-        tls: TlsOptions {
-            cacert: global.cacert.clone(),
-            insecure: global.insecure,
-        },
+        tls,
+        token_cache: !global.no_token_cache,
     })
 }
 
@@ -179,11 +234,29 @@ mod tests {
             .global
     }
 
+    /// A captured environment with `HOME` pointing nowhere, so no real clouds.yaml is read.
+    fn env(pairs: &[(&str, &str)]) -> Env {
+        let mut all = vec![("HOME", "/nonexistent-imsjob-test-home")];
+        all.extend_from_slice(pairs);
+        Env::from_pairs(&all)
+    }
+
     #[test]
     fn region_from_project_name() {
-        let env = Env::from_pairs(&[("OS_PROJECT_NAME", "eu-nl_team")]);
-        assert_eq!(resolve_region(&global(&[]), &env), "eu-nl");
-        assert_eq!(resolve_region(&global(&[]), &Env::default()), "eu-de");
+        let settings = resolve_connect(
+            &global(&[]),
+            &env(&[
+                ("OS_PROJECT_NAME", "eu-nl_team"),
+                ("OS_ACCESS_KEY", "a"),
+                ("OS_SECRET_KEY", "s"),
+            ]),
+        )
+        .expect("resolves");
+        assert_eq!(settings.auth.region, "eu-nl");
+        assert_eq!(
+            settings.ims_endpoint(None).expect("url").as_str(),
+            "https://ims.eu-nl.otc.t-systems.com/"
+        );
         assert_eq!(
             regional_endpoint("eu-ch2"),
             "https://ims.eu-ch2.sc.otc.t-systems.com"
@@ -192,23 +265,28 @@ mod tests {
 
     #[test]
     fn missing_credentials_name_the_variables() {
-        let error =
-            resolve_client(&global(&["--project-id", "p"]), &Env::default()).expect_err("no token");
-        assert!(
-            error
-                .hint
-                .as_deref()
-                .unwrap_or("")
-                .contains("OS_AUTH_TOKEN")
-        );
+        let error = resolve_connect(&global(&["--project-id", "p"]), &env(&[])).expect_err("none");
+        for variable in ["OS_AUTH_TOKEN", "OS_ACCESS_KEY", "OS_PASSWORD", "OS_CLOUD"] {
+            assert!(error.message.contains(variable), "{error}");
+        }
+    }
+
+    #[test]
+    fn unknown_signer_variant_is_a_usage_error() {
+        let error = resolve_connect(
+            &global(&["--project-id", "p"]),
+            &env(&[("OS_AUTH_TOKEN", "t"), ("IMSJOB_AKSK_SIGNER", "v4")]),
+        )
+        .expect_err("bad variant");
+        assert!(error.message.contains("IMSJOB_AKSK_SIGNER"), "{error}");
     }
 
     #[test]
     fn endpoint_must_be_a_base_url() {
-        let env = Env::from_pairs(&[("OS_AUTH_TOKEN", "t")]);
+        let env = env(&[("OS_AUTH_TOKEN", "t")]);
         for bad in ["ftp://x", "http://x/?q=1", "not a url"] {
             assert!(
-                resolve_client(&global(&["--project-id", "p", "--endpoint", bad]), &env).is_err(),
+                resolve_connect(&global(&["--project-id", "p", "--endpoint", bad]), &env).is_err(),
                 "{bad}"
             );
         }

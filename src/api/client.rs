@@ -15,6 +15,8 @@ use secrecy::{ExposeSecret, SecretString};
 use super::error::ApiError;
 use super::id::{JobId, ProjectId};
 use super::model::Job;
+use crate::auth::keystone::KeystoneError;
+use crate::auth::session::Authenticator;
 use crate::output::debug_log;
 
 /// Largest body read from the API; an IMS job document is a few kilobytes.
@@ -23,15 +25,85 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 /// How requests prove who we are.
 #[derive(Clone)]
 pub enum RequestAuth {
-    /// `X-Auth-Token`.
+    /// `X-Auth-Token` with a fixed token.
     Token(SecretString),
+    /// AK/SK signing or password-derived IAM tokens (renewed once after a 401).
+    Managed(Arc<Authenticator>),
 }
 
 impl std::fmt::Debug for RequestAuth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Token(_) => f.write_str("Token(<redacted>)"),
+            Self::Managed(auth) => write!(f, "Managed({})", auth.method().describe()),
         }
+    }
+}
+
+/// Maps an authentication failure onto the API error taxonomy (so that exit codes and hints
+/// stay in one place): IAM refusals keep their status, transport failures are network errors.
+#[must_use]
+pub fn auth_api_error(error: KeystoneError) -> anyhow::Error {
+    match error {
+        KeystoneError::BadCredentials {
+            code,
+            message,
+            request_id,
+        } => ApiError::Status {
+            status: 401,
+            code,
+            message: Some(message.map_or_else(
+                || "IAM refused the credentials".to_owned(),
+                |m| format!("IAM refused the credentials: {m}"),
+            )),
+            request_id,
+            retry_after: None,
+        }
+        .into(),
+        KeystoneError::Status {
+            status,
+            code,
+            message,
+            request_id,
+        } => ApiError::Status {
+            status: status.as_u16(),
+            code,
+            message: Some(message.map_or_else(|| "IAM error".to_owned(), |m| format!("IAM: {m}"))),
+            request_id,
+            retry_after: None,
+        }
+        .into(),
+        KeystoneError::Transport { url, source } => {
+            let ApiError::Network { message, timed_out } = network_error(source) else {
+                unreachable!("network_error builds Network")
+            };
+            ApiError::Network {
+                message: format!("IAM at `{url}`: {message}"),
+                timed_out,
+            }
+            .into()
+        }
+        KeystoneError::InvalidResponse(reason) => ApiError::Decode {
+            status: 200,
+            reason: format!("IAM: {reason}"),
+            request_id: None,
+        }
+        .into(),
+        error @ (KeystoneError::InvalidAuthUrl(_)
+        | KeystoneError::ProjectNotFound(_)
+        | KeystoneError::Sign(_)) => crate::exit::UsageError::new(error.to_string())
+            .with_hint("check `OS_AUTH_URL`, `OS_PROJECT_NAME` and the access key")
+            .into(),
+    }
+}
+
+fn auth_request_error(error: KeystoneError) -> ApiError {
+    match auth_api_error(error).downcast::<ApiError>() {
+        Ok(api) => api,
+        Err(other) => ApiError::Network {
+            message: other.to_string(),
+            timed_out: false,
+        },
     }
 }
 
@@ -114,6 +186,15 @@ impl ImsClient {
     /// carry a path.
     pub fn new(config: ClientConfig) -> anyhow::Result<Self> {
         let http = http_client(config.request_timeout, &config.tls)?;
+        Self::with_http(http, config)
+    }
+
+    /// A client on an existing HTTP client (the one authentication already used, so IAM and
+    /// IMS share TLS settings and the connection pool).
+    ///
+    /// # Errors
+    /// When the endpoint cannot carry a path.
+    pub fn with_http(http: reqwest::Client, config: ClientConfig) -> anyhow::Result<Self> {
         let mut jobs_base = config.endpoint.clone();
         jobs_base
             .path_segments_mut()
@@ -140,19 +221,15 @@ impl ImsClient {
         url
     }
 
-    /// Fetches one job: exactly one HTTP request.
-    ///
-    /// # Errors
-    /// An [`ApiError`] for every answer that is not a usable job document.
-    pub async fn get_job(&self, id: &JobId) -> Result<Job, ApiError> {
-        let url = self.job_url(id);
-        let started = Instant::now();
+    /// The GET request for `url` with its authentication headers, and the token generation
+    /// they carry (for [`Authenticator::reauthenticate`]).
+    async fn authorized_get(&self, url: &Url) -> Result<(reqwest::RequestBuilder, u64), ApiError> {
         let request = self
             .inner
             .http
             .get(url.clone())
             .header("Accept", "application/json");
-        let request = match &self.inner.auth {
+        match &self.inner.auth {
             RequestAuth::Token(token) => {
                 let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
                     ApiError::Network {
@@ -161,25 +238,73 @@ impl ImsClient {
                     }
                 })?;
                 value.set_sensitive(true);
-                request.header("X-Auth-Token", value)
+                Ok((request.header("X-Auth-Token", value), 0))
             }
+            RequestAuth::Managed(auth) => {
+                let authorization = auth
+                    .authorize(&reqwest::Method::GET, url, &[], b"")
+                    .await
+                    .map_err(auth_request_error)?;
+                Ok((
+                    request.headers(authorization.headers),
+                    authorization.generation,
+                ))
+            }
+        }
+    }
+
+    /// Fetches one job: exactly one HTTP request (two when a password-derived token is
+    /// renewed after a 401).
+    ///
+    /// # Errors
+    /// An [`ApiError`] for every answer that is not a usable job document.
+    pub async fn get_job(&self, id: &JobId) -> Result<Job, ApiError> {
+        let url = self.job_url(id);
+        let mut renewed = false;
+        let (status, headers, request_id, body) = loop {
+            let started = Instant::now();
+            let (request, generation) = self.authorized_get(&url).await?;
+            let request = request.build().map_err(network_error)?;
+            debug_log(1, || format!("GET {url}"));
+            debug_log(2, || redacted_headers(request.headers()));
+            let response = self
+                .inner
+                .http
+                .execute(request)
+                .await
+                .map_err(network_error)?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let request_id = header_text(&headers, "x-request-id");
+            if status == 401
+                && !renewed
+                && let RequestAuth::Managed(auth) = &self.inner.auth
+                && auth
+                    .reauthenticate(generation)
+                    .await
+                    .map_err(auth_request_error)?
+            {
+                // A password-derived token may have expired or been revoked: renew it once
+                // and repeat. AK/SK and fixed tokens never get here (CLI.md).
+                debug_log(1, || {
+                    format!("GET {url} -> 401: renewed the IAM token, repeating once")
+                });
+                renewed = true;
+                continue;
+            }
+            let body = read_capped(response, MAX_BODY_BYTES).await;
+            debug_log(1, || {
+                format!(
+                    "GET {url} -> {status} in {} ms{}",
+                    started.elapsed().as_millis(),
+                    request_id
+                        .as_deref()
+                        .map(|id| format!(" (request id {id})"))
+                        .unwrap_or_default()
+                )
+            });
+            break (status, headers, request_id, body);
         };
-        debug_log(1, || format!("GET {url}"));
-        let response = request.send().await.map_err(network_error)?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let request_id = header_text(&headers, "x-request-id");
-        let body = read_capped(response, MAX_BODY_BYTES).await;
-        debug_log(1, || {
-            format!(
-                "GET {url} -> {status} in {} ms{}",
-                started.elapsed().as_millis(),
-                request_id
-                    .as_deref()
-                    .map(|id| format!(" (request id {id})"))
-                    .unwrap_or_default()
-            )
-        });
         let body = body?;
         debug_log(3, || format!("body: {}", String::from_utf8_lossy(&body)));
         if !(200..300).contains(&status) {
@@ -204,6 +329,24 @@ impl ImsClient {
         })?;
         Job::from_value(value).map_err(|e| decode(e.to_string()))
     }
+}
+
+/// Request headers for `-vv`, with every credential replaced by `<redacted>`.
+fn redacted_headers(headers: &HeaderMap) -> String {
+    let mut lines = String::from("request headers:");
+    for (name, value) in headers {
+        let shown = if value.is_sensitive()
+            || matches!(
+                name.as_str(),
+                "x-auth-token" | "authorization" | "x-security-token" | "x-subject-token"
+            ) {
+            "<redacted>".to_owned()
+        } else {
+            crate::text::sanitize(&String::from_utf8_lossy(value.as_bytes())).into_owned()
+        };
+        lines.push_str(&format!("\n  {name}: {shown}"));
+    }
+    lines
 }
 
 /// Reads a body chunk by chunk, stopping at `cap` without buffering the rest.

@@ -166,7 +166,7 @@ impl ApiError {
     pub fn hint(&self) -> Option<String> {
         Some(match self {
             Self::Status { status: 401, .. } => {
-                "the token was refused: check `OS_AUTH_TOKEN` (tokens expire after 24 h) or your credentials".into()
+                "the credentials were refused: check the token (`OS_AUTH_TOKEN`; tokens expire after 24 h), the access key pair (`OS_ACCESS_KEY`/`OS_SECRET_KEY`) or the password settings".into()
             }
             Self::Status { status: 403, .. } => {
                 "the credentials are valid but may not read this project's jobs: check `OS_PROJECT_ID` and your IAM permissions".into()

@@ -42,6 +42,7 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
         max_rps: 10.0,
         fail_fast: false,
         events: false,
+        not_found_grace: Duration::from_secs(30),
     };
     let status = wait::run(&client, vec![job.clone()], &options, &Render::Table, out).await?;
 

@@ -11,11 +11,17 @@ pub mod wait_progress;
 
 use std::io::BufRead;
 
-use crate::api::client::ImsClient;
-use crate::api::id::JobId;
+use std::sync::Arc;
+
+use crate::api::client::{ClientConfig, ImsClient, RequestAuth, auth_api_error, http_client};
+use crate::api::id::{JobId, ProjectId};
+use crate::auth::cache::TokenCache;
+use crate::auth::resolve::AuthMethod;
+use crate::auth::session::Authenticator;
 use crate::cli::{Cli, Command, OutputFormat};
 use crate::exit::{ExitStatus, UsageError};
 use crate::output::Output;
+use crate::output::debug_log;
 use crate::settings::{self, Env};
 
 /// Most ids `wait -`/`get -` accept from stdin; far beyond any real batch, and it bounds
@@ -32,20 +38,20 @@ pub async fn run(cli: Cli, env: &Env, out: &Output) -> anyhow::Result<ExitStatus
         Command::Get(args) => {
             let render = settings::resolve_render(global, OutputFormat::Table)?;
             let ids = job_ids(&args.ids)?;
-            let client = connect(global, env, out)?;
+            let client = connect(global, env, out).await?;
             get::run(&client, &ids, &render, out).await
         }
         Command::Wait(args) => {
             let render = settings::resolve_render(global, OutputFormat::Table)?;
             let ids = job_ids(&args.ids)?;
             let options = wait::WaitOptions::from_args(&args)?;
-            let client = connect(global, env, out)?;
+            let client = connect(global, env, out).await?;
             wait::run(&client, ids, &options, &render, out).await
         }
         Command::Tree(args) => {
             let render = settings::resolve_render(global, OutputFormat::Tree)?;
             let id = JobId::parse(args.id.trim())?;
-            let client = connect(global, env, out)?;
+            let client = connect(global, env, out).await?;
             tree::run(&client, &id, &render, out).await
         }
         Command::Demo => demo::run(out).await,
@@ -54,12 +60,81 @@ pub async fn run(cli: Cli, env: &Env, out: &Output) -> anyhow::Result<ExitStatus
     }
 }
 
-fn connect(global: &crate::cli::GlobalArgs, env: &Env, out: &Output) -> anyhow::Result<ImsClient> {
-    let config = settings::resolve_client(global, env)?;
-    if config.tls.insecure {
+/// Resolves settings, authenticates (token, AK/SK, or password → IAM token) and builds the
+/// IMS client. Password authentication and an AK/SK project name make IAM calls here, before
+/// the first IMS request.
+async fn connect(
+    global: &crate::cli::GlobalArgs,
+    env: &Env,
+    out: &Output,
+) -> anyhow::Result<ImsClient> {
+    let settings = settings::resolve_connect(global, env)?;
+    if settings.tls.insecure {
         out.warn("TLS certificate verification is disabled (`--insecure`): answers could come from anyone");
     }
-    ImsClient::new(config)
+    debug_log(1, || {
+        format!(
+            "authentication: {}; region `{}`",
+            settings.auth.method.describe(),
+            settings.auth.region
+        )
+    });
+    let http = http_client(settings.request_timeout, &settings.tls)?;
+    let (auth, project_id, catalog_endpoint) = match &settings.auth.method {
+        AuthMethod::Token(token) => {
+            let project_id = settings.project_id.clone().ok_or_else(|| {
+                UsageError::new("no project id")
+                    .with_hint("set `OS_PROJECT_ID` or pass `--project-id`")
+            })?;
+            (RequestAuth::Token(token.clone()), project_id, None)
+        }
+        AuthMethod::AkSk { .. } | AuthMethod::Password(_) => {
+            let cache = if settings.token_cache {
+                TokenCache::default_dir().map(TokenCache::new)
+            } else {
+                None
+            };
+            let authenticator = Arc::new(Authenticator::new(
+                settings.auth.clone(),
+                http.clone(),
+                cache,
+            ));
+            let session = authenticator.start().await.map_err(auth_api_error)?;
+            debug_log(1, || {
+                format!(
+                    "authenticated: project `{}`, {}{}",
+                    session.project_id,
+                    session.source.describe(),
+                    session
+                        .ims_endpoint
+                        .as_deref()
+                        .map(|e| format!(", catalog IMS endpoint `{e}`"))
+                        .unwrap_or_default()
+                )
+            });
+            let project_id = match settings.project_id.clone() {
+                Some(id) => id,
+                None => ProjectId::parse(&session.project_id)?,
+            };
+            (
+                RequestAuth::Managed(authenticator),
+                project_id,
+                session.ims_endpoint,
+            )
+        }
+    };
+    let endpoint = settings.ims_endpoint(catalog_endpoint.as_deref())?;
+    debug_log(1, || format!("IMS endpoint `{endpoint}`"));
+    ImsClient::with_http(
+        http,
+        ClientConfig {
+            endpoint,
+            project_id,
+            auth,
+            request_timeout: settings.request_timeout,
+            tls: settings.tls,
+        },
+    )
 }
 
 /// The ids of a command line, with `-` read from stdin (one per line; blank lines and `#`

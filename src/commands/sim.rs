@@ -41,7 +41,7 @@ pub async fn run(args: &SimArgs, out: &Output) -> anyhow::Result<ExitStatus> {
                 .with_hint("pick another `--port`, or `--port 0` for a free one")
         })?;
     // stdout: only the exports, so `eval "$(imsjob sim &)"`-style use and tests can read them.
-    out.result(&handle.exports())?;
+    out.result(&handle.all_exports())?;
     if !handle.job_ids.is_empty() {
         out.progress(&format!(
             "imsjob sim: serving on {} — jobs: {} (plus the documented examples); Ctrl-C stops",

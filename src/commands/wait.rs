@@ -33,8 +33,6 @@ use crate::render::{self, Style};
 use crate::settings::Render;
 use crate::text::sanitize;
 
-/// A job not found is taken for one created moments ago for this long (CLI.md).
-pub const NOT_FOUND_GRACE: Duration = Duration::from_secs(30);
 /// After this much continuous failure the API counts as unavailable (exit 5).
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(300);
 /// Growth of the polling interval per poll.
@@ -58,6 +56,8 @@ pub struct WaitOptions {
     pub max_rps: f64,
     pub fail_fast: bool,
     pub events: bool,
+    /// A job not found is taken for one created moments ago for this long (CLI.md: 30 s).
+    pub not_found_grace: Duration,
 }
 
 impl WaitOptions {
@@ -90,6 +90,7 @@ impl WaitOptions {
             max_rps: args.max_rps,
             fail_fast: args.fail_fast,
             events: args.events,
+            not_found_grace: args.not_found_grace,
         })
     }
 }
@@ -407,7 +408,7 @@ fn handle_answer(
 fn failed_poll(watch: &mut Watch, error: &ApiError, options: &WaitOptions, now: Instant) -> Next {
     if error.is_not_found() {
         let since = *watch.not_found_since.get_or_insert(now);
-        if options.check_once || now - since >= NOT_FOUND_GRACE {
+        if options.check_once || now - since >= options.not_found_grace {
             return Next::Done;
         }
         // Not found moments after creation is normal: keep the healthy cadence.
@@ -470,7 +471,9 @@ fn report_outcome(out: &Output, watch: &Watch, outcome: &Final, options: &WaitOp
             );
         }
         Final::TimedOut => {
-            let status = watch.status().map_or("not seen yet", Status::as_str);
+            let status = watch
+                .status()
+                .map_or("the API had given no answer yet", Status::as_str);
             let limit = if options.check_once {
                 "checked once (`--timeout 0`)".to_owned()
             } else {

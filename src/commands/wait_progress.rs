@@ -61,11 +61,19 @@ impl<'a> Progress<'a> {
                 ));
                 vec![bar]
             } else {
+                // Ids padded to one width so that the bars line up.
+                let width = watches
+                    .iter()
+                    .map(|w| w.id.as_str().len())
+                    .max()
+                    .unwrap_or(0);
+                let template =
+                    format!("{{spinner}} {{prefix:<{width}}} {{elapsed:>4}} [{{bar:20}}] {{msg}}");
                 watches
                     .iter()
                     .map(|w| {
                         let bar = multi.add(ProgressBar::new(100));
-                        bar.set_style(style("{spinner} {prefix} {elapsed:>4} [{bar:20}] {msg}"));
+                        bar.set_style(style(&template));
                         bar.set_prefix(w.id.to_string());
                         bar.set_message("waiting for the first answer");
                         bar

@@ -21,6 +21,10 @@ use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 
+use std::fmt::Write as _;
+
+use crate::auth::aksk::IncomingRequest;
+use crate::auth::sim_iam::{SimIam, SimResponse};
 use scenario::{Fault, FaultKind, Scenario};
 use state::{Jobs, Lookup};
 
@@ -43,6 +47,8 @@ pub struct Seen {
 
 struct Shared {
     jobs: Mutex<Jobs>,
+    iam: SimIam,
+    base_url: String,
     log: Mutex<Vec<Seen>>,
     rng: Mutex<fastrand::Rng>,
     started: Instant,
@@ -56,6 +62,8 @@ pub struct SimHandle {
     pub job_ids: Vec<String>,
     /// With `--tls`: the PEM file of the self-signed certificate served.
     pub cacert: Option<std::path::PathBuf>,
+    /// Export lines for the other ways to authenticate (AK/SK, password), as shell comments.
+    pub other_exports: String,
 }
 
 impl SimHandle {
@@ -84,6 +92,12 @@ impl SimHandle {
         }
         text
     }
+
+    /// [`Self::exports`] followed by the AK/SK and password alternatives as comments.
+    #[must_use]
+    pub fn all_exports(&self) -> String {
+        format!("{}{}", self.exports(), self.other_exports)
+    }
 }
 
 /// Binds 127.0.0.1:`port` and serves plain HTTP in the background of the current runtime.
@@ -110,16 +124,34 @@ pub async fn start_with(
         .as_ref()
         .and_then(|r| r.seed)
         .unwrap_or_else(|| fastrand::u64(..));
+    let base_url = format!("{}://{addr}", if tls.is_some() { "https" } else { "http" });
+    let iam = SimIam::new(scenario.auth.identity(&scenario.project_id));
+    let mut other_exports = String::new();
+    for (method, pairs) in iam.exports(&base_url, jiff::Timestamp::now()) {
+        if method == "token" {
+            continue;
+        }
+        let _ = writeln!(
+            other_exports,
+            "# or, with {method} instead of OS_AUTH_TOKEN:"
+        );
+        for (name, value) in pairs {
+            let _ = writeln!(other_exports, "#   export {name}={value}");
+        }
+    }
     let handle = SimHandle {
         addr,
         project_id: scenario.project_id.clone(),
         token: scenario.token.clone(),
         job_ids: scenario.jobs.iter().map(|j| j.id.clone()).collect(),
         cacert: tls.as_ref().map(|t| t.pem_path.clone()),
+        other_exports,
     };
     let acceptor = tls.map(|t| t.acceptor);
     let shared = Arc::new(Shared {
         jobs: Mutex::new(Jobs::new(scenario)),
+        iam,
+        base_url,
         log: Mutex::new(Vec::new()),
         rng: Mutex::new(fastrand::Rng::with_seed(seed)),
         started: Instant::now(),
@@ -309,6 +341,7 @@ fn random_fault(shared: &Shared) -> Option<Fault> {
         body: None,
         huge_bytes: None,
         endless: false,
+        expire_tokens: false,
         times: 1,
     };
     match kind {
@@ -339,6 +372,8 @@ fn describe(fault: &Fault) -> String {
         "huge".into()
     } else if fault.endless {
         "endless".into()
+    } else if fault.expire_tokens {
+        "expire_tokens".into()
     } else {
         "delay".into()
     }
@@ -362,6 +397,20 @@ async fn serve_request(
     if path == "/_sim/requests" {
         let log = lock(&shared.log).clone();
         return Ok(json_response(200, &json!(log), &request_id));
+    }
+
+    if let ["v3", "auth", "tokens"] | ["v3", "projects"] = segments.as_slice() {
+        let response = serve_iam(shared, request, &request_id).await;
+        lock(&shared.log).push(Seen {
+            seq,
+            at_ms,
+            method,
+            path,
+            job_id: None,
+            status: response.status().as_u16(),
+            fault: None,
+        });
+        return Ok(response);
     }
 
     let mut entry = LogOnDrop {
@@ -426,6 +475,71 @@ impl Drop for LogOnDrop<'_> {
     }
 }
 
+/// Largest IAM request body read (a token request is a few hundred bytes).
+const MAX_IAM_BODY: usize = 64 * 1024;
+
+fn sim_response(answer: SimResponse, request_id: &str) -> Response<Body> {
+    let mut response = json_response(answer.status, &Value::Null, request_id);
+    *response.body_mut() = full(answer.body);
+    for (name, value) in answer.headers {
+        if let (Ok(name), Ok(value)) = (
+            hyper::header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    response
+}
+
+/// `POST /v3/auth/tokens` and `GET /v3/projects`, answered by the simulated IAM.
+async fn serve_iam(
+    shared: &Shared,
+    request: Request<Incoming>,
+    request_id: &str,
+) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    let body = match http_body_util::Limited::new(body, MAX_IAM_BODY)
+        .collect()
+        .await
+    {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return gateway_error(413, "APIG.0201", "Request body too large", request_id);
+        }
+    };
+    let now = jiff::Timestamp::now();
+    let answer = match (
+        parts.method.as_str(),
+        parts.uri.path().trim_end_matches('/'),
+    ) {
+        ("POST", "/v3/auth/tokens") => {
+            shared
+                .iam
+                .handle_token_request(&body, &shared.base_url, now)
+        }
+        ("GET", "/v3/projects") => shared.iam.handle_projects(
+            &IncomingRequest {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query: parts.uri.query(),
+                headers: &parts.headers,
+                body: &body,
+            },
+            now,
+        ),
+        _ => {
+            return gateway_error(
+                405,
+                "APIG.0101",
+                "The API does not exist or has not been published in the environment",
+                request_id,
+            );
+        }
+    };
+    sim_response(answer, request_id)
+}
+
 async fn answer_job(
     shared: &Shared,
     request: &Request<Incoming>,
@@ -463,6 +577,9 @@ async fn answer_job(
         if fault.endless {
             return Some(endless_body());
         }
+        if fault.expire_tokens {
+            shared.iam.expire_tokens();
+        }
     }
     if request.method() != hyper::Method::GET {
         return Some(gateway_error(
@@ -484,12 +601,21 @@ async fn answer_job(
         .get("x-auth-token")
         .and_then(|v| v.to_str().ok());
     if presented != Some(token.as_str()) {
-        return Some(gateway_error(
-            401,
-            "APIG.0301",
-            "Incorrect IAM authentication information: verify aksk signature fail or token is invalid",
-            request_id,
-        ));
+        // Not the scenario's fixed token: an IAM-issued token or an AK/SK signature.
+        let incoming = IncomingRequest {
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            query: request.uri().query(),
+            headers: request.headers(),
+            // Job requests are GETs without a body.
+            body: b"",
+        };
+        if let Err(refusal) = shared
+            .iam
+            .authenticate(&incoming, project, jiff::Timestamp::now())
+        {
+            return Some(sim_response(refusal, request_id));
+        }
     }
     if project != expected_project {
         return Some(gateway_error(

@@ -5,6 +5,10 @@
 //! token: sim-token                            # the X-Auth-Token it accepts
 //! examples: true                              # also serve the 14 documented examples
 //! random_faults: {rate: 0.3, seed: 7, kinds: [503, 429, html, drop, slow, malformed]}
+//! auth:                                       # the simulated IAM account (all optional)
+//!   user: sim-user                            # with password, user_domain, passcode (MFA),
+//!   password: sim-password                    # project_name, access_key, secret_key,
+//!   token_ttl: 24h                            # and the lifetime of IAM-issued tokens
 //! jobs:
 //!   - id: build-image                         # letters, digits, `-`
 //!     type: imsCreateImageByInstance
@@ -39,6 +43,51 @@ pub struct Scenario {
     /// Faults injected at random into any job request.
     #[serde(default)]
     pub random_faults: Option<RandomFaults>,
+    /// The simulated IAM account (password, AK/SK); defaults are printed at start-up.
+    #[serde(default)]
+    pub auth: AuthSpec,
+}
+
+/// The simulated IAM account; every field defaults to [`crate::auth::sim_iam::SimIdentity`]'s.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSpec {
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub user_domain: Option<String>,
+    /// Require MFA with this passcode.
+    pub passcode: Option<String>,
+    pub project_name: Option<String>,
+    pub access_key: Option<String>,
+    pub secret_key: Option<String>,
+    /// Lifetime of tokens issued by `POST /v3/auth/tokens`.
+    #[serde(default, deserialize_with = "opt_duration")]
+    pub token_ttl: Option<Duration>,
+}
+
+impl AuthSpec {
+    /// The simulated identity for a scenario serving `project_id`.
+    #[must_use]
+    pub fn identity(&self, project_id: &str) -> crate::auth::sim_iam::SimIdentity {
+        use secrecy::SecretString;
+        let defaults = crate::auth::sim_iam::SimIdentity::default();
+        let secret = |s: &Option<String>| s.clone().map(SecretString::from);
+        crate::auth::sim_iam::SimIdentity {
+            domain: self.user_domain.clone().unwrap_or(defaults.domain),
+            user: self.user.clone().unwrap_or(defaults.user),
+            password: secret(&self.password).unwrap_or(defaults.password),
+            passcode: secret(&self.passcode),
+            project_id: project_id.to_owned(),
+            project_name: self.project_name.clone().unwrap_or(defaults.project_name),
+            access_key: self.access_key.clone().unwrap_or(defaults.access_key),
+            secret_key: secret(&self.secret_key).unwrap_or(defaults.secret_key),
+            region: defaults.region,
+            token_ttl: self
+                .token_ttl
+                .and_then(|d| jiff::SignedDuration::try_from(d).ok())
+                .unwrap_or(defaults.token_ttl),
+        }
+    }
 }
 
 /// One simulated job.
@@ -122,6 +171,11 @@ pub struct Fault {
     /// A 200 body that never ends (streamed for as long as the client reads).
     #[serde(default)]
     pub endless: bool,
+    /// Invalidate every IAM-issued token, then answer normally (so the request gets a 401
+    /// and a password-authenticated client must renew its token). The scenario `token`
+    /// stays valid.
+    #[serde(default)]
+    pub expire_tokens: bool,
     /// How many consecutive requests get this fault.
     #[serde(default = "one")]
     pub times: u32,

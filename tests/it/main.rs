@@ -2,8 +2,10 @@
 
 #![allow(dead_code, reason = "not every test module uses every helper")]
 
+mod auth;
 mod chaos;
 mod common;
 mod core;
 mod hostile;
 mod tls;
+mod waiting;

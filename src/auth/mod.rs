@@ -1,0 +1,13 @@
+//! Authentication against Open Telekom Cloud: credentials from `clouds.yaml`, Keystone v3
+//! password tokens, AK/SK request signing, and the on-disk token cache.
+
+pub mod aksk;
+pub mod cache;
+pub mod clouds;
+pub mod keystone;
+pub mod resolve;
+pub mod session;
+pub mod sim_iam;
+
+#[cfg(test)]
+mod test_server;

@@ -1,0 +1,558 @@
+//! Which credentials to use: flags, environment and `clouds.yaml` merged field by field
+//! (flag > environment > clouds.yaml), then the first configured method wins — token, then
+//! AK/SK, then password (CLI.md, "Authentication").
+//!
+//! Pure: the environment is passed in as a lookup function, so tests need no process state.
+
+use std::fmt;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+use super::aksk::{AkSk, Signer, SignerVariant};
+use super::clouds::CloudConfig;
+use super::keystone::{PasswordCredentials, ProjectScope};
+
+/// The region used when nothing else names one.
+pub const DEFAULT_REGION: &str = "eu-de";
+
+/// One layer of raw authentication settings; every field optional.
+#[derive(Clone, Default)]
+pub struct AuthInputs {
+    /// `OS_AUTH_TOKEN` / `OS_TOKEN` / `auth.token`.
+    pub token: Option<SecretString>,
+    /// `OS_ACCESS_KEY` / `ak`.
+    pub access_key: Option<String>,
+    /// `OS_SECRET_KEY` / `sk`.
+    pub secret_key: Option<SecretString>,
+    /// `OS_SECURITY_TOKEN` / `security_token`.
+    pub security_token: Option<SecretString>,
+    /// `OS_AUTH_URL` / `auth.auth_url`.
+    pub auth_url: Option<String>,
+    /// `OS_USERNAME` / `auth.username`.
+    pub username: Option<String>,
+    /// `OS_PASSWORD` / `auth.password`.
+    pub password: Option<SecretString>,
+    /// `OS_PASSCODE` / `auth.passcode`.
+    pub passcode: Option<SecretString>,
+    /// `OS_USER_DOMAIN_NAME` / `auth.user_domain_name`.
+    pub user_domain_name: Option<String>,
+    /// `OS_DOMAIN_NAME` / `auth.domain_name`.
+    pub domain_name: Option<String>,
+    /// `--project-id` / `OS_PROJECT_ID` / `auth.project_id`.
+    pub project_id: Option<String>,
+    /// `OS_PROJECT_NAME` / `auth.project_name`.
+    pub project_name: Option<String>,
+    /// `--region` / `OS_REGION_NAME` / `region_name`.
+    pub region: Option<String>,
+    /// `--cacert` / `OS_CACERT` / `cacert`.
+    pub cacert: Option<PathBuf>,
+    /// `--insecure` / `OS_INSECURE` / `verify: false`.
+    pub insecure: Option<bool>,
+}
+
+// By hand: secrets show only whether they are set.
+impl fmt::Debug for AuthInputs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let set = |s: &Option<SecretString>| s.as_ref().map(|_| "[REDACTED]");
+        f.debug_struct("AuthInputs")
+            .field("token", &set(&self.token))
+            .field("access_key", &self.access_key)
+            .field("secret_key", &set(&self.secret_key))
+            .field("security_token", &set(&self.security_token))
+            .field("auth_url", &self.auth_url)
+            .field("username", &self.username)
+            .field("password", &set(&self.password))
+            .field("passcode", &set(&self.passcode))
+            .field("user_domain_name", &self.user_domain_name)
+            .field("domain_name", &self.domain_name)
+            .field("project_id", &self.project_id)
+            .field("project_name", &self.project_name)
+            .field("region", &self.region)
+            .field("cacert", &self.cacert)
+            .field("insecure", &self.insecure)
+            .finish()
+    }
+}
+
+fn truthy(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" | "" => Some(false),
+        _ => None,
+    }
+}
+
+impl AuthInputs {
+    /// Reads the OpenStack/OTC variables through `var` (use `|k| std::env::var(k).ok()` for
+    /// the real environment). Empty values count as unset.
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, ResolveError> {
+        let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
+        let secret = |name: &str| get(name).map(SecretString::from);
+        let insecure = match get("OS_INSECURE") {
+            None => None,
+            Some(v) => Some(truthy(&v).ok_or(ResolveError::InvalidValue {
+                variable: "OS_INSECURE",
+                expected: "`true` or `false`",
+            })?),
+        };
+        Ok(Self {
+            token: secret("OS_AUTH_TOKEN").or_else(|| secret("OS_TOKEN")),
+            access_key: get("OS_ACCESS_KEY"),
+            secret_key: secret("OS_SECRET_KEY"),
+            security_token: secret("OS_SECURITY_TOKEN"),
+            auth_url: get("OS_AUTH_URL"),
+            username: get("OS_USERNAME"),
+            password: secret("OS_PASSWORD"),
+            passcode: secret("OS_PASSCODE"),
+            user_domain_name: get("OS_USER_DOMAIN_NAME"),
+            domain_name: get("OS_DOMAIN_NAME"),
+            project_id: get("OS_PROJECT_ID"),
+            project_name: get("OS_PROJECT_NAME"),
+            region: get("OS_REGION_NAME"),
+            cacert: get("OS_CACERT").map(PathBuf::from),
+            insecure,
+        })
+    }
+
+    /// The settings of one `clouds.yaml` entry.
+    pub fn from_cloud(cloud: &CloudConfig) -> Self {
+        Self {
+            token: cloud.token.clone(),
+            access_key: cloud.ak.clone(),
+            secret_key: cloud.sk.clone(),
+            security_token: cloud.security_token.clone(),
+            auth_url: cloud.auth_url.clone(),
+            username: cloud.username.clone(),
+            password: cloud.password.clone(),
+            passcode: cloud.passcode.clone(),
+            user_domain_name: cloud.user_domain_name.clone(),
+            domain_name: cloud.domain_name.clone(),
+            project_id: cloud.project_id.clone(),
+            project_name: cloud.project_name.clone(),
+            region: cloud.region_name.clone(),
+            cacert: cloud.cacert.clone(),
+            insecure: cloud.verify.map(|verify| !verify),
+        }
+    }
+
+    /// `self` where set, else `lower`: layers are combined highest first,
+    /// `flags.over(env).over(cloud)`.
+    #[must_use]
+    pub fn over(self, lower: Self) -> Self {
+        Self {
+            token: self.token.or(lower.token),
+            access_key: self.access_key.or(lower.access_key),
+            secret_key: self.secret_key.or(lower.secret_key),
+            security_token: self.security_token.or(lower.security_token),
+            auth_url: self.auth_url.or(lower.auth_url),
+            username: self.username.or(lower.username),
+            password: self.password.or(lower.password),
+            passcode: self.passcode.or(lower.passcode),
+            user_domain_name: self.user_domain_name.or(lower.user_domain_name),
+            domain_name: self.domain_name.or(lower.domain_name),
+            project_id: self.project_id.or(lower.project_id),
+            project_name: self.project_name.or(lower.project_name),
+            region: self.region.or(lower.region),
+            cacert: self.cacert.or(lower.cacert),
+            insecure: self.insecure.or(lower.insecure),
+        }
+    }
+}
+
+/// A configuration problem: usage error, exit 2, nothing sent.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolveError {
+    /// Nothing configured at all.
+    #[error(
+        "no credentials configured; set `OS_AUTH_TOKEN` (with `OS_PROJECT_ID`), or `OS_ACCESS_KEY` and `OS_SECRET_KEY` (with `OS_PROJECT_ID` or `OS_PROJECT_NAME`), or `OS_AUTH_URL`, `OS_USERNAME`, `OS_PASSWORD`, `OS_USER_DOMAIN_NAME` and `OS_PROJECT_ID` or `OS_PROJECT_NAME`, or select a `clouds.yaml` entry with `--cloud`/`OS_CLOUD`"
+    )]
+    NoCredentials,
+    /// A method is partly configured.
+    #[error("{method} authentication is incomplete: set {}", missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "))]
+    Incomplete {
+        /// `token`, `AK/SK` or `password`.
+        method: &'static str,
+        /// Variables (or alternatives) still needed.
+        missing: Vec<&'static str>,
+    },
+    /// A variable has a value that cannot be understood (the value is not repeated: it may
+    /// be secret).
+    #[error("`{variable}` must be {expected}")]
+    InvalidValue {
+        /// The variable.
+        variable: &'static str,
+        /// What is accepted.
+        expected: &'static str,
+    },
+}
+
+/// How requests will be authenticated.
+#[derive(Debug, Clone)]
+pub enum AuthMethod {
+    /// A ready token sent as `X-Auth-Token`; never refreshed.
+    Token(SecretString),
+    /// AK/SK-signed requests; a 401 is never retried.
+    AkSk {
+        /// The signer.
+        signer: Signer,
+        /// IAM endpoint for the project-name lookup (given, or derived from the region).
+        auth_url: String,
+    },
+    /// Project-scoped IAM tokens obtained with a password, cached and refreshed.
+    Password(PasswordCredentials),
+}
+
+impl AuthMethod {
+    /// A short description for `-v` logs and errors; never includes a secret.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Token(_) => "token (`OS_AUTH_TOKEN`)".to_owned(),
+            Self::AkSk { signer, .. } => format!(
+                "AK/SK (access key `{}`, {} signer)",
+                signer.credentials.access_key, signer.variant
+            ),
+            Self::Password(c) => format!(
+                "password (user `{}` in domain `{}`, project `{}`)",
+                c.username,
+                c.user_domain,
+                c.project.as_str()
+            ),
+        }
+    }
+}
+
+/// The outcome of credential resolution.
+#[derive(Debug, Clone)]
+pub struct ResolvedAuth {
+    /// How to authenticate.
+    pub method: AuthMethod,
+    /// The project id, when configured (password and AK/SK can find it from a name).
+    pub project_id: Option<String>,
+    /// The project name, when configured.
+    pub project_name: Option<String>,
+    /// The region: configured, else the project-name prefix, else [`DEFAULT_REGION`].
+    pub region: String,
+    /// Extra CA bundle.
+    pub cacert: Option<PathBuf>,
+    /// Skip TLS verification (the caller warns on stderr).
+    pub insecure: bool,
+}
+
+/// The region implied by an OTC project name (`eu-de_myproject` → `eu-de`).
+pub fn region_from_project_name(name: &str) -> Option<&str> {
+    name.split_once('_')
+        .map(|(prefix, _)| prefix)
+        .filter(|p| !p.is_empty())
+}
+
+/// The domain suffix of a region's public endpoints (the Swiss region lives apart).
+fn region_domain(region: &str) -> String {
+    if region == "eu-ch2" {
+        format!("{region}.sc.otc.t-systems.com")
+    } else {
+        format!("{region}.otc.t-systems.com")
+    }
+}
+
+/// The public IMS endpoint of a region, for when neither `--endpoint` nor a catalog says.
+pub fn default_ims_endpoint(region: &str) -> String {
+    format!("https://ims.{}", region_domain(region))
+}
+
+/// The public IAM endpoint of a region (Swiss IAM is `iam-pub`).
+pub fn default_auth_url(region: &str) -> String {
+    if region == "eu-ch2" {
+        format!("https://iam-pub.{}/v3", region_domain(region))
+    } else {
+        format!("https://iam.{}/v3", region_domain(region))
+    }
+}
+
+/// Picks the authentication method from merged inputs.
+pub fn resolve(inputs: AuthInputs, variant: SignerVariant) -> Result<ResolvedAuth, ResolveError> {
+    let region = inputs
+        .region
+        .clone()
+        .or_else(|| {
+            inputs
+                .project_name
+                .as_deref()
+                .and_then(region_from_project_name)
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    let has_project = inputs.project_id.is_some() || inputs.project_name.is_some();
+
+    let method = if let Some(token) = inputs.token {
+        if inputs.project_id.is_none() {
+            return Err(ResolveError::Incomplete {
+                method: "token",
+                missing: vec!["OS_PROJECT_ID"],
+            });
+        }
+        AuthMethod::Token(token)
+    } else if inputs.access_key.is_some() || inputs.secret_key.is_some() {
+        let mut missing = Vec::new();
+        if inputs.access_key.is_none() {
+            missing.push("OS_ACCESS_KEY");
+        }
+        if inputs.secret_key.is_none() {
+            missing.push("OS_SECRET_KEY");
+        }
+        if !has_project {
+            missing.push("OS_PROJECT_ID or OS_PROJECT_NAME");
+        }
+        let (Some(access_key), Some(secret_key), true) =
+            (inputs.access_key, inputs.secret_key, missing.is_empty())
+        else {
+            return Err(ResolveError::Incomplete {
+                method: "AK/SK",
+                missing,
+            });
+        };
+        AuthMethod::AkSk {
+            signer: Signer::new(
+                AkSk {
+                    access_key,
+                    secret_key,
+                    security_token: inputs.security_token,
+                },
+                variant,
+            ),
+            auth_url: inputs.auth_url.unwrap_or_else(|| default_auth_url(&region)),
+        }
+    } else if let Some(password) = inputs.password {
+        let domain = inputs.user_domain_name.or(inputs.domain_name);
+        let mut missing = Vec::new();
+        if inputs.auth_url.is_none() {
+            missing.push("OS_AUTH_URL");
+        }
+        if inputs.username.is_none() {
+            missing.push("OS_USERNAME");
+        }
+        if domain.is_none() {
+            missing.push("OS_USER_DOMAIN_NAME");
+        }
+        if !has_project {
+            missing.push("OS_PROJECT_ID or OS_PROJECT_NAME");
+        }
+        let (Some(auth_url), Some(username), Some(user_domain), true) =
+            (inputs.auth_url, inputs.username, domain, missing.is_empty())
+        else {
+            return Err(ResolveError::Incomplete {
+                method: "password",
+                missing,
+            });
+        };
+        let project = match (&inputs.project_id, &inputs.project_name) {
+            (Some(id), _) => ProjectScope::Id(id.clone()),
+            (None, Some(name)) => ProjectScope::Name(name.clone()),
+            (None, None) => unreachable!("checked above"),
+        };
+        AuthMethod::Password(PasswordCredentials {
+            auth_url,
+            username,
+            password,
+            user_domain,
+            project,
+            passcode: inputs.passcode,
+        })
+    } else {
+        return Err(ResolveError::NoCredentials);
+    };
+
+    Ok(ResolvedAuth {
+        method,
+        project_id: inputs.project_id,
+        project_name: inputs.project_name,
+        region,
+        cacert: inputs.cacert,
+        insecure: inputs.insecure.unwrap_or(false),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> AuthInputs {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        AuthInputs::from_env(|k| map.get(k).cloned()).expect("env parses")
+    }
+
+    const PASSWORD: &[(&str, &str)] = &[
+        ("OS_AUTH_URL", "https://iam.example.com/v3"),
+        ("OS_USERNAME", "alice"),
+        ("OS_PASSWORD", "pw-secret"),
+        ("OS_DOMAIN_NAME", "OTC0001"),
+        ("OS_PROJECT_NAME", "eu-nl_prod"),
+    ];
+
+    #[test]
+    fn nothing_configured_names_the_variables() {
+        let err = resolve(env(&[]), SignerVariant::Derived).expect_err("nothing");
+        assert_eq!(err, ResolveError::NoCredentials);
+        let text = err.to_string();
+        for v in [
+            "OS_AUTH_TOKEN",
+            "OS_ACCESS_KEY",
+            "OS_SECRET_KEY",
+            "OS_PASSWORD",
+            "OS_CLOUD",
+        ] {
+            assert!(text.contains(v), "{text}");
+        }
+    }
+
+    #[test]
+    fn token_beats_aksk_beats_password() {
+        let mut all = PASSWORD.to_vec();
+        all.extend([("OS_ACCESS_KEY", "AK"), ("OS_SECRET_KEY", "SK")]);
+        let r = resolve(env(&all), SignerVariant::Derived).expect("aksk");
+        assert!(matches!(r.method, AuthMethod::AkSk { .. }));
+        all.extend([("OS_TOKEN", "tok"), ("OS_PROJECT_ID", "p1")]);
+        let r = resolve(env(&all), SignerVariant::Derived).expect("token");
+        match r.method {
+            AuthMethod::Token(t) => assert_eq!(t.expose_secret(), "tok"),
+            other => panic!("{other:?}"),
+        }
+        let r = resolve(env(PASSWORD), SignerVariant::Derived).expect("password");
+        match r.method {
+            AuthMethod::Password(c) => {
+                assert_eq!(c.user_domain, "OTC0001");
+                assert_eq!(c.project, ProjectScope::Name("eu-nl_prod".into()));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn auth_token_wins_over_token() {
+        let r = resolve(
+            env(&[
+                ("OS_TOKEN", "b"),
+                ("OS_AUTH_TOKEN", "a"),
+                ("OS_PROJECT_ID", "p"),
+            ]),
+            SignerVariant::Derived,
+        )
+        .expect("token");
+        assert!(matches!(r.method, AuthMethod::Token(t) if t.expose_secret() == "a"));
+    }
+
+    #[test]
+    fn incomplete_methods_name_what_is_missing() {
+        let err = resolve(env(&[("OS_SECRET_KEY", "s")]), SignerVariant::Derived)
+            .expect_err("incomplete");
+        let text = err.to_string();
+        assert!(
+            text.contains("OS_ACCESS_KEY") && text.contains("OS_PROJECT_ID"),
+            "{text}"
+        );
+        assert!(!text.contains("OS_SECRET_KEY"), "{text}");
+
+        let err = resolve(env(&[("OS_PASSWORD", "pw-secret")]), SignerVariant::Derived)
+            .expect_err("incomplete");
+        let text = err.to_string();
+        for v in ["OS_AUTH_URL", "OS_USERNAME", "OS_USER_DOMAIN_NAME"] {
+            assert!(text.contains(v), "{text}");
+        }
+        assert!(!text.contains("pw-secret"));
+
+        let err = resolve(env(&[("OS_TOKEN", "t")]), SignerVariant::Derived).expect_err("no id");
+        assert!(err.to_string().contains("OS_PROJECT_ID"));
+    }
+
+    #[test]
+    fn region_sources() {
+        let r = resolve(env(PASSWORD), SignerVariant::Derived).expect("ok");
+        assert_eq!(r.region, "eu-nl");
+        let mut with_region = PASSWORD.to_vec();
+        with_region.push(("OS_REGION_NAME", "eu-ch2"));
+        assert_eq!(
+            resolve(env(&with_region), SignerVariant::Derived)
+                .expect("ok")
+                .region,
+            "eu-ch2"
+        );
+        let r = resolve(
+            env(&[("OS_TOKEN", "t"), ("OS_PROJECT_ID", "p")]),
+            SignerVariant::Derived,
+        )
+        .expect("ok");
+        assert_eq!(r.region, DEFAULT_REGION);
+        assert_eq!(region_from_project_name("eu-de_x_y"), Some("eu-de"));
+        assert_eq!(region_from_project_name("plain"), None);
+        assert_eq!(
+            default_ims_endpoint("eu-de"),
+            "https://ims.eu-de.otc.t-systems.com"
+        );
+        assert_eq!(
+            default_ims_endpoint("eu-ch2"),
+            "https://ims.eu-ch2.sc.otc.t-systems.com"
+        );
+        assert_eq!(
+            default_auth_url("eu-ch2"),
+            "https://iam-pub.eu-ch2.sc.otc.t-systems.com/v3"
+        );
+    }
+
+    #[test]
+    fn layers_merge_field_by_field() {
+        let cloud = CloudConfig {
+            name: "c".into(),
+            auth_url: Some("https://cloud/v3".into()),
+            username: Some("cloud-user".into()),
+            password: Some(SecretString::from("cloud-pw".to_owned())),
+            user_domain_name: Some("D".into()),
+            project_id: Some("cloud-project".into()),
+            verify: Some(false),
+            ..CloudConfig::default()
+        };
+        let flags = AuthInputs {
+            project_id: Some("flag-project".into()),
+            ..AuthInputs::default()
+        };
+        let merged = flags
+            .over(env(&[("OS_USERNAME", "env-user")]))
+            .over(AuthInputs::from_cloud(&cloud));
+        let r = resolve(merged, SignerVariant::Derived).expect("ok");
+        assert!(r.insecure);
+        assert_eq!(r.project_id.as_deref(), Some("flag-project"));
+        match r.method {
+            AuthMethod::Password(c) => {
+                assert_eq!(c.username, "env-user");
+                assert_eq!(c.auth_url, "https://cloud/v3");
+                assert_eq!(c.project, ProjectScope::Id("flag-project".into()));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn insecure_values() {
+        assert_eq!(env(&[("OS_INSECURE", "true")]).insecure, Some(true));
+        assert_eq!(env(&[("OS_INSECURE", "0")]).insecure, Some(false));
+        let err = AuthInputs::from_env(|k| (k == "OS_INSECURE").then(|| "maybe".to_owned()))
+            .expect_err("invalid");
+        assert!(err.to_string().contains("OS_INSECURE"));
+    }
+
+    #[test]
+    fn debug_and_describe_hide_secrets() {
+        let mut all = PASSWORD.to_vec();
+        all.extend([("OS_SECRET_KEY", "sk-secret"), ("OS_TOKEN", "tok-secret")]);
+        let inputs = env(&all);
+        let shown = format!("{inputs:?}");
+        assert!(!shown.contains("-secret"), "{shown}");
+        let r = resolve(env(PASSWORD), SignerVariant::Derived).expect("ok");
+        let shown = format!("{r:?} {}", r.method.describe());
+        assert!(!shown.contains("pw-secret"), "{shown}");
+    }
+}

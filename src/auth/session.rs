@@ -1,0 +1,447 @@
+//! The runtime side of authentication: turns a [`ResolvedAuth`] into request headers.
+//!
+//! The API client calls [`Authenticator::start`] once (which fetches or loads a token, or
+//! looks up a project id), then [`Authenticator::authorize`] before every request. On a 401 it
+//! calls [`Authenticator::reauthenticate`] with the generation the failed request used: only a
+//! password-derived token is ever renewed (once per generation, however many requests in
+//! flight saw the 401), and AK/SK or a fixed token never are — five failed AK/SK attempts lock
+//! the key (API.md).
+
+use jiff::Timestamp;
+use reqwest::header::{HeaderMap, HeaderValue};
+use reqwest::{Method, Url};
+use secrecy::ExposeSecret;
+use tokio::sync::Mutex;
+
+use super::cache::{CacheKey, CachedToken, TokenCache};
+use super::keystone::{self, KeystoneError, PasswordCredentials, ProjectScope};
+use super::resolve::{AuthMethod, ResolvedAuth};
+
+/// The header carrying a token.
+pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";
+
+/// Where the token in use came from (for `-v` logs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    /// Given by the user (`OS_AUTH_TOKEN`, `auth.token`).
+    Configured,
+    /// Read from the token cache.
+    Cache,
+    /// Just issued by IAM.
+    Iam,
+    /// No token: AK/SK signing.
+    Signed,
+}
+
+impl TokenSource {
+    /// For the debug log.
+    #[must_use]
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Self::Configured => "configured token",
+            Self::Cache => "token from the cache",
+            Self::Iam => "token just issued by IAM",
+            Self::Signed => "requests signed with AK/SK",
+        }
+    }
+}
+
+/// What [`Authenticator::start`] learnt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// The project to put in `/v1/{project_id}/jobs/…`.
+    pub project_id: String,
+    /// The IMS endpoint from the token catalog, when there was one.
+    pub ims_endpoint: Option<String>,
+    /// Where the token came from.
+    pub source: TokenSource,
+}
+
+/// Headers for one request, and the token generation they carry.
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    /// Headers to add to the request (`X-Auth-Token`, or the AK/SK signature headers).
+    pub headers: HeaderMap,
+    /// Pass this to [`Authenticator::reauthenticate`] if the request gets a 401.
+    pub generation: u64,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    token: Option<CachedToken>,
+    source: Option<TokenSource>,
+    generation: u64,
+    project_id: Option<String>,
+}
+
+/// Applies the configured authentication to requests; shareable across tasks (`Arc`).
+#[derive(Debug)]
+pub struct Authenticator {
+    method: AuthMethod,
+    region: String,
+    configured_project_id: Option<String>,
+    project_name: Option<String>,
+    client: reqwest::Client,
+    cache: Option<TokenCache>,
+    state: Mutex<State>,
+}
+
+impl Authenticator {
+    /// `client` is used for IAM calls (build it with the same TLS settings as for IMS);
+    /// `cache` is `None` with `--no-token-cache`.
+    pub fn new(resolved: ResolvedAuth, client: reqwest::Client, cache: Option<TokenCache>) -> Self {
+        Self {
+            method: resolved.method,
+            region: resolved.region,
+            configured_project_id: resolved.project_id,
+            project_name: resolved.project_name,
+            client,
+            cache,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The method in use.
+    pub fn method(&self) -> &AuthMethod {
+        &self.method
+    }
+
+    /// Whether a 401 may be answered by renewing the token (password only).
+    pub fn renews_on_unauthorized(&self) -> bool {
+        matches!(self.method, AuthMethod::Password(_))
+    }
+
+    /// Gets ready to send requests: loads or issues a token (password), or finds the project id
+    /// by name (AK/SK), and reports the project id and catalog endpoint.
+    pub async fn start(&self) -> Result<Session, KeystoneError> {
+        let mut state = self.state.lock().await;
+        match &self.method {
+            AuthMethod::Token(_) => Ok(Session {
+                project_id: self.configured_project_id.clone().ok_or_else(|| {
+                    KeystoneError::InvalidResponse("no project id configured".into())
+                })?,
+                ims_endpoint: None,
+                source: TokenSource::Configured,
+            }),
+            AuthMethod::AkSk { signer, auth_url } => {
+                let project_id = match (&state.project_id, &self.configured_project_id) {
+                    (Some(id), _) | (None, Some(id)) => id.clone(),
+                    (None, None) => {
+                        let name = self.project_name.as_deref().ok_or_else(|| {
+                            KeystoneError::InvalidResponse("no project configured".into())
+                        })?;
+                        keystone::project_id_by_name(&self.client, auth_url, name, signer).await?
+                    }
+                };
+                state.project_id = Some(project_id.clone());
+                Ok(Session {
+                    project_id,
+                    ims_endpoint: None,
+                    source: TokenSource::Signed,
+                })
+            }
+            AuthMethod::Password(creds) => {
+                let source = self.ensure_token(&mut state, creds, true).await?;
+                let token = state.token.as_ref().ok_or_else(|| {
+                    KeystoneError::InvalidResponse("no token after authentication".into())
+                })?;
+                Ok(Session {
+                    project_id: self
+                        .configured_project_id
+                        .clone()
+                        .unwrap_or_else(|| token.project_id.clone()),
+                    ims_endpoint: token.ims_endpoint.clone(),
+                    source,
+                })
+            }
+        }
+    }
+
+    /// Headers authorising one request. `headers_to_sign` are the request's own headers to
+    /// cover with an AK/SK signature (they must be sent unchanged); ignored for tokens.
+    pub async fn authorize(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers_to_sign: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Authorization, KeystoneError> {
+        let mut state = self.state.lock().await;
+        let mut headers = HeaderMap::new();
+        match &self.method {
+            AuthMethod::Token(token) => {
+                headers.insert(AUTH_TOKEN_HEADER, token_value(token.expose_secret())?);
+            }
+            AuthMethod::AkSk { signer, .. } => {
+                let project_id = state
+                    .project_id
+                    .clone()
+                    .or_else(|| self.configured_project_id.clone());
+                headers = signer.sign(
+                    method,
+                    url,
+                    headers_to_sign,
+                    body,
+                    project_id.as_deref(),
+                    Timestamp::now(),
+                )?;
+            }
+            AuthMethod::Password(creds) => {
+                // A long `wait` outlives a token: renew it before it expires rather than
+                // collecting a 401 first.
+                self.ensure_token(&mut state, creds, true).await?;
+                let token = state.token.as_ref().ok_or_else(|| {
+                    KeystoneError::InvalidResponse("no token after authentication".into())
+                })?;
+                headers.insert(AUTH_TOKEN_HEADER, token_value(token.token.expose_secret())?);
+            }
+        }
+        Ok(Authorization {
+            headers,
+            generation: state.generation,
+        })
+    }
+
+    /// Called after a 401 on a request authorised with `generation`. Returns whether the
+    /// request should be sent once more (with fresh [`Self::authorize`] headers).
+    ///
+    /// Only password-derived tokens are renewed, by a new IAM call that bypasses the cache
+    /// (and evicts the rejected entry). If another task already renewed the token since
+    /// `generation`, no IAM call is made.
+    pub async fn reauthenticate(&self, generation: u64) -> Result<bool, KeystoneError> {
+        let AuthMethod::Password(creds) = &self.method else {
+            return Ok(false);
+        };
+        let mut state = self.state.lock().await;
+        if state.generation != generation {
+            return Ok(true);
+        }
+        if let Some(cache) = &self.cache {
+            // Best effort: a stale file only costs one more 401 next time.
+            let _ = cache.remove(&cache_key(creds));
+        }
+        state.token = None;
+        self.ensure_token(&mut state, creds, false).await?;
+        Ok(true)
+    }
+
+    async fn ensure_token(
+        &self,
+        state: &mut State,
+        creds: &PasswordCredentials,
+        use_cache: bool,
+    ) -> Result<TokenSource, KeystoneError> {
+        let now = Timestamp::now();
+        if state.token.as_ref().is_some_and(|t| t.is_fresh(now)) {
+            return Ok(state.source.unwrap_or(TokenSource::Iam));
+        }
+        let key = cache_key(creds);
+        if use_cache
+            && let Some(cache) = &self.cache
+            && let Some(cached) = cache.load(&key, now)
+        {
+            state.token = Some(cached);
+            state.source = Some(TokenSource::Cache);
+            state.generation += 1;
+            return Ok(TokenSource::Cache);
+        }
+        let issued = keystone::issue_token(&self.client, creds, Some(&self.region)).await?;
+        if let Some(cache) = &self.cache {
+            // The cache is an optimisation: failing to write it must not fail the command.
+            let _ = cache.store(&key, &issued);
+        }
+        state.token = Some(issued);
+        state.source = Some(TokenSource::Iam);
+        state.generation += 1;
+        Ok(TokenSource::Iam)
+    }
+}
+
+/// The cache key for password credentials: (auth URL, user, domain, project).
+pub fn cache_key(creds: &PasswordCredentials) -> CacheKey {
+    CacheKey {
+        auth_url: creds.auth_url.clone(),
+        user: creds.username.clone(),
+        domain: creds.user_domain.clone(),
+        project: match &creds.project {
+            ProjectScope::Id(id) => format!("id:{id}"),
+            ProjectScope::Name(name) => format!("name:{name}"),
+        },
+    }
+}
+
+fn token_value(token: &str) -> Result<HeaderValue, KeystoneError> {
+    let mut value = HeaderValue::from_str(token)
+        .map_err(|_| KeystoneError::InvalidResponse("token is not a valid header value".into()))?;
+    value.set_sensitive(true);
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::aksk::SignerVariant;
+    use crate::auth::resolve::{AuthInputs, resolve};
+    use crate::auth::test_server::{client, header, response, serve};
+    use serde_json::json;
+    use std::collections::HashMap;
+
+    fn token_response(token: &str, valid_for_mins: i64) -> String {
+        let expires = Timestamp::now() + jiff::SignedDuration::from_mins(valid_for_mins);
+        let body = json!({"token": {
+            "expires_at": expires.to_string(),
+            "project": {"id": "p-from-iam"},
+            "catalog": [{"type": "image", "endpoints": [
+                {"interface": "public", "region": "eu-de", "url": "http://ims.test/v2"}]}]
+        }});
+        response(
+            "201 Created",
+            &[("X-Subject-Token", token)],
+            body.to_string().as_bytes(),
+        )
+    }
+
+    fn password_auth(base: &str) -> ResolvedAuth {
+        let vars: HashMap<&str, String> = HashMap::from([
+            ("OS_AUTH_URL", format!("{base}/v3")),
+            ("OS_USERNAME", "alice".to_owned()),
+            ("OS_PASSWORD", "pw-secret".to_owned()),
+            ("OS_USER_DOMAIN_NAME", "D".to_owned()),
+            ("OS_PROJECT_NAME", "eu-de_prod".to_owned()),
+        ]);
+        let inputs = AuthInputs::from_env(|k| vars.get(k).cloned()).expect("env");
+        resolve(inputs, SignerVariant::Derived).expect("resolves")
+    }
+
+    fn url() -> Url {
+        Url::parse("http://ims.test/v1/p/jobs/j").expect("url")
+    }
+
+    #[tokio::test]
+    async fn password_token_is_cached_and_renewed_once_per_generation() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (base, server) = serve(vec![token_response("T1", 60), token_response("T2", 60)]).await;
+        let auth = Authenticator::new(
+            password_auth(&base),
+            client(),
+            Some(TokenCache::new(dir.path())),
+        );
+        let session = auth.start().await.expect("starts");
+        assert_eq!(
+            session,
+            Session {
+                project_id: "p-from-iam".into(),
+                ims_endpoint: Some("http://ims.test".into()),
+                source: TokenSource::Iam,
+            }
+        );
+        let a = auth
+            .authorize(&Method::GET, &url(), &[], b"")
+            .await
+            .expect("authorizes");
+        assert_eq!(a.headers[AUTH_TOKEN_HEADER], "T1");
+        assert!(a.headers[AUTH_TOKEN_HEADER].is_sensitive());
+
+        // A second process finds the token in the cache: no IAM call.
+        let again = Authenticator::new(
+            password_auth(&base),
+            client(),
+            Some(TokenCache::new(dir.path())),
+        );
+        assert_eq!(
+            again.start().await.expect("starts").source,
+            TokenSource::Cache
+        );
+
+        // Two requests rejected with the same generation renew once.
+        assert!(auth.reauthenticate(a.generation).await.expect("renews"));
+        assert!(
+            auth.reauthenticate(a.generation)
+                .await
+                .expect("already renewed")
+        );
+        let b = auth
+            .authorize(&Method::GET, &url(), &[], b"")
+            .await
+            .expect("authorizes");
+        assert_eq!(b.headers[AUTH_TOKEN_HEADER], "T2");
+        assert_ne!(a.generation, b.generation);
+
+        let received = server.await.expect("server");
+        assert_eq!(received.len(), 2);
+        // The renewed token replaced the cached one.
+        let cached = TokenCache::new(dir.path())
+            .load(
+                &cache_key(match auth.method() {
+                    AuthMethod::Password(c) => c,
+                    _ => unreachable!(),
+                }),
+                Timestamp::now(),
+            )
+            .expect("cached");
+        assert_eq!(cached.token.expose_secret(), "T2");
+    }
+
+    #[tokio::test]
+    async fn nearly_expired_token_is_renewed_before_use() {
+        let (base, server) = serve(vec![token_response("OLD", 4), token_response("NEW", 60)]).await;
+        let auth = Authenticator::new(password_auth(&base), client(), None);
+        auth.start().await.expect("starts");
+        let a = auth
+            .authorize(&Method::GET, &url(), &[], b"")
+            .await
+            .expect("authorizes");
+        assert_eq!(a.headers[AUTH_TOKEN_HEADER], "NEW");
+        assert_eq!(server.await.expect("server").len(), 2);
+    }
+
+    #[tokio::test]
+    async fn aksk_signs_and_never_renews() {
+        let (base, server) = serve(vec![response(
+            "200 OK",
+            &[],
+            br#"{"projects": [{"id": "p-looked-up", "name": "eu-de_prod"}]}"#,
+        )])
+        .await;
+        let vars: HashMap<&str, String> = HashMap::from([
+            ("OS_AUTH_URL", format!("{base}/v3")),
+            ("OS_ACCESS_KEY", "AK".to_owned()),
+            ("OS_SECRET_KEY", "SK".to_owned()),
+            ("OS_PROJECT_NAME", "eu-de_prod".to_owned()),
+        ]);
+        let inputs = AuthInputs::from_env(|k| vars.get(k).cloned()).expect("env");
+        let auth = Authenticator::new(
+            resolve(inputs, SignerVariant::Plain).expect("resolves"),
+            client(),
+            None,
+        );
+        assert!(!auth.renews_on_unauthorized());
+        let session = auth.start().await.expect("starts");
+        assert_eq!(session.project_id, "p-looked-up");
+        let received = server.await.expect("server");
+        assert!(header(&received[0].0, "authorization").is_some_and(|a| a.contains("Access=AK")));
+
+        let a = auth
+            .authorize(&Method::GET, &url(), &[], b"")
+            .await
+            .expect("signs");
+        assert_eq!(a.headers["x-project-id"], "p-looked-up");
+        assert!(a.headers.contains_key("authorization"));
+        assert!(!auth.reauthenticate(a.generation).await.expect("no renewal"));
+    }
+
+    #[tokio::test]
+    async fn bad_password_is_refused_without_retry() {
+        let (base, server) = serve(vec![response(
+            "401 Unauthorized",
+            &[],
+            br#"{"error": {"code": 401, "message": "wrong"}}"#,
+        )])
+        .await;
+        let auth = Authenticator::new(password_auth(&base), client(), None);
+        let err = auth.start().await.expect_err("refused");
+        assert!(err.is_auth_refused());
+        assert!(!format!("{err} {err:?}").contains("pw-secret"));
+        assert_eq!(server.await.expect("server").len(), 1);
+    }
+}

@@ -1,0 +1,346 @@
+//! Authentication end to end: password (IAM tokens, cache, renewal), AK/SK (both signer
+//! variants), clouds.yaml/secure.yaml, and secrets kept out of every output.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::common::{self, Sim};
+
+const PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
+const USER: &str = "it-user";
+const PASSWORD: &str = "it-password-5ecret";
+const DOMAIN: &str = "OTC-IT-DOMAIN";
+const PROJECT_NAME: &str = "eu-de_ittest";
+const AK: &str = "ITACCESSKEY000000000";
+const SK: &str = "it-secret-key-5ecret";
+
+const SCENARIO: &str = "
+project_id: 0123456789abcdef0123456789abcdef
+token: it-fixed-token
+examples: false
+auth:
+  user: it-user
+  password: it-password-5ecret
+  user_domain: OTC-IT-DOMAIN
+  project_name: eu-de_ittest
+  access_key: ITACCESSKEY000000000
+  secret_key: it-secret-key-5ecret
+jobs:
+  - {id: job-ok, duration: 0s, image_name: done}
+  - id: job-expire
+    duration: 2s
+    faults: [{times: 1}, {expire_tokens: true}]
+";
+
+/// Runs the binary in a hermetic environment with HOME = `home`, in `cwd`.
+fn imsjob(home: &Path, cwd: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = common::imsjob(home);
+    cmd.current_dir(cwd).args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("runs")
+}
+
+/// Requests whose path contains `path_part`.
+fn count(sim: &Sim, path_part: &str) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(path_part)))
+        .count()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exit code")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn password_env(base: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("OS_AUTH_URL", format!("{base}/v3")),
+        ("OS_USERNAME", USER.into()),
+        ("OS_PASSWORD", PASSWORD.into()),
+        ("OS_USER_DOMAIN_NAME", DOMAIN.into()),
+        ("OS_PROJECT_NAME", PROJECT_NAME.into()),
+    ]
+}
+
+fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+#[test]
+fn password_scope_by_name_uses_the_catalog_and_the_cache() {
+    let sim = Sim::with(SCENARIO);
+    let home = tempfile::tempdir().expect("home");
+    let env = password_env(&sim.endpoint);
+    // No IMSJOB_ENDPOINT and no OS_PROJECT_ID: both come from the token.
+    let first = imsjob(
+        home.path(),
+        home.path(),
+        &pairs(&env),
+        &["get", "job-ok", "--json"],
+    );
+    assert_eq!(code(&first), 0, "{}", text(&first));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("\"SUCCESS\""));
+    assert_eq!(count(&sim, "/v3/auth/tokens"), 1);
+
+    let second = imsjob(home.path(), home.path(), &pairs(&env), &["get", "job-ok"]);
+    assert_eq!(code(&second), 0, "{}", text(&second));
+    assert_eq!(
+        count(&sim, "/v3/auth/tokens"),
+        1,
+        "the second run used the cache"
+    );
+
+    let cache_files: Vec<_> = walk(&home.path().join(".cache"));
+    assert_eq!(cache_files.len(), 1, "{cache_files:?}");
+    let content = std::fs::read_to_string(&cache_files[0]).expect("cache file");
+    assert!(!content.contains(PASSWORD));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&cache_files[0])
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    let third = imsjob(
+        home.path(),
+        home.path(),
+        &pairs(&env),
+        &["get", "job-ok", "--no-token-cache"],
+    );
+    assert_eq!(code(&third), 0, "{}", text(&third));
+    assert_eq!(
+        count(&sim, "/v3/auth/tokens"),
+        2,
+        "--no-token-cache asks IAM"
+    );
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(walk(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn token_expiry_mid_wait_renews_once() {
+    let sim = Sim::with(SCENARIO);
+    let home = tempfile::tempdir().expect("home");
+    let env = password_env(&sim.endpoint);
+    let output = imsjob(
+        home.path(),
+        home.path(),
+        &pairs(&env),
+        &[
+            "wait",
+            "job-expire",
+            "--interval",
+            "300ms",
+            "--max-interval",
+            "300ms",
+            "-q",
+            "--no-token-cache",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert_eq!(
+        count(&sim, "/v3/auth/tokens"),
+        2,
+        "one renewal after the 401"
+    );
+    let refused = sim
+        .requests()
+        .iter()
+        .filter(|r| r["job_id"] == "job-expire" && r["status"] == 401)
+        .count();
+    assert_eq!(refused, 1);
+}
+
+#[test]
+fn wrong_password_is_exit_3() {
+    let sim = Sim::with(SCENARIO);
+    let home = tempfile::tempdir().expect("home");
+    let mut env = password_env(&sim.endpoint);
+    env[2].1 = "not-the-password".into();
+    let output = imsjob(home.path(), home.path(), &pairs(&env), &["get", "job-ok"]);
+    assert_eq!(code(&output), 3, "{}", text(&output));
+    assert!(!text(&output).contains("not-the-password"));
+    assert_eq!(count(&sim, "/v1/"), 0, "nothing sent to IMS");
+}
+
+#[test]
+fn aksk_both_variants_are_accepted() {
+    let sim = Sim::with(SCENARIO);
+    let home = tempfile::tempdir().expect("home");
+    for variant in ["plain", "derived"] {
+        let env = [
+            ("IMSJOB_ENDPOINT", sim.endpoint.as_str()),
+            ("OS_PROJECT_ID", PROJECT_ID),
+            ("OS_ACCESS_KEY", AK),
+            ("OS_SECRET_KEY", SK),
+            ("IMSJOB_AKSK_SIGNER", variant),
+        ];
+        let output = imsjob(home.path(), home.path(), &env, &["get", "job-ok"]);
+        assert_eq!(code(&output), 0, "{variant}: {}", text(&output));
+    }
+    assert_eq!(
+        count(&sim, "/v3/"),
+        0,
+        "AK/SK with a project id needs no IAM call"
+    );
+}
+
+#[test]
+fn aksk_project_name_is_looked_up() {
+    let sim = Sim::with(SCENARIO);
+    let home = tempfile::tempdir().expect("home");
+    let auth_url = format!("{}/v3", sim.endpoint);
+    let env = [
+        ("IMSJOB_ENDPOINT", sim.endpoint.as_str()),
+        ("OS_AUTH_URL", auth_url.as_str()),
+        ("OS_PROJECT_NAME", PROJECT_NAME),
+        ("OS_ACCESS_KEY", AK),
+        ("OS_SECRET_KEY", SK),
+    ];
+    let output = imsjob(home.path(), home.path(), &env, &["get", "job-ok"]);
+    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert_eq!(count(&sim, "/v3/projects"), 1);
+}
+
+#[test]
+fn wrong_secret_is_refused_after_exactly_one_request() {
+    let sim = Sim::with(SCENARIO);
+    let home = tempfile::tempdir().expect("home");
+    let env = [
+        ("IMSJOB_ENDPOINT", sim.endpoint.as_str()),
+        ("OS_PROJECT_ID", PROJECT_ID),
+        ("OS_ACCESS_KEY", AK),
+        ("OS_SECRET_KEY", "wrong-secret-value"),
+    ];
+    let output = imsjob(
+        home.path(),
+        home.path(),
+        &env,
+        &["wait", "job-ok", "--timeout", "10s"],
+    );
+    assert_eq!(code(&output), 3, "{}", text(&output));
+    assert!(!text(&output).contains("wrong-secret-value"));
+    let job_requests: Vec<_> = sim
+        .requests()
+        .into_iter()
+        .filter(|r| r["job_id"] == "job-ok")
+        .collect();
+    assert_eq!(job_requests.len(), 1, "{job_requests:?}");
+    assert_eq!(job_requests[0]["status"], 401);
+}
+
+#[test]
+fn clouds_yaml_and_secure_yaml() {
+    let sim = Sim::with(SCENARIO);
+    let home = tempfile::tempdir().expect("home");
+    let cwd = tempfile::tempdir().expect("cwd");
+    let clouds = format!(
+        "clouds:\n  it:\n    auth:\n      auth_url: {}/v3\n      username: {USER}\n      password: {PASSWORD}\n      user_domain_name: {DOMAIN}\n      project_name: {PROJECT_NAME}\n",
+        sim.endpoint
+    );
+    std::fs::write(cwd.path().join("clouds.yaml"), &clouds).expect("clouds.yaml");
+    let output = imsjob(
+        home.path(),
+        cwd.path(),
+        &[("OS_CLOUD", "it")],
+        &["get", "job-ok", "--no-token-cache"],
+    );
+    assert_eq!(code(&output), 0, "{}", text(&output));
+
+    // The password moves to ~/.config/openstack/secure.yaml.
+    let without_password: String = clouds
+        .lines()
+        .filter(|l| !l.contains("password"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(cwd.path().join("clouds.yaml"), without_password).expect("clouds.yaml");
+    let user_dir = home.path().join(".config/openstack");
+    std::fs::create_dir_all(&user_dir).expect("mkdir");
+    std::fs::write(
+        user_dir.join("secure.yaml"),
+        format!("clouds:\n  it:\n    auth:\n      password: {PASSWORD}\n"),
+    )
+    .expect("secure.yaml");
+    let output = imsjob(
+        home.path(),
+        cwd.path(),
+        &[("OS_CLOUD", "it")],
+        &["get", "job-ok", "--no-token-cache"],
+    );
+    assert_eq!(code(&output), 0, "{}", text(&output));
+
+    let unknown = imsjob(
+        home.path(),
+        cwd.path(),
+        &[("OS_CLOUD", "nope")],
+        &["get", "job-ok"],
+    );
+    assert_eq!(code(&unknown), 2, "{}", text(&unknown));
+    assert!(text(&unknown).contains("`it`"), "{}", text(&unknown));
+}
+
+#[test]
+fn no_credentials_is_a_usage_error() {
+    let home = tempfile::tempdir().expect("home");
+    let output = imsjob(home.path(), home.path(), &[], &["get", "job-ok"]);
+    assert_eq!(code(&output), 2, "{}", text(&output));
+    let all = text(&output);
+    for variable in ["OS_AUTH_TOKEN", "OS_ACCESS_KEY", "OS_PASSWORD"] {
+        assert!(all.contains(variable), "{all}");
+    }
+}
+
+#[test]
+fn secrets_never_appear_in_verbose_output() {
+    let sim = Sim::with(SCENARIO);
+    let home = tempfile::tempdir().expect("home");
+    let env = password_env(&sim.endpoint);
+    let output = imsjob(
+        home.path(),
+        home.path(),
+        &pairs(&env),
+        &["get", "job-ok", "-vvv", "--json"],
+    );
+    assert_eq!(code(&output), 0, "{}", text(&output));
+    let all = text(&output);
+    assert!(all.contains("debug"), "-vvv logs something: {all}");
+    assert!(!all.contains(PASSWORD), "{all}");
+    // Tokens issued by the simulator start with `MIIsim`.
+    assert!(!all.contains("MIIsim"), "{all}");
+
+    let env = [
+        ("IMSJOB_ENDPOINT", sim.endpoint.as_str()),
+        ("OS_PROJECT_ID", PROJECT_ID),
+        ("OS_ACCESS_KEY", AK),
+        ("OS_SECRET_KEY", SK),
+    ];
+    let output = imsjob(home.path(), home.path(), &env, &["get", "job-ok", "-vvv"]);
+    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert!(!text(&output).contains(SK));
+}
