@@ -247,6 +247,26 @@ proptest! {
     }
 
     #[test]
+    fn aksk_canonical_parts_are_total_and_stable(path in any::<String>(), query in any::<String>()) {
+        use imsjob::auth::aksk::{canonical_query, canonical_uri};
+        let uri = canonical_uri(&path);
+        prop_assert!(uri.ends_with('/'));
+        prop_assert!(uri.is_ascii(), "{}", uri);
+        prop_assert_eq!(canonical_uri(&uri), uri.clone(), "canonical once, canonical for good");
+        let canonical = canonical_query(&query);
+        prop_assert!(canonical.is_ascii());
+        prop_assert_eq!(canonical_query(&canonical), canonical.clone());
+    }
+
+    #[test]
+    fn aksk_dates_round_trip(secs in 0i64..253_402_300_799, text in any::<String>()) {
+        use imsjob::auth::aksk::{format_sdk_date, parse_sdk_date};
+        let ts = Timestamp::new(secs, 0).expect("in range");
+        prop_assert_eq!(parse_sdk_date(&format_sdk_date(ts)), Some(ts));
+        let _ = parse_sdk_date(&text);
+    }
+
+    #[test]
     fn scenario_files_never_panic(text in any::<String>()) {
         let _ = imsjob::sim::scenario::Scenario::parse(&text);
     }
