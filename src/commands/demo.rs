@@ -25,7 +25,10 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
         project_id: ProjectId::parse(&handle.project_id)?,
         auth: RequestAuth::Token(SecretString::from(handle.token.clone())),
         request_timeout: Duration::from_secs(5),
-        tls: TlsOptions::default(),
+        tls: TlsOptions {
+            plain_http_only: true,
+            ..TlsOptions::default()
+        },
     })?;
 
     out.result(&format!(
