@@ -10,7 +10,9 @@ pub enum ColorChoice {
     /// Colour on a terminal, unless the environment says otherwise.
     #[default]
     Auto,
+    /// Colour even off a terminal (`NO_COLOR` still wins).
     Always,
+    /// Never colour.
     Never,
 }
 
