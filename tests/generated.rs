@@ -249,7 +249,7 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     (
         "IMSJOB_AKSK_SIGNER",
-        "which AK/SK signature variant to send",
+        "AK/SK signature variant: derived (the default; what the OTC Go SDK and Terraform send) or plain",
     ),
     (
         "OS_AUTH_URL",

@@ -4,3 +4,5 @@
 
 mod common;
 mod core;
+mod readme;
+mod terminal;
