@@ -196,15 +196,12 @@ pub async fn run(
         .collect();
     let mut progress = Progress::new(out, &watches, options.events);
     if options.events {
-        out.result(
-            &json!({
-                "event": "start",
-                "schema": EVENTS_SCHEMA,
-                "time": jiff::Timestamp::now().to_string(),
-                "jobs": watches.len(),
-            })
-            .to_string(),
-        )?;
+        out.result(&render::json::compact(&json!({
+            "event": "start",
+            "schema": EVENTS_SCHEMA,
+            "time": jiff::Timestamp::now().to_string(),
+            "jobs": watches.len(),
+        })))?;
     }
 
     let stop = poll_until_done(client, &mut watches, options, &mut progress, out, started).await?;
@@ -237,16 +234,13 @@ pub async fn run(
                 })
             })
             .collect();
-        out.result(
-            &json!({
-                "event": "end",
-                "time": jiff::Timestamp::now().to_string(),
-                "elapsed_ms": millis(started.elapsed()),
-                "exit_code": status.code(),
-                "jobs": jobs,
-            })
-            .to_string(),
-        )?;
+        out.result(&render::json::compact(&json!({
+            "event": "end",
+            "time": jiff::Timestamp::now().to_string(),
+            "elapsed_ms": millis(started.elapsed()),
+            "exit_code": status.code(),
+            "jobs": jobs,
+        })))?;
     } else {
         print_final(out, &watches, render)?;
     }
@@ -356,17 +350,14 @@ fn handle_answer(
             let old = watch.status().cloned();
             let new = job.view.status.clone();
             if old.as_ref() != Some(&new) && options.events {
-                out.result(
-                    &json!({
-                        "event": "status",
-                        "job_id": watch.id.as_str(),
-                        "from": old.as_ref().map(Status::as_str),
-                        "to": new.as_str(),
-                        "time": jiff::Timestamp::now().to_string(),
-                        "elapsed_ms": millis(now - started),
-                    })
-                    .to_string(),
-                )?;
+                out.result(&render::json::compact(&json!({
+                    "event": "status",
+                    "job_id": watch.id.as_str(),
+                    "from": old.as_ref().map(Status::as_str),
+                    "to": new.as_str(),
+                    "time": jiff::Timestamp::now().to_string(),
+                    "elapsed_ms": millis(now - started),
+                })))?;
             }
             progress.observed(watch, old.as_ref(), &job, now - started);
             watch.last = Some(job);

@@ -5,4 +5,6 @@
 mod auth;
 mod common;
 mod core;
+mod readme;
+mod terminal;
 mod waiting;
