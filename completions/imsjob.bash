@@ -65,7 +65,7 @@ _imsjob() {
 
     case "${cmd}" in
         imsjob)
-            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --color --quiet --verbose --help --version get wait tree demo sim completions help"
+            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version get wait tree demo sim completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -119,7 +119,7 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__completions)
-            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --color --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -173,7 +173,7 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__demo)
-            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --color --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,7 +227,7 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__get)
-            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --color --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -393,7 +393,7 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__sim)
-            opts="-o -q -v -h -V --port --scenario --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --color --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --port --scenario --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -455,7 +455,7 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__tree)
-            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --color --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -509,7 +509,7 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__wait)
-            opts="-o -q -v -h -V --timeout --interval --max-interval --max-rps --fail-fast --events --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --color --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --timeout --interval --max-interval --max-rps --fail-fast --events --not-found-grace --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,6 +528,10 @@ _imsjob() {
                     return 0
                     ;;
                 --max-rps)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --not-found-grace)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

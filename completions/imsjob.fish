@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imsjob_global_optspecs
-    string join \n o/output= json jq= endpoint= region= project-id= cloud= request-timeout= cacert= insecure color= q/quiet v/verbose h/help V/version
+    string join \n o/output= json jq= endpoint= region= project-id= cloud= request-timeout= cacert= insecure no-token-cache color= q/quiet v/verbose h/help V/version
 end
 
 function __fish_imsjob_needs_command
@@ -39,6 +39,7 @@ always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_needs_command" -l json -d 'Same as `-o json`'
 complete -c imsjob -n "__fish_imsjob_needs_command" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_needs_command" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_needs_command" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_needs_command" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -65,6 +66,7 @@ always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l json -d 'Same as `-o json`'
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -73,6 +75,7 @@ complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l timeout -d 'Overa
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l interval -d 'First delay between polls of a job; grows x1.5 with jitter' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l max-interval -d 'Cap of the delay between polls' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l max-rps -d 'Request budget per second, shared by all jobs' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l not-found-grace -d 'How long a job that is not found counts as just created (then exit 4)' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s o -l output -d 'Output format (`table` for get/wait, `tree` for tree)' -r -f -a "table\t''
 json\t''
 tree\t''"
@@ -90,6 +93,7 @@ complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l fail-fast -d 'Wit
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l events -d 'NDJSON on stdout: one line per state change, then one final line'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l json -d 'Same as `-o json`'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -109,6 +113,7 @@ always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l json -d 'Same as `-o json`'
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -128,6 +133,7 @@ always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l json -d 'Same as `-o json`'
 complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -149,6 +155,7 @@ always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l json -d 'Same as `-o json`'
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -168,6 +175,7 @@ always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l json -d 'Same as `-o json`'
 complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
