@@ -54,7 +54,7 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
 
     out.result(&format!(
         "\nTry it yourself against the simulator:\n\
-         \x20 imsjob sim &                      # prints the exports below, then serves\n\
+         \x20 imsjob sim --port 8080 &          # serves, after printing these exports:\n\
          {}\
          \x20 imsjob get job-success job-fail\n\
          \x20 imsjob wait job-ova && echo done   # exit 0 on SUCCESS, 1 on FAIL\n\
@@ -66,7 +66,7 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
             .lines()
             .map(|l| format!("  {l}\n"))
             .collect::<String>()
-            .replace(&format!(":{}", handle.addr.port()), ":PORT")
+            .replace(&format!(":{}", handle.addr.port()), ":8080")
     ))?;
     Ok(status)
 }
