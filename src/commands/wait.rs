@@ -41,6 +41,8 @@ const CADENCE_GROWTH: f64 = 1.5;
 const MAX_IN_FLIGHT: usize = 256;
 /// Retries of one check when `--timeout 0` asks to check once (same as `get`).
 const CHECK_ONCE_RETRIES: u32 = super::get::ONE_SHOT_RETRIES;
+/// How long all polling pauses after a 429 that carries no `Retry-After`.
+const THROTTLE_PAUSE: Duration = Duration::from_secs(1);
 /// Version of the `--events` line format.
 pub const EVENTS_SCHEMA: u32 = 1;
 
@@ -287,6 +289,16 @@ async fn poll_until_done(
             }
             Some((index, result)) = in_flight.next(), if !in_flight.is_empty() => {
                 let now = Instant::now();
+                let result: Result<Job, ApiError> = result;
+                if let Err(error) = &result
+                    && error.http_status() == Some(429)
+                {
+                    // Throttling is per account, not per job: every job's next request
+                    // waits as long as the gateway asked, so one 429 does not become a
+                    // burst of them.
+                    let pause = error.retry_after().unwrap_or(THROTTLE_PAUSE);
+                    next_send = next_send.max(now + pause);
+                }
                 let watch = &mut watches[index];
                 match handle_answer(watch, result, options, now, progress, out, started)? {
                     Next::PollAt(at) => due.push(Reverse((at, index))),
