@@ -115,10 +115,13 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show jobs (a table by default)
+    #[command(after_help = EXIT_CODES)]
     Get(GetArgs),
     /// Poll until every job is SUCCESS or FAIL; the exit code tells which
+    #[command(after_help = EXIT_CODES)]
     Wait(WaitArgs),
     /// Show a job and its sub-jobs as a tree
+    #[command(after_help = EXIT_CODES)]
     Tree(TreeArgs),
     /// A guided run against the built-in simulator; no account needed
     Demo,

@@ -10,7 +10,9 @@ pub enum ColorChoice {
     /// Colour on a terminal, unless the environment says otherwise.
     #[default]
     Auto,
+    /// Colour even off a terminal (`NO_COLOR` still wins).
     Always,
+    /// Never colour.
     Never,
 }
 
@@ -66,7 +68,8 @@ static VERBOSITY: AtomicU8 = AtomicU8::new(0);
 #[expect(clippy::print_stderr, reason = "the debug log is stderr by definition")]
 pub fn debug_log(level: u8, message: impl FnOnce() -> String) {
     if VERBOSITY.load(Ordering::Relaxed) >= level {
-        eprintln!("imsjob: debug: {}", message());
+        // Bodies are logged at -vvv: they are foreign text like any other.
+        eprintln!("imsjob: debug: {}", crate::text::sanitize_lines(&message()));
     }
 }
 
@@ -106,6 +109,11 @@ impl Output {
     #[must_use]
     pub fn color_stderr(&self) -> bool {
         self.color_stderr
+    }
+
+    #[must_use]
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout_is_terminal
     }
 
     #[must_use]
@@ -182,6 +190,10 @@ impl Output {
     }
 
     fn stderr_line(line: &str) {
+        // Callers sanitise API text already; this is the safety net for any message that
+        // embeds foreign text (an error chain, a jq error quoting a value): no escape sequence
+        // reaches the terminal through stderr, whatever the message is made of.
+        let line = crate::text::sanitize_lines(line);
         let mut stderr = io::stderr().lock();
         // Nothing sensible remains to be done when stderr itself is gone.
         let _ = writeln!(stderr, "{line}");

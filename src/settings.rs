@@ -133,6 +133,24 @@ pub struct ConnectSettings {
 }
 
 impl ConnectSettings {
+    /// Whether every URL this run can reach is plain `http://` (the simulator): then the
+    /// system trust store is never needed, and not loading it saves a few milliseconds of
+    /// reading `/etc/ssl/certs` on every start.
+    #[must_use]
+    pub fn only_plain_http(&self) -> bool {
+        use crate::auth::resolve::AuthMethod;
+        let plain = |url: &str| url.starts_with("http://");
+        let Some(endpoint) = &self.endpoint else {
+            return false;
+        };
+        endpoint.scheme() == "http"
+            && match &self.auth.method {
+                AuthMethod::Token(_) => true,
+                AuthMethod::AkSk { auth_url, .. } => self.project_id.is_some() || plain(auth_url),
+                AuthMethod::Password(credentials) => plain(&credentials.auth_url),
+            }
+    }
+
     /// The IMS endpoint: `--endpoint`, else the token catalog's, else the region's.
     ///
     /// # Errors
@@ -209,15 +227,18 @@ pub fn resolve_connect(global: &GlobalArgs, env: &Env) -> Result<ConnectSettings
     let tls = TlsOptions {
         cacert: auth.cacert.clone(),
         insecure: auth.insecure,
+        plain_http_only: false,
     };
-    Ok(ConnectSettings {
+    let mut settings = ConnectSettings {
         endpoint,
         project_id,
         auth,
         request_timeout: global.request_timeout,
         tls,
         token_cache: !global.no_token_cache,
-    })
+    };
+    settings.tls.plain_http_only = settings.only_plain_http();
+    Ok(settings)
 }
 
 #[cfg(test)]

@@ -27,6 +27,21 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
     Cow::Owned(clean)
 }
 
+/// [`sanitize`] line by line: line breaks are kept, every other control character is made
+/// visible. For messages that are several lines on purpose (an error and its hint).
+#[must_use]
+pub fn sanitize_lines(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| c != '\n' && is_hazard(c)) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.split('\n')
+            .map(sanitize)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
+}
+
 /// Control characters, plus the bidirectional overrides that can make text read differently
 /// from what it is.
 fn is_hazard(c: char) -> bool {
@@ -56,6 +71,15 @@ mod tests {
         assert_eq!(sanitize("\u{9b}31m"), "\\x9b31m");
         assert_eq!(sanitize("héllo wörld"), "héllo wörld");
         assert_eq!(sanitize("a\u{202e}b"), "a\\u{202e}b");
+    }
+
+    #[test]
+    fn line_breaks_can_be_kept() {
+        assert_eq!(
+            sanitize_lines("a\x1b[1A\n  hint: b\r"),
+            "a\\x1b[1A\n  hint: b\\x0d"
+        );
+        assert!(matches!(sanitize_lines("plain\ntext"), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -114,6 +114,8 @@ pub struct TlsOptions {
     pub cacert: Option<std::path::PathBuf>,
     /// Skip certificate verification (`--insecure`).
     pub insecure: bool,
+    /// Only `http://` URLs will be used: do not load the system trust store.
+    pub plain_http_only: bool,
 }
 
 /// Everything the client needs, already validated.
@@ -176,6 +178,8 @@ pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Resul
     }
     if tls.insecure {
         builder = builder.danger_accept_invalid_certs(true);
+    } else if tls.plain_http_only && tls.cacert.is_none() {
+        builder = builder.tls_certs_only(Vec::new());
     }
     Ok(builder.build()?)
 }

@@ -25,7 +25,10 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
         project_id: ProjectId::parse(&handle.project_id)?,
         auth: RequestAuth::Token(SecretString::from(handle.token.clone())),
         request_timeout: Duration::from_secs(5),
-        tls: TlsOptions::default(),
+        tls: TlsOptions {
+            plain_http_only: true,
+            ..TlsOptions::default()
+        },
     })?;
 
     out.result(&format!(
@@ -51,7 +54,7 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
 
     out.result(&format!(
         "\nTry it yourself against the simulator:\n\
-         \x20 imsjob sim &                      # prints the exports below, then serves\n\
+         \x20 imsjob sim --port 8080 &          # serves, after printing these exports:\n\
          {}\
          \x20 imsjob get job-success job-fail\n\
          \x20 imsjob wait job-ova && echo done   # exit 0 on SUCCESS, 1 on FAIL\n\
@@ -63,7 +66,7 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
             .lines()
             .map(|l| format!("  {l}\n"))
             .collect::<String>()
-            .replace(&format!(":{}", handle.addr.port()), ":PORT")
+            .replace(&format!(":{}", handle.addr.port()), ":8080")
     ))?;
     Ok(status)
 }

@@ -101,7 +101,7 @@ pub fn documents(ids: &[JobId], results: &[Result<Job, ApiError>]) -> Vec<Value>
 /// Output failures and jq runtime errors.
 pub fn print_document(out: &Output, render: &Render, document: &Value) -> anyhow::Result<()> {
     match render {
-        Render::Jq(filter) => out.result(&filter.run(document)?)?,
+        Render::Jq(filter) => out.result(&filter.run(document, out.stdout_is_terminal())?)?,
         _ => out.result(&render::json::pretty(document))?,
     }
     Ok(())

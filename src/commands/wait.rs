@@ -41,6 +41,8 @@ const CADENCE_GROWTH: f64 = 1.5;
 const MAX_IN_FLIGHT: usize = 256;
 /// Retries of one check when `--timeout 0` asks to check once (same as `get`).
 const CHECK_ONCE_RETRIES: u32 = super::get::ONE_SHOT_RETRIES;
+/// How long all polling pauses after a 429 that carries no `Retry-After`.
+const THROTTLE_PAUSE: Duration = Duration::from_secs(1);
 /// Version of the `--events` line format.
 pub const EVENTS_SCHEMA: u32 = 1;
 
@@ -197,15 +199,12 @@ pub async fn run(
         .collect();
     let mut progress = Progress::new(out, &watches, options.events);
     if options.events {
-        out.result(
-            &json!({
-                "event": "start",
-                "schema": EVENTS_SCHEMA,
-                "time": jiff::Timestamp::now().to_string(),
-                "jobs": watches.len(),
-            })
-            .to_string(),
-        )?;
+        out.result(&render::json::compact(&json!({
+            "event": "start",
+            "schema": EVENTS_SCHEMA,
+            "time": jiff::Timestamp::now().to_string(),
+            "jobs": watches.len(),
+        })))?;
     }
 
     let stop = poll_until_done(client, &mut watches, options, &mut progress, out, started).await?;
@@ -238,16 +237,13 @@ pub async fn run(
                 })
             })
             .collect();
-        out.result(
-            &json!({
-                "event": "end",
-                "time": jiff::Timestamp::now().to_string(),
-                "elapsed_ms": millis(started.elapsed()),
-                "exit_code": status.code(),
-                "jobs": jobs,
-            })
-            .to_string(),
-        )?;
+        out.result(&render::json::compact(&json!({
+            "event": "end",
+            "time": jiff::Timestamp::now().to_string(),
+            "elapsed_ms": millis(started.elapsed()),
+            "exit_code": status.code(),
+            "jobs": jobs,
+        })))?;
     } else {
         print_final(out, &watches, render)?;
     }
@@ -294,6 +290,16 @@ async fn poll_until_done(
             }
             Some((index, result)) = in_flight.next(), if !in_flight.is_empty() => {
                 let now = Instant::now();
+                let result: Result<Job, ApiError> = result;
+                if let Err(error) = &result
+                    && error.http_status() == Some(429)
+                {
+                    // Throttling is per account, not per job: every job's next request
+                    // waits as long as the gateway asked, so one 429 does not become a
+                    // burst of them.
+                    let pause = error.retry_after().unwrap_or(THROTTLE_PAUSE);
+                    next_send = next_send.max(now + pause);
+                }
                 let watch = &mut watches[index];
                 match handle_answer(watch, result, options, now, progress, out, started)? {
                     Next::PollAt(at) => due.push(Reverse((at, index))),
@@ -357,17 +363,14 @@ fn handle_answer(
             let old = watch.status().cloned();
             let new = job.view.status.clone();
             if old.as_ref() != Some(&new) && options.events {
-                out.result(
-                    &json!({
-                        "event": "status",
-                        "job_id": watch.id.as_str(),
-                        "from": old.as_ref().map(Status::as_str),
-                        "to": new.as_str(),
-                        "time": jiff::Timestamp::now().to_string(),
-                        "elapsed_ms": millis(now - started),
-                    })
-                    .to_string(),
-                )?;
+                out.result(&render::json::compact(&json!({
+                    "event": "status",
+                    "job_id": watch.id.as_str(),
+                    "from": old.as_ref().map(Status::as_str),
+                    "to": new.as_str(),
+                    "time": jiff::Timestamp::now().to_string(),
+                    "elapsed_ms": millis(now - started),
+                })))?;
             }
             progress.observed(watch, old.as_ref(), &job, now - started);
             watch.last = Some(Box::new(job));

@@ -51,11 +51,17 @@ impl JqFilter {
     }
 
     /// Runs the filter over a document; each output becomes one line (strings raw, other
-    /// values as JSON).
+    /// values as JSON). With `neutralise` (stdout is a terminal) strings are shown with their
+    /// control characters made visible, as everywhere else API text reaches a screen; in a
+    /// pipe they stay raw, since a script asked for the exact value.
     ///
     /// # Errors
     /// When the filter raises an error (e.g. indexing a string).
-    pub fn run(&self, document: &serde_json::Value) -> Result<String, JqRunError> {
+    pub fn run(
+        &self,
+        document: &serde_json::Value,
+        neutralise: bool,
+    ) -> Result<String, JqRunError> {
         let text = serde_json::to_vec(document).map_err(|e| JqRunError(e.to_string()))?;
         let input = jaq_json::read::parse_single(&text).map_err(|e| JqRunError(e.to_string()))?;
         let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
@@ -63,8 +69,11 @@ impl JqFilter {
         for value in self.filter.id.run((ctx, input)).map(unwrap_valr) {
             let value = value.map_err(|e| JqRunError(e.to_string()))?;
             match &value {
+                Val::TStr(bytes) if neutralise => {
+                    out.push_str(&crate::text::sanitize(&String::from_utf8_lossy(bytes)));
+                }
                 Val::TStr(bytes) => out.push_str(&String::from_utf8_lossy(bytes)),
-                other => out.push_str(&other.to_string()),
+                other => out.push_str(&super::json::escape_hazards(other.to_string())),
             }
             out.push('\n');
         }
@@ -81,7 +90,7 @@ mod tests {
     fn strings_print_raw() {
         let filter = JqFilter::compile(".entities.image_id").expect("compiles");
         let out = filter
-            .run(&json!({"entities": {"image_id": "abc"}}))
+            .run(&json!({"entities": {"image_id": "abc"}}), false)
             .expect("runs");
         assert_eq!(out, "abc\n");
     }
@@ -90,9 +99,28 @@ mod tests {
     fn other_values_print_as_json() {
         let filter = JqFilter::compile(".[] | {id: .job_id}").expect("compiles");
         let out = filter
-            .run(&json!([{"job_id": "a"}, {"job_id": "b"}]))
+            .run(&json!([{"job_id": "a"}, {"job_id": "b"}]), false)
             .expect("runs");
         assert_eq!(out, "{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
+    }
+
+    #[test]
+    fn strings_are_neutralised_for_a_terminal_only() {
+        let filter = JqFilter::compile(".fail_reason").expect("compiles");
+        let document = json!({"fail_reason": "x\u{1b}]0;pwned\u{7}y"});
+        assert_eq!(
+            filter.run(&document, true).expect("runs"),
+            "x\\x1b]0;pwned\\x07y\n"
+        );
+        assert_eq!(
+            filter.run(&document, false).expect("runs"),
+            "x\u{1b}]0;pwned\u{7}y\n"
+        );
+        let filter = JqFilter::compile("{r: .fail_reason}").expect("compiles");
+        let out = filter
+            .run(&json!({"fail_reason": "\u{9b}2J"}), false)
+            .expect("runs");
+        assert!(!out.contains('\u{9b}'), "{out}");
     }
 
     #[test]

@@ -35,6 +35,8 @@ fn is_ambient(name: &str) -> bool {
                 | "all_proxy"
                 | "XDG_CACHE_HOME"
                 | "XDG_CONFIG_HOME"
+                | "NO_PROXY"
+                | "no_proxy"
         )
 }
 

@@ -491,3 +491,25 @@ fn sim_refuses_a_bad_scenario_naming_the_line() {
         "{stderr}"
     );
 }
+
+#[test]
+fn proxies_from_the_environment_are_honoured() {
+    let sim = Sim::builtin();
+    // The endpoint's host does not resolve: only a proxy can reach it. The simulator itself
+    // serves as the proxy (it reads the path of an absolute-form request).
+    let via_proxy = || {
+        let mut cmd = sim.cmd();
+        cmd.env("IMSJOB_ENDPOINT", "http://ims.unreachable.invalid")
+            .env("HTTP_PROXY", &sim.endpoint)
+            .args(["get", "9a175ac692fa12540193005c340f321c", "--jq", ".status"]);
+        cmd
+    };
+    let output = via_proxy().output().expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(stdout_of(&output), "SUCCESS\n");
+    let output = via_proxy()
+        .env("NO_PROXY", "ims.unreachable.invalid")
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(5), "NO_PROXY bypasses the proxy");
+}

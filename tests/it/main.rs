@@ -7,5 +7,7 @@ mod chaos;
 mod common;
 mod core;
 mod hostile;
+mod readme;
+mod terminal;
 mod tls;
 mod waiting;

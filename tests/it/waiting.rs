@@ -325,3 +325,39 @@ fn progress_off_a_terminal_is_one_line_per_change() {
         .expect("runs");
     assert!(stderr_of(&output).is_empty());
 }
+
+#[test]
+fn a_429_pauses_every_job_not_just_the_throttled_one() {
+    let sim = Sim::with(
+        "examples: false\njobs:\n  - {id: throttled, duration: 3s, faults: [{status: 429, retry_after: '2'}]}\n  - {id: bystander, duration: 3s}\n",
+    );
+    let output = sim
+        .cmd()
+        .args([
+            "wait",
+            "throttled",
+            "bystander",
+            "--interval",
+            "200ms",
+            "--max-interval",
+            "200ms",
+            "-q",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let throttled_at = sim
+        .requests_for("throttled")
+        .iter()
+        .find(|r| r["status"] == 429)
+        .and_then(|r| r["at_ms"].as_u64())
+        .expect("the 429 happened");
+    let too_soon: Vec<u64> = times_of(&sim, "bystander")
+        .into_iter()
+        .filter(|t| *t > throttled_at && *t < throttled_at + 2000)
+        .collect();
+    assert!(
+        too_soon.is_empty(),
+        "requests during the pause at {too_soon:?} (429 at {throttled_at})"
+    );
+}
