@@ -125,9 +125,11 @@ impl ApiError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Status { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
-            Self::Network { .. } => true,
-            // A proxy's HTML error page or a truncated body: often a passing gateway fault.
-            Self::Decode { .. } | Self::TooLarge { .. } | Self::Tls { .. } => false,
+            // A proxy's HTML page or a torn body with a 2xx status: usually a passing gateway
+            // fault, and asking again costs one small request. It never counts as a job.
+            Self::Network { .. } | Self::Decode { .. } => true,
+            // The same certificate or the same oversized body would come back.
+            Self::TooLarge { .. } | Self::Tls { .. } => false,
         }
     }
 

@@ -417,10 +417,9 @@ fn failed_poll(watch: &mut Watch, error: &ApiError, options: &WaitOptions, now: 
         // Not found moments after creation is normal: keep the healthy cadence.
         return Next::PollAt(now + jitter(options.interval));
     }
-    // A 2xx that is not a job (HTML from a proxy, a torn body) is retried like a 5xx in
-    // `wait`: one bad answer must not end a long wait, and it can never count as success.
-    let retryable = error.is_transient()
-        || matches!(error, ApiError::Decode { .. } | ApiError::TooLarge { .. });
+    // In a long wait even an oversized answer is asked again (with backoff, within the
+    // five-minute limit): one bad answer must not end it, and it never counts as success.
+    let retryable = error.is_transient() || matches!(error, ApiError::TooLarge { .. });
     if !retryable {
         return Next::Done;
     }

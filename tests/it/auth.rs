@@ -344,3 +344,122 @@ fn secrets_never_appear_in_verbose_output() {
     assert_eq!(code(&output), 0, "{}", text(&output));
     assert!(!text(&output).contains(SK));
 }
+
+/// The one token-cache file under `home`.
+fn cache_file(home: &Path) -> std::path::PathBuf {
+    let files = walk(&home.join(".cache"));
+    assert_eq!(files.len(), 1, "{files:?}");
+    files.into_iter().next().expect("one file")
+}
+
+fn assert_private_and_whole(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).expect("cache file");
+    assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+    let text = std::fs::read_to_string(path).expect("readable");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("a whole JSON document");
+    assert!(value["token"].is_string());
+}
+
+#[test]
+fn corrupt_open_or_foreign_cache_files_are_ignored_and_replaced() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let sim = Sim::with(SCENARIO);
+    let home = tempfile::tempdir().expect("home");
+    let env = password_env(&sim.endpoint);
+    let run = || imsjob(home.path(), home.path(), &pairs(&env), &["get", "job-ok"]);
+    assert_eq!(code(&run()), 0);
+    let path = cache_file(home.path());
+    let iam_calls = || count(&sim, "/v3/auth/tokens");
+    assert_eq!(iam_calls(), 1);
+
+    // Torn or garbage content: ignored, IAM asked, the file replaced by a whole one.
+    std::fs::write(&path, "{\"token\": \"abc").expect("corrupt it");
+    let output = run();
+    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert_eq!(iam_calls(), 2);
+    assert_private_and_whole(&path);
+
+    // Readable by others: not trusted (someone else may have planted or read it).
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let output = run();
+    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert_eq!(iam_calls(), 3);
+    assert_private_and_whole(&path);
+
+    // Owned by another user (only root can arrange that): not trusted either.
+    if std::fs::metadata(home.path()).expect("home").uid() == 0 {
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).expect("chown");
+        let output = run();
+        assert_eq!(code(&output), 0, "{}", text(&output));
+        assert_eq!(iam_calls(), 4);
+        assert_eq!(
+            std::fs::metadata(&path).expect("meta").uid(),
+            0,
+            "replaced by ours"
+        );
+    }
+}
+
+#[test]
+fn processes_sharing_the_cache_never_see_a_torn_file() {
+    // Tokens that live only 5 minutes are never reused (the cache keeps a 5-minute margin), so
+    // every run authenticates and rewrites the one shared cache file.
+    let scenario = SCENARIO.replace(
+        "  secret_key: it-secret-key-5ecret\n",
+        "  secret_key: it-secret-key-5ecret\n  token_ttl: 5m\n",
+    );
+    let sim = Sim::with(&scenario);
+    let home = tempfile::tempdir().expect("home");
+    let env = password_env(&sim.endpoint);
+    assert_eq!(
+        code(&imsjob(
+            home.path(),
+            home.path(),
+            &pairs(&env),
+            &["get", "job-ok"]
+        )),
+        0
+    );
+    let path = cache_file(home.path());
+
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let reads = std::thread::scope(|scope| {
+        let writers: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    for _ in 0..8 {
+                        let output =
+                            imsjob(home.path(), home.path(), &pairs(&env), &["get", "job-ok"]);
+                        assert_eq!(code(&output), 0, "{}", text(&output));
+                    }
+                })
+            })
+            .collect();
+        // A third party reading all along: every read must be a whole document.
+        let reader = scope.spawn(|| {
+            let mut reads = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                let text = std::fs::read_to_string(&path).expect("the file is always there");
+                serde_json::from_str::<serde_json::Value>(&text)
+                    .unwrap_or_else(|e| panic!("torn cache file ({e}): {text:?}"));
+                reads += 1;
+            }
+            reads
+        });
+        for writer in writers {
+            writer.join().expect("writer");
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        reader.join().expect("reader")
+    });
+    assert!(
+        count(&sim, "/v3/auth/tokens") >= 33,
+        "every run rewrote the cache"
+    );
+    assert!(
+        reads > 100,
+        "the reader really raced the writers ({reads} reads)"
+    );
+    assert_private_and_whole(&path);
+}

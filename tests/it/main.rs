@@ -5,6 +5,7 @@
 mod auth;
 mod chaos;
 mod common;
+mod config;
 mod core;
 mod hostile;
 mod readme;
