@@ -271,3 +271,65 @@ proptest! {
         let _ = imsjob::sim::scenario::Scenario::parse(&text);
     }
 }
+
+/// Runs the clouds.yaml loader on `text` as the only clouds file, selecting `otc`.
+fn load_clouds(text: &str) -> Result<Option<imsjob::auth::clouds::CloudConfig>, String> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("clouds.yaml");
+    std::fs::write(&path, text).expect("write");
+    let env = imsjob::auth::clouds::ConfigEnv {
+        cwd: dir.path().to_path_buf(),
+        home: None,
+        system_dir: dir.path().join("none"),
+        client_config_file: Some(path),
+        client_secure_file: None,
+    };
+    imsjob::auth::clouds::load(&env, Some("otc")).map_err(|e| e.to_string())
+}
+
+/// YAML-ish text around a secret: keys, values, indentation and punctuation in any order.
+fn yamlish() -> impl Strategy<Value = String> {
+    let token = prop_oneof![
+        Just("clouds:".to_owned()),
+        Just("otc:".to_owned()),
+        Just("auth:".to_owned()),
+        Just("password: S3CRET-VALUE".to_owned()),
+        Just("sk: S3CRET-VALUE".to_owned()),
+        Just("auth_url: https://iam.example/v3".to_owned()),
+        Just("verify: false".to_owned()),
+        Just("- ".to_owned()),
+        Just("[".to_owned()),
+        Just("{".to_owned()),
+        Just("\"".to_owned()),
+        Just("&a ".to_owned()),
+        Just("*a".to_owned()),
+        "[ \\n]{0,4}".prop_map(|s| s),
+        any::<String>(),
+    ];
+    prop::collection::vec(token, 0..24).prop_map(|parts| parts.join(""))
+}
+
+proptest! {
+    #[test]
+    fn clouds_yaml_loader_never_panics_or_leaks(text in yamlish()) {
+        if let Err(message) = load_clouds(&text) {
+            prop_assert!(!message.contains("S3CRET-VALUE"), "a secret in the error: {message}");
+            prop_assert!(message.contains("clouds.yaml") || message.contains("otc"), "{message}");
+        }
+    }
+
+    #[test]
+    fn clouds_yaml_values_round_trip(
+        user in "[A-Za-z0-9_.@-]{1,32}",
+        url in "https://[a-z]{1,12}\\.example/v3",
+        region in "[a-z]{2}-[a-z]{2,4}",
+    ) {
+        let text = format!(
+            "clouds:\n  otc:\n    region_name: {region}\n    auth:\n      auth_url: {url}\n      username: '{user}'\n"
+        );
+        let cloud = load_clouds(&text).map_err(TestCaseError::fail)?.expect("the cloud");
+        prop_assert_eq!(cloud.region_name.as_deref(), Some(region.as_str()));
+        prop_assert_eq!(cloud.auth_url.as_deref(), Some(url.as_str()));
+        prop_assert_eq!(cloud.username.as_deref(), Some(user.as_str()));
+    }
+}
