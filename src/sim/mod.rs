@@ -359,8 +359,10 @@ fn random_fault(shared: &Shared) -> Option<Fault> {
     Some(fault)
 }
 
-fn describe(fault: &Fault) -> String {
-    if fault.drop {
+/// The name a fault is logged under; `None` for a placeholder that changes nothing (used to
+/// let a job's first requests pass before a scripted fault).
+fn describe(fault: &Fault) -> Option<String> {
+    Some(if fault.drop {
         "drop".into()
     } else if fault.html {
         "html".into()
@@ -374,9 +376,11 @@ fn describe(fault: &Fault) -> String {
         "endless".into()
     } else if fault.expire_tokens {
         "expire_tokens".into()
-    } else {
+    } else if fault.delay.is_some() {
         "delay".into()
-    }
+    } else {
+        return None;
+    })
 }
 
 async fn serve_request(
@@ -432,7 +436,7 @@ async fn serve_request(
             let fault = scripted.or_else(|| random_fault(shared));
             if let Some(seen) = entry.seen.as_mut() {
                 seen.job_id = Some(job_id.clone());
-                seen.fault = fault.as_ref().map(describe);
+                seen.fault = fault.as_ref().and_then(describe);
             }
             // If the client gives up first (a delay past its timeout), hyper drops this
             // future here; the entry is still logged, with status 0.

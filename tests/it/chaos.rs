@@ -210,3 +210,93 @@ fn get_never_invents_a_status_under_random_faults() {
     ));
     assert_eq!(output.status.code(), Some(expected), "seed {seed}");
 }
+
+#[test]
+fn password_tokens_expiring_mid_chaos_are_renewed_and_nothing_is_lost() {
+    // 120 jobs under 20 % random faults, with a password-derived token; three jobs expire
+    // every token at their 2nd, 4th and 6th request (spread over different poll rounds). Each
+    // expiry costs exactly one renewal, however many requests were in flight with the old
+    // token, and every job still ends with its true outcome.
+    let mut plan = plan("expiry", 120, 2000, 0.2);
+    let mut scenario: Value = serde_json::from_str(&plan.scenario).expect("scenario");
+    scenario["auth"] = json!({
+        "user": "chaos-user", "password": "chaos-password", "user_domain": "CHAOS-DOMAIN",
+        "project_name": "eu-de_chaos",
+    });
+    // No random 429s here: each pauses every job for a second, which would leave too few
+    // polls to reach the expiring requests (throttling has its own tests).
+    scenario["random_faults"]["kinds"] = json!([500, 502, 503, 504, "html", "drop", "malformed"]);
+    let jobs = scenario["jobs"].as_array_mut().expect("jobs");
+    for (index, before) in [(0, 1), (1, 3), (2, 5)] {
+        // Long enough to reach the expiring request.
+        jobs[index]["duration"] = json!("8s");
+        jobs[index]["outcome"] = json!("SUCCESS");
+        plan.outcomes[index].1 = "SUCCESS";
+        jobs[index]["faults"] = json!([{"times": before}, {"expire_tokens": true}]);
+    }
+    let sim = Sim::with(&scenario.to_string());
+    let ids: String = plan
+        .outcomes
+        .iter()
+        .map(|(id, _)| format!("{id}\n"))
+        .collect();
+    let output = sim
+        .cmd()
+        .env_remove("OS_AUTH_TOKEN")
+        .env_remove("OS_PROJECT_ID")
+        .env("OS_AUTH_URL", format!("{}/v3", sim.endpoint))
+        .env("OS_USERNAME", "chaos-user")
+        .env("OS_PASSWORD", "chaos-password")
+        .env("OS_USER_DOMAIN_NAME", "CHAOS-DOMAIN")
+        .env("OS_PROJECT_NAME", "eu-de_chaos")
+        .args([
+            "wait",
+            "-",
+            "--json",
+            "--max-rps",
+            "100",
+            "--interval",
+            "200ms",
+            "--max-interval",
+            "500ms",
+            "--request-timeout",
+            "1s",
+            "--timeout",
+            "120s",
+        ])
+        .write_stdin(ids)
+        .output()
+        .expect("runs");
+    let seed = plan.seed;
+    let any_fail = plan.outcomes.iter().any(|(_, o)| *o == "FAIL");
+    assert_eq!(
+        output.status.code(),
+        Some(i32::from(any_fail)),
+        "seed {seed}: {}",
+        stderr_of(&output)
+    );
+    let reported: Value = serde_json::from_slice(&output.stdout).expect("a JSON array");
+    let reported = reported.as_array().expect("array");
+    assert_eq!(reported.len(), plan.outcomes.len());
+    for ((id, outcome), job) in plan.outcomes.iter().zip(reported) {
+        assert_eq!(job["job_id"], json!(id), "seed {seed}");
+        assert_eq!(job["status"], json!(outcome), "seed {seed}: {id}");
+    }
+    let requests = sim.requests();
+    let iam = requests
+        .iter()
+        .filter(|r| r["path"] == "/v3/auth/tokens")
+        .count();
+    let expiries = requests
+        .iter()
+        .filter(|r| r["fault"] == "expire_tokens")
+        .count();
+    let refused = requests.iter().filter(|r| r["status"] == 401).count();
+    assert_eq!(expiries, 3, "seed {seed}");
+    assert_eq!(
+        iam,
+        1 + expiries,
+        "one token, then one renewal per expiry (seed {seed})"
+    );
+    assert!(refused >= expiries, "each expiry was noticed through a 401");
+}
