@@ -7,7 +7,6 @@ pub mod clouds;
 pub mod keystone;
 pub mod resolve;
 pub mod session;
-pub mod sim_iam;
 
 #[cfg(test)]
 mod test_server;

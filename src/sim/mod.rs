@@ -3,6 +3,7 @@
 //! runs it for people and scripts; `imsjob demo` and the tests run it in-process or as a
 //! child process.
 
+pub mod iam;
 pub mod scenario;
 pub mod state;
 pub mod tls;
@@ -24,7 +25,7 @@ use tokio::time::Instant;
 use std::fmt::Write as _;
 
 use crate::auth::aksk::IncomingRequest;
-use crate::auth::sim_iam::{SimIam, SimResponse};
+use crate::sim::iam::{SimIam, SimResponse};
 use scenario::{Fault, FaultKind, Scenario};
 use state::{Jobs, Lookup};
 

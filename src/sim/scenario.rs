@@ -48,7 +48,7 @@ pub struct Scenario {
     pub auth: AuthSpec,
 }
 
-/// The simulated IAM account; every field defaults to [`crate::auth::sim_iam::SimIdentity`]'s.
+/// The simulated IAM account; every field defaults to [`crate::sim::iam::SimIdentity`]'s.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSpec {
@@ -68,11 +68,11 @@ pub struct AuthSpec {
 impl AuthSpec {
     /// The simulated identity for a scenario serving `project_id`.
     #[must_use]
-    pub fn identity(&self, project_id: &str) -> crate::auth::sim_iam::SimIdentity {
+    pub fn identity(&self, project_id: &str) -> crate::sim::iam::SimIdentity {
         use secrecy::SecretString;
-        let defaults = crate::auth::sim_iam::SimIdentity::default();
+        let defaults = crate::sim::iam::SimIdentity::default();
         let secret = |s: &Option<String>| s.clone().map(SecretString::from);
-        crate::auth::sim_iam::SimIdentity {
+        crate::sim::iam::SimIdentity {
             domain: self.user_domain.clone().unwrap_or(defaults.domain),
             user: self.user.clone().unwrap_or(defaults.user),
             password: secret(&self.password).unwrap_or(defaults.password),

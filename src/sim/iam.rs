@@ -14,8 +14,8 @@ use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
-use super::aksk::{self, IncomingRequest, VerifyError};
-use super::session::AUTH_TOKEN_HEADER;
+use crate::auth::aksk::{self, IncomingRequest, VerifyError};
+use crate::auth::session::AUTH_TOKEN_HEADER;
 
 /// The simulated account.
 #[derive(Clone)]
