@@ -193,10 +193,21 @@ pub async fn run(
     out: &Output,
 ) -> anyhow::Result<ExitStatus> {
     let started = Instant::now();
+    // A job named twice is watched once: polling it twice would only spend the budget.
+    let given = ids.len();
+    let mut seen = std::collections::HashSet::with_capacity(given);
     let mut watches: Vec<Watch> = ids
         .into_iter()
+        .filter(|id| seen.insert(id.clone()))
         .map(|id| Watch::new(id, options.interval))
         .collect();
+    drop(seen);
+    if watches.len() < given {
+        out.warn(&format!(
+            "{} duplicate job id(s) ignored: each job is waited on once",
+            given - watches.len()
+        ));
+    }
     let mut progress = Progress::new(out, &watches, options.events);
     if options.events {
         out.result(&render::json::compact(&json!({

@@ -361,3 +361,19 @@ fn a_429_pauses_every_job_not_just_the_throttled_one() {
         "requests during the pause at {too_soon:?} (429 at {throttled_at})"
     );
 }
+
+#[test]
+fn a_job_named_twice_is_polled_once() {
+    let sim =
+        Sim::with("examples: false\njobs: [{id: twice, duration: 0s}, {id: once, duration: 0s}]\n");
+    let output = sim
+        .cmd()
+        .args(["wait", "twice", "once", "twice", "--json"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stderr_of(&output).contains("1 duplicate job id(s) ignored"));
+    let doc: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(doc.as_array().map(Vec::len), Some(2));
+    assert_eq!(sim.requests_for("twice").len(), 1);
+}
