@@ -354,17 +354,40 @@ fn redacted_headers(headers: &HeaderMap) -> String {
 }
 
 /// Reads a body chunk by chunk, stopping at `cap` without buffering the rest.
-async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, ApiError> {
+async fn read_capped(response: reqwest::Response, cap: usize) -> Result<Vec<u8>, ApiError> {
+    read_body_capped(response, cap).await.map_err(|e| match e {
+        BodyError::Transport(error) => network_error(error),
+        BodyError::TooLarge => ApiError::TooLarge { limit: cap },
+    })
+}
+
+/// Why a capped body could not be read.
+#[derive(Debug)]
+pub enum BodyError {
+    Transport(reqwest::Error),
+    /// More than the cap: reading stopped there.
+    TooLarge,
+}
+
+/// Reads a body chunk by chunk, stopping at `cap` bytes without buffering the rest: every
+/// answer imsjob reads (IMS and IAM alike) goes through here.
+///
+/// # Errors
+/// A transport failure, or a body longer than `cap`.
+pub async fn read_body_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, BodyError> {
     if response
         .content_length()
         .is_some_and(|len| len > cap as u64)
     {
-        return Err(ApiError::TooLarge { limit: cap });
+        return Err(BodyError::TooLarge);
     }
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(network_error)? {
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
         if body.len() + chunk.len() > cap {
-            return Err(ApiError::TooLarge { limit: cap });
+            return Err(BodyError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }

@@ -230,11 +230,11 @@ impl ErrorBody {
         let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) else {
             return Self::default();
         };
-        let text = |value: Option<&serde_json::Value>| {
-            value
-                .and_then(serde_json::Value::as_str)
-                .filter(|s| !s.is_empty())
-                .map(|s| truncate(s, 500))
+        // Codes may be numbers: Keystone sends `{"error": {"code": 401, ...}}`.
+        let text = |value: Option<&serde_json::Value>| match value {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(truncate(s, 500)),
+            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
+            _ => None,
         };
         if let Some(serde_json::Value::Object(inner)) = map.get("error") {
             return Self {

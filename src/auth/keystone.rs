@@ -12,6 +12,8 @@ use serde_json::{Value, json};
 
 use super::aksk::{SignError, Signer};
 use super::cache::CachedToken;
+use crate::api::client::{BodyError, MAX_BODY_BYTES, read_body_capped};
+use crate::api::error::ErrorBody;
 
 /// The header that carries a newly issued token.
 pub const SUBJECT_TOKEN_HEADER: &str = "x-subject-token";
@@ -142,22 +144,19 @@ fn describe(code: Option<&str>, message: Option<&str>, request_id: Option<&str>)
     out
 }
 
-/// The API error code and message from either body shape used by OTC:
-/// `{"error": {"code", "message"}}` (Keystone, IMS) or `{"error_code", "error_msg"}` (API
-/// gateway). Codes may be numbers (Keystone sends `401`).
-pub fn parse_error_body(body: &[u8]) -> (Option<String>, Option<String>) {
-    let Ok(value) = serde_json::from_slice::<Value>(body) else {
-        return (None, None);
-    };
-    let text = |v: Option<&Value>| match v {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        _ => None,
-    };
-    if let Some(error) = value.get("error").filter(|e| e.is_object()) {
-        return (text(error.get("code")), text(error.get("message")));
-    }
-    (text(value.get("error_code")), text(value.get("error_msg")))
+/// An IAM answer's body, capped like every other answer.
+async fn read_iam_body(
+    response: reqwest::Response,
+    transport: impl Fn(reqwest::Error) -> KeystoneError,
+) -> Result<Vec<u8>, KeystoneError> {
+    read_body_capped(response, MAX_BODY_BYTES)
+        .await
+        .map_err(|e| match e {
+            BodyError::Transport(error) => transport(error),
+            BodyError::TooLarge => KeystoneError::InvalidResponse(format!(
+                "the answer exceeded {MAX_BODY_BYTES} bytes and was cut off"
+            )),
+        })
 }
 
 /// `{auth_url}/auth/tokens`.
@@ -320,8 +319,10 @@ async fn error_from_response(response: reqwest::Response) -> KeystoneError {
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let body = response.bytes().await.unwrap_or_default();
-    let (code, message) = parse_error_body(&body);
+    let body = read_body_capped(response, MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
+    let ErrorBody { code, message, .. } = ErrorBody::parse(&body);
     if status == StatusCode::UNAUTHORIZED {
         KeystoneError::BadCredentials {
             code,
@@ -365,7 +366,7 @@ pub async fn issue_token(
         .get(SUBJECT_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let body = response.bytes().await.map_err(transport)?;
+    let body = read_iam_body(response, transport).await?;
     parse_token_response(subject.as_deref(), &body, region)
 }
 
@@ -426,7 +427,7 @@ pub async fn project_id_by_name(
     if !response.status().is_success() {
         return Err(error_from_response(response).await);
     }
-    let body = response.bytes().await.map_err(transport)?;
+    let body = read_iam_body(response, transport).await?;
     parse_projects_response(&body, name)
 }
 
@@ -615,15 +616,19 @@ mod tests {
 
     #[test]
     fn error_bodies_of_both_shapes() {
+        let keystone = ErrorBody::parse(br#"{"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}}"#);
+        assert_eq!(keystone.code.as_deref(), Some("401"));
         assert_eq!(
-            parse_error_body(br#"{"error": {"code": 401, "message": "The request you have made requires authentication.", "title": "Unauthorized"}}"#),
-            (Some("401".into()), Some("The request you have made requires authentication.".into()))
+            keystone.message.as_deref(),
+            Some("The request you have made requires authentication.")
         );
+        let gateway = ErrorBody::parse(br#"{"error_code": "APIG.0301", "error_msg": "Incorrect IAM authentication information", "request_id": "r1"}"#);
+        assert_eq!(gateway.code.as_deref(), Some("APIG.0301"));
         assert_eq!(
-            parse_error_body(br#"{"error_code": "APIG.0301", "error_msg": "Incorrect IAM authentication information", "request_id": "r1"}"#),
-            (Some("APIG.0301".into()), Some("Incorrect IAM authentication information".into()))
+            gateway.message.as_deref(),
+            Some("Incorrect IAM authentication information")
         );
-        assert_eq!(parse_error_body(b"<html>oops</html>"), (None, None));
+        assert_eq!(ErrorBody::parse(b"<html>oops</html>"), ErrorBody::default());
         let err = KeystoneError::BadCredentials {
             code: Some("APIG.0301".into()),
             message: Some("bad".into()),

@@ -520,7 +520,9 @@ mod tests {
         let response = token_call(&iam, &bad);
         assert_eq!(response.status, 401);
         assert_eq!(
-            keystone::parse_error_body(&response.body).0.as_deref(),
+            crate::api::error::ErrorBody::parse(&response.body)
+                .code
+                .as_deref(),
             Some("401")
         );
         assert_eq!(iam.handle_token_request(b"{", BASE, now()).status, 400);
@@ -545,7 +547,9 @@ mod tests {
             .expect_err("expired");
         assert_eq!(refused.status, 401);
         assert_eq!(
-            keystone::parse_error_body(&refused.body).0.as_deref(),
+            crate::api::error::ErrorBody::parse(&refused.body)
+                .code
+                .as_deref(),
             Some("APIG.0301")
         );
         iam.expire_tokens();
