@@ -106,7 +106,12 @@ impl UsageError {
 #[must_use]
 pub fn classify(error: &anyhow::Error) -> ExitStatus {
     for cause in error.chain() {
-        if cause.downcast_ref::<UsageError>().is_some() {
+        // A `--jq` filter that fails on the document is the expression's fault, not the API's.
+        if cause.downcast_ref::<UsageError>().is_some()
+            || cause
+                .downcast_ref::<crate::render::jq::JqRunError>()
+                .is_some()
+        {
             return ExitStatus::Usage;
         }
         if let Some(api) = cause.downcast_ref::<ApiError>() {

@@ -513,3 +513,24 @@ fn proxies_from_the_environment_are_honoured() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(5), "NO_PROXY bypasses the proxy");
 }
+
+#[test]
+fn a_jq_filter_that_fails_on_the_document_is_a_usage_error() {
+    let sim = Sim::builtin();
+    let output = sim
+        .cmd()
+        .args([
+            "get",
+            "9a175ac692fa12540193005c340f321c",
+            "--jq",
+            ".status | .foo",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr_of(&output).contains("jq: cannot index"),
+        "{}",
+        stderr_of(&output)
+    );
+}
