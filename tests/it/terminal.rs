@@ -339,3 +339,33 @@ fn bash_completion_offers_subcommands_and_values() {
         ["auto", "always", "never"]
     );
 }
+
+#[test]
+fn wait_on_a_terminal_draws_live_bars_and_clears_them() {
+    let sim = Sim::with(
+        "examples: false\njobs: [{id: bar-one, duration: 2s, queued: 200ms}, {id: bar-two, duration: 1s, queued: 200ms}]\n",
+    );
+    let Some(screen) = on_a_terminal(
+        &sim,
+        "wait bar-one bar-two --interval 300ms --max-interval 300ms",
+        &[],
+    ) else {
+        return; // no util-linux `script` here (it is part of every Linux CI image)
+    };
+    // Live lines: one per job, with a bar from process_percent, redrawn in place.
+    assert!(
+        screen.contains("bar-one") && screen.contains("bar-two"),
+        "{screen:?}"
+    );
+    assert!(
+        screen.contains("[===="),
+        "a progress bar was drawn: {screen:?}"
+    );
+    assert!(
+        screen.contains("\x1b[2K"),
+        "lines are redrawn in place: {screen:?}"
+    );
+    // The result table follows the cleared bars.
+    let table = screen.rsplit("JOB ID").next().unwrap_or_default();
+    assert_eq!(table.matches("SUCCESS").count(), 2, "{screen:?}");
+}
