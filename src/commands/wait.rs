@@ -2,7 +2,8 @@
 //!
 //! Two loops are kept apart (issue "wait that survives the real world"):
 //! - the *cadence* of a healthy job: first poll at once, then `--interval` growing ×1.5 with
-//!   jitter up to `--max-interval`;
+//!   jitter up to `--max-interval`; when a job's `process_percent` grows steadily, one poll
+//!   may move earlier, to just after the predicted end;
 //! - the *retry* of a failed poll: exponential backoff with full jitter, never sooner than
 //!   `Retry-After`, until the deadline or five minutes of continuous failure.
 //!
@@ -147,6 +148,10 @@ pub struct Watch {
     failing_since: Option<Instant>,
     not_found_since: Option<Instant>,
     last_error: Option<ApiError>,
+    /// An earlier `process_percent` reading and when it was taken, to estimate the end.
+    progress_mark: Option<(Instant, f64)>,
+    /// Whether the poll in flight was moved earlier by that estimate (one at a time).
+    early_poll: bool,
     pub outcome: Option<Final>,
 }
 
@@ -160,6 +165,8 @@ impl Watch {
             failing_since: None,
             not_found_since: None,
             last_error: None,
+            progress_mark: None,
+            early_poll: false,
             outcome: None,
         }
     }
@@ -396,7 +403,19 @@ fn handle_answer(
                 watch.outcome = Some(outcome);
                 return Ok(Next::Done);
             }
-            let delay = jitter(watch.cadence).min(options.max_interval);
+            let mut delay = jitter(watch.cadence).min(options.max_interval);
+            match predicted_end(watch, now) {
+                // The job reports progress steadily and should end before the next regular
+                // poll: look shortly after the predicted end instead. Never twice in a row,
+                // so a job stuck near 100 % cannot turn the prediction into extra polls.
+                Some(eta) if !watch.early_poll && eta < delay => {
+                    delay = eta
+                        .mul_f64(1.1)
+                        .max(options.interval.min(Duration::from_secs(1)));
+                    watch.early_poll = true;
+                }
+                _ => watch.early_poll = false,
+            }
             watch.cadence = watch
                 .cadence
                 .mul_f64(CADENCE_GROWTH)
@@ -416,6 +435,26 @@ fn handle_answer(
             Ok(next)
         }
     }
+}
+
+/// When a running job will end, judged from how fast its `process_percent` grew since an
+/// earlier reading; `None` without two increasing readings.
+fn predicted_end(watch: &mut Watch, now: Instant) -> Option<Duration> {
+    let fraction = watch
+        .last
+        .as_ref()
+        .filter(|job| job.view.status == Status::Running)
+        .and_then(|job| job.view.process_percent)
+        .filter(|f| *f > 0.0 && *f < 1.0)?;
+    let Some((then, earlier)) = watch.progress_mark else {
+        watch.progress_mark = Some((now, fraction));
+        return None;
+    };
+    if fraction <= earlier {
+        return None;
+    }
+    let rate = (fraction - earlier) / (now - then).as_secs_f64().max(0.001);
+    Duration::try_from_secs_f64((1.0 - fraction) / rate).ok()
 }
 
 /// Decides what a failed poll means: wait a little longer, retry, or give up.

@@ -377,3 +377,31 @@ fn a_job_named_twice_is_polled_once() {
     assert_eq!(doc.as_array().map(Vec::len), Some(2));
     assert_eq!(sim.requests_for("twice").len(), 1);
 }
+
+#[test]
+fn steady_progress_lets_the_end_be_noticed_promptly_without_more_polls() {
+    // 8 s job; the cadence alone (0.5 s growing ×1.5 to 5 s) would look at ~6.6 s and then
+    // at ~10.4 s. Its process_percent grows steadily, so imsjob looks right after 8 s.
+    let sim = Sim::with("examples: false\njobs: [{id: steady, duration: 8s, queued: 500ms}]\n");
+    let output = sim
+        .cmd()
+        .args([
+            "wait",
+            "steady",
+            "--interval",
+            "500ms",
+            "--max-interval",
+            "5s",
+            "-q",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let times = times_of(&sim, "steady");
+    let lag = times.last().expect("polled") - times[0];
+    assert!(
+        lag < 9200,
+        "the end (at 8 s) was noticed at {lag} ms: {times:?}"
+    );
+    assert!(times.len() <= 8, "{} polls: {times:?}", times.len());
+}
