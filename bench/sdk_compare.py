@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Checks that Huawei Cloud's official Python SDK works unchanged against `imsjob sim`
-(AK/SK signing included) and compares one `show_job` call with one `imsjob get`.
+"""Checks that official client libraries work unchanged against `imsjob sim` — Huawei
+Cloud's Python SDK (AK/SK signing) and, when installed, OpenStack's keystoneauth1 (password
+token, catalog lookup) — and compares one `show_job` call with one `imsjob get`.
 
-Needs `pip install huaweicloudsdkims` and a release build; not part of the test suite
-(it needs a package registry). Usage: python3 bench/sdk_compare.py
+Needs `pip install huaweicloudsdkims [keystoneauth1]` and a release build; not part of the
+test suite (it needs a package registry). Usage: python3 bench/sdk_compare.py
 """
 
 import os
@@ -27,6 +28,19 @@ r = client.show_job(ShowJobRequest(job_id=job))
 print(r.status, r.fail_reason)
 """
 
+KEYSTONE_SESSION = r"""
+import sys
+from keystoneauth1 import session
+from keystoneauth1.identity import v3
+endpoint, job = sys.argv[1:3]
+auth = v3.Password(auth_url=endpoint + "/v3", username="sim-user", password="sim-password",
+                   user_domain_name="OTC00000000001000000SIM", project_name="eu-de_sim",
+                   project_domain_name="OTC00000000001000000SIM")
+s = session.Session(auth=auth)
+ims = s.get_endpoint(service_type="image", interface="public")
+print(s.get(f"{ims}/v1/{s.get_project_id()}/jobs/{job}").json()["status"], "via", ims)
+"""
+
 AK, SK = "SIMACCESSKEY00000000", "sim-secret-key-0000000000000000000000000"
 
 
@@ -39,6 +53,13 @@ def main():
     if out.returncode != 0:
         sys.exit(f"the SDK failed against the simulator:\n{out.stderr}")
     print(f"official Python SDK against the simulator (AK/SK): {out.stdout.strip()}")
+    ksa = subprocess.run([sys.executable, "-c", KEYSTONE_SESSION, sim.endpoint, job], capture_output=True, text=True)
+    if "No module named" in ksa.stderr:
+        print("keystoneauth1 not installed: password/catalog check skipped")
+    elif ksa.returncode != 0:
+        sys.exit(f"keystoneauth1 failed against the simulator:\n{ksa.stderr}")
+    else:
+        print(f"keystoneauth1 against the simulator (password, catalog): {ksa.stdout.strip()}")
     env = dict(sim.env)
     env.pop("OS_AUTH_TOKEN")
     env.update(OS_ACCESS_KEY=AK, OS_SECRET_KEY=SK)

@@ -272,7 +272,7 @@ impl SimIam {
                 {"type": "identity", "name": "iam", "id": "sim-iam", "endpoints": [
                     {"id": "sim-iam-public", "interface": "public", "region": id.region, "region_id": id.region, "url": format!("{base_url}/v3")}]},
                 {"type": "image", "name": "glance", "id": "sim-ims", "endpoints": [
-                    {"id": "sim-ims-public", "interface": "public", "region": id.region, "region_id": id.region, "url": format!("{base_url}/v2")}]}
+                    {"id": "sim-ims-public", "interface": "public", "region": id.region, "region_id": id.region, "url": base_url}]}
             ]
         }});
         let mut response = SimResponse::json(201, &body);
