@@ -9,7 +9,7 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::api::client::TlsOptions;
-use crate::api::id::{JobId, ProjectId};
+use crate::api::id::ProjectId;
 use crate::auth::aksk::{SIGNER_ENV_VAR, SignerVariant};
 use crate::auth::clouds::{self, ConfigEnv};
 use crate::auth::resolve::{AuthInputs, ResolvedAuth};
@@ -74,14 +74,6 @@ pub fn resolve_render(global: &GlobalArgs, default: OutputFormat) -> Result<Rend
         OutputFormat::Json => Render::Json,
         OutputFormat::Tree => Render::Tree,
     })
-}
-
-/// Validates every id before anything is sent.
-///
-/// # Errors
-/// The first invalid id, named.
-pub fn parse_ids(raw: &[String]) -> Result<Vec<JobId>, UsageError> {
-    raw.iter().map(|id| JobId::parse(id.trim())).collect()
 }
 
 /// The IMS endpoint for a region: `https://ims.{region}.otc.t-systems.com`, with the Swiss

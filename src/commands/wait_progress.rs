@@ -151,7 +151,7 @@ impl<'a> Progress<'a> {
             return;
         }
         // Off a terminal only the first failure of a streak is worth a line.
-        if matches!(self.mode, Mode::Lines) && watch_failures(watch) <= 1 {
+        if matches!(self.mode, Mode::Lines) && watch.failure_streak() <= 1 {
             self.out.progress(&format!("job {}: {notice}", watch.id));
         }
     }
@@ -225,11 +225,6 @@ impl<'a> Progress<'a> {
             let _ = multi.clear();
         }
     }
-}
-
-fn watch_failures(watch: &Watch) -> u32 {
-    // The streak counter lives in the watch; a public accessor keeps the field private.
-    watch.failure_streak()
 }
 
 fn style(template: &str) -> ProgressStyle {

@@ -2,8 +2,6 @@
 
 use serde_json::Value;
 
-use crate::api::model::Job;
-
 /// The `-o json` document: one object for one job, an array (argument order) for several.
 #[must_use]
 pub fn document(jobs: &[Value], single: bool) -> Value {
@@ -46,12 +44,6 @@ pub fn escape_hazards(json: String) -> String {
         }
     }
     escaped
-}
-
-/// The raw object of a job, for documents.
-#[must_use]
-pub fn raw(job: &Job) -> Value {
-    job.raw.clone()
 }
 
 #[cfg(test)]

@@ -11,7 +11,6 @@ pub mod tls;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::UnsyncBoxBody};
@@ -645,6 +644,3 @@ async fn answer_job(
         ),
     })
 }
-
-/// How long the demo's job runs, for messages.
-pub const DEMO_DURATION: Duration = Duration::from_secs(7);

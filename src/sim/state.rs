@@ -194,12 +194,6 @@ impl Jobs {
             }
         }
     }
-
-    /// Every job id served, examples first, for the start-up banner.
-    #[must_use]
-    pub fn timed_ids(&self) -> Vec<String> {
-        self.scenario.jobs.iter().map(|j| j.id.clone()).collect()
-    }
 }
 
 /// Sum of the `start` offsets from the family root down to a sub-job.
