@@ -90,7 +90,7 @@ pub fn documents(ids: &[JobId], results: &[Result<Job, ApiError>]) -> Vec<Value>
         .zip(results)
         .map(|(id, result)| match result {
             Ok(job) => job.raw.clone(),
-            Err(error) => serde_json::json!({"job_id": id.as_str(), "error": error.to_json()}),
+            Err(error) => render::json::unfetched(id.as_str(), Some(error)),
         })
         .collect()
 }

@@ -574,12 +574,9 @@ fn print_final(out: &Output, watches: &[Watch], render: &Render) -> anyhow::Resu
         Render::Json | Render::Jq(_) => {
             let documents: Vec<Value> = watches
                 .iter()
-                .map(|w| match (&w.last, &w.last_error) {
-                    (Some(job), _) => job.raw.clone(),
-                    (None, Some(error)) => {
-                        json!({"job_id": w.id.as_str(), "error": error.to_json()})
-                    }
-                    (None, None) => json!({"job_id": w.id.as_str(), "error": null}),
+                .map(|w| match &w.last {
+                    Some(job) => job.raw.clone(),
+                    None => render::json::unfetched(w.id.as_str(), w.last_error.as_ref()),
                 })
                 .collect();
             print_document(out, render, &render::json::document(&documents, single))?;

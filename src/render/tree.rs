@@ -27,7 +27,7 @@ pub fn to_json(node: &TreeNode) -> Value {
             "job": job.raw,
             "sub_jobs": node.children.iter().map(to_json).collect::<Vec<_>>(),
         }),
-        Err(error) => json!({"job_id": node.job_id, "error": error.to_json()}),
+        Err(error) => super::json::unfetched(&node.job_id, Some(error)),
     }
 }
 
