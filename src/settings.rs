@@ -176,10 +176,15 @@ fn config_env(env: &Env) -> ConfigEnv {
 /// A usage error naming what is missing or invalid; nothing has been sent.
 pub fn resolve_connect(global: &GlobalArgs, env: &Env) -> Result<ConnectSettings, UsageError> {
     let cloud_name = global.cloud.as_deref().filter(|c| !c.is_empty());
-    let cloud = clouds::load(&config_env(env), cloud_name).map_err(|e| {
-        UsageError::new(e.to_string())
-            .with_hint("fix the file, or pick another entry with `--cloud` / `OS_CLOUD`")
-    })?;
+    // clouds.yaml is consulted only for a named cloud; without one, not even the search
+    // directories are worked out (this runs on every `get`).
+    let cloud = match cloud_name {
+        Some(name) => clouds::load(&config_env(env), Some(name)).map_err(|e| {
+            UsageError::new(e.to_string())
+                .with_hint("fix the file, or pick another entry with `--cloud` / `OS_CLOUD`")
+        })?,
+        None => None,
+    };
     let flags = AuthInputs {
         project_id: global.project_id.clone().filter(|p| !p.is_empty()),
         region: global.region.clone().filter(|r| !r.is_empty()),
