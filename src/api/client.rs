@@ -265,7 +265,7 @@ impl ImsClient {
     pub async fn get_job(&self, id: &JobId) -> Result<Job, ApiError> {
         let url = self.job_url(id);
         let mut renewed = false;
-        let (status, headers, request_id, body) = loop {
+        let (status, retry_after, request_id, body) = loop {
             let started = Instant::now();
             let (request, generation) = self.authorized_get(&url).await?;
             let request = request.build().map_err(network_error)?;
@@ -278,8 +278,9 @@ impl ImsClient {
                 .await
                 .map_err(network_error)?;
             let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let request_id = header_text(&headers, "x-request-id");
+            // Only two headers matter; read them before the body consumes the response.
+            let retry_after = parse_retry_after(response.headers());
+            let request_id = header_text(response.headers(), "x-request-id");
             if status == 401
                 && !renewed
                 && let RequestAuth::Managed(auth) = &self.inner.auth
@@ -307,7 +308,7 @@ impl ImsClient {
                         .unwrap_or_default()
                 )
             });
-            break (status, headers, request_id, body);
+            break (status, retry_after, request_id, body);
         };
         let body = body?;
         debug_log(3, || format!("body: {}", String::from_utf8_lossy(&body)));
@@ -316,7 +317,7 @@ impl ImsClient {
                 status,
                 &body,
                 request_id,
-                retry_after(&headers),
+                retry_after,
             ));
         }
         let decode = |reason: String| ApiError::Decode {
@@ -402,7 +403,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// `Retry-After` as seconds or an HTTP date.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = headers.get("retry-after")?.to_str().ok()?.trim();
     if let Ok(secs) = text.parse::<u64>() {
         return Some(Duration::from_secs(secs));
