@@ -4,6 +4,7 @@
 //! CI pipelines branch on them, so they are defined here once and nowhere else.
 
 use crate::api::error::ApiError;
+use crate::error::UsageError;
 
 /// How a run of `imsjob` ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,30 +76,6 @@ impl ExitStatus {
 impl From<ExitStatus> for std::process::ExitCode {
     fn from(status: ExitStatus) -> Self {
         Self::from(status.code())
-    }
-}
-
-/// A usage or configuration error: exit 2, and nothing was sent.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct UsageError {
-    pub message: String,
-    /// Shown on a second line, after `hint:`.
-    pub hint: Option<String>,
-}
-
-impl UsageError {
-    pub fn new(message: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            hint: None,
-        }
-    }
-
-    #[must_use]
-    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
-        self
     }
 }
 

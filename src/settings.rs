@@ -14,7 +14,7 @@ use crate::auth::aksk::{SIGNER_ENV_VAR, SignerVariant};
 use crate::auth::clouds::{self, ConfigEnv};
 use crate::auth::resolve::{AuthInputs, ResolvedAuth};
 use crate::cli::{GlobalArgs, OutputFormat};
-use crate::exit::UsageError;
+use crate::error::UsageError;
 use crate::render::jq::JqFilter;
 
 /// The process environment, captured once so resolution is a pure function of its inputs.

@@ -91,7 +91,7 @@ pub fn auth_api_error(error: KeystoneError) -> anyhow::Error {
         .into(),
         error @ (KeystoneError::InvalidAuthUrl(_)
         | KeystoneError::ProjectNotFound(_)
-        | KeystoneError::Sign(_)) => crate::exit::UsageError::new(error.to_string())
+        | KeystoneError::Sign(_)) => crate::error::UsageError::new(error.to_string())
             .with_hint("check `OS_AUTH_URL`, `OS_PROJECT_NAME` and the access key")
             .into(),
     }
@@ -156,17 +156,17 @@ pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Resul
         .redirect(reqwest::redirect::Policy::none());
     if let Some(path) = &tls.cacert {
         let pem = std::fs::read(path).map_err(|e| {
-            crate::exit::UsageError::new(format!("cannot read CA file `{}`: {e}", path.display()))
+            crate::error::UsageError::new(format!("cannot read CA file `{}`: {e}", path.display()))
         })?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            crate::exit::UsageError::new(format!(
+            crate::error::UsageError::new(format!(
                 "CA file `{}` holds no usable PEM certificate: {e}",
                 path.display()
             ))
         })?;
         // A file without a single certificate would silently trust nothing extra.
         if certs.is_empty() {
-            return Err(crate::exit::UsageError::new(format!(
+            return Err(crate::error::UsageError::new(format!(
                 "CA file `{}` holds no PEM certificate",
                 path.display()
             ))

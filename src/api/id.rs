@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::exit::UsageError;
+use crate::error::UsageError;
 use crate::text::quote_input;
 
 const MAX_LEN: usize = 64;

@@ -1,7 +1,8 @@
 //! `imsjob sim`: serve the simulator until interrupted.
 
 use crate::cli::SimArgs;
-use crate::exit::{ExitStatus, UsageError};
+use crate::error::UsageError;
+use crate::exit::ExitStatus;
 use crate::output::Output;
 use crate::sim::{self, scenario::Scenario};
 

@@ -4,7 +4,7 @@ use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
 use jaq_json::Val;
 
-use crate::exit::UsageError;
+use crate::error::UsageError;
 
 /// A compiled filter. Compiling happens before any request, so a typo costs nothing.
 pub struct JqFilter {
