@@ -26,6 +26,7 @@ With several jobs the most severe code wins: 3 > 5 > 4 > 124 > 1 > 0.";
 #[command(
     name = "imsjob",
     version,
+    long_version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("IMSJOB_BUILD_COMMIT"), ")"),
     about,
     long_about = "See and gate on Open Telekom Cloud IMS asynchronous jobs.\n\n\
                   Creating, importing, exporting, copying or sharing an image returns a job id; \

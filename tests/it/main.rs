@@ -11,4 +11,5 @@ mod hostile;
 mod readme;
 mod terminal;
 mod tls;
+mod version;
 mod waiting;
