@@ -60,7 +60,8 @@ dist build --artifacts=local --target "$host" >"$work/dist-local.log" 2>&1 ||
 dist build --artifacts=global >"$work/dist-global.log" 2>&1 ||
     { cat "$work/dist-global.log"; fail "dist build --artifacts=global"; }
 echo "built in $((SECONDS - start)) s"
-distrib=$target_dir/distrib
+# dist writes its artifacts to target/distrib in the workspace, whatever CARGO_TARGET_DIR says.
+distrib=$work/src/target/distrib
 archive=imsjob-$host.tar.xz
 (cd "$distrib" && ls -l "$archive" "$archive.sha256" imsjob-installer.sh imsjob-installer.ps1 | awk '{print $5, $NF}')
 (cd "$distrib" && sha256sum -c "$archive.sha256") || fail "checksum of $archive"
