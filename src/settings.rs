@@ -112,7 +112,7 @@ pub enum CommandSettings {
     },
     Wait {
         ids: Vec<JobIdArg>,
-        options: crate::cli::WaitArgs,
+        options: Box<crate::cli::WaitArgs>,
         render: Render,
         connect: Box<ConnectSettings>,
     },
@@ -163,25 +163,25 @@ impl Settings {
             }
             Command::Wait(args) => {
                 let ids = job_ids(&args.ids)?;
-                if args.events {
-                    if let Some(option) = [
-                        (job.output.is_some(), "--output"),
-                        (job.json, "--json"),
-                        (job.jq.is_some(), "--jq"),
-                    ]
-                    .into_iter()
-                    .find_map(|(given, name)| given.then_some(name))
-                    {
-                        return Err(UsageError::new(format!(
-                            "`--events` and `{option}` cannot be used together"
-                        )));
-                    }
+                let formats = [
+                    (job.output.is_some(), "--output"),
+                    (job.json, "--json"),
+                    (job.jq.is_some(), "--jq"),
+                ];
+                if args.events
+                    && let Some(option) = formats
+                        .into_iter()
+                        .find_map(|(given, name)| given.then_some(name))
+                {
+                    return Err(UsageError::new(format!(
+                        "`--events` and `{option}` cannot be used together"
+                    )));
                 }
                 CommandSettings::Wait {
                     render: resolve_render(&job, OutputFormat::Table)?,
                     ids,
                     connect: Box::new(resolve_connect(&job, env)?),
-                    options: args,
+                    options: Box::new(args),
                 }
             }
             Command::Tree(args) => CommandSettings::Tree {
