@@ -21,8 +21,8 @@ pub mod time;
 use std::process::ExitCode;
 
 use crate::exit::ExitStatus;
-use crate::output::Output;
-use crate::settings::{Env, OutputSettings, Settings};
+use crate::output::{Output, OutputSettings};
+use crate::settings::{Env, Settings, output_from_env};
 
 /// Parses the command line, resolves it against the environment, runs it, and turns the
 /// outcome into the process exit code.
@@ -46,7 +46,7 @@ pub fn main_entry() -> ExitCode {
         color: cli.global.color,
         quiet: cli.global.quiet,
         verbose: cli.global.verbose,
-        ..OutputSettings::from_env(&env)
+        ..output_from_env(&env)
     });
     let settings = match Settings::resolve(cli, &env) {
         Ok(settings) => settings,

@@ -48,6 +48,17 @@ pub fn use_color(choice: ColorChoice, env: &ColorEnv, is_terminal: bool) -> bool
     is_terminal
 }
 
+/// How the output object behaves: colour, verbosity, the width off a terminal.
+#[derive(Debug, Clone, Default)]
+pub struct OutputSettings {
+    pub color: ColorChoice,
+    pub color_env: ColorEnv,
+    pub quiet: bool,
+    pub verbose: u8,
+    /// `COLUMNS`: the table width when stdout is not a terminal.
+    pub columns: Option<u16>,
+}
+
 static VERBOSITY: AtomicU8 = AtomicU8::new(0);
 
 /// Writes a debug line on stderr when `-v` was given at least `level` times. The message is
@@ -76,7 +87,7 @@ pub struct Output {
 
 impl Output {
     #[must_use]
-    pub fn new(settings: &crate::settings::OutputSettings) -> Self {
+    pub fn new(settings: &OutputSettings) -> Self {
         VERBOSITY.store(settings.verbose, Ordering::Relaxed);
         let (choice, env) = (settings.color, &settings.color_env);
         let stdout_is_terminal = io::stdout().is_terminal();

@@ -18,7 +18,7 @@ use crate::auth::clouds::{self, ConfigEnv};
 use crate::auth::resolve::{AuthInputs, ResolvedAuth};
 use crate::cli::{Cli, Command, JobOptions, OutputFormat, SimArgs};
 use crate::error::UsageError;
-use crate::output::{ColorChoice, ColorEnv};
+use crate::output::{ColorEnv, OutputSettings};
 use crate::render::jq::JqFilter;
 
 /// The process environment, captured once so resolution is a pure function of its inputs.
@@ -67,31 +67,19 @@ pub struct Settings {
     pub command: CommandSettings,
 }
 
-/// How the output object behaves: colour, verbosity, the width off a terminal.
-#[derive(Debug, Clone, Default)]
-pub struct OutputSettings {
-    pub color: ColorChoice,
-    pub color_env: ColorEnv,
-    pub quiet: bool,
-    pub verbose: u8,
-    /// `COLUMNS`: the table width when stdout is not a terminal.
-    pub columns: Option<u16>,
-}
-
-impl OutputSettings {
-    /// The environment's part: colour variables and `COLUMNS`; flags at their defaults.
-    #[must_use]
-    pub fn from_env(env: &Env) -> Self {
-        Self {
-            color_env: ColorEnv {
-                no_color: env.raw("NO_COLOR"),
-                clicolor: env.raw("CLICOLOR"),
-                clicolor_force: env.raw("CLICOLOR_FORCE"),
-                term: env.raw("TERM"),
-            },
-            columns: env.get("COLUMNS").and_then(|c| c.trim().parse().ok()),
-            ..Self::default()
-        }
+/// The environment's part of the output settings: colour variables and `COLUMNS`; the
+/// flags at their defaults.
+#[must_use]
+pub fn output_from_env(env: &Env) -> OutputSettings {
+    OutputSettings {
+        color_env: ColorEnv {
+            no_color: env.raw("NO_COLOR"),
+            clicolor: env.raw("CLICOLOR"),
+            clicolor_force: env.raw("CLICOLOR_FORCE"),
+            term: env.raw("TERM"),
+        },
+        columns: env.get("COLUMNS").and_then(|c| c.trim().parse().ok()),
+        ..OutputSettings::default()
     }
 }
 
@@ -137,7 +125,7 @@ impl Settings {
             color: cli.global.color,
             quiet: cli.global.quiet,
             verbose: cli.global.verbose,
-            ..OutputSettings::from_env(env)
+            ..output_from_env(env)
         };
         let job = match cli.command.job_options() {
             Some(after) => after.clone().over(cli.job),
