@@ -434,7 +434,11 @@ fn catalog(base_url: &str, region: &str, project_id: &str) -> Value {
         ("ecs", "ecs", format!("{base_url}/v1/{project_id}")),
         ("compute", "nova", format!("{base_url}/v2.1/{project_id}")),
         ("evs", "evs", format!("{base_url}/v2/{project_id}")),
-        ("volumev2", "cinderv2", format!("{base_url}/v2/{project_id}")),
+        (
+            "volumev2",
+            "cinderv2",
+            format!("{base_url}/v2/{project_id}"),
+        ),
         ("bms", "bms", format!("{base_url}/v1/{project_id}")),
     ];
     Value::Array(

@@ -142,7 +142,8 @@ fn quick_start_session_runs_as_documented() {
     let stdout = stdout_of(&output);
     assert!(stdout.contains("job-ova-disk-0"), "the tree: {stdout}");
     assert!(
-        stderr_of(&output).contains("The maximum number of images being imported at once is reached."),
+        stderr_of(&output)
+            .contains("The maximum number of images being imported at once is reached."),
         "the fail_reason is shown"
     );
 }

@@ -23,8 +23,7 @@ struct Answer {
 
 impl Answer {
     fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
@@ -117,7 +116,11 @@ fn unknown_job_is_the_documented_img_0023_answer() {
         answer.json(),
         json!({"error": {"code": "IMG.0023", "message": "An exception occurred during task query"}})
     );
-    let output = sim.cmd().args(["get", "no-such-job"]).output().expect("runs");
+    let output = sim
+        .cmd()
+        .args(["get", "no-such-job"])
+        .output()
+        .expect("runs");
     assert_eq!(output.status.code(), Some(4));
     assert!(common::stderr_of(&output).contains("IMG.0023"));
 
@@ -160,9 +163,11 @@ fn throttling_names_its_window_and_sends_no_retry_after() {
     for _ in 0..2 {
         let answer = get_job(&sim, "t");
         assert_eq!(answer.status, 429);
-        assert!(answer.json()["error_msg"]
-            .as_str()
-            .is_some_and(|m| m.ends_with("limit:100, time:1 minute")));
+        assert!(
+            answer.json()["error_msg"]
+                .as_str()
+                .is_some_and(|m| m.ends_with("limit:100, time:1 minute"))
+        );
     }
     assert_eq!(get_job(&sim, "t").status, 200);
 }
@@ -172,7 +177,10 @@ fn a_locked_key_is_a_plain_text_401_and_is_not_retried() {
     let sim = Sim::builtin();
     let answer = get_job(&sim, "job-ak-locked");
     assert_eq!(answer.status, 401);
-    assert_eq!(answer.body, "AK access failed to reach the limit,forbidden.");
+    assert_eq!(
+        answer.body,
+        "AK access failed to reach the limit,forbidden."
+    );
     assert!(
         answer
             .headers
@@ -187,7 +195,12 @@ fn a_locked_key_is_a_plain_text_401_and_is_not_retried() {
         .args(["get", "job-ak-locked"])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(3), "{}", common::stderr_of(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        common::stderr_of(&output)
+    );
     assert_eq!(sim.requests_for("job-ak-locked").len(), before + 1);
 }
 
@@ -237,7 +250,10 @@ fn assert_full_sub_job(sub: &Value) {
 #[test]
 fn builtin_ecs_and_evs_jobs_embed_full_sub_jobs() {
     let sim = Sim::builtin();
-    for (id, kind) in [("job-ecs", "createServer"), ("job-evs", "batchCreateVolumes")] {
+    for (id, kind) in [
+        ("job-ecs", "createServer"),
+        ("job-evs", "batchCreateVolumes"),
+    ] {
         let doc = get_job(&sim, id).json();
         assert_eq!(doc["job_type"], kind);
         let entities = &doc["entities"];
@@ -245,7 +261,9 @@ fn builtin_ecs_and_evs_jobs_embed_full_sub_jobs() {
         let subs = entities["sub_jobs"].as_array().expect("sub_jobs");
         assert_eq!(subs.len(), 2);
         subs.iter().for_each(assert_full_sub_job);
-        assert!(entities.get("sub_jobs_result").is_none() && entities.get("sub_jobs_list").is_none());
+        assert!(
+            entities.get("sub_jobs_result").is_none() && entities.get("sub_jobs_list").is_none()
+        );
         assert!(entities.get("process_percent").is_none());
         // Sub-jobs are also served by their own id.
         let sub_id = subs[0]["job_id"].as_str().expect("id");
@@ -316,10 +334,17 @@ fn start_and_read_exports() -> Printed {
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let mut by_method: HashMap<String, HashMap<String, String>> = HashMap::new();
     let mut method = "token".to_owned();
-    while by_method.get("password").is_none_or(|p| !p.contains_key("OS_REGION_NAME")) {
+    while by_method
+        .get("password")
+        .is_none_or(|p| !p.contains_key("OS_REGION_NAME"))
+    {
         let line = lines.next().expect("a line").expect("readable");
         if let Some(rest) = line.strip_prefix("# or, with ") {
-            method = rest.split_whitespace().next().unwrap_or_default().to_owned();
+            method = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
             continue;
         }
         let line = line.trim_start_matches('#').trim_start();
@@ -343,7 +368,10 @@ fn printed_password_exports_scope_the_project_with_its_domain() {
     let password = &printed.by_method["password"];
     let token_exports = &printed.by_method["token"];
     let endpoint = &token_exports["IMSJOB_ENDPOINT"];
-    assert_eq!(password["OS_PROJECT_DOMAIN_NAME"], password["OS_USER_DOMAIN_NAME"]);
+    assert_eq!(
+        password["OS_PROJECT_DOMAIN_NAME"],
+        password["OS_USER_DOMAIN_NAME"]
+    );
     assert_eq!(password["OS_AUTH_URL"], format!("{endpoint}/v3"));
 
     // What keystoneauth sends for exactly these variables.
@@ -361,8 +389,17 @@ fn printed_password_exports_scope_the_project_with_its_domain() {
         .to_string()
     };
     let headers = [("Content-Type", "application/json")];
-    let without = http(endpoint, "POST", "/v3/auth/tokens", &headers, &request(None));
-    assert_eq!(without.status, 401, "a name without its domain is refused, as IAM does");
+    let without = http(
+        endpoint,
+        "POST",
+        "/v3/auth/tokens",
+        &headers,
+        &request(None),
+    );
+    assert_eq!(
+        without.status, 401,
+        "a name without its domain is refused, as IAM does"
+    );
     let answer = http(
         endpoint,
         "POST",
@@ -389,13 +426,19 @@ fn printed_password_exports_scope_the_project_with_its_domain() {
             )
         })
         .collect();
-    for kind in ["identity", "image", "ecs", "compute", "evs", "volumev2", "bms"] {
+    for kind in [
+        "identity", "image", "ecs", "compute", "evs", "volumev2", "bms",
+    ] {
         assert!(
-            urls.get(kind).is_some_and(|u| u.starts_with(endpoint.as_str())),
+            urls.get(kind)
+                .is_some_and(|u| u.starts_with(endpoint.as_str())),
             "{kind}: {urls:?}"
         );
     }
-    assert_eq!(urls["image"], *endpoint, "IMS is listed without version or project");
+    assert_eq!(
+        urls["image"], *endpoint,
+        "IMS is listed without version or project"
+    );
 
     // And imsjob itself works from the printed password exports alone.
     let home = tempfile::tempdir().expect("home");
@@ -407,7 +450,12 @@ fn printed_password_exports_scope_the_project_with_its_domain() {
         .args(["get", "job-success", "--jq", ".job_id"])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", common::stderr_of(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::stderr_of(&output)
+    );
     assert_eq!(common::stdout_of(&output).trim(), "job-success");
 }
 
@@ -430,7 +478,10 @@ fn only_the_scenario_security_token_is_accepted_under_aksk() {
             common::stdout_of(&output),
             common::stderr_of(&output)
         );
-        assert!(!text.contains(SK) && !text.contains("made-up-token"), "{text}");
+        assert!(
+            !text.contains(SK) && !text.contains("made-up-token"),
+            "{text}"
+        );
         output.status.code()
     };
     let permanent = Sim::with("examples: false\njobs: [{id: ok, duration: 0s}]\n");
