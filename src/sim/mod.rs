@@ -381,6 +381,9 @@ fn random_fault(shared: &Shared) -> Option<Fault> {
         FaultKind::Drop => fault.drop = true,
         FaultKind::Slow => fault.delay = Some(random.slow),
         FaultKind::Malformed => fault.body = Some("{\"job_id\": \"torn".into()),
+        FaultKind::Throttle => {
+            fault.throttle = Some(format!("limit:10, time:{} second", random.retry_after));
+        }
     }
     Some(fault)
 }

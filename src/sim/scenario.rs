@@ -18,6 +18,11 @@
 //!     image_name: web-2024
 //!     faults: [{status: 503, times: 2}, {status: 429, retry_after: 2}]
 //!     sub_jobs: [{id: build-image-sub, start: 1s, duration: 2s}]
+//!   - id: new-server                          # an ECS-shaped job (also `evs`, `bms`)
+//!     type: createServer
+//!     shape: ecs                              # sub-jobs as full objects in entities.sub_jobs
+//!     queued_status: PENDING_PAYMENT          # instead of INIT while queued
+//!     faults: [{throttle: 'limit:5, time:5 second'}, {ak_locked: true}]
 //! ```
 //! Times count from the first request for a job (or for its parent), so tests and scripts
 //! see the same timeline whenever they start.
@@ -230,10 +235,11 @@ pub struct RandomFaults {
     pub rate: f64,
     #[serde(default)]
     pub seed: Option<u64>,
-    /// Kinds to draw from: a status (`503`, `429`, ...), `html`, `drop`, `slow`, `malformed`.
+    /// Kinds to draw from: a status (`503`, `429`, ...), `html`, `drop`, `slow`, `malformed`,
+    /// `throttle`.
     #[serde(default = "default_kinds")]
     pub kinds: Vec<FaultKind>,
-    /// `Retry-After` seconds sent with random 429s.
+    /// `Retry-After` seconds sent with random 429s (and the window of random `throttle`s).
     #[serde(default = "one")]
     pub retry_after: u32,
     /// Delay of `slow` answers.
@@ -249,6 +255,9 @@ pub enum FaultKind {
     Drop,
     Slow,
     Malformed,
+    /// The gateway's 429 `APIGW.0308` naming a window of `retry_after` seconds, with no
+    /// `Retry-After` header.
+    Throttle,
 }
 
 impl<'de> Deserialize<'de> for FaultKind {
@@ -268,9 +277,10 @@ impl<'de> Deserialize<'de> for FaultKind {
             "drop" => Self::Drop,
             "slow" => Self::Slow,
             "malformed" => Self::Malformed,
+            "throttle" => Self::Throttle,
             other => Self::Status(other.parse().map_err(|_| {
                 serde::de::Error::custom(format!(
-                    "unknown fault kind `{other}`: use a status, `html`, `drop`, `slow` or `malformed`"
+                    "unknown fault kind `{other}`: use a status, `html`, `drop`, `slow`, `malformed` or `throttle`"
                 ))
             })?),
         })
