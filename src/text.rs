@@ -46,7 +46,8 @@ pub fn sanitize_lines(text: &str) -> Cow<'_, str> {
 /// categories Cf, Zl, Zp: bidirectional marks and overrides, zero-width characters, line and
 /// paragraph separators), which can make text read differently from what it is or break a
 /// line where the terminal does not expect it.
-fn is_hazard(c: char) -> bool {
+#[must_use]
+pub fn is_hazard(c: char) -> bool {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
     c.is_control()
         || (!c.is_ascii()
