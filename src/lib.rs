@@ -18,6 +18,7 @@ pub mod settings;
 pub mod sim;
 pub mod text;
 pub mod time;
+pub mod wire;
 
 use std::process::ExitCode;
 

@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::aksk::{SignError, Signer};
 use super::cache::CachedToken;
-use crate::api::client::{BodyError, MAX_BODY_BYTES, read_body_capped};
-use crate::api::error::ErrorBody;
+use crate::api::error::{ApiError, network_error};
+use crate::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 
 /// The header that carries a newly issued token.
 pub const SUBJECT_TOKEN_HEADER: &str = "x-subject-token";
@@ -122,6 +122,68 @@ impl KeystoneError {
             Self::BadCredentials { .. } => true,
             Self::Status { status, .. } => *status == StatusCode::FORBIDDEN,
             _ => false,
+        }
+    }
+}
+
+/// IAM failures in the API error taxonomy, so that exit codes and hints stay in one place:
+/// IAM refusals keep their status, transport failures are network errors, and a request
+/// that could not be built from the configuration stays a configuration error.
+impl From<KeystoneError> for ApiError {
+    fn from(error: KeystoneError) -> Self {
+        match error {
+            KeystoneError::BadCredentials {
+                code,
+                message,
+                request_id,
+            } => Self::Status {
+                status: 401,
+                code,
+                message: Some(message.map_or_else(
+                    || "IAM refused the credentials".to_owned(),
+                    |m| format!("IAM refused the credentials: {m}"),
+                )),
+                request_id,
+                retry_after: None,
+            },
+            KeystoneError::Status {
+                status,
+                code,
+                message,
+                request_id,
+            } => Self::Status {
+                status: status.as_u16(),
+                code,
+                message: Some(
+                    message.map_or_else(|| "IAM error".to_owned(), |m| format!("IAM: {m}")),
+                ),
+                request_id,
+                retry_after: None,
+            },
+            KeystoneError::Transport { url, source } => match network_error(source) {
+                Self::Network { message, timed_out } => Self::Network {
+                    message: format!("IAM at `{url}`: {message}"),
+                    timed_out,
+                },
+                Self::Tls {
+                    message,
+                    certificate,
+                } => Self::Tls {
+                    message: format!("IAM at `{url}`: {message}"),
+                    certificate,
+                },
+                other => other,
+            },
+            KeystoneError::InvalidResponse(reason) => Self::Decode {
+                status: 200,
+                reason: format!("IAM: {reason}"),
+                request_id: None,
+            },
+            error @ (KeystoneError::InvalidAuthUrl(_)
+            | KeystoneError::ProjectNotFound(_)
+            | KeystoneError::Sign(_)) => Self::Config {
+                message: error.to_string(),
+            },
         }
     }
 }

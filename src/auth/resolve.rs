@@ -204,6 +204,12 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
+    /// Whether IAM issues the tokens (password): only those are cached and renewed.
+    #[must_use]
+    pub fn issues_tokens(&self) -> bool {
+        matches!(self, Self::Password(_))
+    }
+
     /// A short description for `-v` logs and errors; never includes a secret.
     pub fn describe(&self) -> String {
         match self {

@@ -10,12 +10,15 @@
 use jiff::Timestamp;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
 use super::cache::{CacheKey, CachedToken, TokenCache};
 use super::keystone::{self, KeystoneError, PasswordCredentials, ProjectScope};
 use super::resolve::{AuthMethod, ResolvedAuth};
+pub use crate::api::credentials::Authorization;
+use crate::api::credentials::{BoxFuture, RequestCredentials};
+use crate::api::error::ApiError;
 
 /// The header carrying a token.
 pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";
@@ -57,15 +60,6 @@ pub struct Session {
     pub source: TokenSource,
 }
 
-/// Headers for one request, and the token generation they carry.
-#[derive(Debug, Clone)]
-pub struct Authorization {
-    /// Headers to add to the request (`X-Auth-Token`, or the AK/SK signature headers).
-    pub headers: HeaderMap,
-    /// Pass this to [`Authenticator::reauthenticate`] if the request gets a 401.
-    pub generation: u64,
-}
-
 #[derive(Debug, Default)]
 struct State {
     token: Option<CachedToken>,
@@ -101,6 +95,22 @@ impl Authenticator {
         }
     }
 
+    /// Credentials for a fixed token in `project_id` (nothing is ever asked of IAM).
+    pub fn for_token(token: SecretString, project_id: &str, client: reqwest::Client) -> Self {
+        Self::new(
+            ResolvedAuth {
+                method: AuthMethod::Token(token),
+                project_id: Some(project_id.to_owned()),
+                project_name: None,
+                region: super::resolve::DEFAULT_REGION.to_owned(),
+                cacert: None,
+                insecure: false,
+            },
+            client,
+            None,
+        )
+    }
+
     /// The method in use.
     pub fn method(&self) -> &AuthMethod {
         &self.method
@@ -108,7 +118,7 @@ impl Authenticator {
 
     /// Whether a 401 may be answered by renewing the token (password only).
     pub fn renews_on_unauthorized(&self) -> bool {
-        matches!(self.method, AuthMethod::Password(_))
+        self.method.issues_tokens()
     }
 
     /// Gets ready to send requests: loads or issues a token (password), or finds the project id
@@ -254,6 +264,27 @@ impl Authenticator {
         state.source = Some(TokenSource::Iam);
         state.generation += 1;
         Ok(TokenSource::Iam)
+    }
+}
+
+/// The one implementation of what the API client needs: every method (token, AK/SK,
+/// password) goes through [`Authenticator::authorize`], so one code path sets each header.
+impl RequestCredentials for Authenticator {
+    fn authorize<'a>(
+        &'a self,
+        method: &'a Method,
+        url: &'a Url,
+        body: &'a [u8],
+    ) -> BoxFuture<'a, Result<Authorization, ApiError>> {
+        Box::pin(async move { Ok(Self::authorize(self, method, url, &[], body).await?) })
+    }
+
+    fn renew_after_unauthorized(&self, generation: u64) -> BoxFuture<'_, Result<bool, ApiError>> {
+        Box::pin(async move { Ok(self.reauthenticate(generation).await?) })
+    }
+
+    fn describe(&self) -> String {
+        self.method.describe()
     }
 }
 
