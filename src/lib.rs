@@ -65,7 +65,7 @@ pub fn main_entry() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             out.error(&format!("cannot start the async runtime: {error}"), None);
-            return ExitStatus::Unavailable.into();
+            return ExitStatus::Internal.into();
         }
     };
     let status = match runtime.block_on(commands::run(settings.command, &out)) {

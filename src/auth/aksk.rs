@@ -77,14 +77,6 @@ impl SignerVariant {
             _ => Err(UnknownSignerVariant(value.to_owned())),
         }
     }
-
-    /// Reads `IMSJOB_AKSK_SIGNER` from the process environment; unset means the default.
-    pub fn from_env() -> Result<Self, UnknownSignerVariant> {
-        match std::env::var(SIGNER_ENV_VAR) {
-            Ok(value) => Self::from_env_value(&value),
-            Err(_) => Ok(Self::default()),
-        }
-    }
 }
 
 impl fmt::Display for SignerVariant {

@@ -115,17 +115,6 @@ pub enum KeystoneError {
     Sign(#[from] SignError),
 }
 
-impl KeystoneError {
-    /// Whether the failure is the credentials' fault (maps to exit code 3).
-    pub fn is_auth_refused(&self) -> bool {
-        match self {
-            Self::BadCredentials { .. } => true,
-            Self::Status { status, .. } => *status == StatusCode::FORBIDDEN,
-            _ => false,
-        }
-    }
-}
-
 /// IAM failures in the API error taxonomy, so that exit codes and hints stay in one place:
 /// IAM refusals keep their status, transport failures are network errors, and a request
 /// that could not be built from the configuration stays a configuration error.
@@ -700,7 +689,10 @@ mod tests {
             err.to_string(),
             "IAM refused the credentials (HTTP 401): APIG.0301 bad (request id r1)"
         );
-        assert!(err.is_auth_refused());
+        assert!(matches!(
+            ApiError::from(err),
+            ApiError::Status { status: 401, .. }
+        ));
     }
 
     #[test]
@@ -849,5 +841,63 @@ mod tests {
         )
         .expect("verifies");
         assert_eq!(verified.access_key, "AKLOOKUP");
+    }
+
+    #[tokio::test]
+    async fn conversions_keep_exit_codes() {
+        use crate::exit::ExitStatus;
+        let exit = |error: KeystoneError| ExitStatus::from(&ApiError::from(error));
+
+        // Configuration faults stay usage errors: nothing reached IMS, and retrying is futile.
+        let usage = ApiError::from(KeystoneError::InvalidAuthUrl("not a url".into()));
+        assert!(!usage.is_transient());
+        assert_eq!(usage.to_string(), "invalid IAM auth URL `not a url`");
+        assert_eq!(ExitStatus::from(&usage), ExitStatus::Usage);
+        assert_eq!(
+            exit(KeystoneError::ProjectNotFound("p".into())),
+            ExitStatus::Usage
+        );
+
+        let refused = |status| KeystoneError::Status {
+            status,
+            code: None,
+            message: None,
+            request_id: None,
+        };
+        assert_eq!(
+            exit(KeystoneError::BadCredentials {
+                code: None,
+                message: None,
+                request_id: None,
+            }),
+            ExitStatus::AuthRefused
+        );
+        assert_eq!(
+            exit(refused(StatusCode::FORBIDDEN)),
+            ExitStatus::AuthRefused
+        );
+        assert_eq!(
+            exit(refused(StatusCode::SERVICE_UNAVAILABLE)),
+            ExitStatus::Unavailable
+        );
+        assert_eq!(
+            exit(KeystoneError::InvalidResponse("no token".into())),
+            ExitStatus::Unavailable
+        );
+
+        // A port nobody listens on: connection refused, a network error naming IAM.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/v3", listener.local_addr().expect("addr"));
+        drop(listener);
+        let source = client().get(&url).send().await.expect_err("refused");
+        let network = ApiError::from(KeystoneError::Transport {
+            url: url.clone(),
+            source,
+        });
+        assert!(
+            matches!(&network, ApiError::Network { message, .. } if message.starts_with(&format!("IAM at `{url}`"))),
+            "{network:?}"
+        );
+        assert_eq!(ExitStatus::from(&network), ExitStatus::Unavailable);
     }
 }

@@ -116,11 +116,6 @@ impl Authenticator {
         &self.method
     }
 
-    /// Whether a 401 may be answered by renewing the token (password only).
-    pub fn renews_on_unauthorized(&self) -> bool {
-        self.method.issues_tokens()
-    }
-
     /// Gets ready to send requests: loads or issues a token (password), or finds the project id
     /// by name (AK/SK), and reports the project id and catalog endpoint.
     pub async fn start(&self) -> Result<Session, KeystoneError> {
@@ -446,7 +441,7 @@ mod tests {
             client(),
             None,
         );
-        assert!(!auth.renews_on_unauthorized());
+        assert!(!auth.method().issues_tokens());
         let session = auth.start().await.expect("starts");
         assert_eq!(session.project_id, "p-looked-up");
         let received = server.await.expect("server");
@@ -471,8 +466,11 @@ mod tests {
         .await;
         let auth = Authenticator::new(password_auth(&base), client(), None);
         let err = auth.start().await.expect_err("refused");
-        assert!(err.is_auth_refused());
         assert!(!format!("{err} {err:?}").contains("pw-secret"));
+        assert!(matches!(
+            ApiError::from(err),
+            ApiError::Status { status: 401, .. }
+        ));
         assert_eq!(server.await.expect("server").len(), 1);
     }
 }
