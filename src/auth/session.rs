@@ -1,8 +1,9 @@
-//! The runtime side of authentication: turns a [`ResolvedAuth`] into request headers.
+//! The runtime side of authentication: turns a [`ResolvedAuth`] into request headers, for
+//! every method alike, behind the API client's `RequestCredentials` interface.
 //!
-//! The API client calls [`Authenticator::start`] once (which fetches or loads a token, or
-//! looks up a project id), then [`Authenticator::authorize`] before every request. On a 401 it
-//! calls [`Authenticator::reauthenticate`] with the generation the failed request used: only a
+//! Connecting calls [`Authenticator::start`] once (which fetches or loads a token, or looks
+//! up a project id); the API client then asks for headers before every request. On a 401 it
+//! hands back the generation the failed request used ([`Authenticator::reauthenticate`]): only a
 //! password-derived token is ever renewed (once per generation, however many requests in
 //! flight saw the 401), and AK/SK or a fixed token never are — five failed AK/SK attempts lock
 //! the key (API.md).
