@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod commands;
+pub mod debug;
 pub mod error;
 pub mod exit;
 pub mod hygiene;

@@ -15,7 +15,7 @@ use super::credentials::RequestCredentials;
 use super::error::{ApiError, network_error};
 use super::id::{JobId, ProjectId};
 use super::model::Job;
-use crate::output::debug_log;
+use crate::debug::debug_log;
 use crate::wire::{BodyError, MAX_BODY_BYTES, read_body_capped};
 
 /// TLS trust settings.
