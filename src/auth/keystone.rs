@@ -900,4 +900,30 @@ mod tests {
         );
         assert_eq!(ExitStatus::from(&network), ExitStatus::Unavailable);
     }
+
+    #[tokio::test]
+    async fn a_tls_failure_at_iam_is_a_tls_error_not_a_panic() {
+        use tokio::io::AsyncWriteExt;
+        // A plain-HTTP server behind an `https://` URL: the handshake reads garbage.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("https://{}/v3", listener.local_addr().expect("addr"));
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let _ = socket
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        });
+        let source = client().get(&url).send().await.expect_err("no TLS");
+        let error = ApiError::from(KeystoneError::Transport {
+            url: url.clone(),
+            source,
+        });
+        assert!(
+            matches!(&error, ApiError::Tls { message, .. } if message.starts_with(&format!("IAM at `{url}`"))),
+            "{error:?}"
+        );
+        server.await.expect("server");
+    }
 }

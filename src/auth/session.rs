@@ -474,4 +474,26 @@ mod tests {
         ));
         assert_eq!(server.await.expect("server").len(), 1);
     }
+
+    #[tokio::test]
+    async fn a_fixed_token_goes_through_the_one_header_path_and_is_never_renewed() {
+        let auth = Authenticator::for_token(SecretString::from("T0".to_owned()), "p", client());
+        let session = auth.start().await.expect("starts");
+        assert_eq!(session.project_id, "p");
+        assert_eq!(session.source, TokenSource::Configured);
+        let credentials: &dyn RequestCredentials = &auth;
+        let a = credentials
+            .authorize(&Method::GET, &url(), b"")
+            .await
+            .expect("authorizes");
+        assert_eq!(a.headers[AUTH_TOKEN_HEADER], "T0");
+        assert!(a.headers[AUTH_TOKEN_HEADER].is_sensitive());
+        assert!(
+            !credentials
+                .renew_after_unauthorized(a.generation)
+                .await
+                .expect("no renewal")
+        );
+        assert!(!format!("{credentials:?}").contains("T0"));
+    }
 }
