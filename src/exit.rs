@@ -1,6 +1,6 @@
 //! The one exit-status type: every way `imsjob` can end, and how errors map onto it.
 //!
-//! The codes and their severity order are a contract (CLI.md, "Exit codes"): scripts and
+//! The codes and their severity order are a contract (doc/contract.md, "Exit codes"): scripts and
 //! CI pipelines branch on them, so they are defined here once and nowhere else.
 
 use crate::api::error::ApiError;

@@ -191,7 +191,7 @@ impl ImsClient {
                 && self.inner.auth.renew_after_unauthorized(generation).await?
             {
                 // A password-derived token may have expired or been revoked: renew it once
-                // and repeat. AK/SK and fixed tokens are never renewed (CLI.md).
+                // and repeat. AK/SK and fixed tokens are never renewed (doc/contract.md).
                 debug_log(1, || {
                     format!("GET {url} -> 401: renewed the IAM token, repeating once")
                 });

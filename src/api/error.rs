@@ -1,6 +1,6 @@
 //! Typed API errors: callers branch on these (retry, re-authenticate, give up, exit code).
 //!
-//! IMS answers errors in two shapes (API.md, "Errors"): the service's own
+//! IMS answers errors in two shapes: the service's own
 //! `{"error": {"code", "message"}}` and the API gateway's `{"error_code", "error_msg",
 //! "request_id"}`. Both are read into [`ApiError::Status`]; anything else (an HTML page from a
 //! proxy, an empty body) keeps only the HTTP status.
@@ -128,7 +128,7 @@ impl ApiError {
         }
     }
 
-    /// Whether repeating the same request later may succeed (CLI.md, "wait").
+    /// Whether repeating the same request later may succeed (doc/contract.md, "wait").
     #[must_use]
     pub fn is_transient(&self) -> bool {
         match self {

@@ -37,7 +37,7 @@ pub const PROJECT_ID_HEADER: &str = "x-project-id";
 /// The `X-Security-Token` header sent with temporary AK/SK.
 pub const SECURITY_TOKEN_HEADER: &str = "x-security-token";
 
-/// Largest accepted distance between `X-Sdk-Date` and the verifier's clock (API.md).
+/// Largest accepted distance between `X-Sdk-Date` and the verifier's clock.
 pub const MAX_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
 
 const SDK_DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";

@@ -1,6 +1,6 @@
 //! Which credentials to use: flags, environment and `clouds.yaml` merged field by field
 //! (flag > environment > clouds.yaml), then the first configured method wins — token, then
-//! AK/SK, then password (CLI.md, "Authentication").
+//! AK/SK, then password (doc/contract.md, "Authentication").
 //!
 //! Pure: the environment is passed in as a lookup function, so tests need no process state.
 

@@ -6,7 +6,7 @@
 //! hands back the generation the failed request used ([`Authenticator::reauthenticate`]): only a
 //! password-derived token is ever renewed (once per generation, however many requests in
 //! flight saw the 401), and AK/SK or a fixed token never are — five failed AK/SK attempts lock
-//! the key (API.md).
+//! the key.
 
 use jiff::Timestamp;
 use reqwest::header::{HeaderMap, HeaderValue};
