@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod commands;
+pub mod debug;
 pub mod error;
 pub mod exit;
 pub mod hygiene;
@@ -18,6 +19,7 @@ pub mod settings;
 pub mod sim;
 pub mod text;
 pub mod time;
+pub mod wire;
 
 use std::process::ExitCode;
 
@@ -64,7 +66,7 @@ pub fn main_entry() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             out.error(&format!("cannot start the async runtime: {error}"), None);
-            return ExitStatus::Unavailable.into();
+            return ExitStatus::Internal.into();
         }
     };
     let status = match runtime.block_on(commands::run(settings.command, &out)) {

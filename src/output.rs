@@ -2,7 +2,7 @@
 //! terminal detection and the colour decision. Business code never prints directly.
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -59,17 +59,7 @@ pub struct OutputSettings {
     pub columns: Option<u16>,
 }
 
-static VERBOSITY: AtomicU8 = AtomicU8::new(0);
-
-/// Writes a debug line on stderr when `-v` was given at least `level` times. The message is
-/// built only when it will be shown; callers never pass secrets (headers are not logged).
-#[expect(clippy::print_stderr, reason = "the debug log is stderr by definition")]
-pub fn debug_log(level: u8, message: impl FnOnce() -> String) {
-    if VERBOSITY.load(Ordering::Relaxed) >= level {
-        // Bodies are logged at -vvv: they are foreign text like any other.
-        eprintln!("imsjob: debug: {}", crate::text::sanitize_lines(&message()));
-    }
-}
+pub use crate::debug::debug_log;
 
 /// Where results and messages go.
 #[derive(Debug)]
@@ -88,7 +78,7 @@ pub struct Output {
 impl Output {
     #[must_use]
     pub fn new(settings: &OutputSettings) -> Self {
-        VERBOSITY.store(settings.verbose, Ordering::Relaxed);
+        crate::debug::set_verbosity(settings.verbose);
         let (choice, env) = (settings.color, &settings.color_env);
         let stdout_is_terminal = io::stdout().is_terminal();
         let stderr_is_terminal = io::stderr().is_terminal();

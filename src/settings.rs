@@ -315,13 +315,14 @@ impl ConnectSettings {
 
 /// Where `clouds.yaml` is searched, from the captured environment.
 fn config_env(env: &Env) -> ConfigEnv {
-    let process = ConfigEnv::from_process();
-    ConfigEnv {
-        home: env.get("HOME").map(PathBuf::from).or(process.home),
-        client_config_file: env.get(clouds::CLIENT_CONFIG_FILE_VAR).map(PathBuf::from),
-        client_secure_file: env.get(clouds::CLIENT_SECURE_FILE_VAR).map(PathBuf::from),
-        ..process
-    }
+    ConfigEnv::new(
+        std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        env.get("HOME")
+            .map(PathBuf::from)
+            .or_else(|| directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf())),
+        env.get(clouds::CLIENT_CONFIG_FILE_VAR).map(PathBuf::from),
+        env.get(clouds::CLIENT_SECURE_FILE_VAR).map(PathBuf::from),
+    )
 }
 
 /// Merges flags > environment > clouds.yaml and picks the authentication method (token, then

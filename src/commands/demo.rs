@@ -1,12 +1,14 @@
 //! `imsjob demo`: the simulator in-process, a wait with progress, the tree, next steps.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
 
 use super::{tree, wait};
-use crate::api::client::{ClientConfig, ImsClient, RequestAuth, TlsOptions};
+use crate::api::client::{ClientConfig, ImsClient, TlsOptions, http_client};
 use crate::api::id::{JobId, ProjectId};
+use crate::auth::session::Authenticator;
 use crate::exit::ExitStatus;
 use crate::output::Output;
 use crate::settings::Render;
@@ -20,16 +22,23 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
     let scenario = Scenario::demo();
     let job = JobId::parse(&scenario.jobs[0].id)?;
     let handle = sim::start(scenario, 0).await?;
-    let client = ImsClient::new(ClientConfig {
-        endpoint: handle.endpoint().parse()?,
-        project_id: ProjectId::parse(&handle.project_id)?,
-        auth: RequestAuth::Token(SecretString::from(handle.token.clone())),
-        request_timeout: Duration::from_secs(5),
-        tls: TlsOptions {
-            plain_http_only: true,
-            ..TlsOptions::default()
+    let tls = TlsOptions {
+        plain_http_only: true,
+        ..TlsOptions::default()
+    };
+    let request_timeout = Duration::from_secs(5);
+    let http = http_client(request_timeout, &tls)?;
+    let token = SecretString::from(handle.token.clone());
+    let client = ImsClient::with_http(
+        http.clone(),
+        ClientConfig {
+            endpoint: handle.endpoint().parse()?,
+            project_id: ProjectId::parse(&handle.project_id)?,
+            auth: Arc::new(Authenticator::for_token(token, &handle.project_id, http)),
+            request_timeout,
+            tls,
         },
-    })?;
+    )?;
 
     out.result(&format!(
         "imsjob demo: a simulated IMS is listening on {} (no account, no network).\n\n\

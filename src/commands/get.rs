@@ -47,7 +47,7 @@ pub async fn run(
     for (id, result) in ids.iter().zip(&results) {
         if let Err(error) = result {
             report_error(out, id, error);
-            status = status.worst(error.exit_status());
+            status = status.worst(ExitStatus::from(error));
         }
     }
     let single = ids.len() == 1;
@@ -109,5 +109,8 @@ pub fn print_document(out: &Output, render: &Render, document: &Value) -> anyhow
 
 /// The one-line error for a job, with its hint.
 pub fn report_error(out: &Output, id: &JobId, error: &ApiError) {
-    out.error(&format!("job {id}: {error}"), error.hint().as_deref());
+    out.error(
+        &format!("job {id}: {error}"),
+        crate::exit::api_hint(error).as_deref(),
+    );
 }

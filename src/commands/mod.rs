@@ -2,6 +2,7 @@
 //! an [`ExitStatus`]; errors bubble up to `lib::run` where they are classified once.
 
 pub mod completions;
+pub mod connect;
 pub mod demo;
 pub mod get;
 pub mod sim;
@@ -9,19 +10,10 @@ pub mod tree;
 pub mod wait;
 pub mod wait_progress;
 
-use std::sync::Arc;
-
-use crate::api::client::{ClientConfig, ImsClient, RequestAuth, auth_api_error, http_client};
-use crate::api::id::ProjectId;
-use crate::auth::cache::TokenCache;
-use crate::auth::resolve::AuthMethod;
-use crate::auth::session::Authenticator;
-use crate::error::UsageError;
 use crate::exit::ExitStatus;
 use crate::input;
 use crate::output::Output;
-use crate::output::debug_log;
-use crate::settings::{CommandSettings, ConnectSettings};
+use crate::settings::CommandSettings;
 
 /// Runs a resolved command.
 ///
@@ -35,7 +27,7 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             connect: settings,
         } => {
             let (ids, _from_stdin) = input::job_ids(&ids)?;
-            let client = connect(&settings, out).await?;
+            let client = connect::connect(&settings, out).await?;
             get::run(&client, &ids, &render, out).await
         }
         CommandSettings::Wait {
@@ -46,7 +38,7 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
         } => {
             let options = wait::WaitOptions::from_args(&options)?;
             let (ids, _from_stdin) = input::job_ids(&ids)?;
-            let client = connect(&settings, out).await?;
+            let client = connect::connect(&settings, out).await?;
             wait::run(&client, ids, &options, &render, out).await
         }
         CommandSettings::Tree {
@@ -54,83 +46,11 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             render,
             connect: settings,
         } => {
-            let client = connect(&settings, out).await?;
+            let client = connect::connect(&settings, out).await?;
             tree::run(&client, &id, &render, out).await
         }
         CommandSettings::Demo => demo::run(out).await,
         CommandSettings::Sim(args) => sim::run(&args, out).await,
         CommandSettings::Completions(shell) => completions::run(shell, out),
     }
-}
-
-/// Resolves settings, authenticates (token, AK/SK, or password → IAM token) and builds the
-/// IMS client. Password authentication and an AK/SK project name make IAM calls here, before
-/// the first IMS request.
-async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result<ImsClient> {
-    if settings.tls.insecure {
-        out.warn("TLS certificate verification is disabled (`--insecure`): answers could come from anyone");
-    }
-    debug_log(1, || {
-        format!(
-            "authentication: {}; region `{}`",
-            settings.auth.method.describe(),
-            settings.auth.region
-        )
-    });
-    let http = http_client(settings.request_timeout, &settings.tls)?;
-    let (auth, project_id, catalog_endpoint) = match &settings.auth.method {
-        AuthMethod::Token(token) => {
-            let project_id = settings.project_id.clone().ok_or_else(|| {
-                UsageError::new("no project id")
-                    .with_hint("set `OS_PROJECT_ID` or pass `--project-id`")
-            })?;
-            (RequestAuth::Token(token.clone()), project_id, None)
-        }
-        AuthMethod::AkSk { .. } | AuthMethod::Password(_) => {
-            let cache = if settings.token_cache {
-                TokenCache::default_dir().map(TokenCache::new)
-            } else {
-                None
-            };
-            let authenticator = Arc::new(Authenticator::new(
-                settings.auth.clone(),
-                http.clone(),
-                cache,
-            ));
-            let session = authenticator.start().await.map_err(auth_api_error)?;
-            debug_log(1, || {
-                format!(
-                    "authenticated: project `{}`, {}{}",
-                    session.project_id,
-                    session.source.describe(),
-                    session
-                        .ims_endpoint
-                        .as_deref()
-                        .map(|e| format!(", catalog IMS endpoint `{e}`"))
-                        .unwrap_or_default()
-                )
-            });
-            let project_id = match settings.project_id.clone() {
-                Some(id) => id,
-                None => ProjectId::parse(&session.project_id)?,
-            };
-            (
-                RequestAuth::Managed(authenticator),
-                project_id,
-                session.ims_endpoint,
-            )
-        }
-    };
-    let endpoint = settings.ims_endpoint(catalog_endpoint.as_deref())?;
-    debug_log(1, || format!("IMS endpoint `{endpoint}`"));
-    ImsClient::with_http(
-        http,
-        ClientConfig {
-            endpoint,
-            project_id,
-            auth,
-            request_timeout: settings.request_timeout,
-            tls: settings.tls.clone(),
-        },
-    )
 }

@@ -120,7 +120,7 @@ fn report_failures(node: &TreeNode, out: &Output) -> ExitStatus {
         if let Ok(id) = JobId::parse(&node.job_id) {
             report_error(out, &id, error);
         }
-        status = error.exit_status();
+        status = ExitStatus::from(error);
     }
     for child in &node.children {
         status = status.worst(report_failures(child, out));

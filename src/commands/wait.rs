@@ -118,7 +118,7 @@ impl Final {
             Self::Success | Self::Abandoned => ExitStatus::Success,
             Self::Failed => ExitStatus::JobFailed,
             Self::TimedOut => ExitStatus::Timeout,
-            Self::Error(error) => error.exit_status(),
+            Self::Error(error) => ExitStatus::from(error),
         }
     }
 
@@ -129,7 +129,7 @@ impl Final {
             Self::TimedOut => "timeout",
             Self::Abandoned => "abandoned",
             Self::Error(e) if e.is_not_found() => "not_found",
-            Self::Error(e) if matches!(e.exit_status(), ExitStatus::AuthRefused) => "refused",
+            Self::Error(e) if matches!(ExitStatus::from(e), ExitStatus::AuthRefused) => "refused",
             Self::Error(_) => "unavailable",
         }
     }
@@ -325,7 +325,7 @@ async fn poll_until_done(
                     Next::Done => {
                         pending -= 1;
                         let failed = matches!(watch.outcome, Some(Final::Failed));
-                        let refused = matches!(&watch.outcome, Some(Final::Error(e)) if e.exit_status() == ExitStatus::AuthRefused);
+                        let refused = matches!(&watch.outcome, Some(Final::Error(e)) if ExitStatus::from(e) == ExitStatus::AuthRefused);
                         if refused || (failed && options.fail_fast) {
                             // Refused credentials will be refused for every job (and repeated
                             // AK/SK failures lock the key); --fail-fast asked to stop here.
