@@ -12,6 +12,7 @@ pub mod error;
 pub mod exit;
 pub mod output;
 pub mod render;
+pub mod report;
 pub mod settings;
 pub mod sim;
 pub mod text;

@@ -13,9 +13,12 @@ use crate::api::id::ProjectId;
 use crate::auth::aksk::{SIGNER_ENV_VAR, SignerVariant};
 use crate::auth::clouds::{self, ConfigEnv};
 use crate::auth::resolve::{AuthInputs, ResolvedAuth};
+use clap::ValueEnum;
+
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::error::UsageError;
 use crate::render::jq::JqFilter;
+pub use crate::render::mode::Render;
 
 /// The process environment, captured once so resolution is a pure function of its inputs.
 #[derive(Debug, Clone, Default)]
@@ -47,28 +50,59 @@ impl Env {
     }
 }
 
-/// How results are shown.
-#[derive(Debug)]
-pub enum Render {
-    Table,
-    Json,
-    Tree,
-    Jq(JqFilter),
+/// The formats a command can show, and the one it shows by default.
+#[derive(Debug, Clone, Copy)]
+pub struct Formats {
+    /// The command's name, for the message that refuses a format.
+    pub command: &'static str,
+    pub default: OutputFormat,
+    pub allowed: &'static [OutputFormat],
+    /// `wait --events`: the event stream replaces every other format.
+    pub events: bool,
 }
 
-/// Resolves the output mode; `default` is the command's own.
+/// Resolves the output mode for a command.
 ///
 /// # Errors
-/// When `--jq` does not compile.
-pub fn resolve_render(global: &GlobalArgs, default: OutputFormat) -> Result<Render, UsageError> {
+/// When `--jq` does not compile, or `-o` names a format the command cannot show (a table of
+/// a tree, or a tree of unrelated jobs, would only be a silent surprise).
+pub fn resolve_render(global: &GlobalArgs, formats: &Formats) -> Result<Render, UsageError> {
     if let Some(expr) = &global.jq {
-        return JqFilter::compile(expr).map(Render::Jq);
+        // Compiled even under `--events`, so that a typo is caught however it is used.
+        let filter = JqFilter::compile(expr)?;
+        return Ok(if formats.events {
+            Render::Events
+        } else {
+            Render::Jq(filter)
+        });
     }
     let format = if global.json {
         OutputFormat::Json
     } else {
-        global.output.unwrap_or(default)
+        global.output.unwrap_or(formats.default)
     };
+    if formats.events {
+        return Ok(Render::Events);
+    }
+    if !formats.allowed.contains(&format) {
+        let name = |f: &OutputFormat| {
+            f.to_possible_value()
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default()
+        };
+        let allowed = formats
+            .allowed
+            .iter()
+            .map(|f| format!("`{}`", name(f)))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        return Err(UsageError::new(format!(
+            "`-o {}` does not apply to `{}`",
+            name(&format),
+            formats.command
+        ))
+        .with_hint(format!("use `-o` {allowed}")));
+    }
     Ok(match format {
         OutputFormat::Table => Render::Table,
         OutputFormat::Json => Render::Json,

@@ -1,13 +1,15 @@
-//! One module per subcommand. Each takes resolved settings and the output object and returns
-//! an [`ExitStatus`]; errors bubble up to `lib::run` where they are classified once.
+//! One module per subcommand. Each takes resolved settings and returns a [`Report`] (data and
+//! exit status, never printed by the command); [`run`] renders it once, in the format chosen
+//! before anything was sent, and hands the text to [`Output`]. Errors bubble up to `lib` where
+//! they are classified once.
 
 pub mod completions;
 pub mod demo;
+pub mod fetch;
 pub mod get;
 pub mod sim;
 pub mod tree;
 pub mod wait;
-pub mod wait_progress;
 
 use std::io::BufRead;
 
@@ -18,47 +20,109 @@ use crate::api::id::{JobId, ProjectId};
 use crate::auth::cache::TokenCache;
 use crate::auth::resolve::AuthMethod;
 use crate::auth::session::Authenticator;
-use crate::cli::{Cli, Command, OutputFormat};
+use crate::cli::{Cli, Command, GetArgs, GlobalArgs, OutputFormat, TreeArgs, WaitArgs};
 use crate::error::UsageError;
 use crate::exit::ExitStatus;
 use crate::output::Output;
 use crate::output::debug_log;
-use crate::settings::{self, Env};
+use crate::render::progress::{Progress, wait_observer};
+use crate::report::Report;
+use crate::settings::{self, Env, Formats, Render};
 
 /// Most ids `wait -`/`get -` accept from stdin; far beyond any real batch, and it bounds
 /// memory when something else is piped in by mistake.
 const MAX_STDIN_IDS: usize = 1_000_000;
 
-/// Dispatches a parsed command line.
+/// What `get` shows: one row or document per job (a tree of unrelated jobs means nothing).
+const GET: Formats = Formats {
+    command: "get",
+    default: OutputFormat::Table,
+    allowed: &[OutputFormat::Table, OutputFormat::Json],
+    events: false,
+};
+/// What `wait` shows: the final states, like `get` (or `--events`).
+const WAIT: Formats = Formats {
+    command: "wait",
+    ..GET
+};
+/// What `tree` shows: the tree as text or as nested JSON.
+const TREE: Formats = Formats {
+    command: "tree",
+    default: OutputFormat::Tree,
+    allowed: &[OutputFormat::Tree, OutputFormat::Json],
+    events: false,
+};
+
+/// Dispatches a parsed command line: run the command, render its report once, write it.
 ///
 /// # Errors
 /// Any error of the command; the caller classifies it into an exit status.
 pub async fn run(cli: Cli, env: &Env, out: &Output) -> anyhow::Result<ExitStatus> {
     let global = &cli.global;
-    match cli.command {
-        Command::Get(args) => {
-            let render = settings::resolve_render(global, OutputFormat::Table)?;
-            let ids = job_ids(&args.ids)?;
-            let client = connect(global, env, out).await?;
-            get::run(&client, &ids, &render, out).await
+    let (report, mode) = match cli.command {
+        Command::Get(args) => run_get(&args, global, env, out).await?,
+        Command::Wait(args) => run_wait(&args, global, env, out).await?,
+        Command::Tree(args) => run_tree(&args, global, env, out).await?,
+        // Plain text, shown as it comes: demo and sim speak as they go.
+        Command::Completions(args) => return show_plain(&completions::run(args.shell), out),
+        Command::Demo => {
+            let mut observer = Progress::new(out);
+            return demo::run(&mut observer, &mut |r| out.show_plain(r)).await;
         }
-        Command::Wait(args) => {
-            let render = settings::resolve_render(global, OutputFormat::Table)?;
-            let ids = job_ids(&args.ids)?;
-            let options = wait::WaitOptions::from_args(&args)?;
-            let client = connect(global, env, out).await?;
-            wait::run(&client, ids, &options, &render, out).await
-        }
-        Command::Tree(args) => {
-            let render = settings::resolve_render(global, OutputFormat::Tree)?;
-            let id = JobId::parse(args.id.trim())?;
-            let client = connect(global, env, out).await?;
-            tree::run(&client, &id, &render, out).await
-        }
-        Command::Demo => demo::run(out).await,
-        Command::Sim(args) => sim::run(&args, out).await,
-        Command::Completions(args) => completions::run(args.shell, out),
-    }
+        Command::Sim(args) => return sim::run(&args, &mut |r| out.show_plain(r)).await,
+    };
+    out.show(crate::render::render(&report, &mode, &out.view()))?;
+    Ok(report.status)
+}
+
+fn show_plain(report: &Report, out: &Output) -> anyhow::Result<ExitStatus> {
+    out.show_plain(report)?;
+    Ok(report.status)
+}
+
+// Each command resolves its output mode and validates its ids before anything is sent.
+
+async fn run_get(
+    args: &GetArgs,
+    global: &GlobalArgs,
+    env: &Env,
+    out: &Output,
+) -> anyhow::Result<(Report, Render)> {
+    let mode = settings::resolve_render(global, &GET)?;
+    let ids = job_ids(&args.ids)?;
+    let client = connect(global, env, out).await?;
+    Ok((get::run(&client, &ids).await, mode))
+}
+
+async fn run_wait(
+    args: &WaitArgs,
+    global: &GlobalArgs,
+    env: &Env,
+    out: &Output,
+) -> anyhow::Result<(Report, Render)> {
+    let formats = Formats {
+        events: args.events,
+        ..WAIT
+    };
+    let mode = settings::resolve_render(global, &formats)?;
+    let ids = job_ids(&args.ids)?;
+    let options = wait::WaitOptions::from_args(args)?;
+    let client = connect(global, env, out).await?;
+    let mut observer = wait_observer(out, &mode);
+    let report = wait::run(&client, ids, &options, &mut *observer).await?;
+    Ok((report, mode))
+}
+
+async fn run_tree(
+    args: &TreeArgs,
+    global: &GlobalArgs,
+    env: &Env,
+    out: &Output,
+) -> anyhow::Result<(Report, Render)> {
+    let mode = settings::resolve_render(global, &TREE)?;
+    let id = JobId::parse(args.id.trim())?;
+    let client = connect(global, env, out).await?;
+    Ok((tree::run(&client, &id).await?, mode))
 }
 
 /// Resolves settings, authenticates (token, AK/SK, or password → IAM token) and builds the

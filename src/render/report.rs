@@ -1,0 +1,230 @@
+//! The one rendering entry point: a command's [`Report`] and the chosen [`Render`] mode in,
+//! the lines for stderr and the text for stdout out.
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::events::end_line;
+use super::jq::JqRunError;
+use super::json::{document, pretty};
+use super::mode::Render;
+use super::style::Style;
+use super::table::{Row, jobs_table};
+use super::tree::{to_json, to_text};
+use super::unfetched::unfetched;
+use crate::api::id::JobId;
+use crate::api::model::Status;
+use crate::report::{Body, JobEntry, Jobs, JobsKind, Outcome, Report, TreeNode, WaitSummary};
+use crate::text::sanitize;
+
+/// What the rendering depends on besides the report: the terminal, and the time.
+#[derive(Debug, Clone, Copy)]
+pub struct View {
+    pub style: Style,
+    /// stdout is a terminal: `--jq` strings have their control characters made visible.
+    pub neutralise: bool,
+    /// Closes the duration of jobs still running.
+    pub now: Timestamp,
+}
+
+/// A line for stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// `imsjob: error: …`, with a hint line when one helps.
+    Error { text: String, hint: Option<String> },
+    /// `imsjob: warning: …`.
+    Warning(String),
+    /// A status line that `-q` silences.
+    Note(String),
+}
+
+/// A rendered report: stderr lines first, then the stdout text (none when there is nothing
+/// to show, or the error of a `--jq` filter that failed on the document).
+#[derive(Debug)]
+pub struct Rendered {
+    pub messages: Vec<Message>,
+    pub stdout: Result<Option<String>, JqRunError>,
+}
+
+/// Renders a report in the chosen mode.
+#[must_use]
+pub fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
+    match &report.body {
+        Body::Jobs(jobs) => Rendered {
+            messages: job_messages(jobs),
+            stdout: jobs_text(jobs, report, mode, view),
+        },
+        Body::Tree(root) => {
+            let mut messages = Vec::new();
+            tree_messages(root, &mut messages);
+            let stdout = match mode {
+                Render::Json | Render::Jq(_) => json_text(&to_json(root), mode, view),
+                Render::Table | Render::Tree | Render::Events => {
+                    Ok(to_text(root, view.style, view.now))
+                }
+            };
+            Rendered {
+                messages,
+                stdout: stdout.map(Some),
+            }
+        }
+        Body::Interrupted { running } => Rendered {
+            messages: vec![Message::Warning(format!(
+                "interrupted: stopped waiting; {running} job(s) keep running remotely (imsjob never cancels jobs)"
+            ))],
+            stdout: Ok(None),
+        },
+        Body::Text(text) => Rendered {
+            messages: Vec::new(),
+            stdout: Ok(Some(text.clone())),
+        },
+        Body::Notes(lines) => Rendered {
+            messages: lines.iter().cloned().map(Message::Note).collect(),
+            stdout: Ok(None),
+        },
+    }
+}
+
+fn jobs_text(
+    jobs: &Jobs,
+    report: &Report,
+    mode: &Render,
+    view: &View,
+) -> Result<Option<String>, JqRunError> {
+    let single = jobs.entries.len() == 1;
+    let wait = match &jobs.kind {
+        // One id that could not be fetched: its error line says everything.
+        JobsKind::Get if single && jobs.entries[0].job.is_none() => return Ok(None),
+        JobsKind::Get => None,
+        JobsKind::Wait(summary) => Some(summary),
+    };
+    match (mode, wait) {
+        (Render::Events, Some(summary)) => Ok(Some(end_line(
+            &jobs.entries,
+            report.status,
+            view.now,
+            summary.elapsed,
+        ))),
+        (Render::Json | Render::Jq(_), _) => {
+            let documents: Vec<Value> = jobs
+                .entries
+                .iter()
+                .map(|entry| match &entry.job {
+                    Some(job) => job.raw.clone(),
+                    None => unfetched(entry.id.as_str(), entry.error.as_ref()),
+                })
+                .collect();
+            json_text(&document(&documents, single), mode, view).map(Some)
+        }
+        _ => {
+            let rows: Vec<Row<'_>> = jobs.entries.iter().map(row).collect();
+            Ok(Some(jobs_table(&rows, view.style, view.now)))
+        }
+    }
+}
+
+/// A table row: the last document received, else why there is none.
+fn row(entry: &JobEntry) -> Row<'_> {
+    let message = match (&entry.job, &entry.outcome, &entry.error) {
+        (Some(job), _, _) => return Row::Job(&job.view),
+        (None, Some(Outcome::Error(error)), _) | (None, None, Some(error)) => error.to_string(),
+        (None, _, _) => "not checked".into(),
+    };
+    Row::Error {
+        job_id: entry.id.as_str(),
+        message,
+    }
+}
+
+/// A JSON document as JSON, or through `--jq`.
+fn json_text(document: &Value, mode: &Render, view: &View) -> Result<String, JqRunError> {
+    match mode {
+        Render::Jq(filter) => filter.run(document, view.neutralise),
+        _ => Ok(pretty(document)),
+    }
+}
+
+/// The error lines of `get` and `wait`, in job order.
+fn job_messages(jobs: &Jobs) -> Vec<Message> {
+    jobs.entries
+        .iter()
+        .filter_map(|entry| match &jobs.kind {
+            JobsKind::Get => entry.error.as_ref().map(|e| api_error(&entry.id, e)),
+            JobsKind::Wait(summary) => entry
+                .outcome
+                .as_ref()
+                .and_then(|outcome| outcome_message(entry, outcome, summary)),
+        })
+        .collect()
+}
+
+/// `job X: <error>` with the error's hint.
+fn api_error(id: &JobId, error: &crate::api::error::ApiError) -> Message {
+    Message::Error {
+        text: format!("job {id}: {error}"),
+        hint: error.hint(),
+    }
+}
+
+/// Why a wait did not end in success, when it did not.
+fn outcome_message(entry: &JobEntry, outcome: &Outcome, summary: &WaitSummary) -> Option<Message> {
+    match outcome {
+        Outcome::Success | Outcome::Abandoned => None,
+        Outcome::Failed => {
+            let view = entry.job.as_ref().map(|job| &job.view);
+            let code = view
+                .and_then(|v| v.error_code.as_deref())
+                .unwrap_or("no error code");
+            let reason = view
+                .and_then(|v| v.fail_reason.as_deref())
+                .unwrap_or("no reason given");
+            let kind = view.and_then(|v| v.job_type.as_deref()).unwrap_or("job");
+            Some(Message::Error {
+                text: format!(
+                    "job {} ({}) failed: {}: {}",
+                    entry.id,
+                    sanitize(kind),
+                    sanitize(code),
+                    sanitize(reason)
+                ),
+                hint: None,
+            })
+        }
+        Outcome::TimedOut => {
+            let status = entry
+                .status()
+                .map_or("the API had given no answer yet", Status::as_str);
+            let limit = if summary.check_once {
+                "checked once (`--timeout 0`)".to_owned()
+            } else {
+                format!(
+                    "timed out after {}",
+                    crate::time::format_duration(summary.timeout.unwrap_or_default())
+                )
+            };
+            Some(Message::Error {
+                text: format!(
+                    "job {}: {limit} while {}; it may still finish remotely",
+                    entry.id,
+                    sanitize(status)
+                ),
+                hint: Some(
+                    "wait longer with `--timeout`, e.g. `--timeout 2h`, or `--timeout none`".into(),
+                ),
+            })
+        }
+        Outcome::Error(error) => Some(api_error(&entry.id, error)),
+    }
+}
+
+/// The sub-jobs of a tree that could not be fetched, depth first.
+fn tree_messages(node: &TreeNode, messages: &mut Vec<Message>) {
+    if let Err(error) = &node.outcome
+        && let Ok(id) = JobId::parse(&node.job_id)
+    {
+        messages.push(api_error(&id, error));
+    }
+    for child in &node.children {
+        tree_messages(child, messages);
+    }
+}
