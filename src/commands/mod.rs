@@ -49,7 +49,7 @@ const WAIT: Formats = Formats {
 const TREE: Formats = Formats {
     command: "tree",
     default: OutputFormat::Tree,
-    allowed: &[OutputFormat::Tree, OutputFormat::Json],
+    allowed: &[OutputFormat::Tree, OutputFormat::Table, OutputFormat::Json],
     events: false,
 };
 

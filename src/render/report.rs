@@ -228,3 +228,131 @@ fn tree_messages(node: &TreeNode, messages: &mut Vec<Message>) {
         tree_messages(child, messages);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::api::error::ApiError;
+    use crate::api::model::Job;
+    use crate::exit::ExitStatus;
+
+    fn view() -> View {
+        View {
+            style: Style::default(),
+            neutralise: false,
+            now: "2026-01-02T03:04:05Z".parse().expect("a time"),
+        }
+    }
+
+    fn entry(id: &str, status: Option<&str>, outcome: Option<Outcome>) -> JobEntry {
+        let job = status.map(|s| {
+            Box::new(
+                Job::from_value(
+                    serde_json::json!({"job_id": id, "status": s, "fail_reason": "bad"}),
+                )
+                .expect("a job"),
+            )
+        });
+        JobEntry {
+            id: JobId::parse(id).expect("an id"),
+            job,
+            error: None,
+            outcome,
+        }
+    }
+
+    fn not_found() -> ApiError {
+        ApiError::Status {
+            status: 404,
+            code: None,
+            message: None,
+            request_id: None,
+            retry_after: None,
+        }
+    }
+
+    fn report(kind: JobsKind, entries: Vec<JobEntry>) -> Report {
+        Report {
+            status: ExitStatus::Success,
+            body: Body::Jobs(Jobs { entries, kind }),
+        }
+    }
+
+    #[test]
+    fn a_lone_job_that_get_could_not_fetch_is_only_an_error_line() {
+        let mut missing = entry("gone", None, None);
+        missing.error = Some(not_found());
+        let report = report(JobsKind::Get, vec![missing]);
+        for mode in [Render::Table, Render::Json] {
+            let rendered = render(&report, &mode, &view());
+            assert_eq!(rendered.stdout.expect("no jq"), None);
+            let [Message::Error { text, .. }] = rendered.messages.as_slice() else {
+                panic!("{:?}", rendered.messages);
+            };
+            assert!(text.starts_with("job gone: "), "{text}");
+        }
+    }
+
+    #[test]
+    fn wait_reports_every_unhappy_ending_in_job_order() {
+        let summary = WaitSummary {
+            elapsed: Duration::from_secs(3),
+            check_once: false,
+            timeout: Some(Duration::from_secs(60)),
+        };
+        let report = report(
+            JobsKind::Wait(summary),
+            vec![
+                entry("ok", Some("SUCCESS"), Some(Outcome::Success)),
+                entry("slow", Some("RUNNING"), Some(Outcome::TimedOut)),
+                entry("bad", Some("FAIL"), Some(Outcome::Failed)),
+                entry("never", None, Some(Outcome::Abandoned)),
+            ],
+        );
+        let rendered = render(&report, &Render::Table, &view());
+        let texts: Vec<&str> = rendered
+            .messages
+            .iter()
+            .map(|m| match m {
+                Message::Error { text, .. } => text.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "job slow: timed out after 1m00s while RUNNING; it may still finish remotely",
+                "job bad (job) failed: no error code: bad",
+            ]
+        );
+        let table = rendered.stdout.expect("no jq").expect("a table");
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("never") && l.ends_with("not checked")),
+            "{table}"
+        );
+        let events = render(&report, &Render::Events, &view());
+        let line = events.stdout.expect("no jq").expect("the end line");
+        assert!(line.starts_with(r#"{"event":"end","#), "{line}");
+        assert!(line.contains(r#""elapsed_ms":3000"#), "{line}");
+    }
+
+    #[test]
+    fn an_interrupted_wait_is_a_warning_and_nothing_on_stdout() {
+        let report = Report {
+            status: ExitStatus::Interrupted,
+            body: Body::Interrupted { running: 2 },
+        };
+        let rendered = render(&report, &Render::Json, &view());
+        assert_eq!(rendered.stdout.expect("no jq"), None);
+        assert_eq!(
+            rendered.messages,
+            [Message::Warning(
+                "interrupted: stopped waiting; 2 job(s) keep running remotely (imsjob never cancels jobs)".into()
+            )]
+        );
+    }
+}

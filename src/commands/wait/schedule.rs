@@ -259,7 +259,7 @@ mod tests {
     fn job(status: &str, percent: Option<f64>) -> Job {
         let mut raw = serde_json::json!({"job_id": "j", "status": status});
         if let Some(p) = percent {
-            raw["process_percent"] = serde_json::json!(p);
+            raw["entities"] = serde_json::json!({"process_percent": p});
         }
         Job::from_value(raw).expect("a job")
     }
