@@ -50,13 +50,14 @@ impl Env {
     }
 }
 
-/// The formats a command can show, and the one it shows by default.
+/// The views a command can show (its JSON document, `-o json` or `--jq`, it always has), and
+/// the one it shows by default.
 #[derive(Debug, Clone, Copy)]
 pub struct Formats {
     /// The command's name, for the message that refuses a format.
     pub command: &'static str,
     pub default: OutputFormat,
-    pub allowed: &'static [OutputFormat],
+    pub views: &'static [OutputFormat],
     /// `wait --events`: the event stream replaces every other format.
     pub events: bool,
 }
@@ -73,7 +74,7 @@ pub fn resolve_render(global: &GlobalArgs, formats: &Formats) -> Result<Render, 
         return Ok(if formats.events {
             Render::Events
         } else {
-            Render::Jq(filter)
+            Render::Document(Box::new(filter))
         });
     }
     let format = if global.json {
@@ -84,15 +85,23 @@ pub fn resolve_render(global: &GlobalArgs, formats: &Formats) -> Result<Render, 
     if formats.events {
         return Ok(Render::Events);
     }
-    if !formats.allowed.contains(&format) {
+    // The JSON document applies to every command; a view (table, tree) only where it means
+    // something.
+    let view = match format {
+        OutputFormat::Json => return Ok(Render::json()),
+        OutputFormat::Table => Render::Table,
+        OutputFormat::Tree => Render::Tree,
+    };
+    if !formats.views.contains(&format) {
         let name = |f: &OutputFormat| {
             f.to_possible_value()
                 .map(|v| v.get_name().to_owned())
                 .unwrap_or_default()
         };
         let allowed = formats
-            .allowed
+            .views
             .iter()
+            .chain([&OutputFormat::Json])
             .map(|f| format!("`{}`", name(f)))
             .collect::<Vec<_>>()
             .join(" or ");
@@ -103,11 +112,7 @@ pub fn resolve_render(global: &GlobalArgs, formats: &Formats) -> Result<Render, 
         ))
         .with_hint(format!("use `-o` {allowed}")));
     }
-    Ok(match format {
-        OutputFormat::Table => Render::Table,
-        OutputFormat::Json => Render::Json,
-        OutputFormat::Tree => Render::Tree,
-    })
+    Ok(view)
 }
 
 /// The IMS endpoint for a region: `https://ims.{region}.otc.t-systems.com`, with the Swiss

@@ -33,11 +33,11 @@ use crate::settings::{self, Env, Formats, Render};
 /// memory when something else is piped in by mistake.
 const MAX_STDIN_IDS: usize = 1_000_000;
 
-/// What `get` shows: one row or document per job (a tree of unrelated jobs means nothing).
+/// What `get` shows besides its JSON document: a table (a tree of unrelated jobs means nothing).
 const GET: Formats = Formats {
     command: "get",
     default: OutputFormat::Table,
-    allowed: &[OutputFormat::Table, OutputFormat::Json],
+    views: &[OutputFormat::Table],
     events: false,
 };
 /// What `wait` shows: the final states, like `get` (or `--events`).
@@ -45,11 +45,11 @@ const WAIT: Formats = Formats {
     command: "wait",
     ..GET
 };
-/// What `tree` shows: the tree as text or as nested JSON.
+/// What `tree` shows: the tree (a table with branches, so `-o table` is the same).
 const TREE: Formats = Formats {
     command: "tree",
     default: OutputFormat::Tree,
-    allowed: &[OutputFormat::Tree, OutputFormat::Table, OutputFormat::Json],
+    views: &[OutputFormat::Tree, OutputFormat::Table],
     events: false,
 };
 

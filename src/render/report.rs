@@ -5,8 +5,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::events::end_line;
-use super::jq::JqRunError;
-use super::json::{document, pretty};
+use super::json::document;
 use super::mode::Render;
 use super::style::Style;
 use super::table::{Row, jobs_table};
@@ -43,7 +42,7 @@ pub enum Message {
 #[derive(Debug)]
 pub struct Rendered {
     pub messages: Vec<Message>,
-    pub stdout: Result<Option<String>, JqRunError>,
+    pub stdout: anyhow::Result<Option<String>>,
 }
 
 /// Renders a report in the chosen mode.
@@ -58,7 +57,7 @@ pub fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
             let mut messages = Vec::new();
             tree_messages(root, &mut messages);
             let stdout = match mode {
-                Render::Json | Render::Jq(_) => json_text(&to_json(root), mode, view),
+                Render::Document(format) => format.render(&to_json(root), view.neutralise),
                 Render::Table | Render::Tree | Render::Events => {
                     Ok(to_text(root, view.style, view.now))
                 }
@@ -90,7 +89,7 @@ fn jobs_text(
     report: &Report,
     mode: &Render,
     view: &View,
-) -> Result<Option<String>, JqRunError> {
+) -> anyhow::Result<Option<String>> {
     let single = jobs.entries.len() == 1;
     let wait = match &jobs.kind {
         // One id that could not be fetched: its error line says everything.
@@ -105,7 +104,7 @@ fn jobs_text(
             view.now,
             summary.elapsed,
         ))),
-        (Render::Json | Render::Jq(_), _) => {
+        (Render::Document(format), _) => {
             let documents: Vec<Value> = jobs
                 .entries
                 .iter()
@@ -114,7 +113,9 @@ fn jobs_text(
                     None => unfetched(entry.id.as_str(), entry.error.as_ref()),
                 })
                 .collect();
-            json_text(&document(&documents, single), mode, view).map(Some)
+            format
+                .render(&document(&documents, single), view.neutralise)
+                .map(Some)
         }
         _ => {
             let rows: Vec<Row<'_>> = jobs.entries.iter().map(row).collect();
@@ -133,14 +134,6 @@ fn row(entry: &JobEntry) -> Row<'_> {
     Row::Error {
         job_id: entry.id.as_str(),
         message,
-    }
-}
-
-/// A JSON document as JSON, or through `--jq`.
-fn json_text(document: &Value, mode: &Render, view: &View) -> Result<String, JqRunError> {
-    match mode {
-        Render::Jq(filter) => filter.run(document, view.neutralise),
-        _ => Ok(pretty(document)),
     }
 }
 
@@ -285,7 +278,7 @@ mod tests {
         let mut missing = entry("gone", None, None);
         missing.error = Some(not_found());
         let report = report(JobsKind::Get, vec![missing]);
-        for mode in [Render::Table, Render::Json] {
+        for mode in [Render::Table, Render::json()] {
             let rendered = render(&report, &mode, &view());
             assert_eq!(rendered.stdout.expect("no jq"), None);
             let [Message::Error { text, .. }] = rendered.messages.as_slice() else {
@@ -346,7 +339,7 @@ mod tests {
             status: ExitStatus::Interrupted,
             body: Body::Interrupted { running: 2 },
         };
-        let rendered = render(&report, &Render::Json, &view());
+        let rendered = render(&report, &Render::json(), &view());
         assert_eq!(rendered.stdout.expect("no jq"), None);
         assert_eq!(
             rendered.messages,
@@ -354,5 +347,64 @@ mod tests {
                 "interrupted: stopped waiting; 2 job(s) keep running remotely (imsjob never cancels jobs)".into()
             )]
         );
+    }
+}
+
+/// A new format needs no change here: any [`DocumentFormat`] gets every command's document.
+#[cfg(test)]
+mod new_format {
+    use super::*;
+    use crate::exit::ExitStatus;
+    use crate::render::mode::DocumentFormat;
+
+    /// A stand-in for a new format such as YAML: the top-level keys of the document.
+    #[derive(Debug)]
+    struct Keys;
+
+    impl DocumentFormat for Keys {
+        fn render(&self, document: &Value, _: bool) -> anyhow::Result<String> {
+            let keys = document
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>().join(","))
+                .unwrap_or_default();
+            Ok(format!("keys: {keys}"))
+        }
+    }
+
+    #[test]
+    fn a_new_document_format_renders_every_command() {
+        let job = crate::api::model::Job::from_value(
+            serde_json::json!({"job_id": "a", "status": "SUCCESS"}),
+        )
+        .expect("a job");
+        let view = View {
+            style: Style::default(),
+            neutralise: false,
+            now: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let get = Report {
+            status: ExitStatus::Success,
+            body: Body::Jobs(Jobs {
+                entries: vec![JobEntry {
+                    id: JobId::parse("a").expect("an id"),
+                    job: Some(Box::new(job.clone())),
+                    error: None,
+                    outcome: None,
+                }],
+                kind: JobsKind::Get,
+            }),
+        };
+        let tree = Report {
+            status: ExitStatus::Success,
+            body: Body::Tree(Box::new(TreeNode {
+                job_id: "a".into(),
+                outcome: Ok(job),
+                children: Vec::new(),
+            })),
+        };
+        let mode = Render::Document(Box::new(Keys));
+        let text = |report: &Report| render(report, &mode, &view).stdout.expect("renders");
+        assert_eq!(text(&get).as_deref(), Some("keys: job_id,status"));
+        assert_eq!(text(&tree).as_deref(), Some("keys: job,sub_jobs"));
     }
 }
