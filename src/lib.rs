@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod exit;
+pub mod input;
 pub mod output;
 pub mod render;
 pub mod report;
@@ -20,15 +21,15 @@ pub mod time;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::exit::ExitStatus;
-use crate::output::{ColorEnv, Output};
+use crate::output::{Output, OutputSettings};
+use crate::settings::{Env, Settings, output_from_env};
 
-/// Parses the command line, runs it, and turns the outcome into the process exit code.
+/// Parses the command line, resolves it against the environment, runs it, and turns the
+/// outcome into the process exit code.
 #[must_use]
 pub fn main_entry() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(error) => {
             // clap prints help/version on stdout and usage errors on stderr itself.
@@ -40,12 +41,21 @@ pub fn main_entry() -> ExitCode {
             };
         }
     };
-    let out = Output::new(
-        cli.global.color,
-        &ColorEnv::from_process(),
-        cli.global.quiet,
-        cli.global.verbose,
-    );
+    let env = Env::from_process();
+    // Output settings come first so that even a settings error is shown as configured.
+    let out = Output::new(&OutputSettings {
+        color: cli.global.color,
+        quiet: cli.global.quiet,
+        verbose: cli.global.verbose,
+        ..output_from_env(&env)
+    });
+    let settings = match Settings::resolve(cli, &env) {
+        Ok(settings) => settings,
+        Err(error) => {
+            out.error(&error.message, error.hint.as_deref());
+            return ExitStatus::Usage.into();
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -56,8 +66,7 @@ pub fn main_entry() -> ExitCode {
             return ExitStatus::Unavailable.into();
         }
     };
-    let env = settings::Env::from_process();
-    let status = match runtime.block_on(commands::run(cli, &env, &out)) {
+    let status = match runtime.block_on(commands::run(settings.command, &out)) {
         Ok(status) => status,
         Err(error) => {
             out.error(&error_line(&error), exit::hint(&error).as_deref());

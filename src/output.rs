@@ -16,26 +16,13 @@ pub enum ColorChoice {
     Never,
 }
 
-/// The environment variables that bear on colour, read once.
+/// The environment variables that bear on colour, read once by `settings`.
 #[derive(Debug, Clone, Default)]
 pub struct ColorEnv {
     pub no_color: Option<String>,
     pub clicolor: Option<String>,
     pub clicolor_force: Option<String>,
     pub term: Option<String>,
-}
-
-impl ColorEnv {
-    #[must_use]
-    pub fn from_process() -> Self {
-        let var = |name| std::env::var(name).ok();
-        Self {
-            no_color: var("NO_COLOR"),
-            clicolor: var("CLICOLOR"),
-            clicolor_force: var("CLICOLOR_FORCE"),
-            term: var("TERM"),
-        }
-    }
 }
 
 /// Whether to colour a stream: `NO_COLOR` wins over everything (no-color.org), then the
@@ -61,6 +48,17 @@ pub fn use_color(choice: ColorChoice, env: &ColorEnv, is_terminal: bool) -> bool
     is_terminal
 }
 
+/// How the output object behaves: colour, verbosity, the width off a terminal.
+#[derive(Debug, Clone, Default)]
+pub struct OutputSettings {
+    pub color: ColorChoice,
+    pub color_env: ColorEnv,
+    pub quiet: bool,
+    pub verbose: u8,
+    /// `COLUMNS`: the table width when stdout is not a terminal.
+    pub columns: Option<u16>,
+}
+
 static VERBOSITY: AtomicU8 = AtomicU8::new(0);
 
 /// Writes a debug line on stderr when `-v` was given at least `level` times. The message is
@@ -81,14 +79,17 @@ pub struct Output {
     color_stdout: bool,
     color_stderr: bool,
     quiet: bool,
+    /// `COLUMNS`, for a table printed off a terminal.
+    columns: Option<u16>,
     /// Set once stdout has been closed by the reader (`| head -1`): later writes are dropped.
     stdout_closed: AtomicBool,
 }
 
 impl Output {
     #[must_use]
-    pub fn new(choice: ColorChoice, env: &ColorEnv, quiet: bool, verbosity: u8) -> Self {
-        VERBOSITY.store(verbosity, Ordering::Relaxed);
+    pub fn new(settings: &OutputSettings) -> Self {
+        VERBOSITY.store(settings.verbose, Ordering::Relaxed);
+        let (choice, env) = (settings.color, &settings.color_env);
         let stdout_is_terminal = io::stdout().is_terminal();
         let stderr_is_terminal = io::stderr().is_terminal();
         Self {
@@ -96,7 +97,8 @@ impl Output {
             stderr_is_terminal,
             color_stdout: use_color(choice, env, stdout_is_terminal),
             color_stderr: use_color(choice, env, stderr_is_terminal),
-            quiet,
+            quiet: settings.quiet,
+            columns: settings.columns,
             stdout_closed: AtomicBool::new(false),
         }
     }
@@ -135,7 +137,7 @@ impl Output {
         {
             return Some(cols);
         }
-        std::env::var("COLUMNS").ok()?.trim().parse().ok()
+        self.columns
     }
 
     /// What renderings of this run depend on: stdout's width, colour and terminal, and now.

@@ -93,7 +93,7 @@ impl AuthInputs {
             None => None,
             Some(v) => Some(truthy(&v).ok_or(ResolveError::InvalidValue {
                 variable: "OS_INSECURE",
-                expected: "`true` or `false`",
+                expected: "one of `1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`",
             })?),
         };
         Ok(Self {
