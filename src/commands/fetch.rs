@@ -13,7 +13,7 @@ use crate::api::model::Job;
 use crate::api::retry::with_retries;
 use crate::report::TreeNode;
 
-/// Retries of a failed fetch for `get` and `tree` (CLI.md).
+/// Retries of a failed fetch for `get` and `tree` (`doc/contract.md`).
 pub const ONE_SHOT_RETRIES: u32 = 3;
 /// Fetches in flight at once for several ids.
 const CONCURRENCY: usize = 16;

@@ -47,7 +47,7 @@ pub struct WaitOptions {
     pub max_interval: Duration,
     pub max_rps: f64,
     pub fail_fast: bool,
-    /// A job not found is taken for one created moments ago for this long (CLI.md: 30 s).
+    /// A job not found is taken for one created moments ago for this long (`doc/contract.md`: 30 s).
     pub not_found_grace: Duration,
 }
 

@@ -1,4 +1,4 @@
-//! The `get`/`wait` table: JOB ID, TYPE, STATUS, STARTED, DURATION, RESULT (CLI.md).
+//! The `get`/`wait` table: JOB ID, TYPE, STATUS, STARTED, DURATION, RESULT (`doc/contract.md`).
 
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 use jiff::Timestamp;

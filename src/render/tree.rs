@@ -1,4 +1,4 @@
-//! `tree`: a job and its sub-jobs, as text or as the nested JSON of CLI.md.
+//! `tree`: a job and its sub-jobs, as text or as the nested JSON of `doc/contract.md`.
 
 use comfy_table::Cell;
 use jiff::Timestamp;
