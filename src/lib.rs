@@ -10,6 +10,7 @@ pub mod cli;
 pub mod commands;
 pub mod error;
 pub mod exit;
+pub mod hygiene;
 pub mod input;
 pub mod output;
 pub mod render;
@@ -29,6 +30,7 @@ use crate::settings::{Env, Settings, output_from_env};
 /// outcome into the process exit code.
 #[must_use]
 pub fn main_entry() -> ExitCode {
+    hygiene::forbid_core_dumps();
     let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(error) => {
