@@ -15,6 +15,7 @@ pub mod hygiene;
 pub mod input;
 pub mod output;
 pub mod render;
+pub mod report;
 pub mod settings;
 pub mod sim;
 pub mod text;

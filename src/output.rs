@@ -130,6 +130,47 @@ impl Output {
         self.columns
     }
 
+    /// What renderings of this run depend on: stdout's width, colour and terminal, and now.
+    #[must_use]
+    pub fn view(&self) -> crate::render::report::View {
+        crate::render::report::View {
+            style: crate::render::style::Style {
+                width: self.stdout_width(),
+                color: self.color_stdout,
+            },
+            neutralise: self.stdout_is_terminal,
+            now: jiff::Timestamp::now(),
+        }
+    }
+
+    /// Writes a rendered report: its stderr lines first, then its stdout text.
+    ///
+    /// # Errors
+    /// A `--jq` filter that failed on the document, or a failed write to stdout.
+    pub fn show(&self, rendered: crate::render::report::Rendered) -> anyhow::Result<()> {
+        use crate::render::report::Message;
+        for message in &rendered.messages {
+            match message {
+                Message::Error { text, hint } => self.error(text, hint.as_deref()),
+                Message::Warning(text) => self.warn(text),
+                Message::Note(text) => self.progress(text),
+            }
+        }
+        if let Some(text) = rendered.stdout? {
+            self.result(&text)?;
+        }
+        Ok(())
+    }
+
+    /// Renders a report in its plain form (a table, a tree, text) and writes it.
+    ///
+    /// # Errors
+    /// A failed write to stdout.
+    pub fn show_plain(&self, report: &crate::report::Report) -> anyhow::Result<()> {
+        let mode = crate::render::mode::Render::default();
+        self.show(crate::render::report::render(report, &mode, &self.view()))
+    }
+
     /// Writes a result on stdout. A closed pipe is not an error: the reader has what it
     /// wanted, so the rest is dropped quietly.
     ///

@@ -16,10 +16,13 @@ use crate::api::id::ProjectId;
 use crate::auth::aksk::{SIGNER_ENV_VAR, SignerVariant};
 use crate::auth::clouds::{self, ConfigEnv};
 use crate::auth::resolve::{AuthInputs, ResolvedAuth};
+use clap::ValueEnum;
+
 use crate::cli::{Cli, Command, JobOptions, OutputFormat, SimArgs};
 use crate::error::UsageError;
 use crate::output::{ColorEnv, OutputSettings};
 use crate::render::jq::JqFilter;
+pub use crate::render::mode::Render;
 
 /// The process environment, captured once so resolution is a pure function of its inputs.
 #[derive(Debug, Clone, Default)]
@@ -144,7 +147,7 @@ impl Settings {
             Command::Get(args) => {
                 let ids = job_ids(&args.ids)?;
                 CommandSettings::Get {
-                    render: resolve_render(&job, OutputFormat::Table)?,
+                    render: resolve_render(&job, &GET)?,
                     ids,
                     connect: Box::new(resolve_connect(&job, env)?),
                 }
@@ -166,7 +169,11 @@ impl Settings {
                     )));
                 }
                 CommandSettings::Wait {
-                    render: resolve_render(&job, OutputFormat::Table)?,
+                    render: if args.events {
+                        Render::Events
+                    } else {
+                        resolve_render(&job, &WAIT)?
+                    },
                     ids,
                     connect: Box::new(resolve_connect(&job, env)?),
                     options: Box::new(args),
@@ -174,7 +181,7 @@ impl Settings {
             }
             Command::Tree(args) => CommandSettings::Tree {
                 id: JobId::parse(args.id.trim())?,
-                render: resolve_render(&job, OutputFormat::Tree)?,
+                render: resolve_render(&job, &TREE)?,
                 connect: Box::new(resolve_connect(&job, env)?),
             },
             Command::Demo => CommandSettings::Demo,
@@ -199,33 +206,76 @@ fn job_ids(args: &[String]) -> Result<Vec<JobIdArg>, UsageError> {
         .collect()
 }
 
-/// How results are shown.
-#[derive(Debug)]
-pub enum Render {
-    Table,
-    Json,
-    Tree,
-    Jq(JqFilter),
+/// The views a command can show (its JSON document, `-o json` or `--jq`, it always has), and
+/// the one it shows by default.
+#[derive(Debug, Clone, Copy)]
+pub struct Formats {
+    /// The command's name, for the message that refuses a format.
+    pub command: &'static str,
+    pub default: OutputFormat,
+    pub views: &'static [OutputFormat],
 }
 
-/// Resolves the output mode; `default` is the command's own.
+/// What `get` shows besides its JSON document: a table (a tree of unrelated jobs means nothing).
+pub const GET: Formats = Formats {
+    command: "get",
+    default: OutputFormat::Table,
+    views: &[OutputFormat::Table],
+};
+/// What `wait` shows besides its JSON document (and `--events`): the final states, like `get`.
+pub const WAIT: Formats = Formats {
+    command: "wait",
+    ..GET
+};
+/// What `tree` shows: the tree (a table with branches, so `-o table` is the same).
+pub const TREE: Formats = Formats {
+    command: "tree",
+    default: OutputFormat::Tree,
+    views: &[OutputFormat::Tree, OutputFormat::Table],
+};
+
+/// Resolves the output mode for a command.
 ///
 /// # Errors
-/// When `--jq` does not compile.
-pub fn resolve_render(global: &JobOptions, default: OutputFormat) -> Result<Render, UsageError> {
+/// When `--jq` does not compile, or `-o` names a format the command cannot show (a table of
+/// a tree, or a tree of unrelated jobs, would only be a silent surprise).
+pub fn resolve_render(global: &JobOptions, formats: &Formats) -> Result<Render, UsageError> {
     if let Some(expr) = &global.jq {
-        return JqFilter::compile(expr).map(Render::Jq);
+        return Ok(Render::Document(Box::new(JqFilter::compile(expr)?)));
     }
     let format = if global.json {
         OutputFormat::Json
     } else {
-        global.output.unwrap_or(default)
+        global.output.unwrap_or(formats.default)
     };
-    Ok(match format {
+    // The JSON document applies to every command; a view (table, tree) only where it means
+    // something.
+    let view = match format {
+        OutputFormat::Json => return Ok(Render::json()),
         OutputFormat::Table => Render::Table,
-        OutputFormat::Json => Render::Json,
         OutputFormat::Tree => Render::Tree,
-    })
+    };
+    if !formats.views.contains(&format) {
+        let name = |f: &OutputFormat| {
+            f.to_possible_value()
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default()
+        };
+        let allowed = formats
+            .views
+            .iter()
+            .chain([&OutputFormat::Json])
+            .map(|f| format!("`{}`", name(f)))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        return Err(UsageError::new(format!(
+            "`-o {}` does not apply to `{}`",
+            name(&format),
+            formats.command
+        ))
+        .with_hint(format!("use `-o` {allowed}")));
+    }
+    Ok(view)
 }
 
 /// The variable that names the IMS endpoint, as `--endpoint` does.
@@ -541,7 +591,7 @@ mod tests {
         else {
             panic!("get")
         };
-        assert!(matches!(render, Render::Json));
+        assert!(matches!(render, Render::Document(_)));
         assert_eq!(connect.auth.region, "eu-de");
         // The environment is not the user's typing: it is simply not used there.
         assert!(resolve_line(&["completions", "bash"], &[("IMSJOB_ENDPOINT", "x")]).is_ok());

@@ -10,15 +10,17 @@ use crate::api::client::{ClientConfig, ImsClient, TlsOptions, http_client};
 use crate::api::id::{JobId, ProjectId};
 use crate::auth::session::Authenticator;
 use crate::exit::ExitStatus;
-use crate::output::Output;
-use crate::settings::Render;
+use crate::report::{Report, WaitObserver};
 use crate::sim::{self, scenario::Scenario};
 
-/// Runs the demo.
+/// Runs the demo: a narrated `wait` and `tree`, each part handed to `show` as it comes.
 ///
 /// # Errors
-/// When the simulator cannot start or output fails.
-pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
+/// When the simulator cannot start, a command fails, or `show` does.
+pub async fn run(
+    observer: &mut dyn WaitObserver,
+    show: &mut dyn FnMut(&Report) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitStatus> {
     let scenario = Scenario::demo();
     let job = JobId::parse(&scenario.jobs[0].id)?;
     let handle = sim::start(scenario, 0).await?;
@@ -40,12 +42,13 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
         },
     )?;
 
-    out.result(&format!(
+    let say = |text: String| Report::text(text);
+    show(&say(format!(
         "imsjob demo: a simulated IMS is listening on {} (no account, no network).\n\n\
          An OVA import with two sub-jobs was started; its job id is {job}.\n\
          $ imsjob wait {job}      # progress on stderr, the result on stdout\n",
         handle.endpoint()
-    ))?;
+    )))?;
     let options = wait::WaitOptions {
         timeout: Some(Duration::from_secs(60)),
         check_once: false,
@@ -53,15 +56,15 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
         max_interval: Duration::from_secs(2),
         max_rps: 10.0,
         fail_fast: false,
-        events: false,
         not_found_grace: Duration::from_secs(30),
     };
-    let status = wait::run(&client, vec![job.clone()], &options, &Render::Table, out).await?;
+    let waited = wait::run(&client, vec![job.clone()], &options, observer).await?;
+    show(&waited)?;
 
-    out.result(&format!("\n$ imsjob tree {job}\n"))?;
-    tree::run(&client, &job, &Render::Tree, out).await?;
+    show(&say(format!("\n$ imsjob tree {job}\n")))?;
+    show(&tree::run(&client, &job).await?)?;
 
-    out.result(&format!(
+    show(&say(format!(
         "\nTry it yourself against the simulator:\n\
          \x20 imsjob sim --port 8080 &          # serves, after printing these exports:\n\
          {}\
@@ -76,6 +79,6 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
             .map(|l| format!("  {l}\n"))
             .collect::<String>()
             .replace(&format!(":{}", handle.addr.port()), ":8080")
-    ))?;
-    Ok(status)
+    )))?;
+    Ok(waited.status)
 }

@@ -1,26 +1,31 @@
-//! One module per subcommand. Each takes resolved settings and the output object and returns
-//! an [`ExitStatus`]; errors bubble up to `lib::run` where they are classified once.
+//! One module per subcommand. Each takes resolved settings and returns a [`Report`] (data and
+//! exit status, never printed by the command); [`run`] renders it once, in the format chosen
+//! before anything was sent, and hands the text to [`Output`]. Errors bubble up to `lib` where
+//! they are classified once.
 
 pub mod completions;
 pub mod connect;
 pub mod demo;
+pub mod fetch;
 pub mod get;
 pub mod sim;
 pub mod tree;
 pub mod wait;
-pub mod wait_progress;
 
 use crate::exit::ExitStatus;
 use crate::input;
 use crate::output::Output;
+use crate::render::progress::{Progress, wait_observer};
+use crate::report::Report;
 use crate::settings::CommandSettings;
 
-/// Runs a resolved command.
+/// Runs a resolved command: run it, render its report once in the mode resolved before
+/// anything was sent, write it.
 ///
 /// # Errors
 /// Any error of the command; the caller classifies it into an exit status.
 pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<ExitStatus> {
-    match settings {
+    let (report, mode) = match settings {
         CommandSettings::Get {
             ids,
             render,
@@ -28,7 +33,7 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
         } => {
             let (ids, _from_stdin) = input::job_ids(&ids)?;
             let client = connect::connect(&settings, out).await?;
-            get::run(&client, &ids, &render, out).await
+            (get::run(&client, &ids).await, render)
         }
         CommandSettings::Wait {
             ids,
@@ -39,7 +44,11 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             let options = wait::WaitOptions::from_args(&options)?;
             let (ids, _from_stdin) = input::job_ids(&ids)?;
             let client = connect::connect(&settings, out).await?;
-            wait::run(&client, ids, &options, &render, out).await
+            let mut observer = wait_observer(out, &render);
+            (
+                wait::run(&client, ids, &options, &mut *observer).await?,
+                render,
+            )
         }
         CommandSettings::Tree {
             id,
@@ -47,10 +56,21 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             connect: settings,
         } => {
             let client = connect::connect(&settings, out).await?;
-            tree::run(&client, &id, &render, out).await
+            (tree::run(&client, &id).await?, render)
         }
-        CommandSettings::Demo => demo::run(out).await,
-        CommandSettings::Sim(args) => sim::run(&args, out).await,
-        CommandSettings::Completions(shell) => completions::run(shell, out),
-    }
+        // Plain text, shown as it comes: demo and sim speak as they go.
+        CommandSettings::Completions(shell) => return show_plain(&completions::run(shell), out),
+        CommandSettings::Demo => {
+            let mut observer = Progress::new(out);
+            return demo::run(&mut observer, &mut |r| out.show_plain(r)).await;
+        }
+        CommandSettings::Sim(args) => return sim::run(&args, &mut |r| out.show_plain(r)).await,
+    };
+    out.show(crate::render::render(&report, &mode, &out.view()))?;
+    Ok(report.status)
+}
+
+fn show_plain(report: &Report, out: &Output) -> anyhow::Result<ExitStatus> {
+    out.show_plain(report)?;
+    Ok(report.status)
 }

@@ -534,3 +534,37 @@ fn a_jq_filter_that_fails_on_the_document_is_a_usage_error() {
         stderr_of(&output)
     );
 }
+
+#[test]
+fn a_format_that_does_not_apply_is_refused_before_anything_is_sent() {
+    let sim = Sim::builtin();
+    for args in [
+        ["get", "job-success", "-o", "tree"],
+        ["wait", "job-success", "-o", "tree"],
+    ] {
+        let output = sim.cmd().args(args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = stderr_of(&output);
+        assert!(
+            stderr.starts_with(&format!(
+                "imsjob: error: `-o tree` does not apply to `{}`\n",
+                args[0]
+            )),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("hint: use `-o` `table` or `json`"),
+            "{stderr}"
+        );
+    }
+    assert!(sim.requests_for("job-success").is_empty());
+    // A tree is a table with branches: `tree -o table` is the tree.
+    let output = sim
+        .cmd()
+        .args(["tree", "job-ova", "-o", "table"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(stdout_of(&output).contains("└─ "), "{}", stdout_of(&output));
+}
