@@ -5,6 +5,7 @@ token, catalog lookup) — and compares one `show_job` call with one `imsjob get
 
 Needs `pip install huaweicloudsdkims [keystoneauth1]` and a release build; not part of the
 test suite (it needs a package registry). Usage: python3 bench/sdk_compare.py
+python-otcextensions (openstacksdk) is checked by bench/otcextensions_check.py.
 """
 
 import os

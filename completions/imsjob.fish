@@ -24,21 +24,21 @@ function __fish_imsjob_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c imsjob -n "__fish_imsjob_needs_command" -s o -l output -d 'Output format (`table` for get/wait, `tree` for tree)' -r -f -a "table\t''
+complete -c imsjob -n "__fish_imsjob_needs_command" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree) or `json`' -r -f -a "table\t''
 json\t''
 tree\t''"
 complete -c imsjob -n "__fish_imsjob_needs_command" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
-complete -c imsjob -n "__fish_imsjob_needs_command" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region' -r
-complete -c imsjob -n "__fish_imsjob_needs_command" -l region -d 'Region (default: the project-name prefix, else `eu-de`)' -r
-complete -c imsjob -n "__fish_imsjob_needs_command" -l project-id -d 'Project id the jobs belong to' -r
-complete -c imsjob -n "__fish_imsjob_needs_command" -l cloud -d 'Entry of clouds.yaml to use' -r
-complete -c imsjob -n "__fish_imsjob_needs_command" -l request-timeout -d 'Time limit of one HTTP request' -r
-complete -c imsjob -n "__fish_imsjob_needs_command" -l cacert -d 'Extra CA certificates (PEM) to trust' -r -F
+complete -c imsjob -n "__fish_imsjob_needs_command" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]' -r
+complete -c imsjob -n "__fish_imsjob_needs_command" -l region -d 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]' -r
+complete -c imsjob -n "__fish_imsjob_needs_command" -l project-id -d 'Project id the jobs belong to [env: OS_PROJECT_ID]' -r
+complete -c imsjob -n "__fish_imsjob_needs_command" -l cloud -d 'Entry of clouds.yaml to use [env: OS_CLOUD]' -r
+complete -c imsjob -n "__fish_imsjob_needs_command" -l request-timeout -d 'Time limit of one HTTP request [default: 30s]' -r
+complete -c imsjob -n "__fish_imsjob_needs_command" -l cacert -d 'Extra CA certificates (PEM) to trust [env: OS_CACERT]' -r -F
 complete -c imsjob -n "__fish_imsjob_needs_command" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless the environment says otherwise'
 always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_needs_command" -l json -d 'Same as `-o json`'
-complete -c imsjob -n "__fish_imsjob_needs_command" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_needs_command" -l insecure -d 'Do not verify TLS certificates (warns on stderr) [env: OS_INSECURE]'
 complete -c imsjob -n "__fish_imsjob_needs_command" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_needs_command" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_needs_command" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
@@ -51,21 +51,21 @@ complete -c imsjob -n "__fish_imsjob_needs_command" -f -a "demo" -d 'A guided ru
 complete -c imsjob -n "__fish_imsjob_needs_command" -f -a "sim" -d 'Serve the IMS simulator on 127.0.0.1 for offline script testing'
 complete -c imsjob -n "__fish_imsjob_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c imsjob -n "__fish_imsjob_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c imsjob -n "__fish_imsjob_using_subcommand get" -s o -l output -d 'Output format (`table` for get/wait, `tree` for tree)' -r -f -a "table\t''
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree) or `json`' -r -f -a "table\t''
 json\t''
 tree\t''"
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l region -d 'Region (default: the project-name prefix, else `eu-de`)' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l project-id -d 'Project id the jobs belong to' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l cloud -d 'Entry of clouds.yaml to use' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l request-timeout -d 'Time limit of one HTTP request' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l cacert -d 'Extra CA certificates (PEM) to trust' -r -F
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l region -d 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l project-id -d 'Project id the jobs belong to [env: OS_PROJECT_ID]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l cloud -d 'Entry of clouds.yaml to use [env: OS_CLOUD]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l request-timeout -d 'Time limit of one HTTP request [default: 30s]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l cacert -d 'Extra CA certificates (PEM) to trust [env: OS_CACERT]' -r -F
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless the environment says otherwise'
 always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l json -d 'Same as `-o json`'
-complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l insecure -d 'Do not verify TLS certificates (warns on stderr) [env: OS_INSECURE]'
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
@@ -76,107 +76,68 @@ complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l interval -d 'Firs
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l max-interval -d 'Cap of the delay between polls' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l max-rps -d 'Request budget per second, shared by all jobs' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l not-found-grace -d 'How long a job that is not found counts as just created (then exit 4)' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s o -l output -d 'Output format (`table` for get/wait, `tree` for tree)' -r -f -a "table\t''
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree) or `json`' -r -f -a "table\t''
 json\t''
 tree\t''"
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l region -d 'Region (default: the project-name prefix, else `eu-de`)' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l project-id -d 'Project id the jobs belong to' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l cloud -d 'Entry of clouds.yaml to use' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l request-timeout -d 'Time limit of one HTTP request' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l cacert -d 'Extra CA certificates (PEM) to trust' -r -F
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l region -d 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l project-id -d 'Project id the jobs belong to [env: OS_PROJECT_ID]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l cloud -d 'Entry of clouds.yaml to use [env: OS_CLOUD]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l request-timeout -d 'Time limit of one HTTP request [default: 30s]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l cacert -d 'Extra CA certificates (PEM) to trust [env: OS_CACERT]' -r -F
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless the environment says otherwise'
 always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l fail-fast -d 'With several jobs, stop at the first FAIL'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l events -d 'NDJSON on stdout: one line per state change, then one final line'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l json -d 'Same as `-o json`'
-complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l insecure -d 'Do not verify TLS certificates (warns on stderr) [env: OS_INSECURE]'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s V -l version -d 'Print version'
-complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s o -l output -d 'Output format (`table` for get/wait, `tree` for tree)' -r -f -a "table\t''
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree) or `json`' -r -f -a "table\t''
 json\t''
 tree\t''"
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l region -d 'Region (default: the project-name prefix, else `eu-de`)' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l project-id -d 'Project id the jobs belong to' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l cloud -d 'Entry of clouds.yaml to use' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l request-timeout -d 'Time limit of one HTTP request' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l cacert -d 'Extra CA certificates (PEM) to trust' -r -F
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l region -d 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l project-id -d 'Project id the jobs belong to [env: OS_PROJECT_ID]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l cloud -d 'Entry of clouds.yaml to use [env: OS_CLOUD]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l request-timeout -d 'Time limit of one HTTP request [default: 30s]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l cacert -d 'Extra CA certificates (PEM) to trust [env: OS_CACERT]' -r -F
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless the environment says otherwise'
 always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l json -d 'Same as `-o json`'
-complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l insecure -d 'Do not verify TLS certificates (warns on stderr) [env: OS_INSECURE]'
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s V -l version -d 'Print version'
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -s o -l output -d 'Output format (`table` for get/wait, `tree` for tree)' -r -f -a "table\t''
-json\t''
-tree\t''"
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l region -d 'Region (default: the project-name prefix, else `eu-de`)' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l project-id -d 'Project id the jobs belong to' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l cloud -d 'Entry of clouds.yaml to use' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l request-timeout -d 'Time limit of one HTTP request' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l cacert -d 'Extra CA certificates (PEM) to trust' -r -F
 complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless the environment says otherwise'
 always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l json -d 'Same as `-o json`'
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
-complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imsjob -n "__fish_imsjob_using_subcommand demo" -s V -l version -d 'Print version'
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l port -d 'Port on 127.0.0.1 (0 picks a free one)' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l scenario -d 'Scenario file (YAML or JSON) declaring jobs, timelines, outcomes and faults' -r -F
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -s o -l output -d 'Output format (`table` for get/wait, `tree` for tree)' -r -f -a "table\t''
-json\t''
-tree\t''"
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l region -d 'Region (default: the project-name prefix, else `eu-de`)' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l project-id -d 'Project id the jobs belong to' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l cloud -d 'Entry of clouds.yaml to use' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l request-timeout -d 'Time limit of one HTTP request' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l cacert -d 'Extra CA certificates (PEM) to trust' -r -F
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless the environment says otherwise'
 always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l tls -d 'Serve HTTPS with a self-signed certificate made at start (its PEM path is printed)'
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l json -d 'Same as `-o json`'
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
-complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imsjob -n "__fish_imsjob_using_subcommand sim" -s V -l version -d 'Print version'
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -s o -l output -d 'Output format (`table` for get/wait, `tree` for tree)' -r -f -a "table\t''
-json\t''
-tree\t''"
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l region -d 'Region (default: the project-name prefix, else `eu-de`)' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l project-id -d 'Project id the jobs belong to' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l cloud -d 'Entry of clouds.yaml to use' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l request-timeout -d 'Time limit of one HTTP request' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l cacert -d 'Extra CA certificates (PEM) to trust' -r -F
 complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l color -d 'When to colour output' -r -f -a "auto\t'Colour on a terminal, unless the environment says otherwise'
 always\t'Colour even off a terminal (`NO_COLOR` still wins)'
 never\t'Never colour'"
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l json -d 'Same as `-o json`'
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l insecure -d 'Do not verify TLS certificates (warns on stderr)'
-complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -l no-token-cache -d 'Do not read or write the IAM token cache (password authentication)'
 complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -s q -l quiet -d 'No progress on stderr'
 complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'

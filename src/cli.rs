@@ -1,5 +1,6 @@
-//! Command-line syntax (clap only). Values here are raw input; `settings` validates and
-//! merges them with the environment and clouds.yaml.
+//! Command-line syntax (clap only). Values here are raw input: nothing is read from the
+//! environment here (help must never show an environment value, which may be a secret);
+//! `settings` validates the flags and merges them with the environment and clouds.yaml.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,17 +10,58 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::output::ColorChoice;
 use crate::time::parse_duration;
 
-const EXIT_CODES: &str = "\
-Exit codes:
+/// The exit codes, as a literal so that `concat!` can append it to every help text.
+macro_rules! exit_codes {
+    () => {
+        "Exit codes:
   0    success: get/tree fetched everything; wait: every job SUCCESS
   1    wait: at least one job ended FAIL
   2    usage or configuration error (nothing was sent)
   3    authentication or authorization refused
   4    job not found
   5    API unavailable or unusable after retries
+  70   internal error of imsjob itself (a bug, or local I/O)
   124  wait --timeout passed while a job was still running
   130  interrupted (SIGINT); 143: terminated (SIGTERM)
-With several jobs the most severe code wins: 3 > 5 > 4 > 124 > 1 > 0.";
+With several jobs the most severe code wins: 3 > 5 > 4 > 124 > 1 > 0."
+    };
+}
+
+/// Examples followed by the exit codes.
+macro_rules! examples_then_exit_codes {
+    ($examples:literal) => {
+        concat!("Examples:\n", $examples, "\n\n", exit_codes!())
+    };
+}
+
+/// The top-level long help: where credentials come from, and which wins.
+macro_rules! top_long_help {
+    () => {
+        "Authentication (the first one configured wins):
+  1. token     OS_AUTH_TOKEN (or OS_TOKEN), with OS_PROJECT_ID
+  2. AK/SK     OS_ACCESS_KEY + OS_SECRET_KEY (+ OS_SECURITY_TOKEN), with OS_PROJECT_ID or
+               OS_PROJECT_NAME; IMSJOB_AKSK_SIGNER picks the signature variant
+  3. password  OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_USER_DOMAIN_NAME (or OS_DOMAIN_NAME),
+               OS_PROJECT_ID or OS_PROJECT_NAME (+ OS_PASSCODE for MFA); the IAM token is cached
+  Or any of these in clouds.yaml / secure.yaml, chosen with --cloud / OS_CLOUD.
+  A flag wins over its environment variable, which wins over clouds.yaml.
+
+Environment:
+  IMSJOB_ENDPOINT  IMS base URL (--endpoint)     OS_REGION_NAME  region (--region)
+  OS_PROJECT_ID    project id (--project-id)     OS_CLOUD        clouds.yaml entry (--cloud)
+  OS_CACERT        CA file (--cacert)            OS_INSECURE     1/0, true/false, yes/no, on/off
+  NO_COLOR, CLICOLOR, CLICOLOR_FORCE             colour (--color)
+  Empty variables count as unset.
+
+Examples:
+  imsjob sim                                 # a local simulator; paste the exports it prints
+  imsjob get $JOB_ID                         # one job as a table
+  imsjob wait $JOB_ID --timeout 30m          # block until it ends; the exit code tells how
+  imsjob tree $JOB_ID -o json                # a job and its sub-jobs as JSON
+
+"
+    };
+}
 
 /// See and gate on Open Telekom Cloud IMS asynchronous jobs.
 #[derive(Debug, Parser)]
@@ -32,12 +74,17 @@ With several jobs the most severe code wins: 3 > 5 > 4 > 124 > 1 > 0.";
                   Creating, importing, exporting, copying or sharing an image returns a job id; \
                   `imsjob get` shows the job, `imsjob wait` blocks until it ends (exit code = \
                   outcome), `imsjob tree` shows its sub-jobs.",
-    after_help = EXIT_CODES,
+    after_help = exit_codes!(),
+    after_long_help = concat!(top_long_help!(), exit_codes!()),
     help_expected = true,
     propagate_version = true,
     max_term_width = 100
 )]
 pub struct Cli {
+    /// Job options given before the subcommand (`imsjob --json get ID`).
+    #[command(flatten)]
+    pub job: JobOptions,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 
@@ -45,53 +92,61 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Output format (`table` for get/wait, `tree` for tree)
-    #[arg(short, long, global = true, value_enum)]
+/// Options of the job commands (`get`, `wait`, `tree`). They may come before the subcommand
+/// (where `settings` refuses them for `demo`, `sim` and `completions`) or after it (where only
+/// the job commands know them); after the subcommand wins.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Job options")]
+pub struct JobOptions {
+    /// Output format: `table` (get, wait), `tree` (tree) or `json`
+    #[arg(short, long, value_enum)]
     pub output: Option<OutputFormat>,
 
     /// Same as `-o json`
-    #[arg(long, global = true, conflicts_with = "output")]
+    #[arg(long, conflicts_with = "output")]
     pub json: bool,
 
     /// Filter the JSON document with a jq expression; strings print raw
-    #[arg(long, global = true, value_name = "EXPR")]
+    #[arg(long, value_name = "EXPR")]
     pub jq: Option<String>,
 
-    /// IMS base URL (no `/v1`); overrides the catalog and the region
-    #[arg(long, global = true, env = "IMSJOB_ENDPOINT", value_name = "URL")]
+    /// IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]
+    #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
 
-    /// Region (default: the project-name prefix, else `eu-de`)
-    #[arg(long, global = true, env = "OS_REGION_NAME", value_name = "NAME")]
+    /// Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]
+    #[arg(long, value_name = "NAME")]
     pub region: Option<String>,
 
-    /// Project id the jobs belong to
-    #[arg(long, global = true, env = "OS_PROJECT_ID", value_name = "ID")]
+    /// Project id the jobs belong to [env: OS_PROJECT_ID]
+    #[arg(long, value_name = "ID")]
     pub project_id: Option<String>,
 
-    /// Entry of clouds.yaml to use
-    #[arg(long, global = true, env = "OS_CLOUD", value_name = "NAME")]
+    /// Entry of clouds.yaml to use [env: OS_CLOUD]
+    #[arg(long, value_name = "NAME")]
     pub cloud: Option<String>,
 
-    /// Time limit of one HTTP request
-    #[arg(long, global = true, value_parser = parse_duration, value_name = "DUR", default_value = "30s")]
-    pub request_timeout: Duration,
+    /// Time limit of one HTTP request [default: 30s]
+    #[arg(long, value_parser = parse_duration, value_name = "DUR")]
+    pub request_timeout: Option<Duration>,
 
-    /// Extra CA certificates (PEM) to trust
-    #[arg(long, global = true, env = "OS_CACERT", value_name = "FILE")]
+    /// Extra CA certificates (PEM) to trust [env: OS_CACERT]
+    #[arg(long, value_name = "FILE")]
     pub cacert: Option<PathBuf>,
 
-    /// Do not verify TLS certificates (warns on stderr)
-    #[arg(long, global = true, env = "OS_INSECURE")]
+    /// Do not verify TLS certificates (warns on stderr) [env: OS_INSECURE]
+    #[arg(long)]
     pub insecure: bool,
 
     /// Do not read or write the IAM token cache (password authentication)
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_token_cache: bool,
+}
 
+/// Options every command takes.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct GlobalArgs {
     /// When to colour output
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -105,6 +160,48 @@ pub struct GlobalArgs {
     pub verbose: u8,
 }
 
+impl JobOptions {
+    /// These options over `lower` (those given before the subcommand): values given here win,
+    /// switches add up.
+    #[must_use]
+    pub fn over(self, lower: Self) -> Self {
+        Self {
+            output: self.output.or(lower.output),
+            json: self.json || lower.json,
+            jq: self.jq.or(lower.jq),
+            endpoint: self.endpoint.or(lower.endpoint),
+            region: self.region.or(lower.region),
+            project_id: self.project_id.or(lower.project_id),
+            cloud: self.cloud.or(lower.cloud),
+            request_timeout: self.request_timeout.or(lower.request_timeout),
+            cacert: self.cacert.or(lower.cacert),
+            insecure: self.insecure || lower.insecure,
+            no_token_cache: self.no_token_cache || lower.no_token_cache,
+        }
+    }
+
+    /// The first option that was given, as typed (`--jq`), for refusing it where it does
+    /// not apply.
+    #[must_use]
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            (self.output.is_some(), "--output"),
+            (self.json, "--json"),
+            (self.jq.is_some(), "--jq"),
+            (self.endpoint.is_some(), "--endpoint"),
+            (self.region.is_some(), "--region"),
+            (self.project_id.is_some(), "--project-id"),
+            (self.cloud.is_some(), "--cloud"),
+            (self.request_timeout.is_some(), "--request-timeout"),
+            (self.cacert.is_some(), "--cacert"),
+            (self.insecure, "--insecure"),
+            (self.no_token_cache, "--no-token-cache"),
+        ]
+        .into_iter()
+        .find_map(|(given, name)| given.then_some(name))
+    }
+}
+
 /// `-o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
@@ -116,32 +213,81 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show jobs (a table by default)
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = examples_then_exit_codes!("  imsjob get $JOB_ID                              # a table
+  imsjob get $JOB_ID -o json                      # the job exactly as the API returned it
+  imsjob get $JOB_ID --jq '.entities.image_id // empty'   # a field, or nothing when missing
+  printf '%s\\n' $ID1 $ID2 | imsjob get - --json    # ids from stdin give a JSON array"))]
     Get(GetArgs),
     /// Poll until every job is SUCCESS or FAIL; the exit code tells which
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = examples_then_exit_codes!("  imsjob wait $JOB_ID                             # progress on stderr, the table on stdout
+  imsjob wait $JOB_ID --timeout 30m --json        # the final job object, also on FAIL (exit 1)
+  imsjob wait $ID1 $ID2 --fail-fast               # stop at the first FAIL
+  imsjob wait $JOB_ID --events | tee wait.ndjson  # one JSON line per state change"))]
     Wait(WaitArgs),
     /// Show a job and its sub-jobs as a tree
-    #[command(after_help = EXIT_CODES)]
+    #[command(after_help = examples_then_exit_codes!("  imsjob tree $JOB_ID                             # the job and its sub-jobs
+  imsjob tree $JOB_ID -o json                     # {\"job\": {...}, \"sub_jobs\": [...]}
+  imsjob tree $JOB_ID --jq '.sub_jobs[].job.status'"))]
     Tree(TreeArgs),
     /// A guided run against the built-in simulator; no account needed
+    #[command(
+        after_help = "Examples:\n  imsjob demo                                     # no account, no network"
+    )]
     Demo,
     /// Serve the IMS simulator on 127.0.0.1 for offline script testing
+    #[command(after_help = "Examples:
+  imsjob sim                                      # prints the exports that point imsjob at it
+  imsjob sim --port 8080 --scenario jobs.yaml     # your own jobs, timelines and faults
+  imsjob sim --tls                                # HTTPS with a certificate made at start")]
     Sim(SimArgs),
     /// Print a shell completion script
+    #[command(after_help = "Examples:
+  mkdir -p ~/.local/share/bash-completion/completions
+  imsjob completions bash > ~/.local/share/bash-completion/completions/imsjob
+  mkdir -p ~/.config/fish/completions
+  imsjob completions fish > ~/.config/fish/completions/imsjob.fish")]
     Completions(CompletionsArgs),
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Get(_) => "get",
+            Self::Wait(_) => "wait",
+            Self::Tree(_) => "tree",
+            Self::Demo => "demo",
+            Self::Sim(_) => "sim",
+            Self::Completions(_) => "completions",
+        }
+    }
+
+    /// The job options given after the subcommand, for the commands that have them.
+    #[must_use]
+    pub fn job_options(&self) -> Option<&JobOptions> {
+        match self {
+            Self::Get(args) => Some(&args.job),
+            Self::Wait(args) => Some(&args.job),
+            Self::Tree(args) => Some(&args.job),
+            Self::Demo | Self::Sim(_) | Self::Completions(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    /// Job ids, or `-` to read them from stdin (one per line)
+    /// Job ids, or `-` to read them from stdin (one per line, or `{"job_id": ...}` answers)
     #[arg(required = true, value_name = "JOB_ID")]
     pub ids: Vec<String>,
+
+    #[command(flatten)]
+    pub job: JobOptions,
 }
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// Job ids, or `-` to read them from stdin (one per line)
+    /// Job ids, or `-` to read them from stdin (one per line, or `{"job_id": ...}` answers)
     #[arg(required = true, value_name = "JOB_ID")]
     pub ids: Vec<String>,
 
@@ -172,6 +318,9 @@ pub struct WaitArgs {
     /// How long a job that is not found counts as just created (then exit 4)
     #[arg(long, value_parser = parse_duration, default_value = "30s", value_name = "DUR")]
     pub not_found_grace: Duration,
+
+    #[command(flatten)]
+    pub job: JobOptions,
 }
 
 /// `--timeout`: a duration, or no limit.
@@ -194,6 +343,9 @@ pub struct TreeArgs {
     /// The parent job id
     #[arg(value_name = "JOB_ID")]
     pub id: String,
+
+    #[command(flatten)]
+    pub job: JobOptions,
 }
 
 #[derive(Debug, Args)]
@@ -218,10 +370,30 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// The clap command, for completions, the man page and tests.
+/// The clap command, for parsing, completions, the man page and tests.
 #[must_use]
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
+}
+
+/// Parses the process arguments with [`command`].
+///
+/// # Errors
+/// clap's error: help, version, or a usage error.
+pub fn parse() -> Result<Cli, clap::Error> {
+    parse_from(std::env::args_os())
+}
+
+/// Parses the given arguments (the first is the program name).
+///
+/// # Errors
+/// clap's error: help, version, or a usage error.
+pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    Cli::try_parse_from(args)
 }
 
 #[cfg(test)]

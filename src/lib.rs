@@ -8,26 +8,32 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod commands;
+pub mod debug;
 pub mod error;
 pub mod exit;
+pub mod hygiene;
+pub mod input;
 pub mod output;
 pub mod render;
+pub mod report;
 pub mod settings;
 pub mod sim;
 pub mod text;
 pub mod time;
+pub mod wire;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::exit::ExitStatus;
-use crate::output::{ColorEnv, Output};
+use crate::output::{Output, OutputSettings};
+use crate::settings::{Env, Settings, output_from_env};
 
-/// Parses the command line, runs it, and turns the outcome into the process exit code.
+/// Parses the command line, resolves it against the environment, runs it, and turns the
+/// outcome into the process exit code.
 #[must_use]
 pub fn main_entry() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    hygiene::forbid_core_dumps();
+    let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(error) => {
             // clap prints help/version on stdout and usage errors on stderr itself.
@@ -39,12 +45,21 @@ pub fn main_entry() -> ExitCode {
             };
         }
     };
-    let out = Output::new(
-        cli.global.color,
-        &ColorEnv::from_process(),
-        cli.global.quiet,
-        cli.global.verbose,
-    );
+    let env = Env::from_process();
+    // Output settings come first so that even a settings error is shown as configured.
+    let out = Output::new(&OutputSettings {
+        color: cli.global.color,
+        quiet: cli.global.quiet,
+        verbose: cli.global.verbose,
+        ..output_from_env(&env)
+    });
+    let settings = match Settings::resolve(cli, &env) {
+        Ok(settings) => settings,
+        Err(error) => {
+            out.error(&error.message, error.hint.as_deref());
+            return ExitStatus::Usage.into();
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -52,11 +67,10 @@ pub fn main_entry() -> ExitCode {
         Ok(runtime) => runtime,
         Err(error) => {
             out.error(&format!("cannot start the async runtime: {error}"), None);
-            return ExitStatus::Unavailable.into();
+            return ExitStatus::Internal.into();
         }
     };
-    let env = settings::Env::from_process();
-    let status = match runtime.block_on(commands::run(cli, &env, &out)) {
+    let status = match runtime.block_on(commands::run(settings.command, &out)) {
         Ok(status) => status,
         Err(error) => {
             out.error(&error_line(&error), exit::hint(&error).as_deref());

@@ -2,7 +2,7 @@
 //! terminal detection and the colour decision. Business code never prints directly.
 
 use std::io::{self, IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `--color`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -16,26 +16,13 @@ pub enum ColorChoice {
     Never,
 }
 
-/// The environment variables that bear on colour, read once.
+/// The environment variables that bear on colour, read once by `settings`.
 #[derive(Debug, Clone, Default)]
 pub struct ColorEnv {
     pub no_color: Option<String>,
     pub clicolor: Option<String>,
     pub clicolor_force: Option<String>,
     pub term: Option<String>,
-}
-
-impl ColorEnv {
-    #[must_use]
-    pub fn from_process() -> Self {
-        let var = |name| std::env::var(name).ok();
-        Self {
-            no_color: var("NO_COLOR"),
-            clicolor: var("CLICOLOR"),
-            clicolor_force: var("CLICOLOR_FORCE"),
-            term: var("TERM"),
-        }
-    }
 }
 
 /// Whether to colour a stream: `NO_COLOR` wins over everything (no-color.org), then the
@@ -61,17 +48,18 @@ pub fn use_color(choice: ColorChoice, env: &ColorEnv, is_terminal: bool) -> bool
     is_terminal
 }
 
-static VERBOSITY: AtomicU8 = AtomicU8::new(0);
-
-/// Writes a debug line on stderr when `-v` was given at least `level` times. The message is
-/// built only when it will be shown; callers never pass secrets (headers are not logged).
-#[expect(clippy::print_stderr, reason = "the debug log is stderr by definition")]
-pub fn debug_log(level: u8, message: impl FnOnce() -> String) {
-    if VERBOSITY.load(Ordering::Relaxed) >= level {
-        // Bodies are logged at -vvv: they are foreign text like any other.
-        eprintln!("imsjob: debug: {}", crate::text::sanitize_lines(&message()));
-    }
+/// How the output object behaves: colour, verbosity, the width off a terminal.
+#[derive(Debug, Clone, Default)]
+pub struct OutputSettings {
+    pub color: ColorChoice,
+    pub color_env: ColorEnv,
+    pub quiet: bool,
+    pub verbose: u8,
+    /// `COLUMNS`: the table width when stdout is not a terminal.
+    pub columns: Option<u16>,
 }
+
+pub use crate::debug::debug_log;
 
 /// Where results and messages go.
 #[derive(Debug)]
@@ -81,14 +69,17 @@ pub struct Output {
     color_stdout: bool,
     color_stderr: bool,
     quiet: bool,
+    /// `COLUMNS`, for a table printed off a terminal.
+    columns: Option<u16>,
     /// Set once stdout has been closed by the reader (`| head -1`): later writes are dropped.
     stdout_closed: AtomicBool,
 }
 
 impl Output {
     #[must_use]
-    pub fn new(choice: ColorChoice, env: &ColorEnv, quiet: bool, verbosity: u8) -> Self {
-        VERBOSITY.store(verbosity, Ordering::Relaxed);
+    pub fn new(settings: &OutputSettings) -> Self {
+        crate::debug::set_verbosity(settings.verbose);
+        let (choice, env) = (settings.color, &settings.color_env);
         let stdout_is_terminal = io::stdout().is_terminal();
         let stderr_is_terminal = io::stderr().is_terminal();
         Self {
@@ -96,7 +87,8 @@ impl Output {
             stderr_is_terminal,
             color_stdout: use_color(choice, env, stdout_is_terminal),
             color_stderr: use_color(choice, env, stderr_is_terminal),
-            quiet,
+            quiet: settings.quiet,
+            columns: settings.columns,
             stdout_closed: AtomicBool::new(false),
         }
     }
@@ -135,7 +127,48 @@ impl Output {
         {
             return Some(cols);
         }
-        std::env::var("COLUMNS").ok()?.trim().parse().ok()
+        self.columns
+    }
+
+    /// What renderings of this run depend on: stdout's width, colour and terminal, and now.
+    #[must_use]
+    pub fn view(&self) -> crate::render::report::View {
+        crate::render::report::View {
+            style: crate::render::style::Style {
+                width: self.stdout_width(),
+                color: self.color_stdout,
+            },
+            neutralise: self.stdout_is_terminal,
+            now: jiff::Timestamp::now(),
+        }
+    }
+
+    /// Writes a rendered report: its stderr lines first, then its stdout text.
+    ///
+    /// # Errors
+    /// A `--jq` filter that failed on the document, or a failed write to stdout.
+    pub fn show(&self, rendered: crate::render::report::Rendered) -> anyhow::Result<()> {
+        use crate::render::report::Message;
+        for message in &rendered.messages {
+            match message {
+                Message::Error { text, hint } => self.error(text, hint.as_deref()),
+                Message::Warning(text) => self.warn(text),
+                Message::Note(text) => self.progress(text),
+            }
+        }
+        if let Some(text) = rendered.stdout? {
+            self.result(&text)?;
+        }
+        Ok(())
+    }
+
+    /// Renders a report in its plain form (a table, a tree, text) and writes it.
+    ///
+    /// # Errors
+    /// A failed write to stdout.
+    pub fn show_plain(&self, report: &crate::report::Report) -> anyhow::Result<()> {
+        let mode = crate::render::mode::Render::default();
+        self.show(crate::render::report::render(report, &mode, &self.view()))
     }
 
     /// Writes a result on stdout. A closed pipe is not an error: the reader has what it

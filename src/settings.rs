@@ -1,5 +1,7 @@
 //! One resolve step: flags, environment and clouds.yaml become validated settings.
-//! Commands only ever see the result.
+//! [`Settings::resolve`] is the only reader of the environment (through [`Env`], captured once
+//! at start, so tests construct it and never touch the process environment); commands only
+//! ever see its result.
 
 use std::collections::HashMap;
 
@@ -9,13 +11,18 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::api::client::TlsOptions;
+use crate::api::id::JobId;
 use crate::api::id::ProjectId;
 use crate::auth::aksk::{SIGNER_ENV_VAR, SignerVariant};
 use crate::auth::clouds::{self, ConfigEnv};
 use crate::auth::resolve::{AuthInputs, ResolvedAuth};
-use crate::cli::{GlobalArgs, OutputFormat};
+use clap::ValueEnum;
+
+use crate::cli::{Cli, Command, JobOptions, OutputFormat, SimArgs};
 use crate::error::UsageError;
+use crate::output::{ColorEnv, OutputSettings};
 use crate::render::jq::JqFilter;
+pub use crate::render::mode::Render;
 
 /// The process environment, captured once so resolution is a pure function of its inputs.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +44,12 @@ impl Env {
         )
     }
 
+    /// A variable's value when set, even empty (`NO_COLOR=` has a meaning of its own).
+    #[must_use]
+    pub fn raw(&self, name: &str) -> Option<String> {
+        self.0.get(name).cloned()
+    }
+
     /// A variable's value, when set and not empty.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -47,34 +60,226 @@ impl Env {
     }
 }
 
-/// How results are shown.
+/// Time limit of one HTTP request unless `--request-timeout` says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Everything a run needs, resolved once from the command line and the environment.
 #[derive(Debug)]
-pub enum Render {
-    Table,
-    Json,
-    Tree,
-    Jq(JqFilter),
+pub struct Settings {
+    pub output: OutputSettings,
+    pub command: CommandSettings,
 }
 
-/// Resolves the output mode; `default` is the command's own.
+/// The environment's part of the output settings: colour variables and `COLUMNS`; the
+/// flags at their defaults.
+#[must_use]
+pub fn output_from_env(env: &Env) -> OutputSettings {
+    OutputSettings {
+        color_env: ColorEnv {
+            no_color: env.raw("NO_COLOR"),
+            clicolor: env.raw("CLICOLOR"),
+            clicolor_force: env.raw("CLICOLOR_FORCE"),
+            term: env.raw("TERM"),
+        },
+        columns: env.get("COLUMNS").and_then(|c| c.trim().parse().ok()),
+        ..OutputSettings::default()
+    }
+}
+
+/// One job-id argument: a validated id, or `-` (read ids from stdin at that position).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JobIdArg {
+    Id(JobId),
+    Stdin,
+}
+
+/// What each subcommand runs with.
+#[derive(Debug)]
+pub enum CommandSettings {
+    Get {
+        ids: Vec<JobIdArg>,
+        render: Render,
+        connect: Box<ConnectSettings>,
+    },
+    Wait {
+        ids: Vec<JobIdArg>,
+        options: Box<crate::cli::WaitArgs>,
+        render: Render,
+        connect: Box<ConnectSettings>,
+    },
+    Tree {
+        id: JobId,
+        render: Render,
+        connect: Box<ConnectSettings>,
+    },
+    Demo,
+    Sim(SimArgs),
+    Completions(clap_complete::Shell),
+}
+
+impl Settings {
+    /// Resolves a parsed command line against the environment: flags > environment >
+    /// clouds.yaml > defaults. Ids are validated here, before anything can be sent.
+    ///
+    /// # Errors
+    /// A usage error naming the flag or variable at fault; nothing has been sent.
+    pub fn resolve(cli: Cli, env: &Env) -> Result<Self, UsageError> {
+        let output = OutputSettings {
+            color: cli.global.color,
+            quiet: cli.global.quiet,
+            verbose: cli.global.verbose,
+            ..output_from_env(env)
+        };
+        let job = match cli.command.job_options() {
+            Some(after) => after.clone().over(cli.job),
+            None => {
+                if let Some(option) = cli.job.first_given() {
+                    let name = cli.command.name();
+                    return Err(UsageError::new(format!(
+                        "`{option}` does not apply to `imsjob {name}`"
+                    ))
+                    .with_hint(format!("see `imsjob {name} --help`")));
+                }
+                JobOptions::default()
+            }
+        };
+        let command = match cli.command {
+            Command::Get(args) => {
+                let ids = job_ids(&args.ids)?;
+                CommandSettings::Get {
+                    render: resolve_render(&job, &GET)?,
+                    ids,
+                    connect: Box::new(resolve_connect(&job, env)?),
+                }
+            }
+            Command::Wait(args) => {
+                let ids = job_ids(&args.ids)?;
+                let formats = [
+                    (job.output.is_some(), "--output"),
+                    (job.json, "--json"),
+                    (job.jq.is_some(), "--jq"),
+                ];
+                if args.events
+                    && let Some(option) = formats
+                        .into_iter()
+                        .find_map(|(given, name)| given.then_some(name))
+                {
+                    return Err(UsageError::new(format!(
+                        "`--events` and `{option}` cannot be used together"
+                    )));
+                }
+                CommandSettings::Wait {
+                    render: if args.events {
+                        Render::Events
+                    } else {
+                        resolve_render(&job, &WAIT)?
+                    },
+                    ids,
+                    connect: Box::new(resolve_connect(&job, env)?),
+                    options: Box::new(args),
+                }
+            }
+            Command::Tree(args) => CommandSettings::Tree {
+                id: JobId::parse(args.id.trim())?,
+                render: resolve_render(&job, &TREE)?,
+                connect: Box::new(resolve_connect(&job, env)?),
+            },
+            Command::Demo => CommandSettings::Demo,
+            Command::Sim(args) => CommandSettings::Sim(args),
+            Command::Completions(args) => CommandSettings::Completions(args.shell),
+        };
+        Ok(Self { output, command })
+    }
+}
+
+/// Validates the ids given as arguments; `-` is noted, to be read from stdin when the
+/// command runs.
+fn job_ids(args: &[String]) -> Result<Vec<JobIdArg>, UsageError> {
+    args.iter()
+        .map(|arg| {
+            if arg == "-" {
+                Ok(JobIdArg::Stdin)
+            } else {
+                JobId::parse(arg.trim()).map(JobIdArg::Id)
+            }
+        })
+        .collect()
+}
+
+/// The views a command can show (its JSON document, `-o json` or `--jq`, it always has), and
+/// the one it shows by default.
+#[derive(Debug, Clone, Copy)]
+pub struct Formats {
+    /// The command's name, for the message that refuses a format.
+    pub command: &'static str,
+    pub default: OutputFormat,
+    pub views: &'static [OutputFormat],
+}
+
+/// What `get` shows besides its JSON document: a table (a tree of unrelated jobs means nothing).
+pub const GET: Formats = Formats {
+    command: "get",
+    default: OutputFormat::Table,
+    views: &[OutputFormat::Table],
+};
+/// What `wait` shows besides its JSON document (and `--events`): the final states, like `get`.
+pub const WAIT: Formats = Formats {
+    command: "wait",
+    ..GET
+};
+/// What `tree` shows: the tree (a table with branches, so `-o table` is the same).
+pub const TREE: Formats = Formats {
+    command: "tree",
+    default: OutputFormat::Tree,
+    views: &[OutputFormat::Tree, OutputFormat::Table],
+};
+
+/// Resolves the output mode for a command.
 ///
 /// # Errors
-/// When `--jq` does not compile.
-pub fn resolve_render(global: &GlobalArgs, default: OutputFormat) -> Result<Render, UsageError> {
+/// When `--jq` does not compile, or `-o` names a format the command cannot show (a table of
+/// a tree, or a tree of unrelated jobs, would only be a silent surprise).
+pub fn resolve_render(global: &JobOptions, formats: &Formats) -> Result<Render, UsageError> {
     if let Some(expr) = &global.jq {
-        return JqFilter::compile(expr).map(Render::Jq);
+        return Ok(Render::Document(Box::new(JqFilter::compile(expr)?)));
     }
     let format = if global.json {
         OutputFormat::Json
     } else {
-        global.output.unwrap_or(default)
+        global.output.unwrap_or(formats.default)
     };
-    Ok(match format {
+    // The JSON document applies to every command; a view (table, tree) only where it means
+    // something.
+    let view = match format {
+        OutputFormat::Json => return Ok(Render::json()),
         OutputFormat::Table => Render::Table,
-        OutputFormat::Json => Render::Json,
         OutputFormat::Tree => Render::Tree,
-    })
+    };
+    if !formats.views.contains(&format) {
+        let name = |f: &OutputFormat| {
+            f.to_possible_value()
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default()
+        };
+        let allowed = formats
+            .views
+            .iter()
+            .chain([&OutputFormat::Json])
+            .map(|f| format!("`{}`", name(f)))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        return Err(UsageError::new(format!(
+            "`-o {}` does not apply to `{}`",
+            name(&format),
+            formats.command
+        ))
+        .with_hint(format!("use `-o` {allowed}")));
+    }
+    Ok(view)
 }
+
+/// The variable that names the IMS endpoint, as `--endpoint` does.
+pub const ENDPOINT_VAR: &str = "IMSJOB_ENDPOINT";
 
 /// The IMS endpoint for a region: `https://ims.{region}.otc.t-systems.com`, with the Swiss
 /// region under `.sc.`.
@@ -160,13 +365,14 @@ impl ConnectSettings {
 
 /// Where `clouds.yaml` is searched, from the captured environment.
 fn config_env(env: &Env) -> ConfigEnv {
-    let process = ConfigEnv::from_process();
-    ConfigEnv {
-        home: env.get("HOME").map(PathBuf::from).or(process.home),
-        client_config_file: env.get(clouds::CLIENT_CONFIG_FILE_VAR).map(PathBuf::from),
-        client_secure_file: env.get(clouds::CLIENT_SECURE_FILE_VAR).map(PathBuf::from),
-        ..process
-    }
+    ConfigEnv::new(
+        std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+        env.get("HOME")
+            .map(PathBuf::from)
+            .or_else(|| directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf())),
+        env.get(clouds::CLIENT_CONFIG_FILE_VAR).map(PathBuf::from),
+        env.get(clouds::CLIENT_SECURE_FILE_VAR).map(PathBuf::from),
+    )
 }
 
 /// Merges flags > environment > clouds.yaml and picks the authentication method (token, then
@@ -174,8 +380,13 @@ fn config_env(env: &Env) -> ConfigEnv {
 ///
 /// # Errors
 /// A usage error naming what is missing or invalid; nothing has been sent.
-pub fn resolve_connect(global: &GlobalArgs, env: &Env) -> Result<ConnectSettings, UsageError> {
-    let cloud_name = global.cloud.as_deref().filter(|c| !c.is_empty());
+pub fn resolve_connect(global: &JobOptions, env: &Env) -> Result<ConnectSettings, UsageError> {
+    // `--cloud` / `OS_CLOUD`; an empty value counts as unset, like every variable.
+    let cloud_name = global
+        .cloud
+        .as_deref()
+        .filter(|c| !c.is_empty())
+        .or_else(|| env.get("OS_CLOUD"));
     // clouds.yaml is consulted only for a named cloud; without one, not even the search
     // directories are worked out (this runs on every `get`).
     let cloud = match cloud_name {
@@ -215,7 +426,20 @@ pub fn resolve_connect(global: &GlobalArgs, env: &Env) -> Result<ConnectSettings
         .as_deref()
         .filter(|e| !e.is_empty())
         .map(parse_endpoint)
-        .transpose()?;
+        .transpose()?
+        .map_or_else(
+            || {
+                env.get(ENDPOINT_VAR)
+                    .map(|text| {
+                        parse_endpoint(text).map_err(|e| UsageError {
+                            message: format!("`{ENDPOINT_VAR}`: {}", e.message),
+                            hint: e.hint,
+                        })
+                    })
+                    .transpose()
+            },
+            |url| Ok(Some(url)),
+        )?;
     if let crate::auth::resolve::AuthMethod::Password(creds) = &auth.method {
         crate::auth::keystone::token_url(&creds.auth_url).map_err(|e| {
             UsageError::new(e.to_string()).with_hint("`OS_AUTH_URL` is the IAM URL ending in `/v3`")
@@ -230,7 +454,7 @@ pub fn resolve_connect(global: &GlobalArgs, env: &Env) -> Result<ConnectSettings
         endpoint,
         project_id,
         auth,
-        request_timeout: global.request_timeout,
+        request_timeout: global.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
         tls,
         token_cache: !global.no_token_cache,
     };
@@ -241,15 +465,14 @@ pub fn resolve_connect(global: &GlobalArgs, env: &Env) -> Result<ConnectSettings
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::Parser;
 
-    fn global(args: &[&str]) -> GlobalArgs {
-        let mut argv = vec!["imsjob"];
+    fn global(args: &[&str]) -> JobOptions {
+        let mut argv = vec!["imsjob", "get", "x"];
         argv.extend_from_slice(args);
-        argv.extend_from_slice(&["get", "x"]);
-        crate::cli::Cli::try_parse_from(argv)
-            .expect("parses")
-            .global
+        match crate::cli::parse_from(argv).expect("parses").command {
+            Command::Get(args) => args.job,
+            _ => unreachable!("a get command line"),
+        }
     }
 
     /// A captured environment with `HOME` pointing nowhere, so no real clouds.yaml is read.
@@ -308,5 +531,99 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    fn resolve_line(args: &[&str], pairs: &[(&str, &str)]) -> Result<Settings, UsageError> {
+        let mut argv = vec!["imsjob"];
+        argv.extend_from_slice(args);
+        Settings::resolve(crate::cli::parse_from(argv).expect("parses"), &env(pairs))
+    }
+
+    #[test]
+    fn booleans_in_the_environment_are_forgiving() {
+        for value in ["1", "0", "yes", "True", "ON", "off", "", "  "] {
+            let settings = resolve_line(
+                &["get", "x"],
+                &[
+                    ("OS_AUTH_TOKEN", "t"),
+                    ("OS_PROJECT_ID", "p"),
+                    ("OS_INSECURE", value),
+                    ("OS_CACERT", ""),
+                ],
+            );
+            assert!(settings.is_ok(), "OS_INSECURE={value:?}: {settings:?}");
+        }
+        let error = resolve_line(
+            &["get", "x"],
+            &[("OS_AUTH_TOKEN", "t"), ("OS_INSECURE", "maybe")],
+        )
+        .expect_err("not a boolean");
+        assert!(error.message.contains("OS_INSECURE"), "{error}");
+        assert!(!error.message.contains("--insecure"), "{error}");
+    }
+
+    #[test]
+    fn commands_without_job_options_refuse_them() {
+        for args in [
+            &["--jq", ".", "sim"][..],
+            &["--json", "demo"],
+            &["--endpoint", "http://x", "completions", "bash"],
+        ] {
+            let error = resolve_line(args, &[]).expect_err("refused");
+            assert!(
+                error.message.contains("does not apply"),
+                "{args:?}: {error}"
+            );
+        }
+        // After the subcommand, clap itself does not know them.
+        assert!(crate::cli::parse_from(["imsjob", "sim", "--jq", "."]).is_err());
+        // Before or after a job command, both count; after wins.
+        let settings = resolve_line(
+            &[
+                "--output", "json", "--region", "eu-nl", "get", "x", "--region", "eu-de",
+            ],
+            &[("OS_AUTH_TOKEN", "t"), ("OS_PROJECT_ID", "p")],
+        )
+        .expect("resolves");
+        let CommandSettings::Get {
+            render, connect, ..
+        } = settings.command
+        else {
+            panic!("get")
+        };
+        assert!(matches!(render, Render::Document(_)));
+        assert_eq!(connect.auth.region, "eu-de");
+        // The environment is not the user's typing: it is simply not used there.
+        assert!(resolve_line(&["completions", "bash"], &[("IMSJOB_ENDPOINT", "x")]).is_ok());
+    }
+
+    #[test]
+    fn the_endpoint_variable_is_named_when_invalid() {
+        let error = resolve_line(
+            &["get", "x"],
+            &[
+                ("OS_AUTH_TOKEN", "t"),
+                ("OS_PROJECT_ID", "p"),
+                ("IMSJOB_ENDPOINT", "ftp://x"),
+            ],
+        )
+        .expect_err("bad endpoint");
+        assert!(error.message.starts_with("`IMSJOB_ENDPOINT`"), "{error}");
+        let settings = resolve_line(
+            &["get", "x", "--endpoint", "http://flag"],
+            &[
+                ("OS_AUTH_TOKEN", "t"),
+                ("OS_PROJECT_ID", "p"),
+                ("IMSJOB_ENDPOINT", "ftp://x"),
+            ],
+        )
+        .expect("the flag wins over the variable");
+        let CommandSettings::Get { connect, .. } = settings.command else {
+            panic!("get")
+        };
+        assert_eq!(
+            connect.endpoint.map(|u| u.to_string()).as_deref(),
+            Some("http://flag/")
+        );
     }
 }

@@ -42,10 +42,21 @@ pub fn sanitize_lines(text: &str) -> Cow<'_, str> {
     )
 }
 
-/// Control characters, plus the bidirectional overrides that can make text read differently
-/// from what it is.
-fn is_hazard(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+/// Control characters, and the invisible Unicode format and separator characters (general
+/// categories Cf, Zl, Zp: bidirectional marks and overrides, zero-width characters, line and
+/// paragraph separators), which can make text read differently from what it is or break a
+/// line where the terminal does not expect it.
+#[must_use]
+pub fn is_hazard(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    c.is_control()
+        || (!c.is_ascii()
+            && matches!(
+                c.general_category(),
+                GeneralCategory::Format
+                    | GeneralCategory::LineSeparator
+                    | GeneralCategory::ParagraphSeparator
+            ))
 }
 
 /// Shows a user-supplied value in an error message: sanitised, and shortened when huge
@@ -63,6 +74,22 @@ pub fn quote_input(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_format_and_separator_characters_are_made_visible() {
+        for c in [
+            '\u{200e}', '\u{200f}', '\u{061c}', '\u{2028}', '\u{2029}', '\u{202e}', '\u{feff}',
+        ] {
+            let text = format!("a{c}b");
+            let clean = sanitize(&text);
+            assert!(!clean.contains(c), "{:04x} passed raw", c as u32);
+            assert!(
+                clean.contains(&format!("\\u{{{:04x}}}", c as u32)),
+                "{clean}"
+            );
+        }
+        assert_eq!(sanitize("Grüße, 镜像 ok"), "Grüße, 镜像 ok");
+    }
 
     #[test]
     fn escapes_are_neutralised() {

@@ -224,6 +224,10 @@ const EXIT_CODES: &[(&str, &str)] = &[
         "API unavailable or unusable after retries (network, timeouts, 5xx, 429, malformed or oversized answer)",
     ),
     (
+        "70",
+        "internal error of imsjob itself (a bug, or local I/O that is not the user's to fix); never reported as 5",
+    ),
+    (
         "124",
         "wait --timeout passed while a job was still INIT or RUNNING (it may still finish remotely)",
     ),

@@ -9,103 +9,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Url;
-use reqwest::header::{HeaderMap, HeaderValue};
-use secrecy::{ExposeSecret, SecretString};
+use reqwest::header::HeaderMap;
 
-use super::error::ApiError;
+use super::credentials::RequestCredentials;
+use super::error::{ApiError, network_error};
 use super::id::{JobId, ProjectId};
 use super::model::Job;
-use crate::auth::keystone::KeystoneError;
-use crate::auth::session::Authenticator;
-use crate::output::debug_log;
-
-/// Largest body read from the API; an IMS job document is a few kilobytes.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
-
-/// How requests prove who we are.
-#[derive(Clone)]
-pub enum RequestAuth {
-    /// `X-Auth-Token` with a fixed token.
-    Token(SecretString),
-    /// AK/SK signing or password-derived IAM tokens (renewed once after a 401).
-    Managed(Arc<Authenticator>),
-}
-
-impl std::fmt::Debug for RequestAuth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Token(_) => f.write_str("Token(<redacted>)"),
-            Self::Managed(auth) => write!(f, "Managed({})", auth.method().describe()),
-        }
-    }
-}
-
-/// Maps an authentication failure onto the API error taxonomy (so that exit codes and hints
-/// stay in one place): IAM refusals keep their status, transport failures are network errors.
-#[must_use]
-pub fn auth_api_error(error: KeystoneError) -> anyhow::Error {
-    match error {
-        KeystoneError::BadCredentials {
-            code,
-            message,
-            request_id,
-        } => ApiError::Status {
-            status: 401,
-            code,
-            message: Some(message.map_or_else(
-                || "IAM refused the credentials".to_owned(),
-                |m| format!("IAM refused the credentials: {m}"),
-            )),
-            request_id,
-            retry_after: None,
-        }
-        .into(),
-        KeystoneError::Status {
-            status,
-            code,
-            message,
-            request_id,
-        } => ApiError::Status {
-            status: status.as_u16(),
-            code,
-            message: Some(message.map_or_else(|| "IAM error".to_owned(), |m| format!("IAM: {m}"))),
-            request_id,
-            retry_after: None,
-        }
-        .into(),
-        KeystoneError::Transport { url, source } => {
-            let ApiError::Network { message, timed_out } = network_error(source) else {
-                unreachable!("network_error builds Network")
-            };
-            ApiError::Network {
-                message: format!("IAM at `{url}`: {message}"),
-                timed_out,
-            }
-            .into()
-        }
-        KeystoneError::InvalidResponse(reason) => ApiError::Decode {
-            status: 200,
-            reason: format!("IAM: {reason}"),
-            request_id: None,
-        }
-        .into(),
-        error @ (KeystoneError::InvalidAuthUrl(_)
-        | KeystoneError::ProjectNotFound(_)
-        | KeystoneError::Sign(_)) => crate::error::UsageError::new(error.to_string())
-            .with_hint("check `OS_AUTH_URL`, `OS_PROJECT_NAME` and the access key")
-            .into(),
-    }
-}
-
-fn auth_request_error(error: KeystoneError) -> ApiError {
-    match auth_api_error(error).downcast::<ApiError>() {
-        Ok(api) => api,
-        Err(other) => ApiError::Network {
-            message: other.to_string(),
-            timed_out: false,
-        },
-    }
-}
+use crate::debug::debug_log;
+use crate::wire::{BodyError, MAX_BODY_BYTES, read_body_capped};
 
 /// TLS trust settings.
 #[derive(Debug, Clone, Default)]
@@ -124,7 +35,8 @@ pub struct ClientConfig {
     /// IMS base URL, without `/v1`.
     pub endpoint: Url,
     pub project_id: ProjectId,
-    pub auth: RequestAuth,
+    /// How requests prove who we are.
+    pub auth: Arc<dyn RequestCredentials>,
     pub request_timeout: Duration,
     pub tls: TlsOptions,
 }
@@ -138,7 +50,7 @@ pub struct ImsClient {
 struct Inner {
     http: reqwest::Client,
     jobs_base: Url,
-    auth: RequestAuth,
+    auth: Arc<dyn RequestCredentials>,
 }
 
 /// Builds the HTTP client all of imsjob's requests go through.
@@ -181,7 +93,13 @@ pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Resul
     } else if tls.plain_http_only && tls.cacert.is_none() {
         builder = builder.tls_certs_only(Vec::new());
     }
-    Ok(builder.build()?)
+    builder.build().map_err(|e| {
+        ApiError::Network {
+            message: format!("cannot set up the HTTP client: {e}"),
+            timed_out: false,
+        }
+        .into()
+    })
 }
 
 impl ImsClient {
@@ -190,7 +108,7 @@ impl ImsClient {
     /// carry a path.
     pub fn new(config: ClientConfig) -> anyhow::Result<Self> {
         let http = http_client(config.request_timeout, &config.tls)?;
-        Self::with_http(http, config)
+        Ok(Self::with_http(http, config)?)
     }
 
     /// A client on an existing HTTP client (the one authentication already used, so IAM and
@@ -198,11 +116,13 @@ impl ImsClient {
     ///
     /// # Errors
     /// When the endpoint cannot carry a path.
-    pub fn with_http(http: reqwest::Client, config: ClientConfig) -> anyhow::Result<Self> {
+    pub fn with_http(http: reqwest::Client, config: ClientConfig) -> Result<Self, ApiError> {
         let mut jobs_base = config.endpoint.clone();
         jobs_base
             .path_segments_mut()
-            .map_err(|()| anyhow::anyhow!("endpoint `{}` cannot hold a path", config.endpoint))?
+            .map_err(|()| ApiError::Config {
+                message: format!("endpoint `{}` cannot hold a path", config.endpoint),
+            })?
             .pop_if_empty()
             .extend(["v1", config.project_id.as_str(), "jobs", ""]);
         Ok(Self {
@@ -225,36 +145,21 @@ impl ImsClient {
         url
     }
 
-    /// The GET request for `url` with its authentication headers, and the token generation
-    /// they carry (for [`Authenticator::reauthenticate`]).
+    /// The GET request for `url` with its authentication headers, and the credential
+    /// generation they carry (for [`RequestCredentials::renew_after_unauthorized`]).
     async fn authorized_get(&self, url: &Url) -> Result<(reqwest::RequestBuilder, u64), ApiError> {
+        let authorization = self
+            .inner
+            .auth
+            .authorize(&reqwest::Method::GET, url, b"")
+            .await?;
         let request = self
             .inner
             .http
             .get(url.clone())
-            .header("Accept", "application/json");
-        match &self.inner.auth {
-            RequestAuth::Token(token) => {
-                let mut value = HeaderValue::from_str(token.expose_secret()).map_err(|_| {
-                    ApiError::Network {
-                        message: "the token holds characters not allowed in an HTTP header".into(),
-                        timed_out: false,
-                    }
-                })?;
-                value.set_sensitive(true);
-                Ok((request.header("X-Auth-Token", value), 0))
-            }
-            RequestAuth::Managed(auth) => {
-                let authorization = auth
-                    .authorize(&reqwest::Method::GET, url, &[], b"")
-                    .await
-                    .map_err(auth_request_error)?;
-                Ok((
-                    request.headers(authorization.headers),
-                    authorization.generation,
-                ))
-            }
-        }
+            .header("Accept", "application/json")
+            .headers(authorization.headers);
+        Ok((request, authorization.generation))
     }
 
     /// Fetches one job: exactly one HTTP request (two when a password-derived token is
@@ -283,14 +188,10 @@ impl ImsClient {
             let request_id = header_text(response.headers(), "x-request-id");
             if status == 401
                 && !renewed
-                && let RequestAuth::Managed(auth) = &self.inner.auth
-                && auth
-                    .reauthenticate(generation)
-                    .await
-                    .map_err(auth_request_error)?
+                && self.inner.auth.renew_after_unauthorized(generation).await?
             {
                 // A password-derived token may have expired or been revoked: renew it once
-                // and repeat. AK/SK and fixed tokens never get here (CLI.md).
+                // and repeat. AK/SK and fixed tokens are never renewed (doc/contract.md).
                 debug_log(1, || {
                     format!("GET {url} -> 401: renewed the IAM token, repeating once")
                 });
@@ -362,39 +263,6 @@ async fn read_capped(response: reqwest::Response, cap: usize) -> Result<Vec<u8>,
     })
 }
 
-/// Why a capped body could not be read.
-#[derive(Debug)]
-pub enum BodyError {
-    Transport(reqwest::Error),
-    /// More than the cap: reading stopped there.
-    TooLarge,
-}
-
-/// Reads a body chunk by chunk, stopping at `cap` bytes without buffering the rest: every
-/// answer imsjob reads (IMS and IAM alike) goes through here.
-///
-/// # Errors
-/// A transport failure, or a body longer than `cap`.
-pub async fn read_body_capped(
-    mut response: reqwest::Response,
-    cap: usize,
-) -> Result<Vec<u8>, BodyError> {
-    if response
-        .content_length()
-        .is_some_and(|len| len > cap as u64)
-    {
-        return Err(BodyError::TooLarge);
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(BodyError::Transport)? {
-        if body.len() + chunk.len() > cap {
-            return Err(BodyError::TooLarge);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(body)
-}
-
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
@@ -413,66 +281,4 @@ fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
         when.duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
-}
-
-/// Describes a transport failure without leaking the URL's query or any header.
-pub fn network_error(error: reqwest::Error) -> ApiError {
-    let timed_out = error.is_timeout();
-    // The innermost cause says what really happened (refused, reset, certificate, ...).
-    let mut source = std::error::Error::source(&error);
-    let mut innermost = None;
-    let mut tls = None;
-    while let Some(cause) = source {
-        innermost = Some(cause.to_string());
-        if tls.is_none() {
-            tls = tls_cause(cause);
-        }
-        source = cause.source();
-    }
-    if let Some(tls) = tls {
-        let certificate = matches!(
-            tls,
-            rustls::Error::InvalidCertificate(_)
-                | rustls::Error::NoCertificatesPresented
-                | rustls::Error::UnsupportedNameType
-        );
-        let what = if certificate {
-            "TLS certificate verification failed"
-        } else {
-            "the TLS handshake failed"
-        };
-        return ApiError::Tls {
-            message: format!("{what}: {}", crate::text::sanitize(&tls.to_string())),
-            certificate,
-        };
-    }
-    let mut message = if timed_out {
-        "the request timed out".to_owned()
-    } else if error.is_connect() {
-        "cannot connect to the API".to_owned()
-    } else if error.is_body() || error.is_decode() {
-        "the connection broke while reading the answer".to_owned()
-    } else {
-        "the request failed".to_owned()
-    };
-    if let Some(cause) = innermost {
-        message.push_str(": ");
-        message.push_str(&crate::text::sanitize(&cause));
-    }
-    ApiError::Network { message, timed_out }
-}
-
-/// A rustls error in an error chain, also when wrapped in `io::Error`s (whose `source()`
-/// skips the wrapped error itself; hyper-util wraps rustls's error twice).
-fn tls_cause<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
-    let mut current = cause;
-    for _ in 0..8 {
-        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
-            return Some(tls);
-        }
-        current = current
-            .downcast_ref::<std::io::Error>()
-            .and_then(std::io::Error::get_ref)?;
-    }
-    None
 }

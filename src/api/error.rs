@@ -1,14 +1,17 @@
 //! Typed API errors: callers branch on these (retry, re-authenticate, give up, exit code).
 //!
-//! IMS answers errors in two shapes (API.md, "Errors"): the service's own
+//! IMS answers errors in two shapes: the service's own
 //! `{"error": {"code", "message"}}` and the API gateway's `{"error_code", "error_msg",
 //! "request_id"}`. Both are read into [`ApiError::Status`]; anything else (an HTML page from a
 //! proxy, an empty body) keeps only the HTTP status.
+//!
+//! The error holds facts only; which exit code and which hint it earns is decided at the top
+//! (`exit`).
 
 use std::time::Duration;
 
-use crate::exit::ExitStatus;
 use crate::text::sanitize;
+pub use crate::wire::ErrorBody;
 
 /// What went wrong talking to the API.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -44,6 +47,11 @@ pub enum ApiError {
     /// The body exceeded the size cap; reading stopped there.
     #[error("the API answer exceeded {limit} bytes and was cut off")]
     TooLarge { limit: usize },
+    /// The request could not even be built from the configuration (an unusable IAM URL, a
+    /// project name IAM does not know, input the signer refuses). Asking again cannot help,
+    /// and nothing reached IMS.
+    #[error("{message}")]
+    Config { message: String },
 }
 
 fn request_suffix(request_id: Option<&str>) -> String {
@@ -120,7 +128,7 @@ impl ApiError {
         }
     }
 
-    /// Whether repeating the same request later may succeed (CLI.md, "wait").
+    /// Whether repeating the same request later may succeed (doc/contract.md, "wait").
     #[must_use]
     pub fn is_transient(&self) -> bool {
         match self {
@@ -128,8 +136,9 @@ impl ApiError {
             // A proxy's HTML page or a torn body with a 2xx status: usually a passing gateway
             // fault, and asking again costs one small request. It never counts as a job.
             Self::Network { .. } | Self::Decode { .. } => true,
-            // The same certificate or the same oversized body would come back.
-            Self::TooLarge { .. } | Self::Tls { .. } => false,
+            // The same certificate, the same oversized body or the same configuration would
+            // come back.
+            Self::TooLarge { .. } | Self::Tls { .. } | Self::Config { .. } => false,
         }
     }
 
@@ -144,54 +153,6 @@ impl ApiError {
     #[must_use]
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Status { status: 404, .. })
-    }
-
-    #[must_use]
-    pub fn is_unauthorized(&self) -> bool {
-        matches!(self, Self::Status { status: 401, .. })
-    }
-
-    /// The exit status this error ends a run with.
-    #[must_use]
-    pub fn exit_status(&self) -> ExitStatus {
-        match self {
-            Self::Status {
-                status: 401 | 403, ..
-            } => ExitStatus::AuthRefused,
-            Self::Status { status: 404, .. } => ExitStatus::NotFound,
-            _ => ExitStatus::Unavailable,
-        }
-    }
-
-    /// A next step for the user, where one helps.
-    #[must_use]
-    pub fn hint(&self) -> Option<String> {
-        Some(match self {
-            Self::Status { status: 401, .. } => {
-                "the credentials were refused: check the token (`OS_AUTH_TOKEN`; tokens expire after 24 h), the access key pair (`OS_ACCESS_KEY`/`OS_SECRET_KEY`) or the password settings".into()
-            }
-            Self::Status { status: 403, .. } => {
-                "the credentials are valid but may not read this project's jobs: check `OS_PROJECT_ID` and your IAM permissions".into()
-            }
-            Self::Status { status: 404, .. } => {
-                "check the job id and that it belongs to the project and region in use (`--project-id`, `--region`)".into()
-            }
-            Self::Network { timed_out: true, .. } => {
-                "the API did not answer in time; raise `--request-timeout` or check the network".into()
-            }
-            Self::Tls {
-                certificate: true, ..
-            } => {
-                "the server's certificate is not trusted here: if it comes from a private or self-signed CA, trust that CA with `--cacert FILE` (or `OS_CACERT`); `--insecure` skips verification (never in production)".into()
-            }
-            Self::Tls { .. } => {
-                "check that the endpoint speaks HTTPS, and the TLS trust (`--cacert FILE`, `OS_CACERT`; `--insecure` skips verification)".into()
-            }
-            Self::Network { .. } => {
-                "check the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`, `--region`) and the network or proxy".into()
-            }
-            _ => return None,
-        })
     }
 
     /// The `{status, code, message}` object used for failed nodes in `tree -o json`.
@@ -214,73 +175,71 @@ impl ApiError {
     }
 }
 
-/// The fields an error body may carry, in either of the two shapes.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct ErrorBody {
-    pub code: Option<String>,
-    pub message: Option<String>,
-    pub request_id: Option<String>,
+/// Describes a transport failure without leaking the URL's query or any header.
+pub fn network_error(error: reqwest::Error) -> ApiError {
+    let timed_out = error.is_timeout();
+    // The innermost cause says what really happened (refused, reset, certificate, ...).
+    let mut source = std::error::Error::source(&error);
+    let mut innermost = None;
+    let mut tls = None;
+    while let Some(cause) = source {
+        innermost = Some(cause.to_string());
+        if tls.is_none() {
+            tls = tls_cause(cause);
+        }
+        source = cause.source();
+    }
+    if let Some(tls) = tls {
+        let certificate = matches!(
+            tls,
+            rustls::Error::InvalidCertificate(_)
+                | rustls::Error::NoCertificatesPresented
+                | rustls::Error::UnsupportedNameType
+        );
+        let what = if certificate {
+            "TLS certificate verification failed"
+        } else {
+            "the TLS handshake failed"
+        };
+        return ApiError::Tls {
+            message: format!("{what}: {}", crate::text::sanitize(&tls.to_string())),
+            certificate,
+        };
+    }
+    let mut message = if timed_out {
+        "the request timed out".to_owned()
+    } else if error.is_connect() {
+        "cannot connect to the API".to_owned()
+    } else if error.is_body() || error.is_decode() {
+        "the connection broke while reading the answer".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    if let Some(cause) = innermost {
+        message.push_str(": ");
+        message.push_str(&crate::text::sanitize(&cause));
+    }
+    ApiError::Network { message, timed_out }
 }
 
-impl ErrorBody {
-    /// Reads `{"error": {"code", "message"}}` or `{"error_code", "error_msg", "request_id"}`;
-    /// anything else yields an empty value (never an error: the status alone still counts).
-    #[must_use]
-    pub fn parse(body: &[u8]) -> Self {
-        let Ok(serde_json::Value::Object(map)) = serde_json::from_slice(body) else {
-            return Self::default();
-        };
-        // Codes may be numbers: Keystone sends `{"error": {"code": 401, ...}}`.
-        let text = |value: Option<&serde_json::Value>| match value {
-            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(truncate(s, 500)),
-            Some(serde_json::Value::Number(n)) => Some(n.to_string()),
-            _ => None,
-        };
-        if let Some(serde_json::Value::Object(inner)) = map.get("error") {
-            return Self {
-                code: text(inner.get("code")),
-                message: text(inner.get("message")),
-                request_id: text(map.get("request_id")),
-            };
+/// A rustls error in an error chain, also when wrapped in `io::Error`s (whose `source()`
+/// skips the wrapped error itself; hyper-util wraps rustls's error twice).
+fn tls_cause<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = cause;
+    for _ in 0..8 {
+        if let Some(tls) = current.downcast_ref::<rustls::Error>() {
+            return Some(tls);
         }
-        Self {
-            code: text(map.get("error_code")),
-            message: text(map.get("error_msg").or_else(|| map.get("message"))),
-            request_id: text(map.get("request_id")),
-        }
+        current = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::get_ref)?;
     }
-}
-
-/// Caps a server-supplied string so a hostile answer cannot flood the terminal.
-fn truncate(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
-    }
+    None
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reads_the_ims_shape() {
-        let body = br#"{"error": {"code": "IMG.0023", "message": "An exception occurred during task query"}}"#;
-        let parsed = ErrorBody::parse(body);
-        assert_eq!(parsed.code.as_deref(), Some("IMG.0023"));
-        assert_eq!(
-            parsed.message.as_deref(),
-            Some("An exception occurred during task query")
-        );
-    }
-
-    #[test]
-    fn reads_the_gateway_shape() {
-        let body = br#"{"error_code": "APIG.0308", "error_msg": "The throttling threshold has been reached", "request_id": "abc"}"#;
-        let parsed = ErrorBody::parse(body);
-        assert_eq!(parsed.code.as_deref(), Some("APIG.0308"));
-        assert_eq!(parsed.request_id.as_deref(), Some("abc"));
-    }
 
     #[test]
     fn html_keeps_only_the_status() {
@@ -301,6 +260,6 @@ mod tests {
             error.to_string(),
             "HTTP 404 IMG.0010: job not found (request id req-1)"
         );
-        assert_eq!(error.exit_status(), ExitStatus::NotFound);
+        assert!(error.is_not_found());
     }
 }

@@ -1,4 +1,4 @@
-//! Job and project ids are checked before anything is sent (CLI.md: `[A-Za-z0-9-]{1,64}`,
+//! Job and project ids are checked before anything is sent (doc/contract.md: `[A-Za-z0-9-]{1,64}`,
 //! project ids may also hold `_`). A validated id is safe in a URL path by construction.
 
 use std::fmt;

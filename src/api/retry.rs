@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::error::ApiError;
-use crate::output::debug_log;
+use crate::debug::debug_log;
 
 /// Retry delays start here and double per attempt…
 pub const RETRY_BASE: Duration = Duration::from_millis(500);

@@ -37,7 +37,7 @@ pub const PROJECT_ID_HEADER: &str = "x-project-id";
 /// The `X-Security-Token` header sent with temporary AK/SK.
 pub const SECURITY_TOKEN_HEADER: &str = "x-security-token";
 
-/// Largest accepted distance between `X-Sdk-Date` and the verifier's clock (API.md).
+/// Largest accepted distance between `X-Sdk-Date` and the verifier's clock.
 pub const MAX_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
 
 const SDK_DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";
@@ -75,14 +75,6 @@ impl SignerVariant {
             "plain" => Ok(Self::Plain),
             "derived" | "" => Ok(Self::Derived),
             _ => Err(UnknownSignerVariant(value.to_owned())),
-        }
-    }
-
-    /// Reads `IMSJOB_AKSK_SIGNER` from the process environment; unset means the default.
-    pub fn from_env() -> Result<Self, UnknownSignerVariant> {
-        match std::env::var(SIGNER_ENV_VAR) {
-            Ok(value) => Self::from_env_value(&value),
-            Err(_) => Ok(Self::default()),
         }
     }
 }

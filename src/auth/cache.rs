@@ -21,7 +21,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// A cached token is not used within this margin of its expiry (CLI.md), so that a token
+/// A cached token is not used within this margin of its expiry (doc/contract.md), so that a token
 /// cannot expire in the middle of a `wait`'s first requests.
 pub const EXPIRY_MARGIN: SignedDuration = SignedDuration::from_mins(5);
 

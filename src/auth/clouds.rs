@@ -6,16 +6,17 @@
 //! secure file is merged deeply over the clouds file, so secrets can live apart from the rest.
 //!
 //! Everything in here is hermetic: the search roots come from a [`ConfigEnv`] value, which
-//! [`ConfigEnv::from_process`] fills from the real process.
+//! settings fills from the captured environment.
 //!
 //! Error messages name files, lines and keys but never values: a malformed file may well
 //! hold a password.
 
-use std::fmt;
 use std::path::{Path, PathBuf};
 
-use secrecy::SecretString;
 use serde_norway::{Mapping, Value};
+
+pub use super::fields::CloudConfig;
+use super::fields::Where;
 
 /// Variable that names the clouds file, replacing the search.
 pub const CLIENT_CONFIG_FILE_VAR: &str = "OS_CLIENT_CONFIG_FILE";
@@ -40,19 +41,21 @@ pub struct ConfigEnv {
 }
 
 impl ConfigEnv {
-    /// Reads the real current directory, home directory and environment.
-    pub fn from_process() -> Self {
-        let var = |name: &str| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
+    /// The search roots, with the system directory at its usual `/etc/openstack`. The
+    /// caller reads the process (only settings does), so this module stays hermetic.
+    #[must_use]
+    pub fn new(
+        cwd: PathBuf,
+        home: Option<PathBuf>,
+        client_config_file: Option<PathBuf>,
+        client_secure_file: Option<PathBuf>,
+    ) -> Self {
         Self {
-            cwd: std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-            home: directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()),
+            cwd,
+            home,
             system_dir: PathBuf::from("/etc/openstack"),
-            client_config_file: var(CLIENT_CONFIG_FILE_VAR),
-            client_secure_file: var(CLIENT_SECURE_FILE_VAR),
+            client_config_file,
+            client_secure_file,
         }
     }
 
@@ -158,71 +161,6 @@ pub enum CloudsError {
         /// The directories searched.
         searched: Vec<PathBuf>,
     },
-}
-
-/// One cloud's settings, after merging `secure.yaml` over `clouds.yaml`.
-#[derive(Clone, Default)]
-pub struct CloudConfig {
-    /// The cloud's name (the key under `clouds`).
-    pub name: String,
-    /// The clouds file it came from.
-    pub source: PathBuf,
-    /// `auth.auth_url`.
-    pub auth_url: Option<String>,
-    /// `auth.username`.
-    pub username: Option<String>,
-    /// `auth.password`.
-    pub password: Option<SecretString>,
-    /// `auth.project_id`.
-    pub project_id: Option<String>,
-    /// `auth.project_name`.
-    pub project_name: Option<String>,
-    /// `auth.user_domain_name`.
-    pub user_domain_name: Option<String>,
-    /// `auth.domain_name`.
-    pub domain_name: Option<String>,
-    /// `auth.token`.
-    pub token: Option<SecretString>,
-    /// `auth.passcode` (MFA).
-    pub passcode: Option<SecretString>,
-    /// `auth.ak`, else top-level `ak`.
-    pub ak: Option<String>,
-    /// `auth.sk`, else top-level `sk`.
-    pub sk: Option<SecretString>,
-    /// `auth.security_token`, else top-level `security_token`.
-    pub security_token: Option<SecretString>,
-    /// `region_name`.
-    pub region_name: Option<String>,
-    /// `cacert`, as written.
-    pub cacert: Option<PathBuf>,
-    /// `verify`; `false` disables TLS verification.
-    pub verify: Option<bool>,
-}
-
-// By hand so that no secret can reach `{:?}`: secrets show only whether they are set.
-impl fmt::Debug for CloudConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redacted = |s: &Option<SecretString>| s.as_ref().map(|_| "[REDACTED]");
-        f.debug_struct("CloudConfig")
-            .field("name", &self.name)
-            .field("source", &self.source)
-            .field("auth_url", &self.auth_url)
-            .field("username", &self.username)
-            .field("password", &redacted(&self.password))
-            .field("project_id", &self.project_id)
-            .field("project_name", &self.project_name)
-            .field("user_domain_name", &self.user_domain_name)
-            .field("domain_name", &self.domain_name)
-            .field("token", &redacted(&self.token))
-            .field("passcode", &redacted(&self.passcode))
-            .field("ak", &self.ak)
-            .field("sk", &redacted(&self.sk))
-            .field("security_token", &redacted(&self.security_token))
-            .field("region_name", &self.region_name)
-            .field("cacert", &self.cacert)
-            .field("verify", &self.verify)
-            .finish()
-    }
 }
 
 /// Loads the cloud called `name` (from `--cloud` / `OS_CLOUD`).
@@ -386,15 +324,6 @@ impl CloudReader<'_> {
         }
     }
 
-    fn secret(
-        &self,
-        map: Option<&Mapping>,
-        at: &str,
-        key: &str,
-    ) -> Result<Option<SecretString>, CloudsError> {
-        Ok(self.string(map, at, key)?.map(SecretString::from))
-    }
-
     fn build(&self, name: String, entry: &Value) -> Result<CloudConfig, CloudsError> {
         let top = match entry {
             Value::Mapping(m) => Some(m),
@@ -411,8 +340,6 @@ impl CloudReader<'_> {
             Some(_) => self.mapping(entry, "auth")?,
             None => None,
         };
-        let a = (auth, "auth");
-        let t = (top, "");
         let verify = match top.and_then(|m| m.get("verify")) {
             None | Some(Value::Null) => None,
             Some(Value::Bool(b)) => Some(*b),
@@ -420,37 +347,21 @@ impl CloudReader<'_> {
             Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Some(false),
             Some(_) => return Err(self.wrong("verify", "a boolean")),
         };
-        Ok(CloudConfig {
-            name,
-            source: PathBuf::new(),
-            auth_url: self.string(a.0, a.1, "auth_url")?,
-            username: self.string(a.0, a.1, "username")?,
-            password: self.secret(a.0, a.1, "password")?,
-            project_id: self.string(a.0, a.1, "project_id")?,
-            project_name: self.string(a.0, a.1, "project_name")?,
-            user_domain_name: self.string(a.0, a.1, "user_domain_name")?,
-            domain_name: self.string(a.0, a.1, "domain_name")?,
-            token: self.secret(a.0, a.1, "token")?,
-            passcode: self.secret(a.0, a.1, "passcode")?,
-            ak: or_else(self.string(a.0, a.1, "ak")?, || self.string(t.0, t.1, "ak"))?,
-            sk: or_else(self.secret(a.0, a.1, "sk")?, || self.secret(t.0, t.1, "sk"))?,
-            security_token: or_else(self.secret(a.0, a.1, "security_token")?, || {
-                self.secret(t.0, t.1, "security_token")
-            })?,
-            region_name: self.string(t.0, t.1, "region_name")?,
-            cacert: self.string(t.0, t.1, "cacert")?.map(PathBuf::from),
-            verify,
-        })
-    }
-}
-
-fn or_else<T>(
-    first: Option<T>,
-    second: impl FnOnce() -> Result<Option<T>, CloudsError>,
-) -> Result<Option<T>, CloudsError> {
-    match first {
-        Some(v) => Ok(Some(v)),
-        None => second(),
+        let mut cloud = CloudConfig::from_keys(|places, key| {
+            for place in places {
+                let found = match place {
+                    Where::Auth => self.string(auth, "auth", key)?,
+                    Where::Top => self.string(top, "", key)?,
+                };
+                if found.is_some() {
+                    return Ok(found);
+                }
+            }
+            Ok(None)
+        })?;
+        cloud.name = name;
+        cloud.verify = verify;
+        Ok(cloud)
     }
 }
 

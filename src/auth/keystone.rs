@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::aksk::{SignError, Signer};
 use super::cache::CachedToken;
-use crate::api::client::{BodyError, MAX_BODY_BYTES, read_body_capped};
-use crate::api::error::ErrorBody;
+use crate::api::error::{ApiError, network_error};
+use crate::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 
 /// The header that carries a newly issued token.
 pub const SUBJECT_TOKEN_HEADER: &str = "x-subject-token";
@@ -115,13 +115,64 @@ pub enum KeystoneError {
     Sign(#[from] SignError),
 }
 
-impl KeystoneError {
-    /// Whether the failure is the credentials' fault (maps to exit code 3).
-    pub fn is_auth_refused(&self) -> bool {
-        match self {
-            Self::BadCredentials { .. } => true,
-            Self::Status { status, .. } => *status == StatusCode::FORBIDDEN,
-            _ => false,
+/// IAM failures in the API error taxonomy, so that exit codes and hints stay in one place:
+/// IAM refusals keep their status, transport failures are network errors, and a request
+/// that could not be built from the configuration stays a configuration error.
+impl From<KeystoneError> for ApiError {
+    fn from(error: KeystoneError) -> Self {
+        match error {
+            KeystoneError::BadCredentials {
+                code,
+                message,
+                request_id,
+            } => Self::Status {
+                status: 401,
+                code,
+                message: Some(message.map_or_else(
+                    || "IAM refused the credentials".to_owned(),
+                    |m| format!("IAM refused the credentials: {m}"),
+                )),
+                request_id,
+                retry_after: None,
+            },
+            KeystoneError::Status {
+                status,
+                code,
+                message,
+                request_id,
+            } => Self::Status {
+                status: status.as_u16(),
+                code,
+                message: Some(
+                    message.map_or_else(|| "IAM error".to_owned(), |m| format!("IAM: {m}")),
+                ),
+                request_id,
+                retry_after: None,
+            },
+            KeystoneError::Transport { url, source } => match network_error(source) {
+                Self::Network { message, timed_out } => Self::Network {
+                    message: format!("IAM at `{url}`: {message}"),
+                    timed_out,
+                },
+                Self::Tls {
+                    message,
+                    certificate,
+                } => Self::Tls {
+                    message: format!("IAM at `{url}`: {message}"),
+                    certificate,
+                },
+                other => other,
+            },
+            KeystoneError::InvalidResponse(reason) => Self::Decode {
+                status: 200,
+                reason: format!("IAM: {reason}"),
+                request_id: None,
+            },
+            error @ (KeystoneError::InvalidAuthUrl(_)
+            | KeystoneError::ProjectNotFound(_)
+            | KeystoneError::Sign(_)) => Self::Config {
+                message: error.to_string(),
+            },
         }
     }
 }
@@ -638,7 +689,10 @@ mod tests {
             err.to_string(),
             "IAM refused the credentials (HTTP 401): APIG.0301 bad (request id r1)"
         );
-        assert!(err.is_auth_refused());
+        assert!(matches!(
+            ApiError::from(err),
+            ApiError::Status { status: 401, .. }
+        ));
     }
 
     #[test]
@@ -787,5 +841,89 @@ mod tests {
         )
         .expect("verifies");
         assert_eq!(verified.access_key, "AKLOOKUP");
+    }
+
+    #[tokio::test]
+    async fn conversions_keep_exit_codes() {
+        use crate::exit::ExitStatus;
+        let exit = |error: KeystoneError| ExitStatus::from(&ApiError::from(error));
+
+        // Configuration faults stay usage errors: nothing reached IMS, and retrying is futile.
+        let usage = ApiError::from(KeystoneError::InvalidAuthUrl("not a url".into()));
+        assert!(!usage.is_transient());
+        assert_eq!(usage.to_string(), "invalid IAM auth URL `not a url`");
+        assert_eq!(ExitStatus::from(&usage), ExitStatus::Usage);
+        assert_eq!(
+            exit(KeystoneError::ProjectNotFound("p".into())),
+            ExitStatus::Usage
+        );
+
+        let refused = |status| KeystoneError::Status {
+            status,
+            code: None,
+            message: None,
+            request_id: None,
+        };
+        assert_eq!(
+            exit(KeystoneError::BadCredentials {
+                code: None,
+                message: None,
+                request_id: None,
+            }),
+            ExitStatus::AuthRefused
+        );
+        assert_eq!(
+            exit(refused(StatusCode::FORBIDDEN)),
+            ExitStatus::AuthRefused
+        );
+        assert_eq!(
+            exit(refused(StatusCode::SERVICE_UNAVAILABLE)),
+            ExitStatus::Unavailable
+        );
+        assert_eq!(
+            exit(KeystoneError::InvalidResponse("no token".into())),
+            ExitStatus::Unavailable
+        );
+
+        // A port nobody listens on: connection refused, a network error naming IAM.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/v3", listener.local_addr().expect("addr"));
+        drop(listener);
+        let source = client().get(&url).send().await.expect_err("refused");
+        let network = ApiError::from(KeystoneError::Transport {
+            url: url.clone(),
+            source,
+        });
+        assert!(
+            matches!(&network, ApiError::Network { message, .. } if message.starts_with(&format!("IAM at `{url}`"))),
+            "{network:?}"
+        );
+        assert_eq!(ExitStatus::from(&network), ExitStatus::Unavailable);
+    }
+
+    #[tokio::test]
+    async fn a_tls_failure_at_iam_is_a_tls_error_not_a_panic() {
+        use tokio::io::AsyncWriteExt;
+        // A plain-HTTP server behind an `https://` URL: the handshake reads garbage.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("https://{}/v3", listener.local_addr().expect("addr"));
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.expect("accept");
+            let _ = socket
+                .write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n")
+                .await;
+        });
+        let source = client().get(&url).send().await.expect_err("no TLS");
+        let error = ApiError::from(KeystoneError::Transport {
+            url: url.clone(),
+            source,
+        });
+        assert!(
+            matches!(&error, ApiError::Tls { message, .. } if message.starts_with(&format!("IAM at `{url}`"))),
+            "{error:?}"
+        );
+        server.await.expect("server");
     }
 }

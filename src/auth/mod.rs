@@ -4,6 +4,7 @@
 pub mod aksk;
 pub mod cache;
 pub mod clouds;
+mod fields;
 pub mod keystone;
 pub mod resolve;
 pub mod session;

@@ -1,79 +1,19 @@
 //! Which credentials to use: flags, environment and `clouds.yaml` merged field by field
 //! (flag > environment > clouds.yaml), then the first configured method wins — token, then
-//! AK/SK, then password (CLI.md, "Authentication").
+//! AK/SK, then password (doc/contract.md, "Authentication").
 //!
 //! Pure: the environment is passed in as a lookup function, so tests need no process state.
 
-use std::fmt;
 use std::path::PathBuf;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::aksk::{AkSk, Signer, SignerVariant};
-use super::clouds::CloudConfig;
+pub use super::fields::AuthInputs;
 use super::keystone::{PasswordCredentials, ProjectScope};
 
 /// The region used when nothing else names one.
 pub const DEFAULT_REGION: &str = "eu-de";
-
-/// One layer of raw authentication settings; every field optional.
-#[derive(Clone, Default)]
-pub struct AuthInputs {
-    /// `OS_AUTH_TOKEN` / `OS_TOKEN` / `auth.token`.
-    pub token: Option<SecretString>,
-    /// `OS_ACCESS_KEY` / `ak`.
-    pub access_key: Option<String>,
-    /// `OS_SECRET_KEY` / `sk`.
-    pub secret_key: Option<SecretString>,
-    /// `OS_SECURITY_TOKEN` / `security_token`.
-    pub security_token: Option<SecretString>,
-    /// `OS_AUTH_URL` / `auth.auth_url`.
-    pub auth_url: Option<String>,
-    /// `OS_USERNAME` / `auth.username`.
-    pub username: Option<String>,
-    /// `OS_PASSWORD` / `auth.password`.
-    pub password: Option<SecretString>,
-    /// `OS_PASSCODE` / `auth.passcode`.
-    pub passcode: Option<SecretString>,
-    /// `OS_USER_DOMAIN_NAME` / `auth.user_domain_name`.
-    pub user_domain_name: Option<String>,
-    /// `OS_DOMAIN_NAME` / `auth.domain_name`.
-    pub domain_name: Option<String>,
-    /// `--project-id` / `OS_PROJECT_ID` / `auth.project_id`.
-    pub project_id: Option<String>,
-    /// `OS_PROJECT_NAME` / `auth.project_name`.
-    pub project_name: Option<String>,
-    /// `--region` / `OS_REGION_NAME` / `region_name`.
-    pub region: Option<String>,
-    /// `--cacert` / `OS_CACERT` / `cacert`.
-    pub cacert: Option<PathBuf>,
-    /// `--insecure` / `OS_INSECURE` / `verify: false`.
-    pub insecure: Option<bool>,
-}
-
-// By hand: secrets show only whether they are set.
-impl fmt::Debug for AuthInputs {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let set = |s: &Option<SecretString>| s.as_ref().map(|_| "[REDACTED]");
-        f.debug_struct("AuthInputs")
-            .field("token", &set(&self.token))
-            .field("access_key", &self.access_key)
-            .field("secret_key", &set(&self.secret_key))
-            .field("security_token", &set(&self.security_token))
-            .field("auth_url", &self.auth_url)
-            .field("username", &self.username)
-            .field("password", &set(&self.password))
-            .field("passcode", &set(&self.passcode))
-            .field("user_domain_name", &self.user_domain_name)
-            .field("domain_name", &self.domain_name)
-            .field("project_id", &self.project_id)
-            .field("project_name", &self.project_name)
-            .field("region", &self.region)
-            .field("cacert", &self.cacert)
-            .field("insecure", &self.insecure)
-            .finish()
-    }
-}
 
 fn truthy(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
@@ -88,75 +28,14 @@ impl AuthInputs {
     /// the real environment). Empty values count as unset.
     pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, ResolveError> {
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
-        let secret = |name: &str| get(name).map(SecretString::from);
         let insecure = match get("OS_INSECURE") {
             None => None,
             Some(v) => Some(truthy(&v).ok_or(ResolveError::InvalidValue {
                 variable: "OS_INSECURE",
-                expected: "`true` or `false`",
+                expected: "one of `1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`",
             })?),
         };
-        Ok(Self {
-            token: secret("OS_AUTH_TOKEN").or_else(|| secret("OS_TOKEN")),
-            access_key: get("OS_ACCESS_KEY"),
-            secret_key: secret("OS_SECRET_KEY"),
-            security_token: secret("OS_SECURITY_TOKEN"),
-            auth_url: get("OS_AUTH_URL"),
-            username: get("OS_USERNAME"),
-            password: secret("OS_PASSWORD"),
-            passcode: secret("OS_PASSCODE"),
-            user_domain_name: get("OS_USER_DOMAIN_NAME"),
-            domain_name: get("OS_DOMAIN_NAME"),
-            project_id: get("OS_PROJECT_ID"),
-            project_name: get("OS_PROJECT_NAME"),
-            region: get("OS_REGION_NAME"),
-            cacert: get("OS_CACERT").map(PathBuf::from),
-            insecure,
-        })
-    }
-
-    /// The settings of one `clouds.yaml` entry.
-    pub fn from_cloud(cloud: &CloudConfig) -> Self {
-        Self {
-            token: cloud.token.clone(),
-            access_key: cloud.ak.clone(),
-            secret_key: cloud.sk.clone(),
-            security_token: cloud.security_token.clone(),
-            auth_url: cloud.auth_url.clone(),
-            username: cloud.username.clone(),
-            password: cloud.password.clone(),
-            passcode: cloud.passcode.clone(),
-            user_domain_name: cloud.user_domain_name.clone(),
-            domain_name: cloud.domain_name.clone(),
-            project_id: cloud.project_id.clone(),
-            project_name: cloud.project_name.clone(),
-            region: cloud.region_name.clone(),
-            cacert: cloud.cacert.clone(),
-            insecure: cloud.verify.map(|verify| !verify),
-        }
-    }
-
-    /// `self` where set, else `lower`: layers are combined highest first,
-    /// `flags.over(env).over(cloud)`.
-    #[must_use]
-    pub fn over(self, lower: Self) -> Self {
-        Self {
-            token: self.token.or(lower.token),
-            access_key: self.access_key.or(lower.access_key),
-            secret_key: self.secret_key.or(lower.secret_key),
-            security_token: self.security_token.or(lower.security_token),
-            auth_url: self.auth_url.or(lower.auth_url),
-            username: self.username.or(lower.username),
-            password: self.password.or(lower.password),
-            passcode: self.passcode.or(lower.passcode),
-            user_domain_name: self.user_domain_name.or(lower.user_domain_name),
-            domain_name: self.domain_name.or(lower.domain_name),
-            project_id: self.project_id.or(lower.project_id),
-            project_name: self.project_name.or(lower.project_name),
-            region: self.region.or(lower.region),
-            cacert: self.cacert.or(lower.cacert),
-            insecure: self.insecure.or(lower.insecure),
-        }
+        Ok(Self::from_vars(get, insecure))
     }
 }
 
@@ -204,6 +83,12 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
+    /// Whether IAM issues the tokens (password): only those are cached and renewed.
+    #[must_use]
+    pub fn issues_tokens(&self) -> bool {
+        matches!(self, Self::Password(_))
+    }
+
     /// A short description for `-v` logs and errors; never includes a secret.
     pub fn describe(&self) -> String {
         match self {
@@ -255,11 +140,6 @@ fn region_domain(region: &str) -> String {
     }
 }
 
-/// The public IMS endpoint of a region, for when neither `--endpoint` nor a catalog says.
-pub fn default_ims_endpoint(region: &str) -> String {
-    format!("https://ims.{}", region_domain(region))
-}
-
 /// The public IAM endpoint of a region (Swiss IAM is `iam-pub`).
 pub fn default_auth_url(region: &str) -> String {
     if region == "eu-ch2" {
@@ -289,6 +169,14 @@ pub fn resolve(inputs: AuthInputs, variant: SignerVariant) -> Result<ResolvedAut
             return Err(ResolveError::Incomplete {
                 method: "token",
                 missing: vec!["OS_PROJECT_ID"],
+            });
+        }
+        // Checked here, so that a token no HTTP header can carry is a configuration error
+        // before anything is sent, not a failure of the first request.
+        if reqwest::header::HeaderValue::from_str(token.expose_secret()).is_err() {
+            return Err(ResolveError::InvalidValue {
+                variable: "OS_AUTH_TOKEN",
+                expected: "printable ASCII without line breaks",
             });
         }
         AuthMethod::Token(token)
@@ -375,6 +263,7 @@ pub fn resolve(inputs: AuthInputs, variant: SignerVariant) -> Result<ResolvedAut
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::clouds::CloudConfig;
     use secrecy::ExposeSecret;
     use std::collections::HashMap;
 
@@ -430,6 +319,18 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_token_no_header_can_carry_is_refused() {
+        let err = resolve(
+            env(&[("OS_AUTH_TOKEN", "tok\nen-secret"), ("OS_PROJECT_ID", "p")]),
+            SignerVariant::Derived,
+        )
+        .expect_err("refused");
+        let text = err.to_string();
+        assert!(text.contains("OS_AUTH_TOKEN"), "{text}");
+        assert!(!text.contains("en-secret"), "{text}");
     }
 
     #[test]
@@ -489,14 +390,6 @@ mod tests {
         assert_eq!(r.region, DEFAULT_REGION);
         assert_eq!(region_from_project_name("eu-de_x_y"), Some("eu-de"));
         assert_eq!(region_from_project_name("plain"), None);
-        assert_eq!(
-            default_ims_endpoint("eu-de"),
-            "https://ims.eu-de.otc.t-systems.com"
-        );
-        assert_eq!(
-            default_ims_endpoint("eu-ch2"),
-            "https://ims.eu-ch2.sc.otc.t-systems.com"
-        );
         assert_eq!(
             default_auth_url("eu-ch2"),
             "https://iam-pub.eu-ch2.sc.otc.t-systems.com/v3"

@@ -1,21 +1,25 @@
-//! The runtime side of authentication: turns a [`ResolvedAuth`] into request headers.
+//! The runtime side of authentication: turns a [`ResolvedAuth`] into request headers, for
+//! every method alike, behind the API client's `RequestCredentials` interface.
 //!
-//! The API client calls [`Authenticator::start`] once (which fetches or loads a token, or
-//! looks up a project id), then [`Authenticator::authorize`] before every request. On a 401 it
-//! calls [`Authenticator::reauthenticate`] with the generation the failed request used: only a
+//! Connecting calls [`Authenticator::start`] once (which fetches or loads a token, or looks
+//! up a project id); the API client then asks for headers before every request. On a 401 it
+//! hands back the generation the failed request used ([`Authenticator::reauthenticate`]): only a
 //! password-derived token is ever renewed (once per generation, however many requests in
 //! flight saw the 401), and AK/SK or a fixed token never are — five failed AK/SK attempts lock
-//! the key (API.md).
+//! the key.
 
 use jiff::Timestamp;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::Mutex;
 
 use super::cache::{CacheKey, CachedToken, TokenCache};
 use super::keystone::{self, KeystoneError, PasswordCredentials, ProjectScope};
 use super::resolve::{AuthMethod, ResolvedAuth};
+pub use crate::api::credentials::Authorization;
+use crate::api::credentials::{BoxFuture, RequestCredentials};
+use crate::api::error::ApiError;
 
 /// The header carrying a token.
 pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";
@@ -57,15 +61,6 @@ pub struct Session {
     pub source: TokenSource,
 }
 
-/// Headers for one request, and the token generation they carry.
-#[derive(Debug, Clone)]
-pub struct Authorization {
-    /// Headers to add to the request (`X-Auth-Token`, or the AK/SK signature headers).
-    pub headers: HeaderMap,
-    /// Pass this to [`Authenticator::reauthenticate`] if the request gets a 401.
-    pub generation: u64,
-}
-
 #[derive(Debug, Default)]
 struct State {
     token: Option<CachedToken>,
@@ -101,14 +96,25 @@ impl Authenticator {
         }
     }
 
+    /// Credentials for a fixed token in `project_id` (nothing is ever asked of IAM).
+    pub fn for_token(token: SecretString, project_id: &str, client: reqwest::Client) -> Self {
+        Self::new(
+            ResolvedAuth {
+                method: AuthMethod::Token(token),
+                project_id: Some(project_id.to_owned()),
+                project_name: None,
+                region: super::resolve::DEFAULT_REGION.to_owned(),
+                cacert: None,
+                insecure: false,
+            },
+            client,
+            None,
+        )
+    }
+
     /// The method in use.
     pub fn method(&self) -> &AuthMethod {
         &self.method
-    }
-
-    /// Whether a 401 may be answered by renewing the token (password only).
-    pub fn renews_on_unauthorized(&self) -> bool {
-        matches!(self.method, AuthMethod::Password(_))
     }
 
     /// Gets ready to send requests: loads or issues a token (password), or finds the project id
@@ -254,6 +260,27 @@ impl Authenticator {
         state.source = Some(TokenSource::Iam);
         state.generation += 1;
         Ok(TokenSource::Iam)
+    }
+}
+
+/// The one implementation of what the API client needs: every method (token, AK/SK,
+/// password) goes through [`Authenticator::authorize`], so one code path sets each header.
+impl RequestCredentials for Authenticator {
+    fn authorize<'a>(
+        &'a self,
+        method: &'a Method,
+        url: &'a Url,
+        body: &'a [u8],
+    ) -> BoxFuture<'a, Result<Authorization, ApiError>> {
+        Box::pin(async move { Ok(Self::authorize(self, method, url, &[], body).await?) })
+    }
+
+    fn renew_after_unauthorized(&self, generation: u64) -> BoxFuture<'_, Result<bool, ApiError>> {
+        Box::pin(async move { Ok(self.reauthenticate(generation).await?) })
+    }
+
+    fn describe(&self) -> String {
+        self.method.describe()
     }
 }
 
@@ -415,7 +442,7 @@ mod tests {
             client(),
             None,
         );
-        assert!(!auth.renews_on_unauthorized());
+        assert!(!auth.method().issues_tokens());
         let session = auth.start().await.expect("starts");
         assert_eq!(session.project_id, "p-looked-up");
         let received = server.await.expect("server");
@@ -440,8 +467,33 @@ mod tests {
         .await;
         let auth = Authenticator::new(password_auth(&base), client(), None);
         let err = auth.start().await.expect_err("refused");
-        assert!(err.is_auth_refused());
         assert!(!format!("{err} {err:?}").contains("pw-secret"));
+        assert!(matches!(
+            ApiError::from(err),
+            ApiError::Status { status: 401, .. }
+        ));
         assert_eq!(server.await.expect("server").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_fixed_token_goes_through_the_one_header_path_and_is_never_renewed() {
+        let auth = Authenticator::for_token(SecretString::from("T0".to_owned()), "p", client());
+        let session = auth.start().await.expect("starts");
+        assert_eq!(session.project_id, "p");
+        assert_eq!(session.source, TokenSource::Configured);
+        let credentials: &dyn RequestCredentials = &auth;
+        let a = credentials
+            .authorize(&Method::GET, &url(), b"")
+            .await
+            .expect("authorizes");
+        assert_eq!(a.headers[AUTH_TOKEN_HEADER], "T0");
+        assert!(a.headers[AUTH_TOKEN_HEADER].is_sensitive());
+        assert!(
+            !credentials
+                .renew_after_unauthorized(a.generation)
+                .await
+                .expect("no renewal")
+        );
+        assert!(!format!("{credentials:?}").contains("T0"));
     }
 }

@@ -1,7 +1,6 @@
 //! `imsjob completions SHELL`.
 
-use crate::exit::ExitStatus;
-use crate::output::Output;
+use crate::report::Report;
 
 /// Writes the completion script of `shell` into a string.
 #[must_use]
@@ -13,10 +12,7 @@ pub fn generate(shell: clap_complete::Shell) -> String {
 }
 
 /// Runs `completions`.
-///
-/// # Errors
-/// Output failures.
-pub fn run(shell: clap_complete::Shell, out: &Output) -> anyhow::Result<ExitStatus> {
-    out.result(&generate(shell))?;
-    Ok(ExitStatus::Success)
+#[must_use]
+pub fn run(shell: clap_complete::Shell) -> Report {
+    Report::text(generate(shell))
 }

@@ -1,42 +1,54 @@
 //! `imsjob demo`: the simulator in-process, a wait with progress, the tree, next steps.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
 
 use super::{tree, wait};
-use crate::api::client::{ClientConfig, ImsClient, RequestAuth, TlsOptions};
+use crate::api::client::{ClientConfig, ImsClient, TlsOptions, http_client};
 use crate::api::id::{JobId, ProjectId};
+use crate::auth::session::Authenticator;
 use crate::exit::ExitStatus;
-use crate::output::Output;
-use crate::settings::Render;
+use crate::report::{Report, WaitObserver};
 use crate::sim::{self, scenario::Scenario};
 
-/// Runs the demo.
+/// Runs the demo: a narrated `wait` and `tree`, each part handed to `show` as it comes.
 ///
 /// # Errors
-/// When the simulator cannot start or output fails.
-pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
+/// When the simulator cannot start, a command fails, or `show` does.
+pub async fn run(
+    observer: &mut dyn WaitObserver,
+    show: &mut dyn FnMut(&Report) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitStatus> {
     let scenario = Scenario::demo();
     let job = JobId::parse(&scenario.jobs[0].id)?;
     let handle = sim::start(scenario, 0).await?;
-    let client = ImsClient::new(ClientConfig {
-        endpoint: handle.endpoint().parse()?,
-        project_id: ProjectId::parse(&handle.project_id)?,
-        auth: RequestAuth::Token(SecretString::from(handle.token.clone())),
-        request_timeout: Duration::from_secs(5),
-        tls: TlsOptions {
-            plain_http_only: true,
-            ..TlsOptions::default()
+    let tls = TlsOptions {
+        plain_http_only: true,
+        ..TlsOptions::default()
+    };
+    let request_timeout = Duration::from_secs(5);
+    let http = http_client(request_timeout, &tls)?;
+    let token = SecretString::from(handle.token.clone());
+    let client = ImsClient::with_http(
+        http.clone(),
+        ClientConfig {
+            endpoint: handle.endpoint().parse()?,
+            project_id: ProjectId::parse(&handle.project_id)?,
+            auth: Arc::new(Authenticator::for_token(token, &handle.project_id, http)),
+            request_timeout,
+            tls,
         },
-    })?;
+    )?;
 
-    out.result(&format!(
+    let say = |text: String| Report::text(text);
+    show(&say(format!(
         "imsjob demo: a simulated IMS is listening on {} (no account, no network).\n\n\
          An OVA import with two sub-jobs was started; its job id is {job}.\n\
          $ imsjob wait {job}      # progress on stderr, the result on stdout\n",
         handle.endpoint()
-    ))?;
+    )))?;
     let options = wait::WaitOptions {
         timeout: Some(Duration::from_secs(60)),
         check_once: false,
@@ -44,15 +56,15 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
         max_interval: Duration::from_secs(2),
         max_rps: 10.0,
         fail_fast: false,
-        events: false,
         not_found_grace: Duration::from_secs(30),
     };
-    let status = wait::run(&client, vec![job.clone()], &options, &Render::Table, out).await?;
+    let waited = wait::run(&client, vec![job.clone()], &options, observer).await?;
+    show(&waited)?;
 
-    out.result(&format!("\n$ imsjob tree {job}\n"))?;
-    tree::run(&client, &job, &Render::Tree, out).await?;
+    show(&say(format!("\n$ imsjob tree {job}\n")))?;
+    show(&tree::run(&client, &job).await?)?;
 
-    out.result(&format!(
+    show(&say(format!(
         "\nTry it yourself against the simulator:\n\
          \x20 imsjob sim --port 8080 &          # serves, after printing these exports:\n\
          {}\
@@ -67,6 +79,6 @@ pub async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
             .map(|l| format!("  {l}\n"))
             .collect::<String>()
             .replace(&format!(":{}", handle.addr.port()), ":8080")
-    ))?;
-    Ok(status)
+    )))?;
+    Ok(waited.status)
 }

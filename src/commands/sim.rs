@@ -3,14 +3,18 @@
 use crate::cli::SimArgs;
 use crate::error::UsageError;
 use crate::exit::ExitStatus;
-use crate::output::Output;
+use crate::report::Report;
 use crate::sim::{self, scenario::Scenario};
 
-/// Runs `sim`.
+/// Runs `sim`: what it has to say is handed to `show` as it happens, since serving only
+/// ends with a signal.
 ///
 /// # Errors
-/// An unreadable or invalid scenario, or a port that cannot be bound.
-pub async fn run(args: &SimArgs, out: &Output) -> anyhow::Result<ExitStatus> {
+/// An unreadable or invalid scenario, a port that cannot be bound, or a failure of `show`.
+pub async fn run(
+    args: &SimArgs,
+    show: &mut dyn FnMut(&Report) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitStatus> {
     let scenario = match &args.scenario {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -42,25 +46,27 @@ pub async fn run(args: &SimArgs, out: &Output) -> anyhow::Result<ExitStatus> {
                 .with_hint("pick another `--port`, or `--port 0` for a free one")
         })?;
     // stdout: only the exports, so `eval "$(imsjob sim &)"`-style use and tests can read them.
-    out.result(&handle.all_exports())?;
+    show(&Report::text(handle.all_exports()))?;
+    let mut notes = Vec::new();
     if !handle.job_ids.is_empty() {
-        out.progress(&format!(
+        notes.push(format!(
             "imsjob sim: serving on {} — jobs: {} (plus the documented examples); Ctrl-C stops",
             handle.endpoint(),
             handle.job_ids.join(", ")
         ));
     } else {
-        out.progress(&format!(
+        notes.push(format!(
             "imsjob sim: serving on {}; Ctrl-C stops",
             handle.endpoint()
         ));
     }
     if let Some(path) = &handle.cacert {
-        out.progress(&format!(
+        notes.push(format!(
             "imsjob sim: HTTPS with a self-signed certificate; trust it with `--cacert {}`",
             path.display()
         ));
     }
+    show(&Report::notes(notes))?;
     let stopped = wait_for_stop().await;
     if let Some(path) = &handle.cacert {
         let _ = std::fs::remove_file(path);

@@ -81,6 +81,16 @@ impl JqFilter {
     }
 }
 
+impl super::mode::DocumentFormat for JqFilter {
+    fn render(
+        &self,
+        document: &serde_json::Value,
+        stdout_is_terminal: bool,
+    ) -> anyhow::Result<String> {
+        Ok(self.run(document, stdout_is_terminal)?)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,8 +2,6 @@
 
 use serde_json::Value;
 
-use crate::api::error::ApiError;
-
 /// The `-o json` document: one object for one job, an array (argument order) for several.
 #[must_use]
 pub fn document(jobs: &[Value], single: bool) -> Value {
@@ -11,14 +9,6 @@ pub fn document(jobs: &[Value], single: bool) -> Value {
         (true, [one]) => one.clone(),
         _ => Value::Array(jobs.to_vec()),
     }
-}
-
-/// The stand-in for a job that could not be fetched, in any JSON document (get, wait, tree):
-/// `{"job_id": "...", "error": {"status", "code", "message"}}`, or `"error": null` when no
-/// answer came at all. Array positions keep matching the ids asked for.
-#[must_use]
-pub fn unfetched(job_id: &str, error: Option<&ApiError>) -> Value {
-    serde_json::json!({"job_id": job_id, "error": error.map(ApiError::to_json)})
 }
 
 /// Pretty-printed JSON, two-space indent, keys in the order received, numbers as sent.

@@ -1,47 +1,19 @@
-//! Pure renderers: model in, `String` out. Width and colour are parameters, never detected
-//! here, so every rendering is reproducible in tests.
+//! Pure renderers: a report in, text out. Width and colour are parameters, never detected
+//! here, so every rendering is reproducible in tests. [`render`] is the one entry point: it
+//! picks the format once, for every command. The progress observers of `wait` live here too:
+//! they and `Output` are the only code that writes while a command runs.
 
+pub mod events;
 pub mod jq;
 pub mod json;
+pub mod mode;
+pub mod progress;
+pub mod report;
+pub mod style;
 pub mod table;
 pub mod tree;
+pub mod unfetched;
 
-use crate::api::model::Status;
-
-/// How a rendering may look.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Style {
-    /// Maximum line width; `None` = unlimited.
-    pub width: Option<u16>,
-    pub color: bool,
-}
-
-/// ANSI colour for a status, used only when colour is enabled.
-#[must_use]
-pub fn status_color(status: &Status) -> comfy_table::Color {
-    use comfy_table::Color;
-    match status {
-        Status::Success => Color::Green,
-        Status::Fail => Color::Red,
-        Status::Running => Color::Yellow,
-        Status::Init => Color::Cyan,
-        Status::Other(_) => Color::Magenta,
-    }
-}
-
-/// Wraps text in the ANSI colour of a status when `color` is set.
-#[must_use]
-pub fn paint_status(status: &Status, color: bool) -> String {
-    let text = crate::text::sanitize(status.as_str()).into_owned();
-    if !color {
-        return text;
-    }
-    let code = match status {
-        Status::Success => 32,
-        Status::Fail => 31,
-        Status::Running => 33,
-        Status::Init => 36,
-        Status::Other(_) => 35,
-    };
-    format!("\x1b[{code}m{text}\x1b[0m")
-}
+pub use self::mode::Render;
+pub use self::report::{Message, Rendered, View, render};
+pub use self::style::{Style, paint_status, status_color};

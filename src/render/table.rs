@@ -1,9 +1,9 @@
-//! The `get`/`wait` table: JOB ID, TYPE, STATUS, STARTED, DURATION, RESULT (CLI.md).
+//! The `get`/`wait` table: JOB ID, TYPE, STATUS, STARTED, DURATION, RESULT (`doc/contract.md`).
 
 use comfy_table::{Cell, ContentArrangement, Table, presets};
 use jiff::Timestamp;
 
-use super::{Style, status_color};
+use super::style::{Style, status_color};
 use crate::api::model::{JobView, Status};
 use crate::text::sanitize;
 use crate::time::{between, format_duration, format_started};

@@ -1,22 +1,13 @@
-//! `tree`: a job and its sub-jobs, as text or as the nested JSON of CLI.md.
+//! `tree`: a job and its sub-jobs, as text or as the nested JSON of `doc/contract.md`.
 
 use comfy_table::Cell;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::Style;
+use super::style::Style;
 use super::table::{base_table, duration_text, finish, result_text, status_cell, type_text};
-use crate::api::error::ApiError;
-use crate::api::model::Job;
+use crate::report::TreeNode;
 use crate::text::sanitize;
-
-/// One node: a fetched job, or an id that could not be fetched.
-#[derive(Debug)]
-pub struct TreeNode {
-    pub job_id: String,
-    pub outcome: Result<Job, ApiError>,
-    pub children: Vec<TreeNode>,
-}
 
 /// `{"job": <object as returned>, "sub_jobs": [...]}`, or for a node that could not be
 /// fetched `{"job_id": "...", "error": {"status", "code", "message"}}`.
@@ -27,7 +18,7 @@ pub fn to_json(node: &TreeNode) -> Value {
             "job": job.raw,
             "sub_jobs": node.children.iter().map(to_json).collect::<Vec<_>>(),
         }),
-        Err(error) => super::json::unfetched(&node.job_id, Some(error)),
+        Err(error) => super::unfetched::unfetched(&node.job_id, Some(error)),
     }
 }
 

@@ -38,6 +38,9 @@ pub struct SimIdentity {
     pub secret_key: SecretString,
     /// The region in the catalog.
     pub region: String,
+    /// When set, the AK/SK pair is temporary and every signed request must carry this
+    /// `X-Security-Token`; when not, any security token is refused.
+    pub security_token: Option<SecretString>,
     /// Lifetime of tokens issued through `POST /v3/auth/tokens`.
     pub token_ttl: SignedDuration,
 }
@@ -55,6 +58,7 @@ impl Default for SimIdentity {
             access_key: "SIMACCESSKEY00000000".into(),
             secret_key: SecretString::from("sim-secret-key-0000000000000000000000000".to_owned()),
             region: "eu-de".into(),
+            security_token: None,
             token_ttl: SignedDuration::from_hours(24),
         }
     }
@@ -268,12 +272,7 @@ impl SimIam {
             "issued_at": now.to_string(),
             "user": {"id": "sim-user-id", "name": id.user, "domain": {"id": "sim-domain-id", "name": id.domain}},
             "project": {"id": id.project_id, "name": id.project_name, "domain": {"id": "sim-domain-id", "name": id.domain}},
-            "catalog": [
-                {"type": "identity", "name": "iam", "id": "sim-iam", "endpoints": [
-                    {"id": "sim-iam-public", "interface": "public", "region": id.region, "region_id": id.region, "url": format!("{base_url}/v3")}]},
-                {"type": "image", "name": "glance", "id": "sim-ims", "endpoints": [
-                    {"id": "sim-ims-public", "interface": "public", "region": id.region, "region_id": id.region, "url": base_url}]}
-            ]
+            "catalog": catalog(base_url, &id.region, &id.project_id),
         }});
         let mut response = SimResponse::json(201, &body);
         response
@@ -324,6 +323,18 @@ impl SimIam {
                 now,
             )
             .map_err(|e| refuse(&verify_message(&e)))?;
+            let presented = request
+                .headers
+                .get("x-security-token")
+                .and_then(|v| v.to_str().ok());
+            let expected = self.identity.security_token.as_ref();
+            if presented != expected.map(ExposeSecret::expose_secret) {
+                return Err(refuse(if presented.is_some() {
+                    "invalid security token"
+                } else {
+                    "the security token is missing"
+                }));
+            }
             let header_project = request
                 .headers
                 .get(aksk::PROJECT_ID_HEADER)
@@ -401,10 +412,44 @@ impl SimIam {
                     pair("OS_PASSWORD", id.password.expose_secret()),
                     pair("OS_USER_DOMAIN_NAME", &id.domain),
                     pair("OS_PROJECT_NAME", &id.project_name),
+                    // keystoneauth scopes a project name only with its domain; without it
+                    // IAM answers "the project in the scope does not exist".
+                    pair("OS_PROJECT_DOMAIN_NAME", &id.domain),
+                    pair("OS_REGION_NAME", &id.region),
                 ],
             ),
         ]
     }
+}
+
+/// The token's service catalog: every service points at the simulator itself, under the
+/// types OTC's catalog uses. IMS (`image`) and IAM (`identity`) are listed without a
+/// project suffix; the ECS (`ecs`, `compute`), EVS (`evs`, `volumev2`) and BMS (`bms`)
+/// URLs carry their API version and the project id, as OpenStack-style catalogs do, so a
+/// client derives the jobs URL `{base}/v1/{project_id}/jobs/{id}` from the host part.
+fn catalog(base_url: &str, region: &str, project_id: &str) -> Value {
+    let entries: [(&str, &str, String); 7] = [
+        ("identity", "iam", format!("{base_url}/v3")),
+        ("image", "glance", base_url.to_owned()),
+        ("ecs", "ecs", format!("{base_url}/v1/{project_id}")),
+        ("compute", "nova", format!("{base_url}/v2.1/{project_id}")),
+        ("evs", "evs", format!("{base_url}/v2/{project_id}")),
+        (
+            "volumev2",
+            "cinderv2",
+            format!("{base_url}/v2/{project_id}"),
+        ),
+        ("bms", "bms", format!("{base_url}/v1/{project_id}")),
+    ];
+    Value::Array(
+        entries
+            .into_iter()
+            .map(|(kind, name, url)| {
+                json!({"type": kind, "name": name, "id": format!("sim-{name}"), "endpoints": [
+                    {"id": format!("sim-{name}-public"), "interface": "public", "region": region, "region_id": region, "url": url}]})
+            })
+            .collect(),
+    )
 }
 
 fn verify_message(error: &VerifyError) -> String {

@@ -218,6 +218,11 @@ fn json_response(status: u16, body: &Value, request_id: &str) -> Response<Body> 
     response
 }
 
+/// IMS's documented answer when a job query fails, an unknown job id included: the code
+/// and message of its error table, verbatim. IMS has no job-specific "not found" code.
+const QUERY_FAILED_CODE: &str = "IMG.0023";
+const QUERY_FAILED_MESSAGE: &str = "An exception occurred during task query";
+
 /// The API gateway's error shape.
 fn gateway_error(status: u16, code: &str, message: &str, request_id: &str) -> Response<Body> {
     json_response(
@@ -251,12 +256,7 @@ fn status_fault(status: u16, retry_after: Option<&str>, request_id: &str) -> Res
             "Incorrect IAM authentication information: token expired",
             request_id,
         ),
-        500 => ims_error(
-            500,
-            "IMG.0001",
-            "An internal error occurred in the image service.",
-            request_id,
-        ),
+        500 => ims_error(500, QUERY_FAILED_CODE, QUERY_FAILED_MESSAGE, request_id),
         502 | 504 => gateway_error(status, "APIG.0201", "Backend unavailable", request_id),
         503 => gateway_error(503, "APIG.0201", "Backend unavailable", request_id),
         other => ims_error(
@@ -268,6 +268,30 @@ fn status_fault(status: u16, retry_after: Option<&str>, request_id: &str) -> Res
     };
     if let Some(value) = retry_after.and_then(|v| HeaderValue::from_str(v).ok()) {
         response.headers_mut().insert("retry-after", value);
+    }
+    response
+}
+
+/// The gateway's throttling answer as published: `APIGW.0308`, the policy and its window in
+/// the message, and no `Retry-After` (a client has to read the window).
+fn throttled(window: &str, request_id: &str) -> Response<Body> {
+    gateway_error(
+        429,
+        "APIGW.0308",
+        &format!("The throttling threshold has been reached: policy ip over ratelimit, {window}"),
+        request_id,
+    )
+}
+
+/// The gateway's answer for a locked access key: a 401 whose body is plain text, not JSON.
+fn ak_locked(request_id: &str) -> Response<Body> {
+    let mut response = Response::new(full("AK access failed to reach the limit,forbidden."));
+    *response.status_mut() = StatusCode::UNAUTHORIZED;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-request-id", value);
     }
     response
 }
@@ -338,6 +362,8 @@ fn random_fault(shared: &Shared) -> Option<Fault> {
         delay: None,
         drop: false,
         html: false,
+        throttle: None,
+        ak_locked: false,
         body: None,
         huge_bytes: None,
         endless: false,
@@ -355,6 +381,9 @@ fn random_fault(shared: &Shared) -> Option<Fault> {
         FaultKind::Drop => fault.drop = true,
         FaultKind::Slow => fault.delay = Some(random.slow),
         FaultKind::Malformed => fault.body = Some("{\"job_id\": \"torn".into()),
+        FaultKind::Throttle => {
+            fault.throttle = Some(format!("limit:10, time:{} second", random.retry_after));
+        }
     }
     Some(fault)
 }
@@ -366,6 +395,10 @@ fn describe(fault: &Fault) -> Option<String> {
         "drop".into()
     } else if fault.html {
         "html".into()
+    } else if fault.throttle.is_some() {
+        "throttle".into()
+    } else if fault.ak_locked {
+        "ak_locked".into()
     } else if let Some(status) = fault.status {
         status.to_string()
     } else if fault.body.is_some() {
@@ -401,6 +434,20 @@ async fn serve_request(
     if path == "/_sim/requests" {
         let log = lock(&shared.log).clone();
         return Ok(json_response(200, &json!(log), &request_id));
+    }
+
+    if let [""] | ["v3"] = segments.as_slice() {
+        let response = version_discovery(&shared.base_url, segments[0] == "v3", &request_id);
+        lock(&shared.log).push(Seen {
+            seq,
+            at_ms,
+            method,
+            path,
+            job_id: None,
+            status: response.status().as_u16(),
+            fault: None,
+        });
+        return Ok(response);
     }
 
     if let ["v3", "auth", "tokens"] | ["v3", "projects"] = segments.as_slice() {
@@ -476,6 +523,24 @@ impl Drop for LogOnDrop<'_> {
         if let Some(seen) = self.seen.take() {
             lock(&self.shared.log).push(seen);
         }
+    }
+}
+
+/// Keystone's version discovery, which keystoneauth-based tools (openstacksdk,
+/// python-otcextensions) probe before authenticating: `GET /v3` is the version document,
+/// `GET /` lists the versions with 300 Multiple Choices.
+fn version_discovery(base_url: &str, v3: bool, request_id: &str) -> Response<Body> {
+    let version = json!({
+        "id": "v3.0",
+        "status": "stable",
+        "updated": "2013-03-06T00:00:00Z",
+        "links": [{"rel": "self", "href": format!("{base_url}/v3/")}],
+        "media-types": [{"base": "application/json", "type": "application/vnd.openstack.identity-v3+json"}],
+    });
+    if v3 {
+        json_response(200, &json!({"version": version}), request_id)
+    } else {
+        json_response(300, &json!({"versions": {"values": [version]}}), request_id)
     }
 }
 
@@ -562,6 +627,12 @@ async fn answer_job(
         if fault.html {
             return Some(html_502());
         }
+        if let Some(window) = &fault.throttle {
+            return Some(throttled(window, request_id));
+        }
+        if fault.ak_locked {
+            return Some(ak_locked(request_id));
+        }
         if let Some(status) = fault.status {
             let mut response = status_fault(status, fault.retry_after.as_deref(), request_id);
             // A status with a body of the scenario's choosing (a hostile error message).
@@ -637,9 +708,9 @@ async fn answer_job(
             response
         }
         Lookup::NotFound => ims_error(
-            404,
-            "IMG.0010",
-            "The job does not exist or has been deleted.",
+            lock(&shared.jobs).scenario().not_found_status,
+            QUERY_FAILED_CODE,
+            QUERY_FAILED_MESSAGE,
             request_id,
         ),
     })

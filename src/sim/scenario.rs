@@ -18,6 +18,11 @@
 //!     image_name: web-2024
 //!     faults: [{status: 503, times: 2}, {status: 429, retry_after: 2}]
 //!     sub_jobs: [{id: build-image-sub, start: 1s, duration: 2s}]
+//!   - id: new-server                          # an ECS-shaped job (also `evs`, `bms`)
+//!     type: createServer
+//!     shape: ecs                              # sub-jobs as full objects in entities.sub_jobs
+//!     queued_status: PENDING_PAYMENT          # instead of INIT while queued
+//!     faults: [{throttle: 'limit:5, time:5 second'}, {ak_locked: true}]
 //! ```
 //! Times count from the first request for a job (or for its parent), so tests and scripts
 //! see the same timeline whenever they start.
@@ -46,6 +51,11 @@ pub struct Scenario {
     /// The simulated IAM account (password, AK/SK); defaults are printed at start-up.
     #[serde(default)]
     pub auth: AuthSpec,
+    /// HTTP status of the answer for an unknown job id. IMS documents `IMG.0023` (the code
+    /// of a failed job query) as a 400; 404 is what the gateway table gives for "not found",
+    /// so both can be tried.
+    #[serde(default = "default_not_found_status")]
+    pub not_found_status: u16,
 }
 
 /// The simulated IAM account; every field defaults to [`crate::sim::iam::SimIdentity`]'s.
@@ -63,6 +73,10 @@ pub struct AuthSpec {
     /// Lifetime of tokens issued by `POST /v3/auth/tokens`.
     #[serde(default, deserialize_with = "opt_duration")]
     pub token_ttl: Option<Duration>,
+    /// Make the AK/SK pair temporary: requests must carry this `X-Security-Token` (any other
+    /// one, or none, is refused). Without it, a request carrying any security token is
+    /// refused, as the gateway refuses a token it did not issue.
+    pub security_token: Option<String>,
 }
 
 impl AuthSpec {
@@ -82,6 +96,7 @@ impl AuthSpec {
             access_key: self.access_key.clone().unwrap_or(defaults.access_key),
             secret_key: secret(&self.secret_key).unwrap_or(defaults.secret_key),
             region: defaults.region,
+            security_token: secret(&self.security_token),
             token_ttl: self
                 .token_ttl
                 .and_then(|d| jiff::SignedDuration::try_from(d).ok())
@@ -109,6 +124,13 @@ pub struct JobSpec {
     /// Final status: `SUCCESS`, `FAIL`, or any other text (kept forever, never terminal).
     #[serde(default = "default_outcome")]
     pub outcome: String,
+    /// The status shown while queued, before RUNNING: `INIT`, or e.g. `PENDING_PAYMENT`
+    /// (a non-terminal status ECS and BMS document for jobs waiting on an order).
+    #[serde(default = "default_queued_status")]
+    pub queued_status: String,
+    /// Which service's job document to render; sub-jobs follow their top-level job.
+    #[serde(default)]
+    pub shape: Shape,
     #[serde(default)]
     pub error_code: Option<String>,
     #[serde(default)]
@@ -143,6 +165,22 @@ pub struct JobSpec {
     pub embed_sub_jobs: bool,
 }
 
+/// The service whose job document a job imitates. ECS, EVS and BMS answer the same jobs API
+/// (`/v1/{project_id}/jobs/{job_id}` on their own endpoints), with full sub-job objects in
+/// `entities.sub_jobs` and a `sub_jobs_total` instead of IMS's `sub_jobs_result`/`sub_jobs_list`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Shape {
+    #[default]
+    Ims,
+    /// ECS: sub-jobs hold `entities.server_id`.
+    Ecs,
+    /// EVS: sub-jobs hold `entities.volume_id`.
+    Evs,
+    /// BMS: like ECS.
+    Bms,
+}
+
 /// A fault for the next request(s) of a job.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -162,6 +200,14 @@ pub struct Fault {
     /// A 502 HTML page from a "proxy".
     #[serde(default)]
     pub html: bool,
+    /// The API gateway's throttling answer: 429 `APIGW.0308` whose message names this window
+    /// (e.g. `limit:5, time:5 second`), and no `Retry-After`, as the gateway sends it.
+    #[serde(default)]
+    pub throttle: Option<String>,
+    /// The gateway's answer once an access key is locked after repeated signature failures:
+    /// 401 with the plain-text body `AK access failed to reach the limit,forbidden.`
+    #[serde(default)]
+    pub ak_locked: bool,
     /// A 200 whose body is this text (e.g. torn JSON); with `status`, that status's body.
     #[serde(default)]
     pub body: Option<String>,
@@ -189,10 +235,11 @@ pub struct RandomFaults {
     pub rate: f64,
     #[serde(default)]
     pub seed: Option<u64>,
-    /// Kinds to draw from: a status (`503`, `429`, ...), `html`, `drop`, `slow`, `malformed`.
+    /// Kinds to draw from: a status (`503`, `429`, ...), `html`, `drop`, `slow`, `malformed`,
+    /// `throttle`.
     #[serde(default = "default_kinds")]
     pub kinds: Vec<FaultKind>,
-    /// `Retry-After` seconds sent with random 429s.
+    /// `Retry-After` seconds sent with random 429s (and the window of random `throttle`s).
     #[serde(default = "one")]
     pub retry_after: u32,
     /// Delay of `slow` answers.
@@ -208,6 +255,9 @@ pub enum FaultKind {
     Drop,
     Slow,
     Malformed,
+    /// The gateway's 429 `APIGW.0308` naming a window of `retry_after` seconds, with no
+    /// `Retry-After` header.
+    Throttle,
 }
 
 impl<'de> Deserialize<'de> for FaultKind {
@@ -227,9 +277,10 @@ impl<'de> Deserialize<'de> for FaultKind {
             "drop" => Self::Drop,
             "slow" => Self::Slow,
             "malformed" => Self::Malformed,
+            "throttle" => Self::Throttle,
             other => Self::Status(other.parse().map_err(|_| {
                 serde::de::Error::custom(format!(
-                    "unknown fault kind `{other}`: use a status, `html`, `drop`, `slow` or `malformed`"
+                    "unknown fault kind `{other}`: use a status, `html`, `drop`, `slow`, `malformed` or `throttle`"
                 ))
             })?),
         })
@@ -247,6 +298,12 @@ fn default_type() -> String {
 }
 fn default_outcome() -> String {
     "SUCCESS".into()
+}
+fn default_queued_status() -> String {
+    "INIT".into()
+}
+fn default_not_found_status() -> u16 {
+    404
 }
 fn default_duration() -> Duration {
     Duration::from_secs(4)
@@ -316,6 +373,9 @@ impl Scenario {
         {
             return Err("`random_faults.rate` must be between 0 and 1".into());
         }
+        if !(400..=599).contains(&self.not_found_status) {
+            return Err("`not_found_status` must be an HTTP error status (400-599)".into());
+        }
         Ok(())
     }
 
@@ -342,8 +402,8 @@ jobs:
     type: imsImportImageJob
     duration: 5s
     outcome: FAIL
-    error_code: IMS.0194
-    fail_reason: the image file in OBS is not a supported format
+    error_code: IMG.0194
+    fail_reason: The maximum number of images being imported at once is reached.
   - id: job-ova
     type: imsImportOvaImageJob
     duration: 12s
@@ -359,6 +419,39 @@ jobs:
     type: imsNativeExportImageJob
     duration: 6s
     faults: [{status: 503, times: 2}, {status: 429, retry_after: '1'}]
+  - id: job-throttled
+    type: imsCopyImageInRegionJob
+    duration: 4s
+    image_name: throttled-copy
+    faults: [{throttle: 'limit:5, time:5 second'}]
+  - id: job-ak-locked
+    type: imsCreateImageByInstance
+    duration: 4s
+    faults: [{ak_locked: true, times: 1000000}]
+  - id: job-pending-payment
+    type: createServer
+    shape: ecs
+    duration: 12s
+    queued: 4s
+    queued_status: PENDING_PAYMENT
+    sub_jobs:
+      - {id: job-pending-payment-vm, type: createSingleServer, start: 4s, duration: 8s}
+  - id: job-ecs
+    type: createServer
+    shape: ecs
+    duration: 8s
+    queued: 1s
+    sub_jobs:
+      - {id: job-ecs-vm-0, type: createSingleServer, start: 1s, duration: 5s}
+      - {id: job-ecs-vm-1, type: createSingleServer, start: 1s, duration: 7s}
+  - id: job-evs
+    type: batchCreateVolumes
+    shape: evs
+    duration: 6s
+    queued: 1s
+    sub_jobs:
+      - {id: job-evs-volume-0, type: createSingleVolume, start: 1s, duration: 4s}
+      - {id: job-evs-volume-1, type: createSingleVolume, start: 1s, duration: 5s}
 ";
 
 const DEMO: &str = r"
@@ -378,7 +471,7 @@ mod tests {
 
     #[test]
     fn builtin_scenarios_parse() {
-        assert_eq!(Scenario::builtin().jobs.len(), 5);
+        assert_eq!(Scenario::builtin().jobs.len(), 10);
         assert_eq!(Scenario::demo().jobs[0].sub_jobs.len(), 2);
     }
 

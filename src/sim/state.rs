@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
-use super::scenario::{Fault, JobSpec, Scenario};
+use super::scenario::{Fault, JobSpec, Scenario, Shape};
 
 /// The 14 documented example responses, verbatim.
 pub const EXAMPLES: [(&str, &str); 14] = [
@@ -189,7 +189,8 @@ impl Jobs {
                 if path.is_empty() && elapsed < spec.missing_for {
                     return Lookup::NotFound;
                 }
-                let document = render(spec, elapsed, offset, wall);
+                let shape = self.scenario.jobs[family].shape;
+                let document = render(spec, elapsed, offset, wall, shape);
                 Lookup::Found(serde_json::to_string_pretty(&document).unwrap_or_default())
             }
         }
@@ -210,7 +211,7 @@ fn path_offset(root: &JobSpec, path: &[usize]) -> Duration {
 /// The status of a job `local` after its own start.
 fn status_at(spec: &JobSpec, local: Option<Duration>) -> &str {
     let Some(local) = local else {
-        return "INIT";
+        return &spec.queued_status;
     };
     let queued = spec.queued.unwrap_or(spec.duration / 4);
     if local >= spec.duration {
@@ -218,7 +219,7 @@ fn status_at(spec: &JobSpec, local: Option<Duration>) -> &str {
     } else if local >= queued {
         "RUNNING"
     } else {
-        "INIT"
+        &spec.queued_status
     }
 }
 
@@ -232,8 +233,14 @@ fn format_time(ts: Timestamp, legacy: bool) -> String {
 }
 
 /// The job document `elapsed` after the family clock started; `offset` is this job's start
-/// within the family.
-fn render(spec: &JobSpec, elapsed: Duration, offset: Duration, wall: Timestamp) -> Value {
+/// within the family; `shape` is the service the family imitates.
+fn render(
+    spec: &JobSpec,
+    elapsed: Duration,
+    offset: Duration,
+    wall: Timestamp,
+    shape: Shape,
+) -> Value {
     if let Some(document) = &spec.document {
         return document.clone();
     }
@@ -247,7 +254,8 @@ fn render(spec: &JobSpec, elapsed: Duration, offset: Duration, wall: Timestamp) 
         format_time(ts, spec.legacy_times)
     };
     let mut entities = Map::new();
-    if status == "RUNNING" {
+    // ECS and EVS job documents carry no progress fraction.
+    if status == "RUNNING" && shape == Shape::Ims {
         let queued = spec.queued.unwrap_or(spec.duration / 4);
         let run = spec
             .duration
@@ -275,13 +283,34 @@ fn render(spec: &JobSpec, elapsed: Duration, offset: Duration, wall: Timestamp) 
                 .unwrap_or_else(|| image_id_for(&spec.id));
             entities.insert("image_id".into(), json!(id));
         }
+        // A finished ECS/EVS sub-job names the resource it made.
+        let resource = match shape {
+            Shape::Ecs | Shape::Bms => Some("server_id"),
+            Shape::Evs => Some("volume_id"),
+            Shape::Ims => None,
+        };
+        if let Some(key) = resource
+            && spec.sub_jobs.is_empty()
+            && spec.image_name.is_none()
+        {
+            entities.insert(key.into(), json!(image_id_for(&spec.id)));
+        }
     }
-    if !spec.sub_jobs.is_empty() {
+    if !spec.sub_jobs.is_empty() && shape != Shape::Ims {
+        // Every sub-job is listed from the start, in its own state (INIT until it starts).
+        let subs: Vec<Value> = spec
+            .sub_jobs
+            .iter()
+            .map(|sub| render(sub, elapsed, offset + sub.start, wall, shape))
+            .collect();
+        entities.insert("sub_jobs_total".into(), json!(subs.len()));
+        entities.insert("sub_jobs".into(), Value::Array(subs));
+    } else if !spec.sub_jobs.is_empty() {
         let started_subs: Vec<Value> = spec
             .sub_jobs
             .iter()
             .filter(|sub| spec.embed_sub_jobs && local.is_some_and(|l| l >= sub.start))
-            .map(|sub| render(sub, elapsed, offset + sub.start, wall))
+            .map(|sub| render(sub, elapsed, offset + sub.start, wall, shape))
             .collect();
         entities.insert("sub_jobs_result".into(), Value::Array(started_subs));
         entities.insert(
@@ -304,8 +333,8 @@ fn render(spec: &JobSpec, elapsed: Duration, offset: Duration, wall: Timestamp) 
         "begin_time": at(offset),
         "end_time": if terminal { at(offset + spec.duration) } else { String::new() },
         "status": status,
-        "error_code": if failed { json!(spec.error_code.as_deref().unwrap_or("IMG.0001")) } else { Value::Null },
-        "fail_reason": if failed { json!(spec.fail_reason.as_deref().unwrap_or("the job failed")) } else { Value::Null },
+        "error_code": if failed { json!(spec.error_code.as_deref().unwrap_or(DEFAULT_ERROR_CODE)) } else { Value::Null },
+        "fail_reason": if failed { json!(spec.fail_reason.as_deref().unwrap_or(DEFAULT_FAIL_REASON)) } else { Value::Null },
         "entities": entities,
     });
     if let (Some(extra), Value::Object(map)) = (&spec.extra, &mut document) {
@@ -313,6 +342,11 @@ fn render(spec: &JobSpec, elapsed: Duration, offset: Duration, wall: Timestamp) 
     }
     document
 }
+
+/// What a failing job reports when its scenario names no error: a real IMS code with its
+/// documented meaning (image creation refused while the ECS is busy).
+const DEFAULT_ERROR_CODE: &str = "IMG.0010";
+const DEFAULT_FAIL_REASON: &str = "The ECS has tasks in progress.";
 
 /// A stable, UUID-shaped image id derived from the job id.
 fn image_id_for(job_id: &str) -> String {

@@ -43,7 +43,7 @@ fn plan(prefix: &str, count: usize, max_ms: u64, rate: f64) -> Plan {
             "duration": format!("{duration_ms}ms"),
             "outcome": outcome,
             "image_name": format!("image-{i}"),
-            "error_code": "IMS.0194",
+            "error_code": "IMG.0194",
             "fail_reason": format!("chaos failure {i}"),
         }));
         outcomes.push((id, outcome));
@@ -132,7 +132,7 @@ fn wait_reports_every_true_outcome_under_random_faults() {
         assert_eq!(job["job_id"], json!(id), "seed {seed}: order");
         assert_eq!(job["status"], json!(outcome), "seed {seed}: {id}");
         if *outcome == "FAIL" {
-            assert_eq!(job["error_code"], "IMS.0194", "seed {seed}: {id}");
+            assert_eq!(job["error_code"], "IMG.0194", "seed {seed}: {id}");
         } else {
             assert!(job["entities"]["image_id"].is_string(), "seed {seed}: {id}");
         }
@@ -141,7 +141,7 @@ fn wait_reports_every_true_outcome_under_random_faults() {
     let stderr = stderr_of(&output);
     let fails = plan.outcomes.iter().filter(|(_, o)| *o == "FAIL").count();
     assert_eq!(
-        stderr.matches(") failed: IMS.0194").count(),
+        stderr.matches(") failed: IMG.0194").count(),
         fails,
         "{stderr}"
     );

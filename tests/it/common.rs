@@ -135,6 +135,11 @@ impl Sim {
         }
     }
 
+    /// The simulator's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// `imsjob` pointed at this simulator with its token.
     pub fn cmd(&self) -> Command {
         let mut cmd = imsjob(self.home.path());

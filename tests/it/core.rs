@@ -163,7 +163,7 @@ fn wait_success_exits_0_with_few_polls() {
 #[test]
 fn wait_fail_exits_1_with_the_reason_on_stderr() {
     let sim = Sim::with(
-        "examples: false\njobs: [{id: doomed, duration: 1s, outcome: FAIL, error_code: IMS.0194, fail_reason: disk image is corrupt}]\n",
+        "examples: false\njobs: [{id: doomed, duration: 1s, outcome: FAIL, error_code: IMG.0194, fail_reason: too many imports at once}]\n",
     );
     let output = sim
         .cmd()
@@ -174,7 +174,7 @@ fn wait_fail_exits_1_with_the_reason_on_stderr() {
     let stderr = stderr_of(&output);
     assert!(stderr.contains("doomed"), "{stderr}");
     assert!(
-        stderr.contains("IMS.0194: disk image is corrupt"),
+        stderr.contains("IMG.0194: too many imports at once"),
         "{stderr}"
     );
     assert!(stdout_of(&output).contains("FAIL"));
@@ -258,7 +258,7 @@ jobs:
     let doc: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(doc["sub_jobs"][0]["job_id"], "ghost-child");
     assert_eq!(doc["sub_jobs"][0]["error"]["status"], 404);
-    assert_eq!(doc["sub_jobs"][0]["error"]["code"], "IMG.0010");
+    assert_eq!(doc["sub_jobs"][0]["error"]["code"], "IMG.0023");
 }
 
 #[test]
@@ -364,7 +364,7 @@ fn unknown_job_exits_4_with_the_api_error_code() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(4));
     let stderr = stderr_of(&output);
-    assert!(stderr.contains("HTTP 404 IMG.0010"), "{stderr}");
+    assert!(stderr.contains("HTTP 404 IMG.0023"), "{stderr}");
     assert!(stderr.contains("request id sim-"), "{stderr}");
     assert!(stdout_of(&output).is_empty());
 }
@@ -533,4 +533,38 @@ fn a_jq_filter_that_fails_on_the_document_is_a_usage_error() {
         "{}",
         stderr_of(&output)
     );
+}
+
+#[test]
+fn a_format_that_does_not_apply_is_refused_before_anything_is_sent() {
+    let sim = Sim::builtin();
+    for args in [
+        ["get", "job-success", "-o", "tree"],
+        ["wait", "job-success", "-o", "tree"],
+    ] {
+        let output = sim.cmd().args(args).output().expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let stderr = stderr_of(&output);
+        assert!(
+            stderr.starts_with(&format!(
+                "imsjob: error: `-o tree` does not apply to `{}`\n",
+                args[0]
+            )),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("hint: use `-o` `table` or `json`"),
+            "{stderr}"
+        );
+    }
+    assert!(sim.requests_for("job-success").is_empty());
+    // A tree is a table with branches: `tree -o table` is the tree.
+    let output = sim
+        .cmd()
+        .args(["tree", "job-ova", "-o", "table"])
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(stdout_of(&output).contains("└─ "), "{}", stdout_of(&output));
 }

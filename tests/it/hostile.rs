@@ -313,3 +313,18 @@ fn escape_sequences_from_the_api_are_neutralised() {
     assert!(!stdout_of(&json_out).contains('\u{1b}'));
     assert!(stdout_of(&json_out).contains("\\u001b"));
 }
+
+/// A crash must not leave the secrets of the process in a core file: core dumps are off from
+/// the first instruction of `main` (the simulator is the same binary, and stays up to look at).
+#[cfg(target_os = "linux")]
+#[test]
+fn core_dumps_are_off() {
+    let sim = crate::common::Sim::builtin();
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", sim.pid())).expect("limits");
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .expect("a core limit line");
+    let fields: Vec<&str> = core.split_whitespace().collect();
+    assert_eq!(&fields[4..6], ["0", "0"], "{core}");
+}

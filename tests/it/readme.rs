@@ -142,7 +142,8 @@ fn quick_start_session_runs_as_documented() {
     let stdout = stdout_of(&output);
     assert!(stdout.contains("job-ova-disk-0"), "the tree: {stdout}");
     assert!(
-        stderr_of(&output).contains("the image file in OBS is not a supported format"),
+        stderr_of(&output)
+            .contains("The maximum number of images being imported at once is reached."),
         "the fail_reason is shown"
     );
 }
@@ -168,7 +169,7 @@ const CI_SCENARIO: &str = "
 examples: false
 jobs:
   - {id: ci-ok, duration: 1s, image_name: built-by-ci}
-  - {id: ci-bad, duration: 1s, outcome: FAIL, error_code: IMS.0194, fail_reason: unsupported image format}
+  - {id: ci-bad, duration: 1s, outcome: FAIL, error_code: IMG.0194, fail_reason: too many imports at once}
 ";
 
 /// Runs a pipeline's shell script for a job id; returns the exit code and what the step

@@ -15,7 +15,7 @@ const DONE_JOBS: &str = "
 examples: false
 jobs:
   - {id: ok-job, duration: 0s, image_name: img}
-  - {id: bad-job, duration: 0s, outcome: FAIL, error_code: IMS.0194, fail_reason: bad format}
+  - {id: bad-job, duration: 0s, outcome: FAIL, error_code: IMG.0194, fail_reason: too many imports}
 ";
 
 fn has_escape(bytes: &[u8]) -> bool {

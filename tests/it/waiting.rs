@@ -123,7 +123,7 @@ fn not_found_is_pending_for_the_grace_then_4() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(4));
     assert!(started.elapsed() >= Duration::from_secs(1));
-    assert!(stderr_of(&output).contains("IMG.0010"));
+    assert!(stderr_of(&output).contains("IMG.0023"));
 }
 
 fn interrupt_exits_with(signal: &str, code: i32) {

@@ -6,18 +6,35 @@
 //! - Off a terminal: one plain line per state change, plus a heartbeat at most every 60 s —
 //!   never a redraw into a log.
 //! - `-q` (or `--events`, whose stream is the progress) silences it.
+//!
+//! These observers, and the `--events` stream, are the only things that write while `wait`
+//! runs; the polling loop only tells them what happened.
 
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::wait::{Final, Watch};
+use super::events::{start_line, status_line};
+use super::mode::Render;
+use super::style::paint_status;
 use crate::api::error::ApiError;
+use crate::api::id::JobId;
 use crate::api::model::{Job, Status};
 use crate::output::Output;
-use crate::render::paint_status;
+use crate::report::{Outcome, WaitEvent, WaitObserver};
 use crate::text::sanitize;
 use crate::time::format_duration;
+
+/// The observer of a `wait` shown in `mode`: the `--events` stream (which is the progress
+/// then), or the progress display on stderr.
+#[must_use]
+pub fn wait_observer<'a>(out: &'a Output, mode: &Render) -> Box<dyn WaitObserver + 'a> {
+    if matches!(mode, Render::Events) {
+        Box::new(EventStream::new(out))
+    } else {
+        Box::new(Progress::new(out))
+    }
+}
 
 /// Above this many jobs the terminal shows one summary line instead of a line per job.
 const MAX_JOB_LINES: usize = 8;
@@ -33,7 +50,7 @@ enum Mode {
     },
 }
 
-/// The progress display of one `wait`.
+/// The progress display of one `wait`; it sets itself up when the wait starts.
 pub struct Progress<'a> {
     out: &'a Output,
     mode: Mode,
@@ -44,12 +61,22 @@ pub struct Progress<'a> {
 }
 
 impl<'a> Progress<'a> {
-    /// Heartbeat period off a terminal.
-    pub const HEARTBEAT: Duration = Duration::from_secs(60);
-
     #[must_use]
-    pub fn new(out: &'a Output, watches: &[Watch], events: bool) -> Self {
-        let mode = if out.quiet() || events {
+    pub fn new(out: &'a Output) -> Self {
+        Self {
+            out,
+            mode: Mode::Silent,
+            color: out.color_stderr(),
+            total: 0,
+            done: 0,
+            failed: 0,
+        }
+    }
+
+    fn start(&mut self, watches: &[JobId]) {
+        let out = self.out;
+        self.total = watches.len();
+        self.mode = if out.quiet() {
             Mode::Silent
         } else if out.stderr_is_terminal() {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
@@ -62,11 +89,7 @@ impl<'a> Progress<'a> {
                 vec![bar]
             } else {
                 // Ids padded to one width so that the bars line up.
-                let width = watches
-                    .iter()
-                    .map(|w| w.id.as_str().len())
-                    .max()
-                    .unwrap_or(0);
+                let width = watches.iter().map(|w| w.as_str().len()).max().unwrap_or(0);
                 let template =
                     format!("{{spinner}} {{prefix:<{width}}} {{elapsed:>4}} [{{bar:20}}] {{msg}}");
                 watches
@@ -74,7 +97,7 @@ impl<'a> Progress<'a> {
                     .map(|w| {
                         let bar = multi.add(ProgressBar::new(100));
                         bar.set_style(style(&template));
-                        bar.set_prefix(w.id.to_string());
+                        bar.set_prefix(w.to_string());
                         bar.set_message("waiting for the first answer");
                         bar
                     })
@@ -91,29 +114,21 @@ impl<'a> Progress<'a> {
         } else {
             Mode::Lines
         };
-        Self {
-            out,
-            mode,
-            color: out.color_stderr(),
-            total: watches.len(),
-            done: 0,
-            failed: 0,
-        }
     }
 
-    fn bar_for(&self, watch: &Watch) -> Option<&ProgressBar> {
+    fn bar_for(&self, watch: &JobId) -> Option<&ProgressBar> {
         match &self.mode {
             Mode::Bars {
                 bars,
                 summary: false,
                 ..
-            } => bars.iter().find(|b| b.prefix() == watch.id.as_str()),
+            } => bars.iter().find(|b| b.prefix() == watch.as_str()),
             _ => None,
         }
     }
 
     /// A successful poll.
-    pub fn observed(&mut self, watch: &Watch, old: Option<&Status>, job: &Job, elapsed: Duration) {
+    fn observed(&mut self, watch: &JobId, old: Option<&Status>, job: &Job, elapsed: Duration) {
         let view = &job.view;
         if let Some(bar) = self.bar_for(watch) {
             if let Some(fraction) = view.process_percent {
@@ -127,7 +142,7 @@ impl<'a> Progress<'a> {
             let from = old.map_or_else(String::new, |s| format!("{} -> ", sanitize(s.as_str())));
             self.out.progress(&format!(
                 "job {}: {from}{} after {}{}",
-                watch.id,
+                watch,
                 sanitize(view.status.as_str()),
                 format_duration(elapsed),
                 extra(job)
@@ -136,7 +151,7 @@ impl<'a> Progress<'a> {
     }
 
     /// A failed poll that will be retried.
-    pub fn retrying(&mut self, watch: &Watch, error: &ApiError, delay: Duration) {
+    fn retrying(&mut self, watch: &JobId, error: &ApiError, delay: Duration, streak: u32) {
         let notice = if error.is_not_found() {
             "not found yet (a job created moments ago may take a few seconds to appear)".to_owned()
         } else {
@@ -147,19 +162,19 @@ impl<'a> Progress<'a> {
             return;
         }
         if let Mode::Bars { bars, .. } = &self.mode {
-            bars[0].set_message(format!("{}: {notice}", watch.id));
+            bars[0].set_message(format!("{watch}: {notice}"));
             return;
         }
         // Off a terminal only the first failure of a streak is worth a line.
-        if matches!(self.mode, Mode::Lines) && watch.failure_streak() <= 1 {
-            self.out.progress(&format!("job {}: {notice}", watch.id));
+        if matches!(self.mode, Mode::Lines) && streak <= 1 {
+            self.out.progress(&format!("job {watch}: {notice}"));
         }
     }
 
     /// A job's wait has ended.
-    pub fn done(&mut self, watch: &Watch, outcome: &Final) {
+    fn done(&mut self, watch: &JobId, outcome: &Outcome, last: Option<&Job>) {
         self.done += 1;
-        if matches!(outcome, Final::Failed) {
+        if matches!(outcome, Outcome::Failed) {
             self.failed += 1;
         }
         match &self.mode {
@@ -173,12 +188,10 @@ impl<'a> Progress<'a> {
             }
             Mode::Bars { .. } => {
                 if let Some(bar) = self.bar_for(watch) {
-                    if matches!(outcome, Final::Success) {
+                    if matches!(outcome, Outcome::Success) {
                         bar.set_position(100);
                     }
-                    let message = watch
-                        .last
-                        .as_ref()
+                    let message = last
                         .map_or_else(|| format!("{outcome:?}"), |job| describe(job, self.color));
                     bar.finish_with_message(message);
                 }
@@ -188,34 +201,35 @@ impl<'a> Progress<'a> {
     }
 
     /// Off a terminal: a line saying the wait is alive.
-    pub fn heartbeat(&mut self, watches: &[Watch], elapsed: Duration) {
+    fn heartbeat(
+        &mut self,
+        elapsed: Duration,
+        open: usize,
+        total: usize,
+        sample: &[(&JobId, Option<&Status>)],
+    ) {
         if !matches!(self.mode, Mode::Lines) {
             return;
         }
-        let open: Vec<&Watch> = watches.iter().filter(|w| w.outcome.is_none()).collect();
-        let sample = open
+        let named = sample
             .iter()
-            .take(3)
-            .map(|w| {
+            .map(|(id, status)| {
                 format!(
-                    "{} {}",
-                    w.id,
-                    sanitize(w.status().map_or("(no answer yet)", Status::as_str))
+                    "{id} {}",
+                    sanitize(status.map_or("(no answer yet)", Status::as_str))
                 )
             })
             .collect::<Vec<_>>()
             .join(", ");
         self.out.progress(&format!(
-            "still waiting after {}: {} of {} job(s) open ({sample}{})",
+            "still waiting after {}: {open} of {total} job(s) open ({named}{})",
             format_duration(elapsed),
-            open.len(),
-            self.total,
-            if open.len() > 3 { ", ..." } else { "" }
+            if open > sample.len() { ", ..." } else { "" }
         ));
     }
 
     /// Clears the live display before the result is printed.
-    pub fn finish(&mut self) {
+    fn clear(&mut self) {
         if let Mode::Bars { multi, bars, .. } = &self.mode {
             for bar in bars {
                 if !bar.is_finished() {
@@ -224,6 +238,45 @@ impl<'a> Progress<'a> {
             }
             let _ = multi.clear();
         }
+    }
+}
+
+impl WaitObserver for Progress<'_> {
+    fn on(&mut self, event: &WaitEvent<'_>) -> std::io::Result<()> {
+        match event {
+            WaitEvent::Start { ids, duplicates } => {
+                if *duplicates > 0 {
+                    self.out.warn(&format!(
+                        "{duplicates} duplicate job id(s) ignored: each job is waited on once"
+                    ));
+                }
+                self.start(ids);
+            }
+            WaitEvent::Answer {
+                id,
+                from,
+                job,
+                elapsed,
+            } => self.observed(id, *from, job, *elapsed),
+            WaitEvent::Retrying {
+                id,
+                error,
+                delay,
+                streak,
+            } => self.retrying(id, error, *delay, *streak),
+            WaitEvent::Done { id, outcome, last } => self.done(id, outcome, *last),
+            WaitEvent::Heartbeat {
+                elapsed,
+                open,
+                total,
+                sample,
+            } => self.heartbeat(*elapsed, *open, *total, sample),
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) {
+        self.clear();
     }
 }
 
@@ -254,5 +307,46 @@ fn extra(job: &Job) -> String {
         String::new()
     } else {
         format!(" ({})", parts.join(", "))
+    }
+}
+
+/// The `--events` stream while a wait runs (its `end` line is rendered from the report).
+pub struct EventStream<'a> {
+    out: &'a Output,
+}
+
+impl<'a> EventStream<'a> {
+    #[must_use]
+    pub fn new(out: &'a Output) -> Self {
+        Self { out }
+    }
+}
+
+impl WaitObserver for EventStream<'_> {
+    fn on(&mut self, event: &WaitEvent<'_>) -> std::io::Result<()> {
+        match event {
+            WaitEvent::Start { ids, duplicates } => {
+                if *duplicates > 0 {
+                    self.out.warn(&format!(
+                        "{duplicates} duplicate job id(s) ignored: each job is waited on once"
+                    ));
+                }
+                self.out
+                    .result(&start_line(ids.len(), jiff::Timestamp::now()))
+            }
+            WaitEvent::Answer {
+                id,
+                from,
+                job,
+                elapsed,
+            } if *from != Some(&job.view.status) => self.out.result(&status_line(
+                id,
+                *from,
+                &job.view.status,
+                jiff::Timestamp::now(),
+                *elapsed,
+            )),
+            _ => Ok(()),
+        }
     }
 }

@@ -1,0 +1,66 @@
+//! From settings to a ready IMS client: authenticate once (which may make IAM calls), then
+//! build the client on the same HTTP connection pool.
+
+use std::sync::Arc;
+
+use crate::api::client::{ClientConfig, ImsClient, http_client};
+use crate::api::error::ApiError;
+use crate::api::id::ProjectId;
+use crate::auth::cache::TokenCache;
+use crate::auth::session::Authenticator;
+use crate::output::{Output, debug_log};
+use crate::settings::ConnectSettings;
+
+/// Authenticates (token, AK/SK, or password → IAM token) and builds the IMS client. Password authentication and an AK/SK project name make IAM calls here, before
+/// the first IMS request.
+///
+/// # Errors
+/// A usage error for unusable settings; an [`ApiError`] when IAM refuses or cannot be reached.
+pub async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result<ImsClient> {
+    if settings.tls.insecure {
+        out.warn("TLS certificate verification is disabled (`--insecure`): answers could come from anyone");
+    }
+    debug_log(1, || {
+        format!(
+            "authentication: {}; region `{}`",
+            settings.auth.method.describe(),
+            settings.auth.region
+        )
+    });
+    let http = http_client(settings.request_timeout, &settings.tls)?;
+    // Only IAM-issued tokens are cached: finding the directory is skipped for the others.
+    let cache = (settings.token_cache && settings.auth.method.issues_tokens())
+        .then(TokenCache::default_dir)
+        .flatten()
+        .map(TokenCache::new);
+    let authenticator = Authenticator::new(settings.auth.clone(), http.clone(), cache);
+    let session = authenticator.start().await.map_err(ApiError::from)?;
+    debug_log(1, || {
+        format!(
+            "authenticated: project `{}`, {}{}",
+            session.project_id,
+            session.source.describe(),
+            session
+                .ims_endpoint
+                .as_deref()
+                .map(|e| format!(", catalog IMS endpoint `{e}`"))
+                .unwrap_or_default()
+        )
+    });
+    let project_id = match settings.project_id.clone() {
+        Some(id) => id,
+        None => ProjectId::parse(&session.project_id)?,
+    };
+    let endpoint = settings.ims_endpoint(session.ims_endpoint.as_deref())?;
+    debug_log(1, || format!("IMS endpoint `{endpoint}`"));
+    Ok(ImsClient::with_http(
+        http,
+        ClientConfig {
+            endpoint,
+            project_id,
+            auth: Arc::new(authenticator),
+            request_timeout: settings.request_timeout,
+            tls: settings.tls.clone(),
+        },
+    )?)
+}

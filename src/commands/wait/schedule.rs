@@ -1,0 +1,476 @@
+//! When to poll a job next: a pure function of (answer, now, policy, randomness).
+//!
+//! Two loops are kept apart:
+//! - the *cadence* of a healthy job: first poll at once, then `--interval` growing ×1.5 with
+//!   ±10 % jitter up to `--max-interval`; when a job's `process_percent` grows steadily, one
+//!   poll may move earlier, to just after the predicted end;
+//! - the *retry* of a failed poll: exponential backoff with full jitter, never sooner than
+//!   `Retry-After`, until five minutes of continuous failure.
+//!
+//! Time is a [`Duration`] since the wait started and randomness a source of numbers in
+//! `[0, 1)`, both passed in, so every decision can be replayed in a test.
+
+use std::time::Duration;
+
+use crate::api::error::ApiError;
+use crate::api::model::{Job, Status};
+use crate::api::retry::{RETRY_BASE, RETRY_CAP};
+use crate::report::Outcome;
+
+/// After this much continuous failure the API counts as unavailable (exit 5).
+pub const GIVE_UP_AFTER: Duration = Duration::from_secs(300);
+/// Growth of the polling interval per poll.
+pub const CADENCE_GROWTH: f64 = 1.5;
+/// Retries of one check when `--timeout 0` asks to check once (same as `get`).
+pub const CHECK_ONCE_RETRIES: u32 = crate::commands::fetch::ONE_SHOT_RETRIES;
+/// How long all polling pauses after a 429 that carries no `Retry-After`.
+pub const THROTTLE_PAUSE: Duration = Duration::from_secs(1);
+
+/// Numbers in `[0, 1)`: `fastrand` in a run, a fixed sequence in a test.
+pub trait Random {
+    fn next(&mut self) -> f64;
+}
+
+/// The process-wide generator.
+#[derive(Debug, Default)]
+pub struct FastRand;
+
+impl Random for FastRand {
+    fn next(&mut self) -> f64 {
+        fastrand::f64()
+    }
+}
+
+/// The options that shape polling.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub interval: Duration,
+    pub max_interval: Duration,
+    /// A job not found is taken for one created moments ago for this long.
+    pub not_found_grace: Duration,
+    /// `--timeout 0`: one look per job.
+    pub check_once: bool,
+}
+
+/// What the scheduler decided after an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Next {
+    /// Poll again at this time (since the start).
+    PollAt(Duration),
+    /// Poll again at this time, after a failed poll: worth a retry notice.
+    RetryAt(Duration),
+    /// The wait for this job is over. An error answer ends as [`Outcome::Error`] of it.
+    Done(DoneWith),
+}
+
+/// How a job's wait ended, without the error itself (the caller holds it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DoneWith {
+    Success,
+    Failed,
+    TimedOut,
+    Error,
+}
+
+impl DoneWith {
+    /// The outcome, given the error that ended the wait when there was one.
+    #[must_use]
+    pub fn outcome(self, error: Option<&ApiError>) -> Outcome {
+        match (self, error) {
+            (Self::Success, _) => Outcome::Success,
+            (Self::Failed, _) => Outcome::Failed,
+            (Self::Error, Some(error)) => Outcome::Error(error.clone()),
+            (Self::TimedOut | Self::Error, _) => Outcome::TimedOut,
+        }
+    }
+}
+
+/// The scheduling state of one job.
+#[derive(Debug, Clone)]
+pub struct JobSchedule {
+    /// Delay before the next poll of a healthy job.
+    cadence: Duration,
+    /// Consecutive failed polls, and since when.
+    failures: u32,
+    failing_since: Option<Duration>,
+    not_found_since: Option<Duration>,
+    /// An earlier `process_percent` reading and when it was taken, to estimate the end.
+    progress_mark: Option<(Duration, f64)>,
+    /// Whether the next poll was moved earlier by that estimate (one at a time).
+    early_poll: bool,
+}
+
+impl JobSchedule {
+    #[must_use]
+    pub fn new(policy: &Policy) -> Self {
+        Self {
+            cadence: policy.interval,
+            failures: 0,
+            failing_since: None,
+            not_found_since: None,
+            progress_mark: None,
+            early_poll: false,
+        }
+    }
+
+    /// Consecutive failed polls so far.
+    #[must_use]
+    pub fn failure_streak(&self) -> u32 {
+        self.failures
+    }
+
+    /// Decides after a job document arrived at `now`.
+    pub fn on_job(
+        &mut self,
+        job: &Job,
+        now: Duration,
+        policy: &Policy,
+        random: &mut impl Random,
+    ) -> Next {
+        self.failures = 0;
+        self.failing_since = None;
+        self.not_found_since = None;
+        match job.view.status {
+            Status::Success => return Next::Done(DoneWith::Success),
+            Status::Fail => return Next::Done(DoneWith::Failed),
+            _ if policy.check_once => return Next::Done(DoneWith::TimedOut),
+            _ => {}
+        }
+        let mut delay = jitter(self.cadence, random).min(policy.max_interval);
+        match self.predicted_end(job, now) {
+            // The job reports progress steadily and should end before the next regular
+            // poll: look shortly after the predicted end instead. Never twice in a row, so
+            // a job stuck near 100 % cannot turn the prediction into extra polls.
+            Some(eta) if !self.early_poll && eta < delay => {
+                delay = eta
+                    .mul_f64(1.1)
+                    .max(policy.interval.min(Duration::from_secs(1)));
+                self.early_poll = true;
+            }
+            _ => self.early_poll = false,
+        }
+        self.cadence = self
+            .cadence
+            .mul_f64(CADENCE_GROWTH)
+            .min(policy.max_interval);
+        Next::PollAt(now + delay)
+    }
+
+    /// Decides what a failed poll at `now` means: wait a little longer, retry, or give up.
+    pub fn on_error(
+        &mut self,
+        error: &ApiError,
+        now: Duration,
+        policy: &Policy,
+        random: &mut impl Random,
+    ) -> Next {
+        if error.is_not_found() {
+            let since = *self.not_found_since.get_or_insert(now);
+            if policy.check_once || now.saturating_sub(since) >= policy.not_found_grace {
+                return Next::Done(DoneWith::Error);
+            }
+            // Not found moments after creation is normal: keep the healthy cadence.
+            return Next::RetryAt(now + jitter(policy.interval, random));
+        }
+        // In a long wait even an oversized answer is asked again (with backoff, within the
+        // five-minute limit): one bad answer must not end it, and it never counts as success.
+        let retryable = error.is_transient() || matches!(error, ApiError::TooLarge { .. });
+        if !retryable {
+            return Next::Done(DoneWith::Error);
+        }
+        let since = *self.failing_since.get_or_insert(now);
+        let attempt = self.failures;
+        self.failures += 1;
+        if policy.check_once && attempt >= CHECK_ONCE_RETRIES {
+            return Next::Done(DoneWith::Error);
+        }
+        if now.saturating_sub(since) >= GIVE_UP_AFTER {
+            return Next::Done(DoneWith::Error);
+        }
+        Next::RetryAt(now + retry_delay(attempt, error, random))
+    }
+
+    /// When a running job will end, judged from how fast its `process_percent` grew since an
+    /// earlier reading; `None` without two increasing readings.
+    fn predicted_end(&mut self, job: &Job, now: Duration) -> Option<Duration> {
+        let fraction = Some(job)
+            .filter(|job| job.view.status == Status::Running)
+            .and_then(|job| job.view.process_percent)
+            .filter(|f| *f > 0.0 && *f < 1.0)?;
+        let Some((then, earlier)) = self.progress_mark else {
+            self.progress_mark = Some((now, fraction));
+            return None;
+        };
+        if fraction <= earlier {
+            return None;
+        }
+        let rate = (fraction - earlier) / now.saturating_sub(then).as_secs_f64().max(0.001);
+        Duration::try_from_secs_f64((1.0 - fraction) / rate).ok()
+    }
+}
+
+/// Until when every job pauses after an answer: a 429 is per account, not per job, so every
+/// job's next request waits as long as the gateway asked, and one 429 does not become a
+/// burst of them. `None` for any other answer.
+#[must_use]
+pub fn throttled_until(error: &ApiError, now: Duration) -> Option<Duration> {
+    (error.http_status() == Some(429)).then(|| now + error.retry_after().unwrap_or(THROTTLE_PAUSE))
+}
+
+/// ±10 % so that many jobs started together do not poll in lockstep.
+fn jitter(delay: Duration, random: &mut impl Random) -> Duration {
+    delay.mul_f64(0.9 + 0.2 * random.next())
+}
+
+/// The delay before retry number `attempt` (0-based): full jitter over the exponential
+/// window, raised to what `Retry-After` asked for (the same rule as `get`'s retries).
+fn retry_delay(attempt: u32, error: &ApiError, random: &mut impl Random) -> Duration {
+    let window = RETRY_BASE
+        .saturating_mul(2u32.saturating_pow(attempt.min(16)))
+        .min(RETRY_CAP);
+    let jittered = window.mul_f64(random.next());
+    jittered.max(error.retry_after().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Always the same number.
+    struct Fixed(f64);
+
+    impl Random for Fixed {
+        fn next(&mut self) -> f64 {
+            self.0
+        }
+    }
+
+    const SEC: Duration = Duration::from_secs(1);
+
+    fn policy() -> Policy {
+        Policy {
+            interval: 2 * SEC,
+            max_interval: 30 * SEC,
+            not_found_grace: 30 * SEC,
+            check_once: false,
+        }
+    }
+
+    fn job(status: &str, percent: Option<f64>) -> Job {
+        let mut raw = serde_json::json!({"job_id": "j", "status": status});
+        if let Some(p) = percent {
+            raw["entities"] = serde_json::json!({"process_percent": p});
+        }
+        Job::from_value(raw).expect("a job")
+    }
+
+    fn status_error(status: u16, retry_after: Option<Duration>) -> ApiError {
+        ApiError::Status {
+            status,
+            code: None,
+            message: None,
+            request_id: None,
+            retry_after,
+        }
+    }
+
+    fn poll_at(next: &Next) -> Duration {
+        match next {
+            Next::PollAt(at) | Next::RetryAt(at) => *at,
+            Next::Done(how) => panic!("done ({how:?}) where a poll was expected"),
+        }
+    }
+
+    #[test]
+    fn cadence_grows_by_half_up_to_the_maximum() {
+        let policy = policy();
+        let mut schedule = JobSchedule::new(&policy);
+        let running = job("RUNNING", None);
+        let mut now = Duration::ZERO;
+        let mut delays = Vec::new();
+        for _ in 0..12 {
+            // 0.5 is the middle of the jitter: no change.
+            let at = poll_at(&schedule.on_job(&running, now, &policy, &mut Fixed(0.5)));
+            delays.push((at - now).as_secs_f64());
+            now = at;
+        }
+        let expected = [2.0, 3.0, 4.5, 6.75, 10.125, 15.1875, 22.78125, 30.0, 30.0];
+        for (delay, want) in delays.iter().zip(expected) {
+            assert!((delay - want).abs() < 1e-6, "{delays:?}");
+        }
+        assert!(delays.iter().all(|d| *d <= 30.0));
+    }
+
+    #[test]
+    fn jitter_stays_within_ten_percent_and_under_the_cap() {
+        let policy = policy();
+        let running = job("RUNNING", None);
+        for r in [0.0, 0.25, 0.999_999] {
+            let mut schedule = JobSchedule::new(&policy);
+            let at = poll_at(&schedule.on_job(&running, Duration::ZERO, &policy, &mut Fixed(r)));
+            assert!(
+                at >= (2 * SEC).mul_f64(0.9) && at <= (2 * SEC).mul_f64(1.1),
+                "{at:?}"
+            );
+        }
+        let fixed = Policy {
+            interval: 30 * SEC,
+            ..policy
+        };
+        let mut schedule = JobSchedule::new(&fixed);
+        let at = poll_at(&schedule.on_job(&running, Duration::ZERO, &fixed, &mut Fixed(0.99)));
+        assert_eq!(
+            at,
+            30 * SEC,
+            "jitter never lifts a delay over --max-interval"
+        );
+    }
+
+    #[test]
+    fn terminal_answers_end_the_wait() {
+        let policy = policy();
+        let mut schedule = JobSchedule::new(&policy);
+        let mut r = Fixed(0.5);
+        let success = schedule.on_job(&job("SUCCESS", None), SEC, &policy, &mut r);
+        assert_eq!(success, Next::Done(DoneWith::Success));
+        let failed = schedule.on_job(&job("FAIL", None), SEC, &policy, &mut r);
+        assert_eq!(failed, Next::Done(DoneWith::Failed));
+        let once = Policy {
+            check_once: true,
+            ..policy
+        };
+        let running = schedule.on_job(&job("RUNNING", None), SEC, &once, &mut r);
+        assert_eq!(running, Next::Done(DoneWith::TimedOut));
+    }
+
+    #[test]
+    fn retry_after_is_a_floor() {
+        let policy = policy();
+        let mut schedule = JobSchedule::new(&policy);
+        let throttled = status_error(429, Some(7 * SEC));
+        for attempt in 0..5u32 {
+            let now = SEC * attempt;
+            let at = poll_at(&schedule.on_error(&throttled, now, &policy, &mut Fixed(0.0)));
+            assert_eq!(at - now, 7 * SEC);
+        }
+        assert_eq!(schedule.failure_streak(), 5);
+        assert_eq!(throttled_until(&throttled, SEC), Some(8 * SEC));
+        assert_eq!(
+            throttled_until(&status_error(429, None), SEC),
+            Some(SEC + THROTTLE_PAUSE)
+        );
+        assert_eq!(throttled_until(&status_error(503, None), SEC), None);
+    }
+
+    #[test]
+    fn backoff_doubles_within_its_window() {
+        let policy = policy();
+        let mut schedule = JobSchedule::new(&policy);
+        let unavailable = status_error(503, None);
+        let mut top = Vec::new();
+        for _ in 0..10 {
+            let next =
+                schedule.on_error(&unavailable, Duration::ZERO, &policy, &mut Fixed(0.999_999));
+            top.push(poll_at(&next).as_secs_f64().round());
+        }
+        assert_eq!(top, [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0]);
+    }
+
+    #[test]
+    fn not_found_is_given_its_grace_then_ends() {
+        let policy = policy();
+        let mut schedule = JobSchedule::new(&policy);
+        let missing = status_error(404, None);
+        let mut r = Fixed(0.5);
+        assert_eq!(
+            schedule.on_error(&missing, 5 * SEC, &policy, &mut r),
+            Next::RetryAt(7 * SEC),
+            "the healthy interval, not a backoff"
+        );
+        assert!(matches!(
+            schedule.on_error(&missing, 34 * SEC, &policy, &mut r),
+            Next::RetryAt(_)
+        ));
+        assert_eq!(
+            schedule.on_error(&missing, 35 * SEC, &policy, &mut r),
+            Next::Done(DoneWith::Error)
+        );
+        // An answer resets the grace.
+        schedule.on_job(&job("INIT", None), 36 * SEC, &policy, &mut r);
+        assert!(matches!(
+            schedule.on_error(&missing, 40 * SEC, &policy, &mut r),
+            Next::RetryAt(_)
+        ));
+        let once = Policy {
+            check_once: true,
+            ..policy
+        };
+        let mut schedule = JobSchedule::new(&once);
+        assert_eq!(
+            schedule.on_error(&missing, Duration::ZERO, &once, &mut r),
+            Next::Done(DoneWith::Error)
+        );
+    }
+
+    #[test]
+    fn an_outage_is_given_five_minutes() {
+        let policy = policy();
+        let mut schedule = JobSchedule::new(&policy);
+        let down = status_error(502, None);
+        let mut r = Fixed(0.5);
+        let start = 10 * SEC;
+        assert!(matches!(
+            schedule.on_error(&down, start, &policy, &mut r),
+            Next::RetryAt(_)
+        ));
+        let almost = start + GIVE_UP_AFTER - SEC;
+        assert!(matches!(
+            schedule.on_error(&down, almost, &policy, &mut r),
+            Next::RetryAt(_)
+        ));
+        assert_eq!(
+            schedule.on_error(&down, start + GIVE_UP_AFTER, &policy, &mut r),
+            Next::Done(DoneWith::Error)
+        );
+        // A good answer in between starts the budget again.
+        let mut schedule = JobSchedule::new(&policy);
+        schedule.on_error(&down, start, &policy, &mut r);
+        schedule.on_job(&job("RUNNING", None), start + 100 * SEC, &policy, &mut r);
+        assert!(matches!(
+            schedule.on_error(&down, start + GIVE_UP_AFTER, &policy, &mut r),
+            Next::RetryAt(_)
+        ));
+        // A refusal is never retried.
+        let mut schedule = JobSchedule::new(&policy);
+        assert_eq!(
+            schedule.on_error(&status_error(403, None), start, &policy, &mut r),
+            Next::Done(DoneWith::Error)
+        );
+    }
+
+    #[test]
+    fn steady_progress_moves_one_poll_to_the_predicted_end() {
+        let policy = Policy {
+            interval: 10 * SEC,
+            max_interval: 30 * SEC,
+            ..policy()
+        };
+        let mut schedule = JobSchedule::new(&policy);
+        let mut r = Fixed(0.5);
+        // 50 % at 0 s: a first reading, the regular cadence.
+        let first = schedule.on_job(&job("RUNNING", Some(0.5)), Duration::ZERO, &policy, &mut r);
+        assert_eq!(first, Next::PollAt(10 * SEC));
+        // 90 % at 10 s: 4 %/s, so the end is 2.5 s away; the poll comes just after it.
+        let early = schedule.on_job(&job("RUNNING", Some(0.9)), 10 * SEC, &policy, &mut r);
+        let at = poll_at(&early);
+        assert!(at > 12 * SEC && at < 13 * SEC, "{at:?}");
+        // Never twice in a row: a job stuck near the end falls back to the cadence.
+        let stuck = schedule.on_job(&job("RUNNING", Some(0.95)), at, &policy, &mut r);
+        assert_eq!(poll_at(&stuck) - at, 22_500 * Duration::from_millis(1));
+        // No progress figure: no prediction.
+        let mut plain = JobSchedule::new(&policy);
+        plain.on_job(&job("RUNNING", None), Duration::ZERO, &policy, &mut r);
+        let regular = plain.on_job(&job("RUNNING", None), 10 * SEC, &policy, &mut r);
+        assert_eq!(regular, Next::PollAt(25 * SEC));
+    }
+}

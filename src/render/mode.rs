@@ -1,0 +1,43 @@
+//! How results are shown, chosen once for the whole run (`settings::resolve_render`).
+
+use serde_json::Value;
+
+/// The output mode of a run.
+#[derive(Debug, Default)]
+pub enum Render {
+    /// The command's table (a tree for `tree`, plain text for text reports).
+    #[default]
+    Table,
+    Tree,
+    /// `wait --events`: NDJSON while waiting, and a final line.
+    Events,
+    /// The command's JSON document, written in some format (JSON, through `--jq`, ...).
+    Document(Box<dyn DocumentFormat>),
+}
+
+impl Render {
+    /// `-o json`.
+    #[must_use]
+    pub fn json() -> Self {
+        Self::Document(Box::new(Json))
+    }
+}
+
+/// A way to write the JSON document of a report. Every command has one (the jobs as
+/// returned, or the nested tree), so a new format is one implementation of this, with no
+/// command or dispatch to change.
+pub trait DocumentFormat: std::fmt::Debug {
+    /// # Errors
+    /// When the document cannot be written this way (a jq filter that fails on it).
+    fn render(&self, document: &Value, stdout_is_terminal: bool) -> anyhow::Result<String>;
+}
+
+/// `-o json`: pretty-printed, keys in the order received, numbers as sent.
+#[derive(Debug)]
+pub struct Json;
+
+impl DocumentFormat for Json {
+    fn render(&self, document: &Value, _: bool) -> anyhow::Result<String> {
+        Ok(super::json::pretty(document))
+    }
+}

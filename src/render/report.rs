@@ -1,0 +1,410 @@
+//! The one rendering entry point: a command's [`Report`] and the chosen [`Render`] mode in,
+//! the lines for stderr and the text for stdout out.
+
+use jiff::Timestamp;
+use serde_json::Value;
+
+use super::events::end_line;
+use super::json::document;
+use super::mode::Render;
+use super::style::Style;
+use super::table::{Row, jobs_table};
+use super::tree::{to_json, to_text};
+use super::unfetched::unfetched;
+use crate::api::id::JobId;
+use crate::api::model::Status;
+use crate::report::{Body, JobEntry, Jobs, JobsKind, Outcome, Report, TreeNode, WaitSummary};
+use crate::text::sanitize;
+
+/// What the rendering depends on besides the report: the terminal, and the time.
+#[derive(Debug, Clone, Copy)]
+pub struct View {
+    pub style: Style,
+    /// stdout is a terminal: `--jq` strings have their control characters made visible.
+    pub neutralise: bool,
+    /// Closes the duration of jobs still running.
+    pub now: Timestamp,
+}
+
+/// A line for stderr.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Message {
+    /// `imsjob: error: …`, with a hint line when one helps.
+    Error { text: String, hint: Option<String> },
+    /// `imsjob: warning: …`.
+    Warning(String),
+    /// A status line that `-q` silences.
+    Note(String),
+}
+
+/// A rendered report: stderr lines first, then the stdout text (none when there is nothing
+/// to show, or the error of a `--jq` filter that failed on the document).
+#[derive(Debug)]
+pub struct Rendered {
+    pub messages: Vec<Message>,
+    pub stdout: anyhow::Result<Option<String>>,
+}
+
+/// Renders a report in the chosen mode.
+#[must_use]
+pub fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
+    match &report.body {
+        Body::Jobs(jobs) => Rendered {
+            messages: job_messages(jobs),
+            stdout: jobs_text(jobs, report, mode, view),
+        },
+        Body::Tree(root) => {
+            let mut messages = Vec::new();
+            tree_messages(root, &mut messages);
+            let stdout = match mode {
+                Render::Document(format) => format.render(&to_json(root), view.neutralise),
+                Render::Table | Render::Tree | Render::Events => {
+                    Ok(to_text(root, view.style, view.now))
+                }
+            };
+            Rendered {
+                messages,
+                stdout: stdout.map(Some),
+            }
+        }
+        Body::Interrupted { running } => Rendered {
+            messages: vec![Message::Warning(format!(
+                "interrupted: stopped waiting; {running} job(s) keep running remotely (imsjob never cancels jobs)"
+            ))],
+            stdout: Ok(None),
+        },
+        Body::Text(text) => Rendered {
+            messages: Vec::new(),
+            stdout: Ok(Some(text.clone())),
+        },
+        Body::Notes(lines) => Rendered {
+            messages: lines.iter().cloned().map(Message::Note).collect(),
+            stdout: Ok(None),
+        },
+    }
+}
+
+fn jobs_text(
+    jobs: &Jobs,
+    report: &Report,
+    mode: &Render,
+    view: &View,
+) -> anyhow::Result<Option<String>> {
+    let single = jobs.entries.len() == 1;
+    let wait = match &jobs.kind {
+        // One id that could not be fetched: its error line says everything.
+        JobsKind::Get if single && jobs.entries[0].job.is_none() => return Ok(None),
+        JobsKind::Get => None,
+        JobsKind::Wait(summary) => Some(summary),
+    };
+    match (mode, wait) {
+        (Render::Events, Some(summary)) => Ok(Some(end_line(
+            &jobs.entries,
+            report.status,
+            view.now,
+            summary.elapsed,
+        ))),
+        (Render::Document(format), _) => {
+            let documents: Vec<Value> = jobs
+                .entries
+                .iter()
+                .map(|entry| match &entry.job {
+                    Some(job) => job.raw.clone(),
+                    None => unfetched(entry.id.as_str(), entry.error.as_ref()),
+                })
+                .collect();
+            format
+                .render(&document(&documents, single), view.neutralise)
+                .map(Some)
+        }
+        _ => {
+            let rows: Vec<Row<'_>> = jobs.entries.iter().map(row).collect();
+            Ok(Some(jobs_table(&rows, view.style, view.now)))
+        }
+    }
+}
+
+/// A table row: the last document received, else why there is none.
+fn row(entry: &JobEntry) -> Row<'_> {
+    let message = match (&entry.job, &entry.outcome, &entry.error) {
+        (Some(job), _, _) => return Row::Job(&job.view),
+        (None, Some(Outcome::Error(error)), _) | (None, None, Some(error)) => error.to_string(),
+        (None, _, _) => "not checked".into(),
+    };
+    Row::Error {
+        job_id: entry.id.as_str(),
+        message,
+    }
+}
+
+/// The error lines of `get` and `wait`, in job order.
+fn job_messages(jobs: &Jobs) -> Vec<Message> {
+    jobs.entries
+        .iter()
+        .filter_map(|entry| match &jobs.kind {
+            JobsKind::Get => entry.error.as_ref().map(|e| api_error(&entry.id, e)),
+            JobsKind::Wait(summary) => entry
+                .outcome
+                .as_ref()
+                .and_then(|outcome| outcome_message(entry, outcome, summary)),
+        })
+        .collect()
+}
+
+/// `job X: <error>` with the error's hint.
+fn api_error(id: &JobId, error: &crate::api::error::ApiError) -> Message {
+    Message::Error {
+        text: format!("job {id}: {error}"),
+        hint: crate::exit::api_hint(error),
+    }
+}
+
+/// Why a wait did not end in success, when it did not.
+fn outcome_message(entry: &JobEntry, outcome: &Outcome, summary: &WaitSummary) -> Option<Message> {
+    match outcome {
+        Outcome::Success | Outcome::Abandoned => None,
+        Outcome::Failed => {
+            let view = entry.job.as_ref().map(|job| &job.view);
+            let code = view
+                .and_then(|v| v.error_code.as_deref())
+                .unwrap_or("no error code");
+            let reason = view
+                .and_then(|v| v.fail_reason.as_deref())
+                .unwrap_or("no reason given");
+            let kind = view.and_then(|v| v.job_type.as_deref()).unwrap_or("job");
+            Some(Message::Error {
+                text: format!(
+                    "job {} ({}) failed: {}: {}",
+                    entry.id,
+                    sanitize(kind),
+                    sanitize(code),
+                    sanitize(reason)
+                ),
+                hint: None,
+            })
+        }
+        Outcome::TimedOut => {
+            let status = entry
+                .status()
+                .map_or("the API had given no answer yet", Status::as_str);
+            let limit = if summary.check_once {
+                "checked once (`--timeout 0`)".to_owned()
+            } else {
+                format!(
+                    "timed out after {}",
+                    crate::time::format_duration(summary.timeout.unwrap_or_default())
+                )
+            };
+            Some(Message::Error {
+                text: format!(
+                    "job {}: {limit} while {}; it may still finish remotely",
+                    entry.id,
+                    sanitize(status)
+                ),
+                hint: Some(
+                    "wait longer with `--timeout`, e.g. `--timeout 2h`, or `--timeout none`".into(),
+                ),
+            })
+        }
+        Outcome::Error(error) => Some(api_error(&entry.id, error)),
+    }
+}
+
+/// The sub-jobs of a tree that could not be fetched, depth first.
+fn tree_messages(node: &TreeNode, messages: &mut Vec<Message>) {
+    if let Err(error) = &node.outcome
+        && let Ok(id) = JobId::parse(&node.job_id)
+    {
+        messages.push(api_error(&id, error));
+    }
+    for child in &node.children {
+        tree_messages(child, messages);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::api::error::ApiError;
+    use crate::api::model::Job;
+    use crate::exit::ExitStatus;
+
+    fn view() -> View {
+        View {
+            style: Style::default(),
+            neutralise: false,
+            now: "2026-01-02T03:04:05Z".parse().expect("a time"),
+        }
+    }
+
+    fn entry(id: &str, status: Option<&str>, outcome: Option<Outcome>) -> JobEntry {
+        let job = status.map(|s| {
+            Box::new(
+                Job::from_value(
+                    serde_json::json!({"job_id": id, "status": s, "fail_reason": "bad"}),
+                )
+                .expect("a job"),
+            )
+        });
+        JobEntry {
+            id: JobId::parse(id).expect("an id"),
+            job,
+            error: None,
+            outcome,
+        }
+    }
+
+    fn not_found() -> ApiError {
+        ApiError::Status {
+            status: 404,
+            code: None,
+            message: None,
+            request_id: None,
+            retry_after: None,
+        }
+    }
+
+    fn report(kind: JobsKind, entries: Vec<JobEntry>) -> Report {
+        Report {
+            status: ExitStatus::Success,
+            body: Body::Jobs(Jobs { entries, kind }),
+        }
+    }
+
+    #[test]
+    fn a_lone_job_that_get_could_not_fetch_is_only_an_error_line() {
+        let mut missing = entry("gone", None, None);
+        missing.error = Some(not_found());
+        let report = report(JobsKind::Get, vec![missing]);
+        for mode in [Render::Table, Render::json()] {
+            let rendered = render(&report, &mode, &view());
+            assert_eq!(rendered.stdout.expect("no jq"), None);
+            let [Message::Error { text, .. }] = rendered.messages.as_slice() else {
+                panic!("{:?}", rendered.messages);
+            };
+            assert!(text.starts_with("job gone: "), "{text}");
+        }
+    }
+
+    #[test]
+    fn wait_reports_every_unhappy_ending_in_job_order() {
+        let summary = WaitSummary {
+            elapsed: Duration::from_secs(3),
+            check_once: false,
+            timeout: Some(Duration::from_secs(60)),
+        };
+        let report = report(
+            JobsKind::Wait(summary),
+            vec![
+                entry("ok", Some("SUCCESS"), Some(Outcome::Success)),
+                entry("slow", Some("RUNNING"), Some(Outcome::TimedOut)),
+                entry("bad", Some("FAIL"), Some(Outcome::Failed)),
+                entry("never", None, Some(Outcome::Abandoned)),
+            ],
+        );
+        let rendered = render(&report, &Render::Table, &view());
+        let texts: Vec<&str> = rendered
+            .messages
+            .iter()
+            .map(|m| match m {
+                Message::Error { text, .. } => text.as_str(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                "job slow: timed out after 1m00s while RUNNING; it may still finish remotely",
+                "job bad (job) failed: no error code: bad",
+            ]
+        );
+        let table = rendered.stdout.expect("no jq").expect("a table");
+        assert!(
+            table
+                .lines()
+                .any(|l| l.starts_with("never") && l.ends_with("not checked")),
+            "{table}"
+        );
+        let events = render(&report, &Render::Events, &view());
+        let line = events.stdout.expect("no jq").expect("the end line");
+        assert!(line.starts_with(r#"{"event":"end","#), "{line}");
+        assert!(line.contains(r#""elapsed_ms":3000"#), "{line}");
+    }
+
+    #[test]
+    fn an_interrupted_wait_is_a_warning_and_nothing_on_stdout() {
+        let report = Report {
+            status: ExitStatus::Interrupted,
+            body: Body::Interrupted { running: 2 },
+        };
+        let rendered = render(&report, &Render::json(), &view());
+        assert_eq!(rendered.stdout.expect("no jq"), None);
+        assert_eq!(
+            rendered.messages,
+            [Message::Warning(
+                "interrupted: stopped waiting; 2 job(s) keep running remotely (imsjob never cancels jobs)".into()
+            )]
+        );
+    }
+}
+
+/// A new format needs no change here: any [`DocumentFormat`] gets every command's document.
+#[cfg(test)]
+mod new_format {
+    use super::*;
+    use crate::exit::ExitStatus;
+    use crate::render::mode::DocumentFormat;
+
+    /// A stand-in for a new format such as YAML: the top-level keys of the document.
+    #[derive(Debug)]
+    struct Keys;
+
+    impl DocumentFormat for Keys {
+        fn render(&self, document: &Value, _: bool) -> anyhow::Result<String> {
+            let keys = document
+                .as_object()
+                .map(|o| o.keys().cloned().collect::<Vec<_>>().join(","))
+                .unwrap_or_default();
+            Ok(format!("keys: {keys}"))
+        }
+    }
+
+    #[test]
+    fn a_new_document_format_renders_every_command() {
+        let job = crate::api::model::Job::from_value(
+            serde_json::json!({"job_id": "a", "status": "SUCCESS"}),
+        )
+        .expect("a job");
+        let view = View {
+            style: Style::default(),
+            neutralise: false,
+            now: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let get = Report {
+            status: ExitStatus::Success,
+            body: Body::Jobs(Jobs {
+                entries: vec![JobEntry {
+                    id: JobId::parse("a").expect("an id"),
+                    job: Some(Box::new(job.clone())),
+                    error: None,
+                    outcome: None,
+                }],
+                kind: JobsKind::Get,
+            }),
+        };
+        let tree = Report {
+            status: ExitStatus::Success,
+            body: Body::Tree(Box::new(TreeNode {
+                job_id: "a".into(),
+                outcome: Ok(job),
+                children: Vec::new(),
+            })),
+        };
+        let mode = Render::Document(Box::new(Keys));
+        let text = |report: &Report| render(report, &mode, &view).stdout.expect("renders");
+        assert_eq!(text(&get).as_deref(), Some("keys: job_id,status"));
+        assert_eq!(text(&tree).as_deref(), Some("keys: job,sub_jobs"));
+    }
+}

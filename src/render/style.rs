@@ -1,0 +1,41 @@
+//! How a rendering may look, and the colours of statuses.
+
+use crate::api::model::Status;
+
+/// How a rendering may look.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// Maximum line width; `None` = unlimited.
+    pub width: Option<u16>,
+    pub color: bool,
+}
+
+/// ANSI colour for a status, used only when colour is enabled.
+#[must_use]
+pub fn status_color(status: &Status) -> comfy_table::Color {
+    use comfy_table::Color;
+    match status {
+        Status::Success => Color::Green,
+        Status::Fail => Color::Red,
+        Status::Running => Color::Yellow,
+        Status::Init => Color::Cyan,
+        Status::Other(_) => Color::Magenta,
+    }
+}
+
+/// Wraps text in the ANSI colour of a status when `color` is set.
+#[must_use]
+pub fn paint_status(status: &Status, color: bool) -> String {
+    let text = crate::text::sanitize(status.as_str()).into_owned();
+    if !color {
+        return text;
+    }
+    let code = match status {
+        Status::Success => 32,
+        Status::Fail => 31,
+        Status::Running => 33,
+        Status::Init => 36,
+        Status::Other(_) => 35,
+    };
+    format!("\x1b[{code}m{text}\x1b[0m")
+}

@@ -1,0 +1,187 @@
+//! What commands return: the data of a run, never its presentation.
+//!
+//! A command fetches or waits and hands back a [`Report`] (the jobs with their outcome or
+//! error, a tree, or plain text) with its exit status. `render` turns a report into text once,
+//! in the format chosen up front, and `Output` writes it. The `wait` progress vocabulary
+//! ([`WaitEvent`], [`WaitObserver`]) lives here too, so that the polling loop and the displays
+//! that follow it only share data, not code.
+
+use std::time::Duration;
+
+use crate::api::error::ApiError;
+use crate::api::id::JobId;
+use crate::api::model::{Job, Status};
+use crate::exit::ExitStatus;
+
+/// The result of one command.
+#[derive(Debug)]
+pub struct Report {
+    pub status: ExitStatus,
+    pub body: Body,
+}
+
+impl Report {
+    /// Text for stdout as is (completions, the demo's narration, the simulator's exports).
+    #[must_use]
+    pub fn text(text: impl Into<String>) -> Self {
+        Self {
+            status: ExitStatus::Success,
+            body: Body::Text(text.into()),
+        }
+    }
+
+    /// Lines for stderr that `-q` silences.
+    #[must_use]
+    pub fn notes(lines: Vec<String>) -> Self {
+        Self {
+            status: ExitStatus::Success,
+            body: Body::Notes(lines),
+        }
+    }
+}
+
+/// What a report holds.
+#[derive(Debug)]
+pub enum Body {
+    /// `get` and `wait`: jobs in argument order.
+    Jobs(Jobs),
+    /// `tree`: a job and its sub-jobs.
+    Tree(Box<TreeNode>),
+    /// `wait` stopped by a signal; this many jobs were still open.
+    Interrupted {
+        running: usize,
+    },
+    Text(String),
+    Notes(Vec<String>),
+}
+
+/// Jobs of `get` or `wait`.
+#[derive(Debug)]
+pub struct Jobs {
+    pub entries: Vec<JobEntry>,
+    pub kind: JobsKind,
+}
+
+/// Which command the jobs come from: the two differ in what an error means.
+#[derive(Debug)]
+pub enum JobsKind {
+    /// One fetch per id; a lone id that failed prints no document (the error says it all).
+    Get,
+    /// Final states of a wait.
+    Wait(WaitSummary),
+}
+
+/// What `wait` knew at its end, beyond the jobs.
+#[derive(Debug, Clone, Copy)]
+pub struct WaitSummary {
+    pub elapsed: Duration,
+    /// `--timeout 0`: checked once.
+    pub check_once: bool,
+    pub timeout: Option<Duration>,
+}
+
+/// One job of a report.
+#[derive(Debug)]
+pub struct JobEntry {
+    pub id: JobId,
+    /// The last document received.
+    pub job: Option<Box<Job>>,
+    /// The last error (`get`: why there is no job; `wait`: the last failed poll).
+    pub error: Option<ApiError>,
+    /// How the wait ended (`None` for `get`).
+    pub outcome: Option<Outcome>,
+}
+
+impl JobEntry {
+    #[must_use]
+    pub fn status(&self) -> Option<&Status> {
+        self.job.as_ref().map(|job| &job.view.status)
+    }
+}
+
+/// How the wait for one job ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Success,
+    Failed,
+    /// Still running at the deadline (or at the single check of `--timeout 0`).
+    TimedOut,
+    /// Stopped because another job failed under `--fail-fast`, or credentials were refused.
+    Abandoned,
+    /// An error ended the wait for this job (not found, refused, unavailable).
+    Error(ApiError),
+}
+
+impl Outcome {
+    #[must_use]
+    pub fn exit_status(&self) -> ExitStatus {
+        match self {
+            Self::Success | Self::Abandoned => ExitStatus::Success,
+            Self::Failed => ExitStatus::JobFailed,
+            Self::TimedOut => ExitStatus::Timeout,
+            Self::Error(error) => ExitStatus::from(error),
+        }
+    }
+}
+
+/// One node of `tree`: a fetched job, or an id that could not be fetched.
+#[derive(Debug)]
+pub struct TreeNode {
+    pub job_id: String,
+    pub outcome: Result<Job, ApiError>,
+    pub children: Vec<TreeNode>,
+}
+
+/// What happens during a `wait`, in the order it happens. `elapsed` counts from the start.
+#[derive(Debug)]
+pub enum WaitEvent<'a> {
+    /// The jobs to wait on (each once), and how many duplicate ids were dropped.
+    Start { ids: &'a [JobId], duplicates: usize },
+    /// A successful poll; `from` is the status known before it.
+    Answer {
+        id: &'a JobId,
+        from: Option<&'a Status>,
+        job: &'a Job,
+        elapsed: Duration,
+    },
+    /// A failed poll that will be retried after `delay`; `streak` counts consecutive failures.
+    Retrying {
+        id: &'a JobId,
+        error: &'a ApiError,
+        delay: Duration,
+        streak: u32,
+    },
+    /// The wait for a job ended.
+    Done {
+        id: &'a JobId,
+        outcome: &'a Outcome,
+        last: Option<&'a Job>,
+    },
+    /// Time passes: `open` of `total` jobs still open, `sample` the first few of them.
+    Heartbeat {
+        elapsed: Duration,
+        open: usize,
+        total: usize,
+        sample: Vec<(&'a JobId, Option<&'a Status>)>,
+    },
+}
+
+/// Whatever follows a `wait` while it runs (live bars, log lines, the `--events` stream).
+pub trait WaitObserver {
+    /// # Errors
+    /// Output failures of an observer that writes results (the `--events` stream).
+    fn on(&mut self, event: &WaitEvent<'_>) -> std::io::Result<()>;
+
+    /// The wait is over: clear any live display before the result is written.
+    fn finish(&mut self) {}
+}
+
+/// An observer that shows nothing (tests, embedding).
+#[derive(Debug, Default)]
+pub struct Unobserved;
+
+impl WaitObserver for Unobserved {
+    fn on(&mut self, _: &WaitEvent<'_>) -> std::io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,535 @@
+//! The simulator itself, through its HTTP interface: the error codes and bodies it teaches
+//! (real `IMG.*` codes, the gateway's throttling and locked-key answers), ECS/EVS-shaped
+//! jobs and `PENDING_PAYMENT`, Keystone version discovery, the token catalog, the printed
+//! password exports, and the security-token check under AK/SK.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::common::{self, Sim, eventually};
+
+/// One HTTP answer, read whole.
+struct Answer {
+    status: u16,
+    /// Header names in lowercase.
+    headers: HashMap<String, String>,
+    body: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+/// Sends one request to the simulator at `endpoint` and reads the whole answer.
+fn http(endpoint: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+    let address = endpoint.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(address).expect("connect to the simulator");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    Answer {
+        status,
+        headers,
+        body: body.to_owned(),
+    }
+}
+
+/// `GET /v1/{project}/jobs/{id}` with the simulator's token.
+fn get_job(sim: &Sim, id: &str) -> Answer {
+    http(
+        &sim.endpoint,
+        "GET",
+        &format!("/v1/{}/jobs/{id}", sim.project_id),
+        &[("X-Auth-Token", &sim.token)],
+        "",
+    )
+}
+
+#[test]
+fn a_failing_job_reports_a_real_img_code_with_its_meaning() {
+    let sim = Sim::with(
+        "examples: false\njobs:\n  - {id: doomed, duration: 0s, outcome: FAIL}\n  - {id: import, type: imsImportImageJob, duration: 0s, outcome: FAIL, error_code: IMG.0194, fail_reason: too many imports}\n",
+    );
+    let doc = get_job(&sim, "doomed").json();
+    assert_eq!(doc["status"], "FAIL");
+    assert_eq!(doc["error_code"], "IMG.0010");
+    assert_eq!(doc["fail_reason"], "The ECS has tasks in progress.");
+    let doc = get_job(&sim, "import").json();
+    assert_eq!(doc["error_code"], "IMG.0194");
+}
+
+#[test]
+fn builtin_failing_job_uses_img_0194() {
+    let sim = Sim::builtin();
+    let doc = get_job(&sim, "job-fail").json();
+    // Not failed yet (5 s), but the scenario is what `wait job-fail` will end with.
+    assert_eq!(doc["job_type"], "imsImportImageJob");
+    let scenario = imsjob::sim::scenario::Scenario::builtin();
+    let fail = scenario
+        .jobs
+        .iter()
+        .find(|j| j.id == "job-fail")
+        .expect("job-fail");
+    assert_eq!(fail.error_code.as_deref(), Some("IMG.0194"));
+    assert!(
+        fail.fail_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("images being imported")),
+        "{:?}",
+        fail.fail_reason
+    );
+}
+
+#[test]
+fn unknown_job_is_the_documented_img_0023_answer() {
+    let sim = Sim::builtin();
+    let answer = get_job(&sim, "no-such-job");
+    assert_eq!(answer.status, 404);
+    assert_eq!(
+        answer.json(),
+        json!({"error": {"code": "IMG.0023", "message": "An exception occurred during task query"}})
+    );
+    let output = sim
+        .cmd()
+        .args(["get", "no-such-job"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(4));
+    assert!(common::stderr_of(&output).contains("IMG.0023"));
+
+    let sim = Sim::with("not_found_status: 400\n");
+    let answer = get_job(&sim, "no-such-job");
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.json()["error"]["code"], "IMG.0023");
+}
+
+#[test]
+fn throttling_names_its_window_and_sends_no_retry_after() {
+    let sim = Sim::builtin();
+    let answer = get_job(&sim, "job-throttled");
+    assert_eq!(answer.status, 429);
+    assert!(
+        !answer.headers.contains_key("retry-after"),
+        "{:?}",
+        answer.headers
+    );
+    let body = answer.json();
+    assert_eq!(body["error_code"], "APIGW.0308");
+    assert_eq!(
+        body["error_msg"],
+        "The throttling threshold has been reached: policy ip over ratelimit, limit:5, time:5 second"
+    );
+    assert!(body["request_id"].is_string());
+    // Only the first request is throttled.
+    assert_eq!(get_job(&sim, "job-throttled").status, 200);
+    let faults: Vec<Value> = sim
+        .requests_for("job-throttled")
+        .iter()
+        .map(|r| r["fault"].clone())
+        .collect();
+    assert_eq!(faults, [json!("throttle"), Value::Null]);
+
+    // The same from a scenario file, with another window.
+    let sim = Sim::with(
+        "examples: false\njobs: [{id: t, faults: [{throttle: 'limit:100, time:1 minute', times: 2}]}]\n",
+    );
+    for _ in 0..2 {
+        let answer = get_job(&sim, "t");
+        assert_eq!(answer.status, 429);
+        assert!(
+            answer.json()["error_msg"]
+                .as_str()
+                .is_some_and(|m| m.ends_with("limit:100, time:1 minute"))
+        );
+    }
+    assert_eq!(get_job(&sim, "t").status, 200);
+}
+
+#[test]
+fn a_locked_key_is_a_plain_text_401_and_is_not_retried() {
+    let sim = Sim::builtin();
+    let answer = get_job(&sim, "job-ak-locked");
+    assert_eq!(answer.status, 401);
+    assert_eq!(
+        answer.body,
+        "AK access failed to reach the limit,forbidden."
+    );
+    assert!(
+        answer
+            .headers
+            .get("content-type")
+            .is_some_and(|t| t.starts_with("text/plain")),
+        "{:?}",
+        answer.headers
+    );
+    let before = sim.requests_for("job-ak-locked").len();
+    let output = sim
+        .cmd()
+        .args(["get", "job-ak-locked"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        common::stderr_of(&output)
+    );
+    assert_eq!(sim.requests_for("job-ak-locked").len(), before + 1);
+}
+
+#[test]
+fn pending_payment_then_running_then_success() {
+    let sim = Sim::with(
+        "examples: false\njobs:\n  - {id: pay, type: createServer, shape: ecs, queued: 600ms, queued_status: PENDING_PAYMENT, duration: 1200ms, sub_jobs: [{id: pay-vm, type: createSingleServer, start: 600ms, duration: 600ms}]}\n",
+    );
+    let first = get_job(&sim, "pay").json();
+    assert_eq!(first["status"], "PENDING_PAYMENT");
+    assert_eq!(first["end_time"], "");
+    let mut seen = vec!["PENDING_PAYMENT".to_owned()];
+    assert!(eventually(Duration::from_secs(5), || {
+        let status = get_job(&sim, "pay").json()["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        status == "SUCCESS"
+    }));
+    assert_eq!(seen, ["PENDING_PAYMENT", "RUNNING", "SUCCESS"]);
+
+    // The built-in one starts the same way.
+    let sim = Sim::builtin();
+    let doc = get_job(&sim, "job-pending-payment").json();
+    assert_eq!(doc["status"], "PENDING_PAYMENT");
+    assert_eq!(doc["entities"]["sub_jobs_total"], 1);
+}
+
+/// Checks a sub-job object is a full job object, as ECS and EVS embed them.
+fn assert_full_sub_job(sub: &Value) {
+    for field in [
+        "job_id",
+        "job_type",
+        "status",
+        "begin_time",
+        "end_time",
+        "entities",
+    ] {
+        assert!(sub.get(field).is_some(), "{field} missing in {sub}");
+    }
+    assert!(sub.get("error_code").is_some() && sub.get("fail_reason").is_some());
+}
+
+#[test]
+fn builtin_ecs_and_evs_jobs_embed_full_sub_jobs() {
+    let sim = Sim::builtin();
+    for (id, kind) in [
+        ("job-ecs", "createServer"),
+        ("job-evs", "batchCreateVolumes"),
+    ] {
+        let doc = get_job(&sim, id).json();
+        assert_eq!(doc["job_type"], kind);
+        let entities = &doc["entities"];
+        assert_eq!(entities["sub_jobs_total"], 2, "{doc}");
+        let subs = entities["sub_jobs"].as_array().expect("sub_jobs");
+        assert_eq!(subs.len(), 2);
+        subs.iter().for_each(assert_full_sub_job);
+        assert!(
+            entities.get("sub_jobs_result").is_none() && entities.get("sub_jobs_list").is_none()
+        );
+        assert!(entities.get("process_percent").is_none());
+        // Sub-jobs are also served by their own id.
+        let sub_id = subs[0]["job_id"].as_str().expect("id");
+        assert_eq!(get_job(&sim, sub_id).json()["job_id"], sub_id);
+    }
+}
+
+#[test]
+fn finished_ecs_and_evs_sub_jobs_name_their_resource() {
+    let sim = Sim::with(
+        "examples: false\njobs:\n  - {id: vm, type: createServer, shape: ecs, duration: 0s, sub_jobs: [{id: vm-0, type: createSingleServer, duration: 0s}]}\n  - {id: vol, type: batchCreateVolumes, shape: evs, duration: 0s, sub_jobs: [{id: vol-0, type: createSingleVolume, duration: 0s}, {id: vol-1, type: createSingleVolume, duration: 0s, outcome: FAIL, error_code: EVS.2024, fail_reason: quota}]}\n",
+    );
+    let vm = get_job(&sim, "vm").json();
+    assert_eq!(vm["status"], "SUCCESS");
+    let sub = &vm["entities"]["sub_jobs"][0];
+    assert_eq!(sub["status"], "SUCCESS");
+    assert!(sub["entities"]["server_id"].is_string(), "{sub}");
+    let vol = get_job(&sim, "vol").json();
+    let subs = &vol["entities"]["sub_jobs"];
+    assert!(subs[0]["entities"]["volume_id"].is_string(), "{vol}");
+    assert_eq!(subs[1]["status"], "FAIL");
+    assert_eq!(subs[1]["error_code"], "EVS.2024");
+    assert_eq!(subs[1]["fail_reason"], "quota");
+}
+
+#[test]
+fn keystone_version_discovery() {
+    let sim = Sim::builtin();
+    let answer = http(&sim.endpoint, "GET", "/v3", &[], "");
+    assert_eq!(answer.status, 200);
+    let version = &answer.json()["version"];
+    assert_eq!(version["id"], "v3.0");
+    assert_eq!(version["status"], "stable");
+    assert_eq!(version["links"][0]["rel"], "self");
+    assert_eq!(version["links"][0]["href"], format!("{}/v3/", sim.endpoint));
+    let answer = http(&sim.endpoint, "GET", "/", &[], "");
+    assert_eq!(answer.status, 300);
+    assert_eq!(answer.json()["versions"]["values"][0]["id"], "v3.0");
+}
+
+/// A simulator started by hand, to read everything it prints (the password exports are
+/// comments after the three lines the harness reads).
+struct Printed {
+    child: Child,
+    /// Variable → value, from `export` lines and from `#   export` comment lines, grouped
+    /// by the method announced in the comment before them.
+    by_method: HashMap<String, HashMap<String, String>>,
+    _home: tempfile::TempDir,
+}
+
+impl Drop for Printed {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_and_read_exports() -> Printed {
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = std::process::Command::new(common::binary());
+    common::hermetic(&mut cmd, home.path());
+    let mut child = cmd
+        .args(["sim", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut by_method: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut method = "token".to_owned();
+    while by_method
+        .get("password")
+        .is_none_or(|p| !p.contains_key("OS_REGION_NAME"))
+    {
+        let line = lines.next().expect("a line").expect("readable");
+        if let Some(rest) = line.strip_prefix("# or, with ") {
+            method = rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            continue;
+        }
+        let line = line.trim_start_matches('#').trim_start();
+        if let Some((name, value)) = line.strip_prefix("export ").and_then(|l| l.split_once('=')) {
+            by_method
+                .entry(method.clone())
+                .or_default()
+                .insert(name.to_owned(), value.to_owned());
+        }
+    }
+    Printed {
+        child,
+        by_method,
+        _home: home,
+    }
+}
+
+#[test]
+fn printed_password_exports_scope_the_project_with_its_domain() {
+    let printed = start_and_read_exports();
+    let password = &printed.by_method["password"];
+    let token_exports = &printed.by_method["token"];
+    let endpoint = &token_exports["IMSJOB_ENDPOINT"];
+    assert_eq!(
+        password["OS_PROJECT_DOMAIN_NAME"],
+        password["OS_USER_DOMAIN_NAME"]
+    );
+    assert_eq!(password["OS_AUTH_URL"], format!("{endpoint}/v3"));
+
+    // What keystoneauth sends for exactly these variables.
+    let request = |project_domain: Option<&str>| {
+        let mut project = json!({"name": password["OS_PROJECT_NAME"]});
+        if let Some(domain) = project_domain {
+            project["domain"] = json!({"name": domain});
+        }
+        json!({"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": password["OS_USERNAME"],
+                "password": password["OS_PASSWORD"],
+                "domain": {"name": password["OS_USER_DOMAIN_NAME"]}}}},
+            "scope": {"project": project}}})
+        .to_string()
+    };
+    let headers = [("Content-Type", "application/json")];
+    let without = http(
+        endpoint,
+        "POST",
+        "/v3/auth/tokens",
+        &headers,
+        &request(None),
+    );
+    assert_eq!(
+        without.status, 401,
+        "a name without its domain is refused, as IAM does"
+    );
+    let answer = http(
+        endpoint,
+        "POST",
+        "/v3/auth/tokens",
+        &headers,
+        &request(Some(&password["OS_PROJECT_DOMAIN_NAME"])),
+    );
+    assert_eq!(answer.status, 201, "{}", answer.body);
+    assert!(answer.headers.contains_key("x-subject-token"));
+
+    // The catalog: every service the jobs API serves, pointing at the simulator.
+    let catalog = answer.json()["token"]["catalog"].clone();
+    let urls: HashMap<String, String> = catalog
+        .as_array()
+        .expect("catalog")
+        .iter()
+        .map(|entry| {
+            let endpoint = &entry["endpoints"][0];
+            assert_eq!(endpoint["interface"], "public");
+            assert_eq!(endpoint["region"], password["OS_REGION_NAME"]);
+            (
+                entry["type"].as_str().expect("type").to_owned(),
+                endpoint["url"].as_str().expect("url").to_owned(),
+            )
+        })
+        .collect();
+    for kind in [
+        "identity", "image", "ecs", "compute", "evs", "volumev2", "bms",
+    ] {
+        assert!(
+            urls.get(kind)
+                .is_some_and(|u| u.starts_with(endpoint.as_str())),
+            "{kind}: {urls:?}"
+        );
+    }
+    assert_eq!(
+        urls["image"], *endpoint,
+        "IMS is listed without version or project"
+    );
+
+    // And imsjob itself works from the printed password exports alone.
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = common::imsjob(home.path());
+    for (name, value) in password {
+        cmd.env(name, value);
+    }
+    let output = cmd
+        .args(["get", "job-success", "--jq", ".job_id"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::stderr_of(&output)
+    );
+    assert_eq!(common::stdout_of(&output).trim(), "job-success");
+}
+
+#[test]
+fn only_the_scenario_security_token_is_accepted_under_aksk() {
+    const AK: &str = "SIMACCESSKEY00000000";
+    const SK: &str = "sim-secret-key-0000000000000000000000000";
+    let run = |sim: &Sim, security_token: Option<&str>| {
+        let mut cmd = common::imsjob(sim.home.path());
+        cmd.env("IMSJOB_ENDPOINT", &sim.endpoint)
+            .env("OS_PROJECT_ID", &sim.project_id)
+            .env("OS_ACCESS_KEY", AK)
+            .env("OS_SECRET_KEY", SK);
+        if let Some(token) = security_token {
+            cmd.env("OS_SECURITY_TOKEN", token);
+        }
+        let output = cmd.args(["get", "ok"]).output().expect("runs");
+        let text = format!(
+            "{}{}",
+            common::stdout_of(&output),
+            common::stderr_of(&output)
+        );
+        assert!(
+            !text.contains(SK) && !text.contains("made-up-token"),
+            "{text}"
+        );
+        output.status.code()
+    };
+    let permanent = Sim::with("examples: false\njobs: [{id: ok, duration: 0s}]\n");
+    assert_eq!(run(&permanent, None), Some(0));
+    assert_eq!(run(&permanent, Some("made-up-token")), Some(3));
+
+    let temporary = Sim::with(
+        "examples: false\nauth: {security_token: sim-security-token}\njobs: [{id: ok, duration: 0s}]\n",
+    );
+    assert_eq!(run(&temporary, Some("sim-security-token")), Some(0));
+    assert_eq!(run(&temporary, Some("made-up-token")), Some(3));
+    assert_eq!(run(&temporary, None), Some(3));
+}
+
+#[test]
+fn random_throttle_faults_name_their_window() {
+    let sim = Sim::with(
+        "examples: false\nrandom_faults: {rate: 1.0, seed: 1, kinds: [throttle], retry_after: 2}\njobs: [{id: t}]\n",
+    );
+    let answer = get_job(&sim, "t");
+    assert_eq!(answer.status, 429);
+    assert!(!answer.headers.contains_key("retry-after"));
+    assert_eq!(answer.json()["error_code"], "APIGW.0308");
+    assert!(
+        answer.json()["error_msg"]
+            .as_str()
+            .is_some_and(|m| m.ends_with("limit:10, time:2 second")),
+        "{}",
+        answer.body
+    );
+    assert_eq!(sim.requests_for("t")[0]["fault"], "throttle");
+}
+
+/// The contract: a 429 without `Retry-After` waits at least the window the gateway names.
+#[test]
+#[ignore = "imsjob wait does not yet read the throttling window from the message"]
+fn wait_honours_the_named_throttling_window() {
+    let sim = Sim::with(
+        "examples: false\njobs: [{id: t, duration: 0s, faults: [{throttle: 'limit:5, time:2 second'}]}]\n",
+    );
+    let output = sim
+        .cmd()
+        .args(["wait", "t", "--interval", "100ms"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let log = sim.requests_for("t");
+    assert_eq!(log.len(), 2, "{log:?}");
+    let gap = log[1]["at_ms"].as_u64().unwrap_or(0) - log[0]["at_ms"].as_u64().unwrap_or(0);
+    assert!(gap >= 2000, "polled again after {gap} ms");
+}
