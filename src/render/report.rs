@@ -91,7 +91,8 @@ fn settle(
         Ok(stdout) => {
             return Rendered {
                 messages,
-                stdout,
+                // A filter may print nothing at all (`// empty`): then stdout stays empty.
+                stdout: stdout.filter(|text| !text.is_empty()),
                 status,
             };
         }
