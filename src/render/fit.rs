@@ -108,6 +108,7 @@ pub fn render(columns: &[(&str, Role)], rows: &[Row], max: Option<usize>, color:
             limit[i] = limit[i].max(cell.width());
         }
     }
+    let natural = limit.clone();
     let mut shown = vec![true; n];
     let mut detail = false;
     if let Some(max) = max {
@@ -157,6 +158,16 @@ pub fn render(columns: &[(&str, Role)], rows: &[Row], max: Option<usize>, color:
         {
             shown[i] = false;
             detail = true;
+        }
+        // A column dropped later may have freed more room than an earlier shortening took:
+        // give it back, RESULT first.
+        for role in [Role::Result, Role::Type] {
+            let room = max.saturating_sub(total(&shown, &limit));
+            if let Some(i) = find(role)
+                && shown[i]
+            {
+                limit[i] = (limit[i] + room).min(natural[i]);
+            }
         }
     }
 

@@ -557,7 +557,7 @@ fn a_format_that_does_not_apply_is_refused_before_anything_is_sent() {
             "{stderr}"
         );
         assert!(
-            stderr.contains("hint: use `-o` `table` or `json`"),
+            stderr.contains("hint: use `-o` `table` or `wide` or `json`"),
             "{stderr}"
         );
     }
