@@ -90,21 +90,24 @@ pub async fn run(observer: &mut dyn WaitObserver, show: &mut Show<'_>) -> anyhow
     drop(say);
 
     let mut ok = true;
-    let mut step = |command: &str,
-                    report: &Report,
-                    mode: &Render,
-                    expected: ExitStatus,
-                    meaning: &str,
-                    show: &mut Show<'_>|
+    // A step: the command as typed, then (once it has run, its progress shown) its output
+    // and the exit code it gives.
+    let typed = |command: &str, show: &mut Show<'_>| {
+        show(&Report::text(format!("\n$ imsjob {command}")), &Render::Table).map(drop)
+    };
+    let mut ended = |report: &Report,
+                     mode: &Render,
+                     expected: ExitStatus,
+                     meaning: &str,
+                     show: &mut Show<'_>|
      -> anyhow::Result<()> {
-        show(&Report::text(format!("\n$ imsjob {command}")), &Render::Table)?;
         let status = show(report, mode)?;
         ok &= status == expected;
         show(
             &Report::text(format!("  -> exit {}: {meaning}", status.code())),
             &Render::Table,
-        )?;
-        Ok(())
+        )
+        .map(drop)
     };
     let options = |timeout: u64| wait::WaitOptions {
         timeout: Some(Duration::from_secs(timeout)),
@@ -117,65 +120,66 @@ pub async fn run(observer: &mut dyn WaitObserver, show: &mut Show<'_>) -> anyhow
     };
 
     let all = [ova.clone(), image.clone(), fail.clone(), slow.clone()];
-    step(
-        &format!("get {ova} {image} {fail} {slow}"),
+    typed(&format!("get {ova} {image} {fail} {slow}"), show)?;
+    ended(
         &get::run(&client, &all, false).await,
         &Render::Table,
         ExitStatus::Success,
         "a table of the jobs, whatever their state (they start moving now)",
         show,
     )?;
+    typed(&format!("wait {ova}"), show)?;
     let waited = wait::run(&client, vec![ova.clone()], &options(30), observer).await?;
-    step(
-        &format!("wait {ova}"),
+    ended(
         &waited,
         &Render::Table,
         ExitStatus::Success,
         "SUCCESS; progress went to stderr, the table to stdout",
         show,
     )?;
+    typed(&format!("wait {fail}"), show)?;
     let waited = wait::run(&client, vec![fail.clone()], &options(30), observer).await?;
-    step(
-        &format!("wait {fail}"),
+    ended(
         &waited,
         &Render::Table,
         ExitStatus::JobFailed,
         "FAIL; the error code and reason are on stderr",
         show,
     )?;
+    typed(&format!("wait {slow} --timeout 2s"), show)?;
     let waited = wait::run(&client, vec![slow.clone()], &options(2), observer).await?;
-    step(
-        &format!("wait {slow} --timeout 2s"),
+    ended(
         &waited,
         &Render::Table,
         ExitStatus::Timeout,
         "not done in time; the job itself goes on",
         show,
     )?;
-    step(
-        &format!("tree {ova}"),
+    typed(&format!("tree {ova}"), show)?;
+    ended(
         &tree::run(&client, &ova).await?,
         &Render::Tree,
         ExitStatus::Success,
         "the job and its sub-jobs",
         show,
     )?;
-    step(
-        &format!("get {fail} --json"),
+    typed(&format!("get {fail} --json"), show)?;
+    ended(
         &get::run(&client, std::slice::from_ref(&fail), false).await,
         &Render::json(),
         ExitStatus::Success,
         "the job exactly as the API returned it (`get` fetched it: exit 0)",
         show,
     )?;
-    let jq = Render::Document(Box::new(JqFilter::compile(".entities.image_id // empty")?));
+    let program = ".entities.image_id // empty";
+    let jq = Render::Document(Box::new(JqFilter::compile(program)?));
+    typed(&format!("wait {image} --jq '{program}'"), show)?;
     let waited = wait::run(&client, vec![image.clone()], &options(30), observer).await?;
-    step(
-        &format!("wait {image} --jq '.entities.image_id // empty'"),
+    ended(
         &waited,
         &jq,
         ExitStatus::Success,
-        "strings print raw: IMAGE=$(imsjob wait ... --jq ...)",
+        "strings print raw, for IMAGE=$(imsjob wait ... --jq ...)",
         show,
     )?;
 

@@ -169,7 +169,13 @@ impl<'a> Progress<'a> {
             // The job's own duration, from its `begin_time`: the time since `wait` started
             // says nothing about the job.
             let ran = job_duration(view, now)
-                .map(|d| format!(" after {}", format_duration(d)))
+                .map(|d| {
+                    if old.is_none() && !view.status.is_terminal() {
+                        format!(", begun {} ago", format_duration(d))
+                    } else {
+                        format!(" after {}", format_duration(d))
+                    }
+                })
                 .unwrap_or_default();
             self.out.progress(&format!(
                 "job {}: {from}{}{ran}{}",
