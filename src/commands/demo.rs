@@ -53,7 +53,10 @@ pub type Show<'a> = dyn FnMut(&Report, &Render) -> anyhow::Result<ExitStatus> + 
 ///
 /// # Errors
 /// When the simulator cannot start, a command fails, or `show` does.
-pub async fn run(observer: &mut dyn WaitObserver, show: &mut Show<'_>) -> anyhow::Result<ExitStatus> {
+pub async fn run(
+    observer: &mut dyn WaitObserver,
+    show: &mut Show<'_>,
+) -> anyhow::Result<ExitStatus> {
     let scenario = Scenario::parse(SCENARIO).map_err(anyhow::Error::msg)?;
     let id = |text: &str| JobId::parse(text);
     let (ova, image, fail, slow) = (
@@ -80,20 +83,23 @@ pub async fn run(observer: &mut dyn WaitObserver, show: &mut Show<'_>) -> anyhow
             tls,
         },
     )?;
-    let mut say = |text: String| show(&Report::text(text), &Render::Table);
-    say(format!(
-        "imsjob demo: a simulated IMS is listening on {} (no account, no network).\n\
+    let intro = format!(
+        "imsjob demo: a simulated IMS on {} (no account, no network).\n\
          Each step is a command you can type; `exit N` is the code a script would see\n\
          (0 success, 1 a job failed, 124 timed out; `imsjob --help` lists them all).\n",
         handle.endpoint()
-    ))?;
-    drop(say);
+    );
+    show(&Report::text(intro), &Render::Table)?;
 
     let mut ok = true;
     // A step: the command as typed, then (once it has run, its progress shown) its output
     // and the exit code it gives.
     let typed = |command: &str, show: &mut Show<'_>| {
-        show(&Report::text(format!("\n$ imsjob {command}")), &Render::Table).map(drop)
+        show(
+            &Report::text(format!("\n$ imsjob {command}")),
+            &Render::Table,
+        )
+        .map(drop)
     };
     let mut ended = |report: &Report,
                      mode: &Render,

@@ -122,13 +122,27 @@ mod tests {
         let id = JobId::parse("j-1").expect("an id");
         let job = |raw| crate::api::model::Job::from_value(raw).expect("a job").view;
         assert_eq!(
-            status_line(&id, None, &job(json!({"status": "INIT"})), time, Duration::from_millis(1500)),
+            status_line(
+                &id,
+                None,
+                &job(json!({"status": "INIT"})),
+                time,
+                Duration::from_millis(1500)
+            ),
             r#"{"event":"status","job_id":"j-1","from":null,"to":"INIT","time":"2026-01-02T03:04:05Z","elapsed_ms":1500}"#
         );
-        let failed = job(json!({"status": "FAIL", "error_code": "IMG.0194", "fail_reason": "too many",
-            "entities": {"process_percent": 0.5, "image_id": "img-1"}}));
+        let failed = job(
+            json!({"status": "FAIL", "error_code": "IMG.0194", "fail_reason": "too many",
+            "entities": {"process_percent": 0.5, "image_id": "img-1"}}),
+        );
         assert_eq!(
-            status_line(&id, Some(&Status::Running), &failed, time, Duration::from_millis(1)),
+            status_line(
+                &id,
+                Some(&Status::Running),
+                &failed,
+                time,
+                Duration::from_millis(1)
+            ),
             r#"{"event":"status","job_id":"j-1","from":"RUNNING","to":"FAIL","time":"2026-01-02T03:04:05Z","elapsed_ms":1,"error_code":"IMG.0194","fail_reason":"too many","image_id":"img-1","process_percent":0.5}"#
         );
         let entry = JobEntry {

@@ -193,7 +193,10 @@ pub fn render(columns: &[(&str, Role)], rows: &[Row], max: Option<usize>, color:
                 _ => line.push_str(&text),
             }
             if !last {
-                line.extend(std::iter::repeat_n(' ', limit[i] - used.min(limit[i]) + GAP));
+                line.extend(std::iter::repeat_n(
+                    ' ',
+                    limit[i] - used.min(limit[i]) + GAP,
+                ));
             }
         }
         out.push_str(line.trim_end());
@@ -324,13 +327,19 @@ mod tests {
         assert!(!header(90).contains("TYPE") && header(90).contains("DURATION"));
         assert_eq!(header(80).split_whitespace().count(), 4, "{}", header(80));
         let narrow = render(&COLUMNS, &rows, Some(60), false);
-        assert_eq!(narrow.lines().next(), Some("JOB ID                            STATUS"));
+        assert_eq!(
+            narrow.lines().next(),
+            Some("JOB ID                            STATUS")
+        );
         assert_eq!(
             narrow.lines().nth(2),
             Some(format!("    {IMAGE} (web-server-2024)").as_str())
         );
         let cut = render(&COLUMNS, &rows, Some(50), false);
-        assert_eq!(cut.lines().nth(2), Some(format!("    {IMAGE} (web-ser…").as_str()));
+        assert_eq!(
+            cut.lines().nth(2),
+            Some(format!("    {IMAGE} (web-ser…").as_str())
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use super::events::end_line;
+use super::jq::{JqRunError, JqStop};
 use super::json::document;
 use super::mode::Render;
 use super::style::Style;
@@ -12,7 +13,6 @@ use super::table::{Row, jobs_table};
 use super::tree::{to_json, to_text};
 use super::unfetched::unfetched;
 use crate::api::id::JobId;
-use super::jq::{JqRunError, JqStop};
 use crate::api::model::Status;
 use crate::exit::ExitStatus;
 use crate::report::{Body, JobEntry, Jobs, JobsKind, Outcome, Report, TreeNode, WaitSummary};
@@ -71,10 +71,7 @@ pub fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
             (messages, stdout.map(Some))
         }
         Body::Text(text) => (Vec::new(), Ok(Some(text.clone()))),
-        Body::Notes(lines) => (
-            lines.iter().cloned().map(Message::Note).collect(),
-            Ok(None),
-        ),
+        Body::Notes(lines) => (lines.iter().cloned().map(Message::Note).collect(), Ok(None)),
     };
     settle(messages, stdout, report.status)
 }
@@ -456,13 +453,17 @@ mod tests {
         let events = render(&interrupted, &Render::Events, &view());
         let line = events.stdout.expect("the end line");
         assert!(line.contains(r#""exit_code":130"#), "{line}");
-        assert!(line.contains(r#""job_id":"going","status":"RUNNING","outcome":null"#), "{line}");
+        assert!(
+            line.contains(r#""job_id":"going","status":"RUNNING","outcome":null"#),
+            "{line}"
+        );
     }
 
     #[test]
     fn a_jq_program_never_decides_the_exit_code() {
         use crate::render::jq::JqFilter;
-        let jq = |expr: &str| Render::Document(Box::new(JqFilter::compile(expr).expect("compiles")));
+        let jq =
+            |expr: &str| Render::Document(Box::new(JqFilter::compile(expr).expect("compiles")));
         let mut failed = report(
             JobsKind::Wait(WaitSummary {
                 elapsed: Duration::from_secs(3),
@@ -472,17 +473,36 @@ mod tests {
             vec![entry("bad", Some("FAIL"), Some(Outcome::Failed))],
         );
         failed.status = ExitStatus::JobFailed;
-        for expr in ["halt", "halt_error", ".job_id | halt_error(0)", "error(\"x\")", ".[0]"] {
+        for expr in [
+            "halt",
+            "halt_error",
+            ".job_id | halt_error(0)",
+            "error(\"x\")",
+            ".[0]",
+        ] {
             let rendered = render(&failed, &jq(expr), &view());
             assert_eq!(rendered.status, ExitStatus::JobFailed, "{expr}");
         }
         let fine = report(JobsKind::Get, vec![entry("ok", Some("SUCCESS"), None)]);
         let rendered = render(&fine, &jq(".job_id, error(\"x\")"), &view());
-        assert_eq!(rendered.status, ExitStatus::Usage, "a jq error after a clean run");
-        assert_eq!(rendered.stdout.as_deref(), Some("ok\n"), "what came before the error");
-        assert!(matches!(&rendered.messages[..], [Message::Error { text, .. }] if text.starts_with("jq: ")));
+        assert_eq!(
+            rendered.status,
+            ExitStatus::Usage,
+            "a jq error after a clean run"
+        );
+        assert_eq!(
+            rendered.stdout.as_deref(),
+            Some("ok\n"),
+            "what came before the error"
+        );
+        assert!(
+            matches!(&rendered.messages[..], [Message::Error { text, .. }] if text.starts_with("jq: "))
+        );
         let rendered = render(&fine, &jq("halt"), &view());
-        assert_eq!((rendered.status, rendered.stdout), (ExitStatus::Success, None));
+        assert_eq!(
+            (rendered.status, rendered.stdout),
+            (ExitStatus::Success, None)
+        );
     }
 }
 

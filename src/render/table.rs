@@ -91,7 +91,9 @@ pub(crate) fn type_text(job: &JobView) -> String {
 
 /// Elapsed time: begin→end when finished, begin→now while running.
 pub(crate) fn duration_text(job: &JobView, now: Timestamp) -> String {
-    job_duration(job, now).map(format_duration).unwrap_or_default()
+    job_duration(job, now)
+        .map(format_duration)
+        .unwrap_or_default()
 }
 
 /// The job's own duration, from its `begin_time`: to `end_time` when finished, to `now` while

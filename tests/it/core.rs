@@ -140,8 +140,14 @@ fn narrow_table_fits_the_width() {
         assert!(line.chars().count() <= 100, "too wide: {line:?}");
     }
     // Columns give way (STARTED, then TYPE); ids are never cut.
-    assert!(text.contains("9a175ac792fa12d20193002100dd2762  SUCCESS"), "{text}");
-    assert!(text.contains("3f7185de-b59a-4bb8-aa1d-7a513528b0e9 (test)"), "{text}");
+    assert!(
+        text.contains("9a175ac792fa12d20193002100dd2762  SUCCESS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3f7185de-b59a-4bb8-aa1d-7a513528b0e9 (test)"),
+        "{text}"
+    );
     assert_eq!(text.lines().count(), 2, "{text}");
 }
 

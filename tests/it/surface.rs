@@ -130,7 +130,10 @@ fn get_and_tree_fit_60_80_and_120_columns_without_splitting_an_id() {
         };
         let (code, screen) = tmux.finish();
         assert_eq!(code, 0, "{screen}");
-        assert!(ids_whole(&screen, &[DONE, FAILED, OVA, IMAGE]), "{cols}:\n{screen}");
+        assert!(
+            ids_whole(&screen, &[DONE, FAILED, OVA, IMAGE]),
+            "{cols}:\n{screen}"
+        );
         assert!(screen.contains("IMG.0194"), "{cols}:\n{screen}");
 
         let tmux = Tmux::run(&sim, cols, &format!("tree {OVA}")).expect("tmux");
@@ -145,7 +148,10 @@ fn get_and_tree_fit_60_80_and_120_columns_without_splitting_an_id() {
     // Wide enough, every column is there, STARTED as an age.
     let tmux = Tmux::run(&sim, 200, &format!("get {DONE}")).expect("tmux");
     let (_, screen) = tmux.finish();
-    assert!(screen.contains("TYPE") && screen.contains("STARTED"), "{screen}");
+    assert!(
+        screen.contains("TYPE") && screen.contains("STARTED"),
+        "{screen}"
+    );
     assert!(screen.contains(" ago "), "{screen}");
 }
 
@@ -159,9 +165,9 @@ fn off_a_terminal_rows_never_wrap_and_wide_shows_utc_times() {
         .expect("runs");
     let text = stdout_of(&output);
     assert_eq!(text.lines().count(), 4, "one line per job: {text}");
-    assert!(text.contains(
-        "IMG.0194: The maximum number of images being imported at once is reached."
-    ));
+    assert!(
+        text.contains("IMG.0194: The maximum number of images being imported at once is reached.")
+    );
     let wide = sim
         .cmd()
         .env("COLUMNS", "60")
@@ -173,7 +179,8 @@ fn off_a_terminal_rows_never_wrap_and_wide_shows_utc_times() {
     let row = text.lines().nth(1).unwrap_or_default();
     assert!(row.contains("imsCreateImageByInstance") && row.ends_with("(web-server-2024)"));
     assert!(
-        row.split_whitespace().any(|w| w.len() == 9 && w.ends_with('Z')),
+        row.split_whitespace()
+            .any(|w| w.len() == 9 && w.ends_with('Z')),
         "an absolute UTC time: {row}"
     );
 }
@@ -186,7 +193,10 @@ fn a_megabyte_fail_reason_renders_in_well_under_a_second() {
     ]});
     let sim = Sim::with(&scenario.to_string());
     // First sight starts the job: it is FAIL from then on.
-    sim.cmd().args(["get", "huge-reason", "-q"]).assert().success();
+    sim.cmd()
+        .args(["get", "huge-reason", "-q"])
+        .assert()
+        .success();
     for columns in ["80", ""] {
         let mut cmd = sim.cmd();
         if !columns.is_empty() {
@@ -215,7 +225,12 @@ fn the_live_wait_display_fits_and_keeps_ids_whole() {
     // Jobs of their own for each width: a job's timeline starts at its first request.
     let ids_at = |cols: u16| -> Vec<String> {
         (1..=3)
-            .map(|i| format!("{cols:0>3}{i}{}", "8080814dbd65d7014dbe0d84db00").chars().take(32).collect())
+            .map(|i| {
+                format!("{cols:0>3}{i}{}", "8080814dbd65d7014dbe0d84db00")
+                    .chars()
+                    .take(32)
+                    .collect()
+            })
             .collect()
     };
     let jobs: Vec<Value> = [60, 80, 120]
@@ -227,7 +242,10 @@ fn the_live_wait_display_fits_and_keeps_ids_whole() {
     for cols in [60, 80, 120] {
         let ids = ids_at(cols);
         assert_eq!(ids[0].len(), 32);
-        let args = format!("wait {} --interval 300ms --max-interval 300ms", ids.join(" "));
+        let args = format!(
+            "wait {} --interval 300ms --max-interval 300ms",
+            ids.join(" ")
+        );
         let Some(tmux) = Tmux::run(&sim, cols, &args) else {
             return; // no tmux here
         };
@@ -247,23 +265,34 @@ fn the_live_wait_display_fits_and_keeps_ids_whole() {
         let (code, screen) = tmux.finish();
         assert_eq!(code, 0, "{screen}");
         let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-        assert!(ids_whole(&screen, &ids) && screen.contains(IMAGE), "{screen}");
+        assert!(
+            ids_whole(&screen, &ids) && screen.contains(IMAGE),
+            "{screen}"
+        );
     }
 }
 
 #[test]
 fn progress_off_a_terminal_tells_the_jobs_own_story() {
-    let sim = Sim::with(&format!(
+    let sim = Sim::with(
         "examples: false
 jobs:
-  - {{id: parent, type: imsImportOvaImageJob, duration: 1s, queued: 200ms, embed_sub_jobs: false,
-     sub_jobs: [{{id: child-a, start: 0s, duration: 500ms}}, {{id: child-b, start: 0s, duration: 500ms}}]}}
-  - {{id: broken, duration: 600ms, queued: 100ms, outcome: FAIL, error_code: IMG.0194, fail_reason: nope}}
-"
-    ));
+  - {id: parent, type: imsImportOvaImageJob, duration: 1s, queued: 200ms, embed_sub_jobs: false,
+     sub_jobs: [{id: child-a, start: 0s, duration: 500ms}, {id: child-b, start: 0s, duration: 500ms}]}
+  - {id: broken, duration: 600ms, queued: 100ms, outcome: FAIL, error_code: IMG.0194, fail_reason: nope}
+",
+    );
     let output = sim
         .cmd()
-        .args(["wait", "parent", "broken", "--interval", "200ms", "--max-interval", "200ms"])
+        .args([
+            "wait",
+            "parent",
+            "broken",
+            "--interval",
+            "200ms",
+            "--max-interval",
+            "200ms",
+        ])
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
@@ -287,7 +316,14 @@ fn not_found_is_said_once_with_the_grace_left() {
     let sim = Sim::with("examples: false\njobs: []\n");
     let output = sim
         .cmd()
-        .args(["wait", "ghost", "--not-found-grace", "2s", "--interval", "200ms"])
+        .args([
+            "wait",
+            "ghost",
+            "--not-found-grace",
+            "2s",
+            "--interval",
+            "200ms",
+        ])
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(4));
@@ -299,7 +335,12 @@ fn not_found_is_said_once_with_the_grace_left() {
 
 /// Starts `wait ARGS`, waits until stderr shows every line in `seen`, sends `signal`, and
 /// returns the exit code, stdout and stderr.
-fn interrupt_once_seen(sim: &Sim, args: &[&str], seen: &[&str], signal: &str) -> (i32, String, String) {
+fn interrupt_once_seen(
+    sim: &Sim,
+    args: &[&str],
+    seen: &[&str],
+    signal: &str,
+) -> (i32, String, String) {
     let mut child = sim
         .std_cmd()
         .args(args)
@@ -316,7 +357,10 @@ fn interrupt_once_seen(sim: &Sim, args: &[&str], seen: &[&str], signal: &str) ->
     });
     let mut log = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
-    while !seen.iter().all(|s| log.iter().any(|l: &String| l.contains(s))) {
+    while !seen
+        .iter()
+        .all(|s| log.iter().any(|l: &String| l.contains(s)))
+    {
         let left = deadline.saturating_duration_since(Instant::now());
         match received.recv_timeout(left) {
             Ok(line) => log.push(line),
@@ -351,8 +395,14 @@ fn sigint_during_wait_json_prints_the_last_known_states() {
     assert_eq!(document[0]["status"], "INIT");
     assert_eq!(document[1]["job_id"], "ghost");
     assert_eq!(document[1]["error"]["status"], 404);
-    assert!(stderr.contains("1 job(s) keep running remotely"), "{stderr}");
-    assert!(stderr.contains("1 job id(s) had not been found yet"), "{stderr}");
+    assert!(
+        stderr.contains("1 job(s) keep running remotely"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("1 job id(s) had not been found yet"),
+        "{stderr}"
+    );
 
     // SIGTERM with `--events`: the final line, with the exit code and open jobs as `null`.
     let (code, stdout, _) = interrupt_once_seen(
@@ -380,7 +430,16 @@ jobs:
     ));
     let output = sim
         .cmd()
-        .args(["wait", "made", "broken", "--events", "--interval", "200ms", "--max-interval", "200ms"])
+        .args([
+            "wait",
+            "made",
+            "broken",
+            "--events",
+            "--interval",
+            "200ms",
+            "--max-interval",
+            "200ms",
+        ])
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
@@ -414,12 +473,23 @@ fn ids_from_stdin_always_give_an_array() {
             .expect("runs");
         assert!(output.status.success(), "{}", stderr_of(&output));
         let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
-        assert_eq!(document.as_array().map(Vec::len), Some(1), "{command}: {document}");
+        assert_eq!(
+            document.as_array().map(Vec::len),
+            Some(1),
+            "{command}: {document}"
+        );
         let one: Value = serde_json::from_slice(
-            &sim.cmd().args([command, "ok-job", "--json"]).output().expect("runs").stdout,
+            &sim.cmd()
+                .args([command, "ok-job", "--json"])
+                .output()
+                .expect("runs")
+                .stdout,
         )
         .expect("JSON");
-        assert!(one.is_object(), "{command}: one id as an argument is an object");
+        assert!(
+            one.is_object(),
+            "{command}: one id as an argument is an object"
+        );
     }
 }
 
@@ -431,19 +501,33 @@ fn a_jq_program_cannot_change_the_exit_code() {
     let run = |args: &[&str]| sim.cmd().args(args).output().expect("runs");
     for program in ["halt", "halt_error", "error(\"boom\")", ".x.y.z | .[0]"] {
         let output = run(&["wait", "bad-job", "--jq", program]);
-        assert_eq!(output.status.code(), Some(1), "{program}: {}", stderr_of(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(1),
+            "{program}: {}",
+            stderr_of(&output)
+        );
     }
     let output = run(&["wait", "bad-job", "--jq", "halt"]);
-    assert!(stderr_of(&output).contains("failed: IMG.0194"), "the FAIL is still named");
+    assert!(
+        stderr_of(&output).contains("failed: IMG.0194"),
+        "the FAIL is still named"
+    );
     // A runtime error after a clean run is a usage error, reported as jq's, after the requests.
     let output = run(&["get", "ok-job", "--jq", "error(\"boom\")"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("jq: ") && stderr_of(&output).contains("boom"));
     let output = run(&["get", "ok-job", "--jq", ".job_id, halt"]);
-    assert_eq!((output.status.code(), stdout_of(&output)), (Some(0), "ok-job\n".into()));
+    assert_eq!(
+        (output.status.code(), stdout_of(&output)),
+        (Some(0), "ok-job\n".into())
+    );
     // `// empty`: a missing field prints nothing, so `test -n "$IMAGE"` fails as it should.
     let output = run(&["wait", "ok-job", "--jq", ".entities.image_id // empty"]);
-    assert_eq!((output.status.code(), stdout_of(&output)), (Some(0), String::new()));
+    assert_eq!(
+        (output.status.code(), stdout_of(&output)),
+        (Some(0), String::new())
+    );
 }
 
 #[test]

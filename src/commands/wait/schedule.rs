@@ -124,7 +124,11 @@ impl JobSchedule {
     #[must_use]
     pub fn grace_left(&self, now: Duration, policy: &Policy) -> Option<Duration> {
         let since = self.not_found_since?;
-        Some(policy.not_found_grace.saturating_sub(now.saturating_sub(since)))
+        Some(
+            policy
+                .not_found_grace
+                .saturating_sub(now.saturating_sub(since)),
+        )
     }
 
     /// Decides after a job document arrived at `now`.
