@@ -21,8 +21,8 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'imsjob' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
             [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON document with a jq expression; strings print raw')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]')
@@ -52,8 +52,8 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
             break
         }
         'imsjob;get' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
             [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON document with a jq expression; strings print raw')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]')
@@ -81,8 +81,8 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
             [CompletionResult]::new('--max-interval', '--max-interval', [CompletionResultType]::ParameterName, 'Cap of the delay between polls')
             [CompletionResult]::new('--max-rps', '--max-rps', [CompletionResultType]::ParameterName, 'Request budget per second, shared by all jobs')
             [CompletionResult]::new('--not-found-grace', '--not-found-grace', [CompletionResultType]::ParameterName, 'How long a job that is not found counts as just created (then exit 4)')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
             [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON document with a jq expression; strings print raw')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]')
@@ -107,8 +107,8 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
             break
         }
         'imsjob;tree' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
             [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON document with a jq expression; strings print raw')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]')

@@ -72,11 +72,11 @@ _imsjob() {
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 --jq)
@@ -162,11 +162,11 @@ _imsjob() {
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 --jq)
@@ -354,11 +354,11 @@ _imsjob() {
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 --jq)
@@ -428,11 +428,11 @@ _imsjob() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 --jq)

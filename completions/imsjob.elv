@@ -18,8 +18,8 @@ set edit:completion:arg-completer[imsjob] = {|@words|
     }
     var completions = [
         &'imsjob'= {
-            cand -o 'Output format: `table` (get, wait), `tree` (tree) or `json`'
-            cand --output 'Output format: `table` (get, wait), `tree` (tree) or `json`'
+            cand -o 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
+            cand --output 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
             cand --jq 'Filter the JSON document with a jq expression; strings print raw'
             cand --endpoint 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]'
             cand --region 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]'
@@ -48,8 +48,8 @@ set edit:completion:arg-completer[imsjob] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imsjob;get'= {
-            cand -o 'Output format: `table` (get, wait), `tree` (tree) or `json`'
-            cand --output 'Output format: `table` (get, wait), `tree` (tree) or `json`'
+            cand -o 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
+            cand --output 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
             cand --jq 'Filter the JSON document with a jq expression; strings print raw'
             cand --endpoint 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]'
             cand --region 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]'
@@ -76,8 +76,8 @@ set edit:completion:arg-completer[imsjob] = {|@words|
             cand --max-interval 'Cap of the delay between polls'
             cand --max-rps 'Request budget per second, shared by all jobs'
             cand --not-found-grace 'How long a job that is not found counts as just created (then exit 4)'
-            cand -o 'Output format: `table` (get, wait), `tree` (tree) or `json`'
-            cand --output 'Output format: `table` (get, wait), `tree` (tree) or `json`'
+            cand -o 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
+            cand --output 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
             cand --jq 'Filter the JSON document with a jq expression; strings print raw'
             cand --endpoint 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]'
             cand --region 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]'
@@ -101,8 +101,8 @@ set edit:completion:arg-completer[imsjob] = {|@words|
             cand --version 'Print version'
         }
         &'imsjob;tree'= {
-            cand -o 'Output format: `table` (get, wait), `tree` (tree) or `json`'
-            cand --output 'Output format: `table` (get, wait), `tree` (tree) or `json`'
+            cand -o 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
+            cand --output 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
             cand --jq 'Filter the JSON document with a jq expression; strings print raw'
             cand --endpoint 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]'
             cand --region 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]'

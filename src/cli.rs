@@ -98,7 +98,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Job options")]
 pub struct JobOptions {
-    /// Output format: `table` (get, wait), `tree` (tree) or `json`
+    /// Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`
     #[arg(short, long, value_enum)]
     pub output: Option<OutputFormat>,
 
@@ -208,6 +208,9 @@ pub enum OutputFormat {
     Table,
     Json,
     Tree,
+    // The table or tree with every column in full (STARTED as UTC time), not fitted to the
+    // terminal, like `kubectl -o wide`.
+    Wide,
 }
 
 #[derive(Debug, Subcommand)]

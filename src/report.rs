@@ -47,10 +47,6 @@ pub enum Body {
     Jobs(Jobs),
     /// `tree`: a job and its sub-jobs.
     Tree(Box<TreeNode>),
-    /// `wait` stopped by a signal; this many jobs were still open.
-    Interrupted {
-        running: usize,
-    },
     Text(String),
     Notes(Vec<String>),
 }
@@ -60,6 +56,9 @@ pub enum Body {
 pub struct Jobs {
     pub entries: Vec<JobEntry>,
     pub kind: JobsKind,
+    /// The JSON document is an array: several ids were given, or any came from stdin (a
+    /// script reading ids it did not count must get one shape, `doc/contract.md`).
+    pub array: bool,
 }
 
 /// Which command the jobs come from: the two differ in what an error means.
@@ -145,11 +144,13 @@ pub enum WaitEvent<'a> {
         elapsed: Duration,
     },
     /// A failed poll that will be retried after `delay`; `streak` counts consecutive failures.
+    /// For a job not found, `grace_left` is how much longer it may take to appear.
     Retrying {
         id: &'a JobId,
         error: &'a ApiError,
         delay: Duration,
         streak: u32,
+        grace_left: Option<Duration>,
     },
     /// The wait for a job ended.
     Done {

@@ -220,7 +220,7 @@ pub struct Formats {
 pub const GET: Formats = Formats {
     command: "get",
     default: OutputFormat::Table,
-    views: &[OutputFormat::Table],
+    views: &[OutputFormat::Table, OutputFormat::Wide],
 };
 /// What `wait` shows besides its JSON document (and `--events`): the final states, like `get`.
 pub const WAIT: Formats = Formats {
@@ -231,7 +231,7 @@ pub const WAIT: Formats = Formats {
 pub const TREE: Formats = Formats {
     command: "tree",
     default: OutputFormat::Tree,
-    views: &[OutputFormat::Tree, OutputFormat::Table],
+    views: &[OutputFormat::Tree, OutputFormat::Table, OutputFormat::Wide],
 };
 
 /// Resolves the output mode for a command.
@@ -254,6 +254,7 @@ pub fn resolve_render(global: &JobOptions, formats: &Formats) -> Result<Render, 
         OutputFormat::Json => return Ok(Render::json()),
         OutputFormat::Table => Render::Table,
         OutputFormat::Tree => Render::Tree,
+        OutputFormat::Wide => Render::Wide,
     };
     if !formats.views.contains(&format) {
         let name = |f: &OutputFormat| {

@@ -4,6 +4,7 @@
 //! they and `Output` are the only code that writes while a command runs.
 
 pub mod events;
+pub mod fit;
 pub mod jq;
 pub mod json;
 pub mod mode;

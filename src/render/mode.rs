@@ -8,6 +8,8 @@ pub enum Render {
     /// The command's table (a tree for `tree`, plain text for text reports).
     #[default]
     Table,
+    /// `-o wide`: the table with every column in full (STARTED as UTC time), not fitted.
+    Wide,
     Tree,
     /// `wait --events`: NDJSON while waiting, and a final line.
     Events,

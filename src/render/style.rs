@@ -23,6 +23,19 @@ pub fn status_color(status: &Status) -> comfy_table::Color {
     }
 }
 
+/// The 256-colour palette number of a status in tables (bright green, red, yellow, cyan,
+/// magenta), as `kubectl`-style tools paint them.
+#[must_use]
+pub fn status_sgr(status: &Status) -> u8 {
+    match status {
+        Status::Success => 10,
+        Status::Fail => 9,
+        Status::Running => 11,
+        Status::Init => 14,
+        Status::Other(_) => 13,
+    }
+}
+
 /// Wraps text in the ANSI colour of a status when `color` is set.
 #[must_use]
 pub fn paint_status(status: &Status, color: bool) -> String {

@@ -1,11 +1,11 @@
 //! `tree`: a job and its sub-jobs, as text or as the nested JSON of `doc/contract.md`.
 
-use comfy_table::Cell;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use super::fit::{self, Cell, Role, Row};
 use super::style::Style;
-use super::table::{base_table, duration_text, finish, result_text, status_cell, type_text};
+use super::table::{duration_text, fit_width, result_cell, status_cell, type_text};
 use crate::report::TreeNode;
 use crate::text::sanitize;
 
@@ -22,55 +22,57 @@ pub fn to_json(node: &TreeNode) -> Value {
     }
 }
 
-/// The tree as aligned text: the id column carries the branches.
+/// The tree as aligned text: the id column carries the branches. Fitted to the width like
+/// the jobs table (`super::fit`); a RESULT on its own line continues the branches.
 #[must_use]
-pub fn to_text(root: &TreeNode, style: Style, now: Timestamp) -> String {
-    let mut table = base_table(style);
-    table.set_header(["JOB ID", "TYPE", "STATUS", "DURATION", "RESULT"]);
-    add_rows(&mut table, root, "", "", style, now);
-    finish(&mut table)
+pub fn to_text(root: &TreeNode, style: Style, now: Timestamp, wide: bool) -> String {
+    let mut rows = Vec::new();
+    add_rows(&mut rows, root, "", "", now);
+    fit::render(&COLUMNS, &rows, fit_width(style, wide), style.color)
 }
 
-fn add_rows(
-    table: &mut comfy_table::Table,
-    node: &TreeNode,
-    lead: &str,
-    child_lead: &str,
-    style: Style,
-    now: Timestamp,
-) {
-    let id = format!("{lead}{}", sanitize(&node.job_id));
-    match &node.outcome {
-        Ok(job) => {
-            table.add_row(vec![
-                Cell::new(id),
-                Cell::new(type_text(&job.view)),
-                status_cell(&job.view.status, style.color),
-                Cell::new(duration_text(&job.view, now)),
-                Cell::new(result_text(&job.view)),
-            ]);
-        }
-        Err(error) => {
-            table.add_row(vec![
-                Cell::new(id),
-                Cell::new(""),
-                Cell::new("ERROR"),
-                Cell::new(""),
-                Cell::new(error.to_string()),
-            ]);
-        }
-    }
+const COLUMNS: [(&str, Role); 5] = [
+    ("JOB ID", Role::Id),
+    ("TYPE", Role::Type),
+    ("STATUS", Role::Status),
+    ("DURATION", Role::Duration),
+    ("RESULT", Role::Result),
+];
+
+fn add_rows(rows: &mut Vec<Row>, node: &TreeNode, lead: &str, child_lead: &str, now: Timestamp) {
+    let id = Cell::whole(format!("{lead}{}", sanitize(&node.job_id)));
+    let cells = match &node.outcome {
+        Ok(job) => vec![
+            id,
+            Cell::plain(type_text(&job.view)),
+            status_cell(&job.view.status),
+            Cell::whole(duration_text(&job.view, now)),
+            result_cell(&job.view),
+        ],
+        Err(error) => vec![
+            id,
+            Cell::default(),
+            Cell::whole("ERROR"),
+            Cell::default(),
+            Cell::plain(sanitize(&error.to_string())),
+        ],
+    };
+    // Under a node with children the branch line goes on down.
+    let stem = if node.children.is_empty() { " " } else { "│" };
+    rows.push(Row {
+        cells,
+        detail_prefix: format!("{child_lead}{stem}"),
+    });
     let count = node.children.len();
     for (i, child) in node.children.iter().enumerate() {
         let last = i + 1 == count;
         let branch = if last { "└─ " } else { "├─ " };
         let rest = if last { "   " } else { "│  " };
         add_rows(
-            table,
+            rows,
             child,
             &format!("{child_lead}{branch}"),
             &format!("{child_lead}{rest}"),
-            style,
             now,
         );
     }

@@ -10,6 +10,7 @@ mod core;
 mod hostile;
 mod readme;
 mod sim;
+mod surface;
 mod terminal;
 mod tls;
 mod version;
