@@ -16,7 +16,7 @@ use super::error::{ApiError, network_error};
 use super::id::{JobId, ProjectId};
 use super::model::Job;
 use crate::debug::debug_log;
-use crate::wire::{BodyError, MAX_BODY_BYTES, read_body_capped};
+use crate::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 
 /// TLS trust settings.
 #[derive(Debug, Clone, Default)]
@@ -170,7 +170,7 @@ impl ImsClient {
     pub async fn get_job(&self, id: &JobId) -> Result<Job, ApiError> {
         let url = self.job_url(id);
         let mut renewed = false;
-        let (status, retry_after, request_id, body) = loop {
+        let (status, retry_after, request_id, clock_offset, body) = loop {
             let started = Instant::now();
             let (request, generation) = self.authorized_get(&url).await?;
             let request = request.build().map_err(network_error)?;
@@ -186,6 +186,7 @@ impl ImsClient {
             // Only two headers matter; read them before the body consumes the response.
             let retry_after = parse_retry_after(response.headers());
             let request_id = header_text(response.headers(), "x-request-id");
+            let clock_offset = clock_offset(response.headers());
             if status == 401
                 && !renewed
                 && self.inner.auth.renew_after_unauthorized(generation).await?
@@ -209,17 +210,20 @@ impl ImsClient {
                         .unwrap_or_default()
                 )
             });
-            break (status, retry_after, request_id, body);
+            break (status, retry_after, request_id, clock_offset, body);
         };
         let body = body?;
         debug_log(3, || format!("body: {}", String::from_utf8_lossy(&body)));
         if !(200..300).contains(&status) {
-            return Err(ApiError::from_response(
-                status,
-                &body,
-                request_id,
-                retry_after,
-            ));
+            let mut error = ApiError::from_response(status, &body, request_id, retry_after);
+            if let ApiError::Status {
+                clock_offset: offset,
+                ..
+            } = &mut error
+            {
+                *offset = clock_offset;
+            }
+            return Err(error);
         }
         let decode = |reason: String| ApiError::Decode {
             status,
@@ -233,6 +237,11 @@ impl ImsClient {
                 decode(format!("malformed JSON: {e}"))
             }
         })?;
+        // Some services answer an error with 200 (`{"error": {"code": "EVS.2024", ...}}`):
+        // its code and message say more than "no `status` field".
+        if let Some(error) = ErrorBody::in_success(&value) {
+            return Err(ApiError::from_body(status, error, request_id, None));
+        }
         Job::from_value(value).map_err(|e| decode(e.to_string()))
     }
 }
@@ -270,15 +279,74 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|v| crate::text::sanitize(v).chars().take(128).collect())
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// Longest `Retry-After` taken as given; callers clamp further (`wait` to its own bound), but
+/// no server value, however large, may reach an `Instant` unbounded.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// `Retry-After` as seconds or an HTTP date, capped at [`MAX_RETRY_AFTER`].
 fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = headers.get("retry-after")?.to_str().ok()?.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = httpdate::parse_http_date(text).ok()?;
-    Some(
+    let delay = if let Ok(secs) = text.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() {
+        // More digits than a u64 holds: as long as it gets.
+        MAX_RETRY_AFTER
+    } else {
+        let when = httpdate::parse_http_date(text).ok()?;
         when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+            .unwrap_or(Duration::ZERO)
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
+}
+
+/// How far the server's `Date` is ahead of the local clock, in whole seconds (negative:
+/// behind).
+fn clock_offset(headers: &HeaderMap) -> Option<i64> {
+    let text = headers.get("date")?.to_str().ok()?;
+    let server = httpdate::parse_http_date(text.trim()).ok()?;
+    let now = SystemTime::now();
+    let secs = |d: Duration| i64::try_from(d.as_secs()).ok();
+    match server.duration_since(now) {
+        Ok(ahead) => secs(ahead),
+        Err(behind) => secs(behind.duration()).map(|s| -s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: &'static str, value: &str) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert(name, value.parse().expect("a header value"));
+        map
+    }
+
+    #[test]
+    fn retry_after_is_capped_and_never_overflows() {
+        let parse = |v: &str| parse_retry_after(&headers("retry-after", v));
+        assert_eq!(parse("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse("9223372036854775807"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse("99999999999999999999999"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse("Thu, 01 Jan 1970 00:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse("soon"), None);
+    }
+
+    #[test]
+    fn clock_offset_has_a_sign() {
+        let at = |offset: i64| {
+            let now = SystemTime::now();
+            let when = if offset >= 0 {
+                now + Duration::from_secs(offset.unsigned_abs())
+            } else {
+                now - Duration::from_secs(offset.unsigned_abs())
+            };
+            clock_offset(&headers("date", &httpdate::fmt_http_date(when)))
+        };
+        let ahead = at(1200).expect("an offset");
+        assert!((1198..=1200).contains(&ahead), "{ahead}");
+        let behind = at(-1200).expect("an offset");
+        assert!((-1201..=-1199).contains(&behind), "{behind}");
+        assert_eq!(clock_offset(&headers("date", "yesterday")), None);
+    }
 }

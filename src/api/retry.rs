@@ -66,6 +66,7 @@ mod tests {
             message: None,
             request_id: None,
             retry_after: Some(Duration::from_secs(2)),
+            clock_offset: None,
         };
         for attempt in 0..5 {
             assert!(retry_delay(attempt, &throttled) >= Duration::from_secs(2));

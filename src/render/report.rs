@@ -263,6 +263,7 @@ mod tests {
             message: None,
             request_id: None,
             retry_after: None,
+            clock_offset: None,
         }
     }
 

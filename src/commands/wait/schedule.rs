@@ -271,6 +271,7 @@ mod tests {
             message: None,
             request_id: None,
             retry_after,
+            clock_offset: None,
         }
     }
 
