@@ -180,6 +180,11 @@ fn clock_hint(error: &ApiError) -> String {
         _ => None,
     };
     match offset {
+        // Within the allowed skew: the clock is not the cause.
+        Some(offset) if offset.unsigned_abs() < 15 * 60 => format!(
+            "the signature expired, but the local clock is within {} of the server's (its `Date` header): check that the request is signed when it is sent (no stale `X-Sdk-Date`)",
+            humantime::format_duration(std::time::Duration::from_secs(offset.unsigned_abs()))
+        ),
         Some(offset) => {
             let (side, secs) = if offset >= 0 {
                 ("behind", offset.unsigned_abs())

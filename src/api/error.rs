@@ -119,7 +119,8 @@ fn status_text(
     request_id: Option<&str>,
 ) -> String {
     let mut text = format!("HTTP {status}");
-    if let Some(code) = code {
+    // `{"itemNotFound": {"code": 404, ...}}` repeats the status as its code: said once.
+    if let Some(code) = code.filter(|code| *code != status.to_string()) {
         text.push(' ');
         text.push_str(&sanitize(code));
     }

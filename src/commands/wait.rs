@@ -271,7 +271,9 @@ fn answer(
             next
         }
         Err(error) => {
-            let next = watch.schedule.on_error(&error, now, reached, policy, random);
+            let next = watch
+                .schedule
+                .on_error(&error, now, reached, policy, random);
             entry.error = Some(error);
             next
         }

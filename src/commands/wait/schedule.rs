@@ -402,7 +402,10 @@ mod tests {
             throttled_until(&status_error(429, None), SEC, &policy),
             Some(SEC + THROTTLE_PAUSE)
         );
-        assert_eq!(throttled_until(&status_error(503, None), SEC, &policy), None);
+        assert_eq!(
+            throttled_until(&status_error(503, None), SEC, &policy),
+            None
+        );
     }
 
     fn throttled_saying(message: &str) -> ApiError {
@@ -539,8 +542,13 @@ mod tests {
         let unavailable = status_error(503, None);
         let mut top = Vec::new();
         for _ in 0..10 {
-            let next =
-                schedule.on_error(&unavailable, Duration::ZERO, true, &policy, &mut Fixed(0.999_999));
+            let next = schedule.on_error(
+                &unavailable,
+                Duration::ZERO,
+                true,
+                &policy,
+                &mut Fixed(0.999_999),
+            );
             top.push(poll_at(&next).as_secs_f64().round());
         }
         assert_eq!(top, [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0]);
