@@ -280,11 +280,18 @@ impl ApiError {
             && self.gateway_code() != Some(GatewayCode::ApiNotFound)
     }
 
-    /// A failure to reach the server at all (no HTTP answer, or no TLS session), as opposed
-    /// to an answer that was bad.
+    /// A failure to reach the server at all (refused, unknown host, dropped, no TLS
+    /// session), as opposed to an answer that was bad. A timeout is not counted: a server
+    /// that is slow to answer may still be the right one.
     #[must_use]
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, Self::Network { .. } | Self::Tls { .. })
+        matches!(
+            self,
+            Self::Network {
+                timed_out: false,
+                ..
+            } | Self::Tls { .. }
+        )
     }
 
     /// The `{status, code, message}` object used for failed nodes in `tree -o json`.
