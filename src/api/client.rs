@@ -16,7 +16,7 @@ use super::error::{ApiError, network_error};
 use super::id::{JobId, ProjectId};
 use super::model::Job;
 use crate::debug::debug_log;
-use crate::wire::{BodyError, MAX_BODY_BYTES, read_body_capped};
+use crate::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 
 /// TLS trust settings.
 #[derive(Debug, Clone, Default)]
@@ -92,6 +92,20 @@ pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Resul
         builder = builder.danger_accept_invalid_certs(true);
     } else if tls.plain_http_only && tls.cacert.is_none() {
         builder = builder.tls_certs_only(Vec::new());
+    } else {
+        // The system trust store, read from its bundle file alone: the platform verifier
+        // would also open every file of the certificate directory (hundreds of opens and
+        // stats, the same certificates parsed twice), which made an HTTPS `get` cost half
+        // as much again as an HTTP one.
+        let roots = system_roots();
+        debug_log(2, || {
+            format!(
+                "trusting {} system CA certificates from {}",
+                roots.certificates.len(),
+                roots.source
+            )
+        });
+        builder = builder.tls_certs_only(roots.certificates);
     }
     builder.build().map_err(|e| {
         ApiError::Network {
@@ -100,6 +114,96 @@ pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Resul
         }
         .into()
     })
+}
+
+/// The system's CA certificates and where they came from.
+struct SystemRoots {
+    certificates: Vec<reqwest::Certificate>,
+    source: String,
+}
+
+/// Bundle files in the order OpenSSL-based tools look for them (`openssl-probe`'s list for
+/// Linux; the first one that exists is the system store).
+const BUNDLE_FILES: [&str; 8] = [
+    "/etc/ssl/certs/ca-certificates.crt",
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
+    "/etc/pki/tls/certs/ca-bundle.crt",
+    "/etc/ssl/ca-bundle.pem",
+    "/etc/pki/tls/cacert.pem",
+    "/etc/ssl/cert.pem",
+    "/opt/etc/ssl/certs/ca-certificates.crt",
+    "/etc/ssl/certs/cacert.pem",
+];
+/// Directories of single certificates, read only when no bundle file exists.
+const CERT_DIRS: [&str; 3] = [
+    "/etc/ssl/certs",
+    "/etc/pki/tls/certs",
+    "/etc/security/certificates",
+];
+
+/// The system trust store as OpenSSL sees it: `SSL_CERT_FILE` and `SSL_CERT_DIR` when set
+/// (as curl and every OpenSSL tool honour them), else the distribution's bundle file, else
+/// (no bundle at all) the certificate directories. Enterprise CAs installed system-wide are
+/// in the bundle: `update-ca-certificates` and `update-ca-trust` write them there.
+fn system_roots() -> SystemRoots {
+    let from_env = |name: &str| {
+        std::env::var_os(name)
+            .filter(|value| !value.is_empty())
+            .map(std::path::PathBuf::from)
+    };
+    let env_file = from_env("SSL_CERT_FILE").filter(|path| path.is_file());
+    let env_dirs: Vec<std::path::PathBuf> = from_env("SSL_CERT_DIR")
+        .map(|dirs| std::env::split_paths(&dirs).collect())
+        .unwrap_or_default();
+    let mut certificates = Vec::new();
+    let mut sources = Vec::new();
+    if env_file.is_some() || !env_dirs.is_empty() {
+        if let Some(file) = &env_file {
+            certificates.extend(pem_file(file));
+            sources.push(file.display().to_string());
+        }
+        for dir in &env_dirs {
+            certificates.extend(pem_dir(dir));
+            sources.push(dir.display().to_string());
+        }
+    } else if let Some(file) = BUNDLE_FILES
+        .iter()
+        .map(std::path::Path::new)
+        .find(|path| path.is_file())
+    {
+        certificates.extend(pem_file(file));
+        sources.push(file.display().to_string());
+    } else {
+        for dir in CERT_DIRS.iter().map(std::path::Path::new) {
+            certificates.extend(pem_dir(dir));
+            sources.push(dir.display().to_string());
+        }
+    }
+    SystemRoots {
+        certificates,
+        source: sources.join(", "),
+    }
+}
+
+/// The certificates of one PEM file; an unreadable or malformed file adds none (as with
+/// OpenSSL, one bad file does not make every other root unusable).
+fn pem_file(path: &std::path::Path) -> Vec<reqwest::Certificate> {
+    std::fs::read(path)
+        .ok()
+        .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).ok())
+        .unwrap_or_default()
+}
+
+/// The certificates of every file in a directory (hashed links and originals alike).
+fn pem_dir(dir: &std::path::Path) -> Vec<reqwest::Certificate> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter(|entry| entry.path().is_file())
+        .flat_map(|entry| pem_file(&entry.path()))
+        .collect()
 }
 
 impl ImsClient {
@@ -170,7 +274,7 @@ impl ImsClient {
     pub async fn get_job(&self, id: &JobId) -> Result<Job, ApiError> {
         let url = self.job_url(id);
         let mut renewed = false;
-        let (status, retry_after, request_id, body) = loop {
+        let (status, retry_after, request_id, clock_offset, body) = loop {
             let started = Instant::now();
             let (request, generation) = self.authorized_get(&url).await?;
             let request = request.build().map_err(network_error)?;
@@ -186,6 +290,7 @@ impl ImsClient {
             // Only two headers matter; read them before the body consumes the response.
             let retry_after = parse_retry_after(response.headers());
             let request_id = header_text(response.headers(), "x-request-id");
+            let clock_offset = clock_offset(response.headers());
             if status == 401
                 && !renewed
                 && self.inner.auth.renew_after_unauthorized(generation).await?
@@ -209,17 +314,20 @@ impl ImsClient {
                         .unwrap_or_default()
                 )
             });
-            break (status, retry_after, request_id, body);
+            break (status, retry_after, request_id, clock_offset, body);
         };
         let body = body?;
         debug_log(3, || format!("body: {}", String::from_utf8_lossy(&body)));
         if !(200..300).contains(&status) {
-            return Err(ApiError::from_response(
-                status,
-                &body,
-                request_id,
-                retry_after,
-            ));
+            let mut error = ApiError::from_response(status, &body, request_id, retry_after);
+            if let ApiError::Status {
+                clock_offset: offset,
+                ..
+            } = &mut error
+            {
+                *offset = clock_offset;
+            }
+            return Err(error);
         }
         let decode = |reason: String| ApiError::Decode {
             status,
@@ -233,6 +341,11 @@ impl ImsClient {
                 decode(format!("malformed JSON: {e}"))
             }
         })?;
+        // Some services answer an error with 200 (`{"error": {"code": "EVS.2024", ...}}`):
+        // its code and message say more than "no `status` field".
+        if let Some(error) = ErrorBody::in_success(&value) {
+            return Err(ApiError::from_body(status, error, request_id, None));
+        }
         Job::from_value(value).map_err(|e| decode(e.to_string()))
     }
 }
@@ -270,15 +383,74 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|v| crate::text::sanitize(v).chars().take(128).collect())
 }
 
-/// `Retry-After` as seconds or an HTTP date.
+/// Longest `Retry-After` taken as given; callers clamp further (`wait` to its own bound), but
+/// no server value, however large, may reach an `Instant` unbounded.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// `Retry-After` as seconds or an HTTP date, capped at [`MAX_RETRY_AFTER`].
 fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {
     let text = headers.get("retry-after")?.to_str().ok()?.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let when = httpdate::parse_http_date(text).ok()?;
-    Some(
+    let delay = if let Ok(secs) = text.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else if text.bytes().all(|b| b.is_ascii_digit()) && !text.is_empty() {
+        // More digits than a u64 holds: as long as it gets.
+        MAX_RETRY_AFTER
+    } else {
+        let when = httpdate::parse_http_date(text).ok()?;
         when.duration_since(SystemTime::now())
-            .unwrap_or(Duration::ZERO),
-    )
+            .unwrap_or(Duration::ZERO)
+    };
+    Some(delay.min(MAX_RETRY_AFTER))
+}
+
+/// How far the server's `Date` is ahead of the local clock, in whole seconds (negative:
+/// behind).
+fn clock_offset(headers: &HeaderMap) -> Option<i64> {
+    let text = headers.get("date")?.to_str().ok()?;
+    let server = httpdate::parse_http_date(text.trim()).ok()?;
+    let now = SystemTime::now();
+    let secs = |d: Duration| i64::try_from(d.as_secs()).ok();
+    match server.duration_since(now) {
+        Ok(ahead) => secs(ahead),
+        Err(behind) => secs(behind.duration()).map(|s| -s),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(name: &'static str, value: &str) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        map.insert(name, value.parse().expect("a header value"));
+        map
+    }
+
+    #[test]
+    fn retry_after_is_capped_and_never_overflows() {
+        let parse = |v: &str| parse_retry_after(&headers("retry-after", v));
+        assert_eq!(parse("7"), Some(Duration::from_secs(7)));
+        assert_eq!(parse("9223372036854775807"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse("99999999999999999999999"), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse("Thu, 01 Jan 1970 00:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse("soon"), None);
+    }
+
+    #[test]
+    fn clock_offset_has_a_sign() {
+        let at = |offset: i64| {
+            let now = SystemTime::now();
+            let when = if offset >= 0 {
+                now + Duration::from_secs(offset.unsigned_abs())
+            } else {
+                now - Duration::from_secs(offset.unsigned_abs())
+            };
+            clock_offset(&headers("date", &httpdate::fmt_http_date(when)))
+        };
+        let ahead = at(1200).expect("an offset");
+        assert!((1198..=1200).contains(&ahead), "{ahead}");
+        let behind = at(-1200).expect("an offset");
+        assert!((-1201..=-1199).contains(&behind), "{behind}");
+        assert_eq!(clock_offset(&headers("date", "yesterday")), None);
+    }
 }

@@ -1,9 +1,9 @@
 //! Typed API errors: callers branch on these (retry, re-authenticate, give up, exit code).
 //!
-//! IMS answers errors in two shapes: the service's own
-//! `{"error": {"code", "message"}}` and the API gateway's `{"error_code", "error_msg",
-//! "request_id"}`. Both are read into [`ApiError::Status`]; anything else (an HTML page from a
-//! proxy, an empty body) keeps only the HTTP status.
+//! IMS, its gateway and the services beside it answer errors in many shapes (IMS's own
+//! `{"error": {"code", "message"}}`, the gateway's `{"error_code", "error_msg", "request_id"}`,
+//! plain text, ...; see [`ErrorBody`]). All are read into [`ApiError::Status`]; an HTML page
+//! from a proxy or an empty body keeps only the HTTP status.
 //!
 //! The error holds facts only; which exit code and which hint it earns is decided at the top
 //! (`exit`).
@@ -25,6 +25,10 @@ pub enum ApiError {
         request_id: Option<String>,
         /// How long the server asked us to wait (`Retry-After`), if it did.
         retry_after: Option<Duration>,
+        /// Seconds the server's `Date` header was ahead of the local clock (negative:
+        /// behind), when the answer carried one. An expired signature (`APIG.0303`) is most
+        /// often a local clock that is off.
+        clock_offset: Option<i64>,
     },
     /// No HTTP answer: connection refused or dropped, DNS.
     #[error("{message}")]
@@ -34,8 +38,8 @@ pub enum ApiError {
     #[error("{message}")]
     Tls {
         message: String,
-        /// The failure is about the certificate (unknown issuer, expired, wrong name).
-        certificate: bool,
+        /// Whether, and how, the server's certificate is the cause.
+        certificate: CertificateProblem,
     },
     /// A 2xx answer that is not a usable job document.
     #[error("unusable answer from the API (HTTP {status}): {reason}{}", request_suffix(request_id.as_deref()))]
@@ -54,6 +58,56 @@ pub enum ApiError {
     Config { message: String },
 }
 
+/// What a failed TLS handshake says about the server's certificate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CertificateProblem {
+    /// The handshake failed for another reason (no TLS there, no common protocol).
+    None,
+    /// Not trusted here: unknown issuer, expired, wrong name.
+    Untrusted,
+    /// The server presents a CA certificate as its own (what `openssl req -x509` makes by
+    /// default): browsers and curl accept it, WebPKI verification never does.
+    CaAsServer,
+}
+
+/// The API gateway's own codes. It writes them `APIG.xxxx` or `APIGW.xxxx` (same meaning).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayCode {
+    /// 0101: the API does not exist: a wrong endpoint, region or path, not a missing job.
+    ApiNotFound,
+    /// 0201: the backend behind the gateway is unavailable.
+    BackendUnavailable,
+    /// 0301: the credentials were refused.
+    Credentials,
+    /// 0302: the caller's IP address or account is refused by an access-control list.
+    AccessDenied,
+    /// 0303: the signature expired: the local clock is off `X-Sdk-Date` by over 15 minutes.
+    SignatureExpired,
+    /// 0308: throttled.
+    Throttled,
+    /// Any other gateway code.
+    Other,
+}
+
+impl GatewayCode {
+    /// Reads `APIG.0101`, `APIGW.0101`, ...; `None` for codes that are not the gateway's.
+    #[must_use]
+    pub fn parse(code: &str) -> Option<Self> {
+        let number = code
+            .strip_prefix("APIGW.")
+            .or_else(|| code.strip_prefix("APIG."))?;
+        Some(match number {
+            "0101" => Self::ApiNotFound,
+            "0201" => Self::BackendUnavailable,
+            "0301" => Self::Credentials,
+            "0302" => Self::AccessDenied,
+            "0303" => Self::SignatureExpired,
+            "0308" => Self::Throttled,
+            _ => Self::Other,
+        })
+    }
+}
+
 fn request_suffix(request_id: Option<&str>) -> String {
     request_id.map_or_else(String::new, |id| format!(" (request id {})", sanitize(id)))
 }
@@ -65,7 +119,8 @@ fn status_text(
     request_id: Option<&str>,
 ) -> String {
     let mut text = format!("HTTP {status}");
-    if let Some(code) = code {
+    // `{"itemNotFound": {"code": 404, ...}}` repeats the status as its code: said once.
+    if let Some(code) = code.filter(|code| *code != status.to_string()) {
         text.push(' ');
         text.push_str(&sanitize(code));
     }
@@ -101,7 +156,7 @@ fn http_reason(status: u16) -> Option<&'static str> {
 }
 
 impl ApiError {
-    /// Builds a status error from an HTTP answer, reading either error body shape.
+    /// Builds a status error from an HTTP answer, reading any error body shape.
     #[must_use]
     pub fn from_response(
         status: u16,
@@ -109,14 +164,68 @@ impl ApiError {
         request_id: Option<String>,
         retry_after: Option<Duration>,
     ) -> Self {
-        let parsed = ErrorBody::parse(body);
+        Self::from_body(status, ErrorBody::parse(body), request_id, retry_after)
+    }
+
+    /// A status error from an already parsed body (also a 2xx whose body is an error).
+    #[must_use]
+    pub fn from_body(
+        status: u16,
+        parsed: ErrorBody,
+        request_id: Option<String>,
+        retry_after: Option<Duration>,
+    ) -> Self {
         Self::Status {
             status,
             code: parsed.code,
             message: parsed.message,
             request_id: request_id.or(parsed.request_id),
             retry_after,
+            clock_offset: None,
         }
+    }
+
+    /// The API gateway's code, when the gateway answered with one.
+    #[must_use]
+    pub fn gateway_code(&self) -> Option<GatewayCode> {
+        match self {
+            Self::Status {
+                code: Some(code), ..
+            } => GatewayCode::parse(code),
+            _ => None,
+        }
+    }
+
+    /// The gateway locked the access key after repeated failures (for 5 minutes): it says
+    /// "reach the limit", with `APIG.0301` or in a plain-text 401. Any further request only
+    /// prolongs the lock.
+    #[must_use]
+    pub fn is_key_locked(&self) -> bool {
+        match self {
+            Self::Status {
+                status,
+                message: Some(message),
+                ..
+            } => {
+                (*status == 401 || self.gateway_code() == Some(GatewayCode::Credentials))
+                    && message.to_ascii_lowercase().contains("reach the limit")
+            }
+            _ => false,
+        }
+    }
+
+    /// The throttling window a gateway message names (`limit:5, time:5 second`,
+    /// `time:1 minute`), for a 429 that carries no `Retry-After`.
+    #[must_use]
+    pub fn throttle_window(&self) -> Option<Duration> {
+        let Self::Status {
+            message: Some(message),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        parse_throttle_window(message)
     }
 
     /// The HTTP status, when there was an HTTP answer.
@@ -132,7 +241,20 @@ impl ApiError {
     #[must_use]
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Status { status, .. } => matches!(status, 429 | 500 | 502 | 503 | 504),
+            Self::Status { status, .. } => match self.gateway_code() {
+                Some(GatewayCode::Throttled | GatewayCode::BackendUnavailable) => true,
+                // A wrong path, refused or locked credentials, an expired signature: the same
+                // request gets the same answer (and more failures prolong a key lock).
+                Some(
+                    GatewayCode::ApiNotFound
+                    | GatewayCode::Credentials
+                    | GatewayCode::AccessDenied
+                    | GatewayCode::SignatureExpired,
+                ) => false,
+                Some(GatewayCode::Other) | None => {
+                    matches!(status, 429 | 500 | 502 | 503 | 504)
+                }
+            },
             // A proxy's HTML page or a torn body with a 2xx status: usually a passing gateway
             // fault, and asking again costs one small request. It never counts as a job.
             Self::Network { .. } | Self::Decode { .. } => true,
@@ -150,9 +272,26 @@ impl ApiError {
         }
     }
 
+    /// The job was not found. A 404 from the gateway saying the API itself does not exist
+    /// (`APIG.0101`) is a wrong endpoint or path, not a missing job.
     #[must_use]
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Status { status: 404, .. })
+            && self.gateway_code() != Some(GatewayCode::ApiNotFound)
+    }
+
+    /// A failure to reach the server at all (refused, unknown host, dropped, no TLS
+    /// session), as opposed to an answer that was bad. A timeout is not counted: a server
+    /// that is slow to answer may still be the right one.
+    #[must_use]
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Self::Network {
+                timed_out: false,
+                ..
+            } | Self::Tls { .. }
+        )
     }
 
     /// The `{status, code, message}` object used for failed nodes in `tree -o json`.
@@ -175,9 +314,35 @@ impl ApiError {
     }
 }
 
-/// Describes a transport failure without leaking the URL's query or any header.
+/// Reads `time:5 second` / `time:1 minute` / `time:2 hour` out of a throttling message.
+fn parse_throttle_window(message: &str) -> Option<Duration> {
+    let lower = message.to_ascii_lowercase();
+    let rest = &lower[lower.find("time:")? + "time:".len()..];
+    let rest = rest.trim_start();
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let count: u64 = rest[..digits].parse().ok()?;
+    let unit = rest[digits..].trim_start();
+    let seconds = if unit.starts_with("sec") || unit.starts_with('s') {
+        1
+    } else if unit.starts_with("min") {
+        60
+    } else if unit.starts_with("hour") || unit.starts_with('h') {
+        3600
+    } else if unit.starts_with("day") || unit.starts_with('d') {
+        86_400
+    } else {
+        return None;
+    };
+    Some(Duration::from_secs(count.saturating_mul(seconds)))
+}
+
+/// Describes a transport failure without leaking the URL's path, query, user or password:
+/// only the host and port it was talking to are named.
 pub fn network_error(error: reqwest::Error) -> ApiError {
     let timed_out = error.is_timeout();
+    let peer = error.url().map(peer).unwrap_or_default();
     // The innermost cause says what really happened (refused, reset, certificate, ...).
     let mut source = std::error::Error::source(&error);
     let mut innermost = None;
@@ -190,36 +355,56 @@ pub fn network_error(error: reqwest::Error) -> ApiError {
         source = cause.source();
     }
     if let Some(tls) = tls {
-        let certificate = matches!(
-            tls,
+        let certificate = match tls {
+            // webpki's `CaUsedAsEndEntity` reaches rustls as an opaque "other" error.
             rustls::Error::InvalidCertificate(_)
-                | rustls::Error::NoCertificatesPresented
-                | rustls::Error::UnsupportedNameType
-        );
-        let what = if certificate {
-            "TLS certificate verification failed"
-        } else {
-            "the TLS handshake failed"
+                if format!("{tls:?}").contains("CaUsedAsEndEntity") =>
+            {
+                CertificateProblem::CaAsServer
+            }
+            rustls::Error::InvalidCertificate(_)
+            | rustls::Error::NoCertificatesPresented
+            | rustls::Error::UnsupportedNameType => CertificateProblem::Untrusted,
+            _ => CertificateProblem::None,
+        };
+        let what = match certificate {
+            CertificateProblem::CaAsServer => {
+                "TLS certificate verification failed: the server presents a CA certificate as its own"
+            }
+            CertificateProblem::Untrusted => "TLS certificate verification failed",
+            CertificateProblem::None => "the TLS handshake failed",
         };
         return ApiError::Tls {
-            message: format!("{what}: {}", crate::text::sanitize(&tls.to_string())),
+            message: format!("{what}{peer}: {}", crate::text::sanitize(&tls.to_string())),
             certificate,
         };
     }
     let mut message = if timed_out {
-        "the request timed out".to_owned()
+        format!("the request{peer} timed out")
     } else if error.is_connect() {
-        "cannot connect to the API".to_owned()
+        format!("cannot connect{peer}")
     } else if error.is_body() || error.is_decode() {
-        "the connection broke while reading the answer".to_owned()
+        format!("the connection{peer} broke while reading the answer")
     } else {
-        "the request failed".to_owned()
+        format!("the request{peer} failed")
     };
     if let Some(cause) = innermost {
         message.push_str(": ");
         message.push_str(&crate::text::sanitize(&cause));
     }
     ApiError::Network { message, timed_out }
+}
+
+/// ` to host:port`, from the URL's host and port only (never its user, password or path).
+fn peer(url: &reqwest::Url) -> String {
+    let Some(host) = url.host_str() else {
+        return String::new();
+    };
+    let host = crate::text::sanitize(host);
+    match url.port_or_known_default() {
+        Some(port) => format!(" to `{host}:{port}`"),
+        None => format!(" to `{host}`"),
+    }
 }
 
 /// A rustls error in an error chain, also when wrapped in `io::Error`s (whose `source()`
@@ -261,5 +446,75 @@ mod tests {
             "HTTP 404 IMG.0010: job not found (request id req-1)"
         );
         assert!(error.is_not_found());
+    }
+
+    #[test]
+    fn gateway_codes_come_in_both_spellings() {
+        assert_eq!(
+            GatewayCode::parse("APIG.0101"),
+            Some(GatewayCode::ApiNotFound)
+        );
+        assert_eq!(
+            GatewayCode::parse("APIGW.0101"),
+            Some(GatewayCode::ApiNotFound)
+        );
+        assert_eq!(
+            GatewayCode::parse("APIGW.0308"),
+            Some(GatewayCode::Throttled)
+        );
+        assert_eq!(GatewayCode::parse("APIG.9999"), Some(GatewayCode::Other));
+        assert_eq!(GatewayCode::parse("IMG.0101"), None);
+    }
+
+    #[test]
+    fn a_missing_api_is_not_a_missing_job() {
+        let body = include_bytes!("../../tests/fixtures/error-bodies/gateway-api-missing.json");
+        let error = ApiError::from_response(404, body, None, None);
+        assert!(!error.is_not_found());
+        assert!(!error.is_transient());
+    }
+
+    #[test]
+    fn a_locked_key_is_recognised_in_text_and_json() {
+        let body = include_bytes!("../../tests/fixtures/error-bodies/ak-locked.txt");
+        let error = ApiError::from_response(401, body, None, None);
+        assert!(error.is_key_locked());
+        assert_eq!(
+            error.to_string(),
+            "HTTP 401: AK access failed to reach the limit,forbidden."
+        );
+        let json =
+            br#"{"error_code": "APIG.0301", "error_msg": "AK access failed to reach the limit"}"#;
+        assert!(ApiError::from_response(401, json, None, None).is_key_locked());
+        let plain = br#"{"error_code": "APIG.0301", "error_msg": "Incorrect IAM authentication information"}"#;
+        assert!(!ApiError::from_response(401, plain, None, None).is_key_locked());
+    }
+
+    #[test]
+    fn throttling_windows_are_read_from_the_message() {
+        let window = |text: &str| parse_throttle_window(text);
+        let sec = Duration::from_secs;
+        assert_eq!(
+            window(
+                "The throttling threshold has been reached: policy ip over ratelimit, limit:5, time:5 second"
+            ),
+            Some(sec(5))
+        );
+        assert_eq!(
+            window("policy api over ratelimit, limit:100, time:1 minute"),
+            Some(sec(60))
+        );
+        assert_eq!(window("limit:1, time: 2 hours"), Some(sec(7200)));
+        assert_eq!(window("time:99999999999999999999 second"), None);
+        assert_eq!(
+            window("time:18446744073709551615 day"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+        assert_eq!(window("time:5 fortnights"), None);
+        assert_eq!(window("no window"), None);
+        let body = include_bytes!("../../tests/fixtures/error-bodies/gateway-throttled.json");
+        let error = ApiError::from_response(429, body, None, None);
+        assert_eq!(error.throttle_window(), Some(sec(5)));
+        assert!(error.is_transient());
     }
 }

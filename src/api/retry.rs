@@ -13,6 +13,12 @@ pub const RETRY_BASE: Duration = Duration::from_millis(500);
 pub const RETRY_CAP: Duration = Duration::from_secs(30);
 /// `get` and `tree` give up rather than sleep longer than this on a `Retry-After`.
 const ONE_SHOT_PATIENCE: Duration = Duration::from_secs(60);
+/// A throttled answer that names no window and has no `Retry-After` waits this long: the
+/// gateway's shortest published window (a retry within it is throttled again).
+const THROTTLE_FLOOR: Duration = Duration::from_secs(5);
+/// No retry is started this long after the first attempt when the endpoint was never
+/// reached at all (refused, unknown host): a wrong endpoint, not a passing fault.
+const UNREACHABLE_PATIENCE: Duration = Duration::from_secs(10);
 
 /// The delay before retry number `attempt` (0-based): full jitter over the exponential
 /// window, raised to what `Retry-After` asked for.
@@ -22,7 +28,19 @@ pub fn retry_delay(attempt: u32, error: &ApiError) -> Duration {
         .saturating_mul(2u32.saturating_pow(attempt.min(16)))
         .min(RETRY_CAP);
     let jittered = window.mul_f64(fastrand::f64());
-    jittered.max(error.retry_after().unwrap_or(Duration::ZERO))
+    jittered.max(server_floor(error))
+}
+
+/// What the server asked for: `Retry-After`, else for a throttled answer the window its
+/// message names (else [`THROTTLE_FLOOR`]).
+fn server_floor(error: &ApiError) -> Duration {
+    let throttled = error.http_status() == Some(429)
+        || error.gateway_code() == Some(super::error::GatewayCode::Throttled);
+    match error.retry_after() {
+        Some(delay) => delay,
+        None if throttled => error.throttle_window().unwrap_or(THROTTLE_FLOOR),
+        None => Duration::ZERO,
+    }
 }
 
 /// Runs `call` and retries transient failures up to `retries` times (`get`, `tree`).
@@ -35,12 +53,17 @@ where
     Fut: Future<Output = Result<T, ApiError>>,
 {
     let mut attempt = 0;
+    let started = std::time::Instant::now();
+    let mut reached = false;
     loop {
         match call().await {
             Ok(value) => return Ok(value),
             Err(error) if error.is_transient() && attempt < retries => {
+                reached |= !error.is_unreachable();
                 let delay = retry_delay(attempt, &error);
-                if delay > ONE_SHOT_PATIENCE {
+                if delay > ONE_SHOT_PATIENCE
+                    || (!reached && started.elapsed() + delay > UNREACHABLE_PATIENCE)
+                {
                     return Err(error);
                 }
                 debug_log(1, || {
@@ -66,10 +89,24 @@ mod tests {
             message: None,
             request_id: None,
             retry_after: Some(Duration::from_secs(2)),
+            clock_offset: None,
         };
         for attempt in 0..5 {
             assert!(retry_delay(attempt, &throttled) >= Duration::from_secs(2));
         }
+    }
+
+    #[test]
+    fn a_throttled_answer_waits_out_its_window() {
+        let throttled = ApiError::from_response(
+            429,
+            br#"{"error_code": "APIGW.0308", "error_msg": "limit:5, time:2 second"}"#,
+            None,
+            None,
+        );
+        assert!(retry_delay(0, &throttled) >= Duration::from_secs(2));
+        let unnamed = ApiError::from_response(429, b"", None, None);
+        assert!(retry_delay(0, &unnamed) >= THROTTLE_FLOOR);
     }
 
     #[test]

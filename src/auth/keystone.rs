@@ -134,6 +134,7 @@ impl From<KeystoneError> for ApiError {
                 )),
                 request_id,
                 retry_after: None,
+                clock_offset: None,
             },
             KeystoneError::Status {
                 status,
@@ -148,6 +149,7 @@ impl From<KeystoneError> for ApiError {
                 ),
                 request_id,
                 retry_after: None,
+                clock_offset: None,
             },
             KeystoneError::Transport { url, source } => match network_error(source) {
                 Self::Network { message, timed_out } => Self::Network {

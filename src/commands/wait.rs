@@ -176,7 +176,7 @@ async fn poll_until_done(
 ) -> anyhow::Result<Option<ExitStatus>> {
     let mut signals = Signals::new()?;
     let mut random = FastRand;
-    let deadline = options.timeout.map(|t| started + t);
+    let deadline = options.timeout.map(|t| instant_at(started, t));
     let spacing = Duration::from_secs_f64(1.0 / options.max_rps);
     let mut next_send = started;
     let mut due: BinaryHeap<Reverse<(Instant, usize)>> =
@@ -184,6 +184,8 @@ async fn poll_until_done(
     let mut in_flight = FuturesUnordered::new();
     let mut pending = watches.len();
     let mut heartbeat = tokio::time::interval_at(started + HEARTBEAT, HEARTBEAT);
+    // Whether the endpoint has answered anything in this run (see `schedule::on_error`).
+    let mut reached = false;
 
     while pending > 0 {
         let next_due = due
@@ -200,16 +202,18 @@ async fn poll_until_done(
                 return Ok(None);
             }
             Some((index, result)) = in_flight.next(), if !in_flight.is_empty() => {
-                let now = Instant::now() - started;
+                let now = Instant::now().saturating_duration_since(started);
                 let result: Result<Job, ApiError> = result;
+                // Any HTTP answer, even an error, shows the endpoint is the right one.
+                reached |= !matches!(&result, Err(error) if error.is_unreachable());
                 if let Err(error) = &result
-                    && let Some(until) = throttled_until(error, now)
+                    && let Some(until) = throttled_until(error, now, policy)
                 {
-                    next_send = next_send.max(started + until);
+                    next_send = next_send.max(instant_at(started, until));
                 }
                 let watch = &mut watches[index];
-                match answer(watch, result, policy, now, observer, &mut random)? {
-                    Some(at) => due.push(Reverse((started + at, index))),
+                match answer(watch, result, reached, policy, now, observer, &mut random)? {
+                    Some(at) => due.push(Reverse((instant_at(started, at), index))),
                     None => {
                         pending -= 1;
                         let outcome = watch.entry.outcome.as_ref();
@@ -244,6 +248,7 @@ async fn poll_until_done(
 fn answer(
     watch: &mut Watch,
     result: Result<Job, ApiError>,
+    reached: bool,
     policy: &Policy,
     now: Duration,
     observer: &mut dyn WaitObserver,
@@ -264,7 +269,9 @@ fn answer(
             next
         }
         Err(error) => {
-            let next = watch.schedule.on_error(&error, now, policy, random);
+            let next = watch
+                .schedule
+                .on_error(&error, now, reached, policy, random);
             entry.error = Some(error);
             next
         }
@@ -308,6 +315,17 @@ fn heartbeat_event(watches: &[Watch], elapsed: Duration) -> WaitEvent<'_> {
         total: watches.len(),
         sample,
     }
+}
+
+/// `started + offset`, for offsets that may come from the server or a huge flag value: an
+/// `Instant` that cannot be represented becomes one a year away (never reached in practice,
+/// and never a panic).
+fn instant_at(started: Instant, offset: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    started
+        .checked_add(offset)
+        .or_else(|| started.checked_add(FAR))
+        .unwrap_or(started)
 }
 
 async fn sleep_until_opt(at: Option<Instant>) {

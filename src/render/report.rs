@@ -349,6 +349,7 @@ mod tests {
             message: None,
             request_id: None,
             retry_after: None,
+            clock_offset: None,
         }
     }
 

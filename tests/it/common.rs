@@ -89,7 +89,11 @@ impl Sim {
         hermetic(&mut cmd, home.path());
         // Files the simulator writes (the `--tls` certificate) go away with the home.
         cmd.env("TMPDIR", home.path());
-        cmd.args(["sim", "--port", "0"]);
+        cmd.arg("sim");
+        // A fixed `--port` among the extras (a restart on the same port) replaces port 0.
+        if !extra.contains(&"--port") {
+            cmd.args(["--port", "0"]);
+        }
         if let Some(text) = scenario {
             let path = home.path().join("scenario.yaml");
             std::fs::write(&path, text).expect("write scenario");

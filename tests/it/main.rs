@@ -9,6 +9,7 @@ mod config;
 mod core;
 mod hostile;
 mod readme;
+mod realworld;
 mod sim;
 mod surface;
 mod terminal;

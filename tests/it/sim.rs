@@ -517,7 +517,6 @@ fn random_throttle_faults_name_their_window() {
 
 /// The contract: a 429 without `Retry-After` waits at least the window the gateway names.
 #[test]
-#[ignore = "imsjob wait does not yet read the throttling window from the message"]
 fn wait_honours_the_named_throttling_window() {
     let sim = Sim::with(
         "examples: false\njobs: [{id: t, duration: 0s, faults: [{throttle: 'limit:5, time:2 second'}]}]\n",

@@ -5,14 +5,15 @@
 //!   ±10 % jitter up to `--max-interval`; when a job's `process_percent` grows steadily, one
 //!   poll may move earlier, to just after the predicted end;
 //! - the *retry* of a failed poll: exponential backoff with full jitter, never sooner than
-//!   `Retry-After`, until five minutes of continuous failure.
+//!   `Retry-After` (or the throttling window the gateway names), until five minutes of
+//!   continuous failure; an endpoint that has never answered gets seconds, not minutes.
 //!
 //! Time is a [`Duration`] since the wait started and randomness a source of numbers in
 //! `[0, 1)`, both passed in, so every decision can be replayed in a test.
 
 use std::time::Duration;
 
-use crate::api::error::ApiError;
+use crate::api::error::{ApiError, GatewayCode};
 use crate::api::model::{Job, Status};
 use crate::api::retry::{RETRY_BASE, RETRY_CAP};
 use crate::report::Outcome;
@@ -21,10 +22,15 @@ use crate::report::Outcome;
 pub const GIVE_UP_AFTER: Duration = Duration::from_secs(300);
 /// Growth of the polling interval per poll.
 pub const CADENCE_GROWTH: f64 = 1.5;
-/// Retries of one check when `--timeout 0` asks to check once (same as `get`).
-pub const CHECK_ONCE_RETRIES: u32 = crate::commands::fetch::ONE_SHOT_RETRIES;
-/// How long all polling pauses after a 429 that carries no `Retry-After`.
-pub const THROTTLE_PAUSE: Duration = Duration::from_secs(1);
+/// An endpoint that has never answered in this run (refused, unknown host, TLS failure) is
+/// a wrong endpoint, not an outage: no retry is planned past this point of the wait
+/// (doc/contract.md: given up within 15 s, which leaves room for the last attempt).
+pub const DEAD_ENDPOINT_BUDGET: Duration = Duration::from_secs(10);
+/// How long all polling pauses after a 429 that names no window and carries no
+/// `Retry-After`: the gateway's shortest published window.
+pub const THROTTLE_PAUSE: Duration = Duration::from_secs(5);
+/// Server-supplied delays are honoured up to `max(--max-interval, this)`.
+pub const SERVER_DELAY_CAP: Duration = Duration::from_secs(60);
 
 /// Numbers in `[0, 1)`: `fastrand` in a run, a fixed sequence in a test.
 pub trait Random {
@@ -50,6 +56,14 @@ pub struct Policy {
     pub not_found_grace: Duration,
     /// `--timeout 0`: one look per job.
     pub check_once: bool,
+}
+
+impl Policy {
+    /// The longest delay a server may impose on a poll.
+    #[must_use]
+    pub fn server_delay_cap(&self) -> Duration {
+        self.max_interval.max(SERVER_DELAY_CAP)
+    }
 }
 
 /// What the scheduler decided after an answer.
@@ -169,16 +183,22 @@ impl JobSchedule {
     }
 
     /// Decides what a failed poll at `now` means: wait a little longer, retry, or give up.
+    /// `reached`: whether the endpoint has answered anything at all in this run.
     pub fn on_error(
         &mut self,
         error: &ApiError,
         now: Duration,
+        reached: bool,
         policy: &Policy,
         random: &mut impl Random,
     ) -> Next {
+        // `--timeout 0` means one look: exactly one request per job, whatever comes back.
+        if policy.check_once {
+            return Next::Done(DoneWith::Error);
+        }
         if error.is_not_found() {
             let since = *self.not_found_since.get_or_insert(now);
-            if policy.check_once || now.saturating_sub(since) >= policy.not_found_grace {
+            if now.saturating_sub(since) >= policy.not_found_grace {
                 return Next::Done(DoneWith::Error);
             }
             // Not found moments after creation is normal: keep the healthy cadence.
@@ -192,14 +212,15 @@ impl JobSchedule {
         }
         let since = *self.failing_since.get_or_insert(now);
         let attempt = self.failures;
-        self.failures += 1;
-        if policy.check_once && attempt >= CHECK_ONCE_RETRIES {
-            return Next::Done(DoneWith::Error);
-        }
+        self.failures = self.failures.saturating_add(1);
         if now.saturating_sub(since) >= GIVE_UP_AFTER {
             return Next::Done(DoneWith::Error);
         }
-        Next::RetryAt(now + retry_delay(attempt, error, random))
+        let at = now.saturating_add(retry_delay(attempt, error, policy, random));
+        if !reached && error.is_unreachable() && at > DEAD_ENDPOINT_BUDGET {
+            return Next::Done(DoneWith::Error);
+        }
+        Next::RetryAt(at)
     }
 
     /// When a running job will end, judged from how fast its `process_percent` grew since an
@@ -225,8 +246,24 @@ impl JobSchedule {
 /// job's next request waits as long as the gateway asked, and one 429 does not become a
 /// burst of them. `None` for any other answer.
 #[must_use]
-pub fn throttled_until(error: &ApiError, now: Duration) -> Option<Duration> {
-    (error.http_status() == Some(429)).then(|| now + error.retry_after().unwrap_or(THROTTLE_PAUSE))
+pub fn throttled_until(error: &ApiError, now: Duration, policy: &Policy) -> Option<Duration> {
+    is_throttled(error).then(|| now.saturating_add(server_delay(error, policy)))
+}
+
+fn is_throttled(error: &ApiError) -> bool {
+    error.http_status() == Some(429) || error.gateway_code() == Some(GatewayCode::Throttled)
+}
+
+/// The least delay the server asks for: `Retry-After`; for a throttled answer without it,
+/// the window its message names, else [`THROTTLE_PAUSE`]. Clamped to
+/// [`Policy::server_delay_cap`], so no server value can stall a wait for years.
+fn server_delay(error: &ApiError, policy: &Policy) -> Duration {
+    let asked = match error.retry_after() {
+        Some(delay) => delay,
+        None if is_throttled(error) => error.throttle_window().unwrap_or(THROTTLE_PAUSE),
+        None => Duration::ZERO,
+    };
+    asked.min(policy.server_delay_cap())
 }
 
 /// ±10 % so that many jobs started together do not poll in lockstep.
@@ -235,13 +272,18 @@ fn jitter(delay: Duration, random: &mut impl Random) -> Duration {
 }
 
 /// The delay before retry number `attempt` (0-based): full jitter over the exponential
-/// window, raised to what `Retry-After` asked for (the same rule as `get`'s retries).
-fn retry_delay(attempt: u32, error: &ApiError, random: &mut impl Random) -> Duration {
+/// window, raised to what the server asked for (see [`server_delay`]).
+fn retry_delay(
+    attempt: u32,
+    error: &ApiError,
+    policy: &Policy,
+    random: &mut impl Random,
+) -> Duration {
     let window = RETRY_BASE
         .saturating_mul(2u32.saturating_pow(attempt.min(16)))
         .min(RETRY_CAP);
-    let jittered = window.mul_f64(random.next());
-    jittered.max(error.retry_after().unwrap_or(Duration::ZERO))
+    let jittered = window.mul_f64(random.next().clamp(0.0, 1.0));
+    jittered.max(server_delay(error, policy))
 }
 
 #[cfg(test)]
@@ -283,6 +325,7 @@ mod tests {
             message: None,
             request_id: None,
             retry_after,
+            clock_offset: None,
         }
     }
 
@@ -362,16 +405,146 @@ mod tests {
         let throttled = status_error(429, Some(7 * SEC));
         for attempt in 0..5u32 {
             let now = SEC * attempt;
-            let at = poll_at(&schedule.on_error(&throttled, now, &policy, &mut Fixed(0.0)));
+            let at = poll_at(&schedule.on_error(&throttled, now, true, &policy, &mut Fixed(0.0)));
             assert_eq!(at - now, 7 * SEC);
         }
         assert_eq!(schedule.failure_streak(), 5);
-        assert_eq!(throttled_until(&throttled, SEC), Some(8 * SEC));
+        assert_eq!(throttled_until(&throttled, SEC, &policy), Some(8 * SEC));
         assert_eq!(
-            throttled_until(&status_error(429, None), SEC),
+            throttled_until(&status_error(429, None), SEC, &policy),
             Some(SEC + THROTTLE_PAUSE)
         );
-        assert_eq!(throttled_until(&status_error(503, None), SEC), None);
+        assert_eq!(
+            throttled_until(&status_error(503, None), SEC, &policy),
+            None
+        );
+    }
+
+    fn throttled_saying(message: &str) -> ApiError {
+        ApiError::Status {
+            status: 429,
+            code: Some("APIGW.0308".into()),
+            message: Some(message.into()),
+            request_id: None,
+            retry_after: None,
+            clock_offset: None,
+        }
+    }
+
+    #[test]
+    fn a_throttled_answer_waits_out_the_window_it_names() {
+        let policy = policy();
+        let mut r = Fixed(0.0);
+        let five = throttled_saying("policy ip over ratelimit, limit:5, time:5 second");
+        let mut schedule = JobSchedule::new(&policy);
+        let at = poll_at(&schedule.on_error(&five, SEC, true, &policy, &mut r));
+        assert_eq!(at, 6 * SEC);
+        assert_eq!(throttled_until(&five, SEC, &policy), Some(6 * SEC));
+        let minute = throttled_saying("policy api over ratelimit, limit:100, time:1 minute");
+        assert_eq!(throttled_until(&minute, SEC, &policy), Some(61 * SEC));
+        // Nothing named: the gateway's shortest window, never a one-second retry.
+        let unnamed = throttled_saying("The throttling threshold has been reached");
+        let mut schedule = JobSchedule::new(&policy);
+        let at = poll_at(&schedule.on_error(&unnamed, SEC, true, &policy, &mut r));
+        assert_eq!(at, SEC + THROTTLE_PAUSE);
+    }
+
+    #[test]
+    fn server_delays_are_clamped_and_never_overflow() {
+        let policy = policy();
+        let mut r = Fixed(0.999_999);
+        for asked in [
+            Duration::from_secs(99_999_999_999),
+            Duration::from_secs(u64::MAX),
+            Duration::MAX,
+        ] {
+            let error = status_error(429, Some(asked));
+            let mut schedule = JobSchedule::new(&policy);
+            let at = poll_at(&schedule.on_error(&error, Duration::MAX, true, &policy, &mut r));
+            assert_eq!(at, Duration::MAX, "saturates instead of overflowing");
+            let at = poll_at(&schedule.on_error(&error, SEC, true, &policy, &mut r));
+            assert_eq!(at, SEC + SERVER_DELAY_CAP);
+            assert_eq!(
+                throttled_until(&error, SEC, &policy),
+                Some(SEC + SERVER_DELAY_CAP)
+            );
+        }
+        // A longer --max-interval raises the clamp with it.
+        let slow = Policy {
+            max_interval: 300 * SEC,
+            ..policy
+        };
+        let error = status_error(503, Some(1000 * SEC));
+        let mut schedule = JobSchedule::new(&slow);
+        let at = poll_at(&schedule.on_error(&error, Duration::ZERO, true, &slow, &mut r));
+        assert_eq!(at, 300 * SEC);
+        // A window named in a message is clamped the same way.
+        let hours = throttled_saying("limit:1, time:18446744073709551615 day");
+        assert_eq!(
+            throttled_until(&hours, SEC, &policy),
+            Some(SEC + SERVER_DELAY_CAP)
+        );
+    }
+
+    #[test]
+    fn check_once_sends_one_request_whatever_comes_back() {
+        let once = Policy {
+            check_once: true,
+            ..policy()
+        };
+        let mut r = Fixed(0.5);
+        let throttled = throttled_saying("limit:5, time:5 second");
+        let refused = ApiError::Network {
+            message: "refused".into(),
+            timed_out: false,
+        };
+        for error in [throttled, status_error(503, None), refused] {
+            let mut schedule = JobSchedule::new(&once);
+            assert_eq!(
+                schedule.on_error(&error, Duration::ZERO, true, &once, &mut r),
+                Next::Done(DoneWith::Error),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_endpoint_that_never_answered_is_given_seconds_not_minutes() {
+        let policy = policy();
+        let refused = ApiError::Network {
+            message: "cannot connect to `127.0.0.1:9`: Connection refused".into(),
+            timed_out: false,
+        };
+        // The longest backoff draws: still over within the budget.
+        let mut r = Fixed(0.999_999);
+        let mut schedule = JobSchedule::new(&policy);
+        let mut now = Duration::ZERO;
+        let mut polls = 1;
+        while let Next::RetryAt(at) = schedule.on_error(&refused, now, false, &policy, &mut r) {
+            assert!(at <= DEAD_ENDPOINT_BUDGET, "{at:?}");
+            now = at;
+            polls += 1;
+        }
+        assert!(now <= DEAD_ENDPOINT_BUDGET);
+        assert!(polls >= 4, "a few quick retries first: {polls}");
+        // A connect timeout that already used the budget: no second try.
+        let mut schedule = JobSchedule::new(&policy);
+        assert_eq!(
+            schedule.on_error(&refused, DEAD_ENDPOINT_BUDGET, false, &policy, &mut r),
+            Next::Done(DoneWith::Error)
+        );
+        // Once the endpoint has answered, an outage gets the full five minutes.
+        let mut schedule = JobSchedule::new(&policy);
+        assert!(matches!(
+            schedule.on_error(&refused, 200 * SEC, true, &policy, &mut r),
+            Next::RetryAt(_)
+        ));
+        // An HTTP answer, even a failing one, is not a dead endpoint.
+        let mut schedule = JobSchedule::new(&policy);
+        assert!(matches!(
+            schedule.on_error(&status_error(503, None), 20 * SEC, false, &policy, &mut r),
+            Next::RetryAt(_)
+        ));
     }
 
     #[test]
@@ -381,8 +554,13 @@ mod tests {
         let unavailable = status_error(503, None);
         let mut top = Vec::new();
         for _ in 0..10 {
-            let next =
-                schedule.on_error(&unavailable, Duration::ZERO, &policy, &mut Fixed(0.999_999));
+            let next = schedule.on_error(
+                &unavailable,
+                Duration::ZERO,
+                true,
+                &policy,
+                &mut Fixed(0.999_999),
+            );
             top.push(poll_at(&next).as_secs_f64().round());
         }
         assert_eq!(top, [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0]);
@@ -395,22 +573,22 @@ mod tests {
         let missing = status_error(404, None);
         let mut r = Fixed(0.5);
         assert_eq!(
-            schedule.on_error(&missing, 5 * SEC, &policy, &mut r),
+            schedule.on_error(&missing, 5 * SEC, true, &policy, &mut r),
             Next::RetryAt(7 * SEC),
             "the healthy interval, not a backoff"
         );
         assert!(matches!(
-            schedule.on_error(&missing, 34 * SEC, &policy, &mut r),
+            schedule.on_error(&missing, 34 * SEC, true, &policy, &mut r),
             Next::RetryAt(_)
         ));
         assert_eq!(
-            schedule.on_error(&missing, 35 * SEC, &policy, &mut r),
+            schedule.on_error(&missing, 35 * SEC, true, &policy, &mut r),
             Next::Done(DoneWith::Error)
         );
         // An answer resets the grace.
         schedule.on_job(&job("INIT", None), 36 * SEC, &policy, &mut r);
         assert!(matches!(
-            schedule.on_error(&missing, 40 * SEC, &policy, &mut r),
+            schedule.on_error(&missing, 40 * SEC, true, &policy, &mut r),
             Next::RetryAt(_)
         ));
         let once = Policy {
@@ -419,7 +597,7 @@ mod tests {
         };
         let mut schedule = JobSchedule::new(&once);
         assert_eq!(
-            schedule.on_error(&missing, Duration::ZERO, &once, &mut r),
+            schedule.on_error(&missing, Duration::ZERO, true, &once, &mut r),
             Next::Done(DoneWith::Error)
         );
     }
@@ -432,30 +610,30 @@ mod tests {
         let mut r = Fixed(0.5);
         let start = 10 * SEC;
         assert!(matches!(
-            schedule.on_error(&down, start, &policy, &mut r),
+            schedule.on_error(&down, start, true, &policy, &mut r),
             Next::RetryAt(_)
         ));
         let almost = start + GIVE_UP_AFTER - SEC;
         assert!(matches!(
-            schedule.on_error(&down, almost, &policy, &mut r),
+            schedule.on_error(&down, almost, true, &policy, &mut r),
             Next::RetryAt(_)
         ));
         assert_eq!(
-            schedule.on_error(&down, start + GIVE_UP_AFTER, &policy, &mut r),
+            schedule.on_error(&down, start + GIVE_UP_AFTER, true, &policy, &mut r),
             Next::Done(DoneWith::Error)
         );
         // A good answer in between starts the budget again.
         let mut schedule = JobSchedule::new(&policy);
-        schedule.on_error(&down, start, &policy, &mut r);
+        schedule.on_error(&down, start, true, &policy, &mut r);
         schedule.on_job(&job("RUNNING", None), start + 100 * SEC, &policy, &mut r);
         assert!(matches!(
-            schedule.on_error(&down, start + GIVE_UP_AFTER, &policy, &mut r),
+            schedule.on_error(&down, start + GIVE_UP_AFTER, true, &policy, &mut r),
             Next::RetryAt(_)
         ));
         // A refusal is never retried.
         let mut schedule = JobSchedule::new(&policy);
         assert_eq!(
-            schedule.on_error(&status_error(403, None), start, &policy, &mut r),
+            schedule.on_error(&status_error(403, None), start, true, &policy, &mut r),
             Next::Done(DoneWith::Error)
         );
     }
