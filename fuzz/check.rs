@@ -14,10 +14,21 @@ use imsjob::time::parse_api_time;
 /// validator, and checks their invariants.
 pub fn parse_any(data: &[u8]) {
     // A job document, as the client reads it.
-    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
-        let raw = value.clone();
-        if let Ok(job) = Job::from_value(value) {
-            assert_eq!(job.raw, raw, "the raw document is kept untouched");
+    let parsed = serde_json::from_slice::<serde_json::Value>(data);
+    let job = Job::from_body(data.to_vec());
+    assert_eq!(
+        job.is_ok(),
+        parsed.as_ref().is_ok_and(|v| v["status"].is_string()),
+        "a job is exactly a JSON object with a textual status"
+    );
+    if let Ok(raw) = parsed {
+        if let Ok(job) = job {
+            assert_eq!(
+                job.raw.get().as_bytes(),
+                data.trim_ascii(),
+                "the raw document is kept untouched"
+            );
+            assert_eq!(job.value(), raw, "and reads as the same document");
             let status = raw["status"].as_str().expect("a job has a textual status");
             assert_eq!(job.view.status.as_str(), status, "status round-trips");
             if job.view.status.is_terminal() {

@@ -337,11 +337,18 @@ fn parse_timeout(text: &str) -> Result<Timeout, String> {
     }
 }
 
+/// Sub-jobs `tree` shows at most by default (`doc/contract.md`).
+pub const DEFAULT_MAX_SUB_JOBS: usize = 1000;
+
 #[derive(Debug, Args)]
 pub struct TreeArgs {
     /// The parent job id
     #[arg(value_name = "JOB_ID")]
     pub id: String,
+
+    /// Sub-jobs shown at most, fetched or given in full, nearest first; the rest are counted
+    #[arg(long, default_value_t = DEFAULT_MAX_SUB_JOBS, value_name = "N")]
+    pub max_sub_jobs: usize,
 
     #[command(flatten)]
     pub job: JobOptions,

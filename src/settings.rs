@@ -109,6 +109,8 @@ pub enum CommandSettings {
     },
     Tree {
         id: JobId,
+        /// `--max-sub-jobs`: sub-jobs shown at most.
+        max_sub_jobs: usize,
         render: Render,
         connect: Box<ConnectSettings>,
     },
@@ -181,6 +183,7 @@ impl Settings {
             }
             Command::Tree(args) => CommandSettings::Tree {
                 id: JobId::parse(args.id.trim())?,
+                max_sub_jobs: args.max_sub_jobs,
                 render: resolve_render(&job, &TREE)?,
                 connect: Box::new(resolve_connect(&job, env)?),
             },

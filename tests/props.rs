@@ -143,7 +143,7 @@ proptest! {
         let has_status = value.get("status").is_some_and(Value::is_string);
         prop_assert_eq!(verdict.is_ok(), value.is_object() && has_status);
         if let Ok(job) = verdict {
-            prop_assert_eq!(&job.raw, &value);
+            prop_assert_eq!(&job.value(), &value);
             let text = value["status"].as_str().unwrap_or_default();
             prop_assert_eq!(job.view.status.as_str(), text);
             // Only the exact upper-case words finish a job.

@@ -226,14 +226,13 @@ impl ImsClient {
             reason,
             request_id: request_id.clone(),
         };
-        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-            if body.trim_ascii_start().starts_with(b"<") {
-                decode("an HTML page, not JSON (a proxy or gateway answered)".into())
-            } else {
-                decode(format!("malformed JSON: {e}"))
-            }
-        })?;
-        Job::from_value(value).map_err(|e| decode(e.to_string()))
+        if body.trim_ascii_start().starts_with(b"<") {
+            return Err(decode(
+                "an HTML page, not JSON (a proxy or gateway answered)".into(),
+            ));
+        }
+        // The body becomes the job's raw text as is: no tree of it is ever built.
+        Job::from_body(body).map_err(|e| decode(e.to_string()))
     }
 }
 

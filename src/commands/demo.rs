@@ -62,7 +62,7 @@ pub async fn run(
     show(&waited)?;
 
     show(&say(format!("\n$ imsjob tree {job}\n")))?;
-    show(&tree::run(&client, &job).await?)?;
+    show(&tree::run(&client, &job, crate::cli::DEFAULT_MAX_SUB_JOBS).await?)?;
 
     show(&say(format!(
         "\nTry it yourself against the simulator:\n\
