@@ -16,11 +16,11 @@ pub fn parse_any(data: &[u8]) {
     // A job document, as the client reads it.
     let parsed = serde_json::from_slice::<serde_json::Value>(data);
     let job = Job::from_body(data.to_vec());
-    assert_eq!(
-        job.is_ok(),
-        parsed.as_ref().is_ok_and(|v| v["status"].is_string()),
-        "a job is exactly a JSON object with a textual status"
-    );
+    // Every object with a textual status is a job. (The converse does not hold: a lone
+    // surrogate escape in a field imsjob does not read is kept verbatim, not refused.)
+    if parsed.as_ref().is_ok_and(|v| v["status"].is_string()) {
+        assert!(job.is_ok(), "a JSON object with a textual status is a job");
+    }
     if let Ok(raw) = parsed {
         if let Ok(job) = job {
             assert_eq!(
