@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::ColorChoice;
+use crate::service::Service;
 use crate::time::parse_duration;
 
 /// The exit codes, as a literal so that `concat!` can append it to every help text.
@@ -48,6 +49,7 @@ macro_rules! top_long_help {
 
 Environment:
   IMSJOB_ENDPOINT  IMS base URL (--endpoint)     OS_REGION_NAME  region (--region)
+  IMSJOB_SERVICE   ims, ecs, evs, bms (--service)
   OS_PROJECT_ID    project id (--project-id)     OS_CLOUD        clouds.yaml entry (--cloud)
   OS_CACERT        CA file (--cacert)            OS_INSECURE     1/0, true/false, yes/no, on/off
   NO_COLOR, CLICOLOR, CLICOLOR_FORCE             colour (--color)
@@ -113,6 +115,11 @@ pub struct JobOptions {
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
 
+    /// Service whose jobs these are; picks the catalog entry and the regional endpoint
+    /// [default: ims] [env: IMSJOB_SERVICE]
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub service: Option<Service>,
+
     /// Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]
     #[arg(long, value_name = "NAME")]
     pub region: Option<String>,
@@ -169,6 +176,7 @@ impl JobOptions {
             json: self.json || lower.json,
             jq: self.jq.or(lower.jq),
             endpoint: self.endpoint.or(lower.endpoint),
+            service: self.service.or(lower.service),
             region: self.region.or(lower.region),
             project_id: self.project_id.or(lower.project_id),
             cloud: self.cloud.or(lower.cloud),
@@ -188,6 +196,7 @@ impl JobOptions {
             (self.json, "--json"),
             (self.jq.is_some(), "--jq"),
             (self.endpoint.is_some(), "--endpoint"),
+            (self.service.is_some(), "--service"),
             (self.region.is_some(), "--region"),
             (self.project_id.is_some(), "--project-id"),
             (self.cloud.is_some(), "--cloud"),

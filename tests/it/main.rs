@@ -9,6 +9,7 @@ mod config;
 mod core;
 mod hostile;
 mod readme;
+mod services;
 mod sim;
 mod terminal;
 mod tls;
