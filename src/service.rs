@@ -94,6 +94,10 @@ mod tests {
             "https://evs.eu-ch2.sc.otc.t-systems.com"
         );
         assert_eq!(Service::parse(" BMS "), Ok(Service::Bms));
-        assert!(Service::parse("rds").unwrap_err().contains("ims, ecs, evs, bms"));
+        assert!(
+            Service::parse("rds")
+                .expect_err("not a service")
+                .contains("ims, ecs, evs, bms")
+        );
     }
 }

@@ -22,8 +22,8 @@ use crate::cli::{Cli, Command, JobOptions, OutputFormat, SimArgs};
 use crate::error::UsageError;
 use crate::output::{ColorEnv, OutputSettings};
 use crate::render::jq::JqFilter;
-use crate::service::Service;
 pub use crate::render::mode::Render;
+use crate::service::Service;
 
 /// The process environment, captured once so resolution is a pure function of its inputs.
 #[derive(Debug, Clone, Default)]

@@ -563,7 +563,8 @@ mod tests {
 
     #[test]
     fn the_raw_text_is_kept_verbatim() {
-        let text = "\n {\"z\": 1, \"status\": \"SUCCESS\", \"a\": 123456789012345678901234567890}\n";
+        let text =
+            "\n {\"z\": 1, \"status\": \"SUCCESS\", \"a\": 123456789012345678901234567890}\n";
         let job = Job::from_text(text.into()).expect("job");
         assert_eq!(job.raw.get(), text.trim());
         assert_eq!(job.value()["z"], json!(1));

@@ -643,8 +643,12 @@ mod tests {
             {"interface": "public", "region": "eu-de", "url": "https://ecs.eu-de.example.com/v1/p1"}]}));
         entries.push(json!({"type": "volumev2", "name": "cinderv2", "endpoints": [
             {"interface": "public", "region": "eu-de", "url": "https://evs.eu-de.example.com/v2/p1"}]}));
-        let t = parse_token_response(Some("T"), &token_body(&Value::Array(entries)), Some("eu-de"))
-            .expect("parses");
+        let t = parse_token_response(
+            Some("T"),
+            &token_body(&Value::Array(entries)),
+            Some("eu-de"),
+        )
+        .expect("parses");
         let found: Vec<(&str, &str)> = t
             .service_endpoints
             .iter()
@@ -659,7 +663,10 @@ mod tests {
             ]
         );
         let compute_only = endpoint_from_catalog(&catalog(), Service::Ecs, None, "p1");
-        assert_eq!(compute_only.as_deref(), Some("https://ecs.eu-de.example.com"));
+        assert_eq!(
+            compute_only.as_deref(),
+            Some("https://ecs.eu-de.example.com")
+        );
     }
 
     #[test]

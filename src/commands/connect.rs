@@ -55,7 +55,10 @@ pub async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result
     let service = settings.service;
     let from_catalog = match service {
         Service::Ims => session.ims_endpoint.as_deref(),
-        other => session.service_endpoints.get(other.name()).map(String::as_str),
+        other => session
+            .service_endpoints
+            .get(other.name())
+            .map(String::as_str),
     };
     let endpoint = settings.jobs_endpoint(from_catalog)?;
     debug_log(1, || {

@@ -153,7 +153,12 @@ fn attach(arena: &mut Vec<Slot>, parent: usize, node: TreeNode) -> usize {
 /// The nested tree from the arena (each slot is taken once: the arena is a tree).
 fn assemble(arena: &mut [Slot], index: usize) -> TreeNode {
     let children = std::mem::take(&mut arena[index].children);
-    let placeholder = TreeNode::leaf(String::new(), Err(ApiError::Config { message: String::new() }));
+    let placeholder = TreeNode::leaf(
+        String::new(),
+        Err(ApiError::Config {
+            message: String::new(),
+        }),
+    );
     let mut node = std::mem::replace(&mut arena[index].node, placeholder);
     node.children = children
         .into_iter()
@@ -211,7 +216,10 @@ mod tests {
         // Every job names its successor and the root: a chain deeper than the bound.
         let tree = walk(job("root", &["a0".into()]), "root", 1000, |id| async move {
             let n: usize = id[1..].parse().unwrap_or(0);
-            Ok(job(&id, &[format!("a{}", n + 1), "root".into(), id.clone()]))
+            Ok(job(
+                &id,
+                &[format!("a{}", n + 1), "root".into(), id.clone()],
+            ))
         })
         .await;
         assert_eq!(count(&tree.root), MAX_DEPTH);

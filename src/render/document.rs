@@ -67,7 +67,11 @@ impl Document<'_> {
     fn write_pretty(&self, depth: usize, out: &mut String) {
         match self {
             Self::Raw(raw) => reindent(raw.get(), depth, out),
-            Self::Value(value) => reindent(&serde_json::to_string(value).unwrap_or_default(), depth, out),
+            Self::Value(value) => reindent(
+                &serde_json::to_string(value).unwrap_or_default(),
+                depth,
+                out,
+            ),
             Self::Array(items) if items.is_empty() => out.push_str("[]"),
             Self::Object(entries) if entries.is_empty() => out.push_str("{}"),
             Self::Array(items) => {
@@ -196,7 +200,10 @@ mod tests {
     fn hazards_in_strings_are_escaped() {
         let answer = raw("{\"r\": \"a\u{9b}2J\u{7f}\u{202e}b\", \"e\": \"\\u001b\"}");
         let pretty = Document::Raw(&answer).pretty();
-        assert!(!pretty.contains(['\u{9b}', '\u{7f}', '\u{202e}']), "{pretty}");
+        assert!(
+            !pretty.contains(['\u{9b}', '\u{7f}', '\u{202e}']),
+            "{pretty}"
+        );
         let back: Value = serde_json::from_str(&pretty).expect("still JSON");
         assert_eq!(back["r"], "a\u{9b}2J\u{7f}\u{202e}b");
     }

@@ -29,8 +29,7 @@ impl Render {
 pub trait DocumentFormat: std::fmt::Debug {
     /// # Errors
     /// When the document cannot be written this way (a jq filter that fails on it).
-    fn render(&self, document: &Document<'_>, stdout_is_terminal: bool)
-    -> anyhow::Result<String>;
+    fn render(&self, document: &Document<'_>, stdout_is_terminal: bool) -> anyhow::Result<String>;
 }
 
 /// `-o json`: pretty-printed, keys in the order received, numbers as sent.

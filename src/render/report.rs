@@ -3,8 +3,8 @@
 
 use jiff::Timestamp;
 
-use super::events::end_line;
 use super::document::Document;
+use super::events::end_line;
 use super::mode::Render;
 use super::style::Style;
 use super::table::{Row, jobs_table};

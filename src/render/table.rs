@@ -136,6 +136,8 @@ pub fn result_text(job: &JobView) -> String {
             Some(name) => format!("{} ({})", clean(id), clean(name)),
             None => clean(id),
         });
+    } else if let Some(id) = &job.resource_id {
+        parts.push(clean(id));
     }
     let members = &job.results;
     if !members.is_empty() {

@@ -49,7 +49,11 @@ fn tree_of_an_ecs_job_shows_its_sub_jobs_without_fetching_them() {
     assert!(text.contains("├─ job-ecs-vm-0"), "{text}");
     assert!(text.contains("└─ job-ecs-vm-1"), "{text}");
     let table = sim.cmd().args(["get", "job-ecs"]).output().expect("runs");
-    assert!(stdout_of(&table).contains("/2 sub-jobs"), "{}", stdout_of(&table));
+    assert!(
+        stdout_of(&table).contains("/2 sub-jobs"),
+        "{}",
+        stdout_of(&table)
+    );
 }
 
 #[test]
@@ -97,7 +101,12 @@ jobs:
 
 /// Password authentication against the simulator's IAM, without `IMSJOB_ENDPOINT`: the
 /// endpoint must come from the token's catalog.
-fn password_run(sim: &Sim, home: &Path, args: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+fn password_run(
+    sim: &Sim,
+    home: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> std::process::Output {
     let mut cmd = common::imsjob(home);
     cmd.env("OS_AUTH_URL", format!("{}/v3", sim.endpoint))
         .env("OS_USERNAME", "svc-user")
@@ -132,11 +141,17 @@ jobs:
 "
     ));
     let home = tempfile::tempdir().expect("home");
-    let output = password_run(&sim, home.path(), &["get", "job-ecs", "--service", "ecs", "-v"], &[]);
+    let output = password_run(
+        &sim,
+        home.path(),
+        &["get", "job-ecs", "--service", "ecs", "-v"],
+        &[],
+    );
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     let log = stderr_of(&output);
     assert!(
-        log.contains(&format!("ECS endpoint `{}", sim.endpoint)) && log.contains("(from the IAM catalog)"),
+        log.contains(&format!("ECS endpoint `{}", sim.endpoint))
+            && log.contains("(from the IAM catalog)"),
         "{log}"
     );
     assert!(!log.contains("svc-password-5ecret"));
@@ -151,18 +166,36 @@ jobs:
     );
     // The cached token serves another service without asking IAM again; the variable works
     // like the flag.
-    let again = password_run(&sim, home.path(), &["get", "job-ecs", "-v"], &[("IMSJOB_SERVICE", "evs")]);
+    let again = password_run(
+        &sim,
+        home.path(),
+        &["get", "job-ecs", "-v"],
+        &[("IMSJOB_SERVICE", "evs")],
+    );
     assert_eq!(again.status.code(), Some(0), "{}", stderr_of(&again));
-    assert!(stderr_of(&again).contains("EVS endpoint"), "{}", stderr_of(&again));
+    assert!(
+        stderr_of(&again).contains("EVS endpoint"),
+        "{}",
+        stderr_of(&again)
+    );
     let tokens = sim
         .requests()
         .iter()
         .filter(|r| r["path"] == "/v3/auth/tokens")
         .count();
     assert_eq!(tokens, 1);
-    let bad = password_run(&sim, home.path(), &["get", "job-ecs"], &[("IMSJOB_SERVICE", "rds")]);
+    let bad = password_run(
+        &sim,
+        home.path(),
+        &["get", "job-ecs"],
+        &[("IMSJOB_SERVICE", "rds")],
+    );
     assert_eq!(bad.status.code(), Some(2), "{}", stderr_of(&bad));
-    assert!(stderr_of(&bad).contains("IMSJOB_SERVICE"), "{}", stderr_of(&bad));
+    assert!(
+        stderr_of(&bad).contains("IMSJOB_SERVICE"),
+        "{}",
+        stderr_of(&bad)
+    );
 }
 
 #[test]
@@ -187,8 +220,16 @@ fn tree_stops_at_the_limit_and_says_so() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
     let requests = job_requests(&sim);
-    assert_eq!(requests.len(), 51, "the parent and 50 sub-jobs: {requests:?}");
-    assert!(requests.iter().all(|id| id == "wide-parent" || id.starts_with("child-")));
+    assert_eq!(
+        requests.len(),
+        51,
+        "the parent and 50 sub-jobs: {requests:?}"
+    );
+    assert!(
+        requests
+            .iter()
+            .all(|id| id == "wide-parent" || id.starts_with("child-"))
+    );
     let tree: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(tree["sub_jobs"].as_array().map(Vec::len), Some(50));
     assert_eq!(tree["sub_jobs_not_shown"], 3010);
@@ -205,7 +246,8 @@ fn tree_stops_at_the_limit_and_says_so() {
         .output()
         .expect("runs");
     assert!(
-        stdout_of(&text).contains("└─ …") && stdout_of(&text).contains("3058 more sub-job(s) not shown"),
+        stdout_of(&text).contains("└─ …")
+            && stdout_of(&text).contains("3058 more sub-job(s) not shown"),
         "{}",
         stdout_of(&text)
     );
