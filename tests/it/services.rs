@@ -252,3 +252,31 @@ fn tree_stops_at_the_limit_and_says_so() {
         stdout_of(&text)
     );
 }
+
+#[test]
+fn a_hundred_thousand_listed_sub_jobs_cost_a_thousand_requests() {
+    let ids: Vec<String> = (0..100_000).map(|i| format!("ghost-{i:06}")).collect();
+    let document = serde_json::json!({
+        "job_id": "huge-parent", "status": "RUNNING", "entities": {"sub_jobs_list": ids},
+    });
+    let sim = Sim::with(&format!(
+        "examples: false\njobs:\n  - id: huge-parent\n    document: {document}\n"
+    ));
+    let started = std::time::Instant::now();
+    let output = sim
+        .cmd()
+        .args(["tree", "huge-parent", "-o", "json"])
+        .output()
+        .expect("runs");
+    // The listed ids do not exist: each fetched one is an error node (exit 4, not found).
+    assert_eq!(output.status.code(), Some(4), "{}", stderr_of(&output));
+    let requests = job_requests(&sim);
+    assert_eq!(
+        requests.len(),
+        1001,
+        "the parent and the default limit of 1000"
+    );
+    let tree: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(tree["truncated"]["over_limit"], 99_000);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
