@@ -93,6 +93,21 @@ fn seeds_and_every_truncation_of_them_are_handled() {
 
 proptest! {
     #[test]
+    fn raw_answers_print_exactly_as_serde_json_would(value in json_value(), spaced in any::<bool>()) {
+        use imsjob::render::document::Document;
+        // Compact or spaced text in, the same pretty document out, hazards escaped alike.
+        let text = if spaced {
+            serde_json::to_string_pretty(&value).expect("JSON")
+        } else {
+            value.to_string()
+        };
+        let raw = serde_json::value::RawValue::from_string(text).expect("JSON");
+        let document = Document::Array(vec![Document::Raw(&raw), Document::Value(value.clone())]);
+        let expected = imsjob::render::json::pretty(&Value::Array(vec![value.clone(), value]));
+        prop_assert_eq!(document.pretty(), expected);
+    }
+
+    #[test]
     fn any_bytes_go_through_every_parser(data in prop::collection::vec(any::<u8>(), 0..4096)) {
         check::parse_any(&data);
     }
@@ -143,7 +158,7 @@ proptest! {
         let has_status = value.get("status").is_some_and(Value::is_string);
         prop_assert_eq!(verdict.is_ok(), value.is_object() && has_status);
         if let Ok(job) = verdict {
-            prop_assert_eq!(&job.raw, &value);
+            prop_assert_eq!(&job.value(), &value);
             let text = value["status"].as_str().unwrap_or_default();
             prop_assert_eq!(job.view.status.as_str(), text);
             // Only the exact upper-case words finish a job.

@@ -10,6 +10,7 @@
 //! else or readable by others, a symlink, an unwritable directory) makes [`TokenCache::load`]
 //! return `None`, and the next [`TokenCache::store`] replaces the file.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -72,6 +73,8 @@ pub struct CachedToken {
     pub project_id: String,
     /// The IMS endpoint found in the token's catalog, if any.
     pub ims_endpoint: Option<String>,
+    /// The other services' endpoints found there (`ecs`, `evs`, `bms`), by service name.
+    pub service_endpoints: BTreeMap<String, String>,
 }
 
 impl CachedToken {
@@ -89,6 +92,7 @@ impl fmt::Debug for CachedToken {
             .field("expires_at", &self.expires_at)
             .field("project_id", &self.project_id)
             .field("ims_endpoint", &self.ims_endpoint)
+            .field("service_endpoints", &self.service_endpoints)
             .finish()
     }
 }
@@ -100,6 +104,8 @@ struct Entry {
     expires_at: String,
     project_id: String,
     ims_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    service_endpoints: BTreeMap<String, String>,
 }
 
 /// The token cache rooted at one directory.
@@ -154,6 +160,7 @@ impl TokenCache {
             expires_at: token.expires_at.to_string(),
             project_id: token.project_id.clone(),
             ims_endpoint: token.ims_endpoint.clone(),
+            service_endpoints: token.service_endpoints.clone(),
         };
         let bytes = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
         let target = self.path_for(key);
@@ -189,7 +196,8 @@ impl TokenCache {
                 std::process::id(),
                 fastrand::u64(..)
             ));
-            match platform::private_file(OpenOptions::new().write(true).create_new(true)).open(&path)
+            match platform::private_file(OpenOptions::new().write(true).create_new(true))
+                .open(&path)
             {
                 Ok(file) => return Ok((path, file)),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
@@ -294,6 +302,7 @@ fn read_entry(path: &Path, uid: u32) -> Option<CachedToken> {
         expires_at: entry.expires_at.parse().ok()?,
         project_id: entry.project_id,
         ims_endpoint: entry.ims_endpoint,
+        service_endpoints: entry.service_endpoints,
     })
 }
 
@@ -342,6 +351,7 @@ mod tests {
             expires_at: now() + SignedDuration::from_mins(valid_for_mins),
             project_id: "p1".into(),
             ims_endpoint: Some("https://ims.example.com".into()),
+            service_endpoints: BTreeMap::new(),
         }
     }
 

@@ -54,11 +54,12 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
         }
         CommandSettings::Tree {
             id,
+            max_sub_jobs,
             render,
             connect: settings,
         } => {
             let client = connect::connect(&settings, out).await?;
-            (tree::run(&client, &id).await?, render)
+            (tree::run(&client, &id, max_sub_jobs).await?, render)
         }
         // Plain text, shown as it comes: demo and sim speak as they go.
         CommandSettings::Completions(shell) => return show_plain(&completions::run(shell), out),

@@ -85,7 +85,16 @@ impl JqFilter {
     ) -> Result<String, JqRunError> {
         let failed = |e: String| JqRunError::new(String::new(), JqStop::Error(e));
         let text = serde_json::to_vec(document).map_err(|e| failed(e.to_string()))?;
-        let input = jaq_json::read::parse_single(&text).map_err(|e| failed(e.to_string()))?;
+        self.run_text(&text, neutralise)
+    }
+
+    /// [`JqFilter::run`] over JSON text: the document is parsed only here, for the filter.
+    ///
+    /// # Errors
+    /// When the text does not parse or the filter raises an error.
+    pub fn run_text(&self, text: &[u8], neutralise: bool) -> Result<String, JqRunError> {
+        let failed = |e: String| JqRunError::new(String::new(), JqStop::Error(e));
+        let input = jaq_json::read::parse_single(text).map_err(|e| failed(e.to_string()))?;
         let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut out = String::new();
         for value in self.filter.id.run((ctx, input)) {
@@ -120,10 +129,10 @@ impl JqFilter {
 impl super::mode::DocumentFormat for JqFilter {
     fn render(
         &self,
-        document: &serde_json::Value,
+        document: &super::document::Document<'_>,
         stdout_is_terminal: bool,
     ) -> anyhow::Result<String> {
-        Ok(self.run(document, stdout_is_terminal)?)
+        Ok(self.run_text(&document.compact(), stdout_is_terminal)?)
     }
 }
 

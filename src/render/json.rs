@@ -2,15 +2,6 @@
 
 use serde_json::Value;
 
-/// The `-o json` document: one object for one job, an array (argument order) for several.
-#[must_use]
-pub fn document(jobs: &[Value], single: bool) -> Value {
-    match (single, jobs) {
-        (true, [one]) => one.clone(),
-        _ => Value::Array(jobs.to_vec()),
-    }
-}
-
 /// Pretty-printed JSON, two-space indent, keys in the order received, numbers as sent.
 #[must_use]
 pub fn pretty(value: &Value) -> String {

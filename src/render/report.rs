@@ -2,15 +2,14 @@
 //! the lines for stderr and the text for stdout out.
 
 use jiff::Timestamp;
-use serde_json::Value;
 
+use super::document::Document;
 use super::events::end_line;
 use super::jq::{JqRunError, JqStop};
-use super::json::document;
 use super::mode::Render;
 use super::style::Style;
 use super::table::{Row, jobs_table};
-use super::tree::{to_json, to_text};
+use super::tree::{stop_warning, to_json, to_text};
 use super::unfetched::unfetched;
 use crate::api::id::JobId;
 use crate::api::model::Status;
@@ -58,14 +57,17 @@ pub fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
             job_messages(jobs, report.status),
             jobs_text(jobs, report, mode, view),
         ),
-        Body::Tree(root) => {
+        Body::Tree(tree) => {
             let mut messages = Vec::new();
-            tree_messages(root, &mut messages);
+            tree_messages(&tree.root, &mut messages);
+            if let Some(stop) = &tree.stopped {
+                messages.push(Message::Warning(stop_warning(stop)));
+            }
             let stdout = match mode {
-                Render::Document(format) => format.render(&to_json(root), view.neutralise),
-                Render::Wide => Ok(to_text(root, view.style, view.now, true)),
+                Render::Document(format) => format.render(&to_json(tree), view.neutralise),
+                Render::Wide => Ok(to_text(tree, view.style, view.now, true)),
                 Render::Table | Render::Tree | Render::Events => {
-                    Ok(to_text(root, view.style, view.now, false))
+                    Ok(to_text(tree, view.style, view.now, false))
                 }
             };
             (messages, stdout.map(Some))
@@ -166,17 +168,23 @@ fn jobs_text(
             summary.elapsed,
         ))),
         (Render::Document(format), _) => {
-            let documents: Vec<Value> = jobs
+            let mut documents: Vec<Document<'_>> = jobs
                 .entries
                 .iter()
                 .map(|entry| match &entry.job {
-                    Some(job) => job.raw.clone(),
-                    None => unfetched(entry.id.as_str(), entry.error.as_ref()),
+                    Some(job) => Document::Raw(&job.raw),
+                    None => Document::Value(unfetched(entry.id.as_str(), entry.error.as_ref())),
                 })
                 .collect();
-            format
-                .render(&document(&documents, single), view.neutralise)
-                .map(Some)
+            // One id given as an argument: its object; otherwise an array in argument order.
+            let document = match documents.pop() {
+                Some(one) if single => one,
+                last => {
+                    documents.extend(last);
+                    Document::Array(documents)
+                }
+            };
+            format.render(&document, view.neutralise).map(Some)
         }
         _ => {
             let rows: Vec<Row<'_>> = jobs.entries.iter().map(row).collect();
@@ -447,7 +455,7 @@ mod tests {
                 "interrupted: stopped waiting; 1 job(s) keep running remotely (imsjob never cancels jobs); 1 job id(s) had not been found yet".into()
             )]
         );
-        let document: Value =
+        let document: serde_json::Value =
             serde_json::from_str(&rendered.stdout.expect("a document")).expect("JSON");
         assert_eq!(document[1]["status"], "RUNNING");
         assert_eq!(document[2]["job_id"], "ghost");
@@ -519,8 +527,9 @@ mod new_format {
     struct Keys;
 
     impl DocumentFormat for Keys {
-        fn render(&self, document: &Value, _: bool) -> anyhow::Result<String> {
+        fn render(&self, document: &Document<'_>, _: bool) -> anyhow::Result<String> {
             let keys = document
+                .to_value()
                 .as_object()
                 .map(|o| o.keys().cloned().collect::<Vec<_>>().join(","))
                 .unwrap_or_default();
@@ -554,10 +563,9 @@ mod new_format {
         };
         let tree = Report {
             status: ExitStatus::Success,
-            body: Body::Tree(Box::new(TreeNode {
-                job_id: "a".into(),
-                outcome: Ok(job),
-                children: Vec::new(),
+            body: Body::Tree(Box::new(crate::report::Tree {
+                root: TreeNode::leaf("a", Ok(job)),
+                stopped: None,
             })),
         };
         let mode = Render::Document(Box::new(Keys));

@@ -19,6 +19,8 @@ pub fn status_color(status: &Status) -> comfy_table::Color {
         Status::Fail => Color::Red,
         Status::Running => Color::Yellow,
         Status::Init => Color::Cyan,
+        // Waiting on the customer, not on the cloud: told apart from a queued job.
+        Status::PendingPayment => Color::Blue,
         Status::Other(_) => Color::Magenta,
     }
 }
@@ -32,6 +34,7 @@ pub fn status_sgr(status: &Status) -> u8 {
         Status::Fail => 9,
         Status::Running => 11,
         Status::Init => 14,
+        Status::PendingPayment => 12,
         Status::Other(_) => 13,
     }
 }
@@ -48,6 +51,7 @@ pub fn paint_status(status: &Status, color: bool) -> String {
         Status::Fail => 31,
         Status::Running => 33,
         Status::Init => 36,
+        Status::PendingPayment => 34,
         Status::Other(_) => 35,
     };
     format!("\x1b[{code}m{text}\x1b[0m")

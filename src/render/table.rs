@@ -140,6 +140,8 @@ pub fn result_cell(job: &JobView) -> Cell {
             Some(name) => format!("{id} ({})", clean(name)),
             None => id,
         });
+    } else if let Some(id) = &job.resource_id {
+        parts.push(clean(id));
     }
     let members = &job.results;
     if !members.is_empty() {

@@ -10,6 +10,7 @@ mod core;
 mod hostile;
 mod readme;
 mod realworld;
+mod services;
 mod sim;
 mod surface;
 mod terminal;
