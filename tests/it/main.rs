@@ -13,4 +13,5 @@ mod sim;
 mod surface;
 mod terminal;
 mod tls;
+mod version;
 mod waiting;
