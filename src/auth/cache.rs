@@ -189,7 +189,8 @@ impl TokenCache {
                 std::process::id(),
                 fastrand::u64(..)
             ));
-            match platform::private_file(OpenOptions::new().write(true).create_new(true)).open(&path)
+            match platform::private_file(OpenOptions::new().write(true).create_new(true))
+                .open(&path)
             {
                 Ok(file) => return Ok((path, file)),
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}

@@ -32,10 +32,7 @@ fn checkout_commit() -> Option<String> {
 #[test]
 fn long_version_names_the_commit_and_its_date() {
     let home = tempfile::tempdir().expect("home");
-    let output = imsjob(home.path())
-        .arg("--version")
-        .output()
-        .expect("runs");
+    let output = imsjob(home.path()).arg("--version").output().expect("runs");
     assert!(output.status.success(), "{}", stderr_of(&output));
     let stdout = stdout_of(&output);
     let build = stdout
@@ -55,11 +52,16 @@ fn long_version_names_the_commit_and_its_date() {
         "{stdout:?}"
     );
     if let Some(full) = checkout_commit() {
-        assert!(full.starts_with(hash), "built from {hash}, checkout at {full}");
+        assert!(
+            full.starts_with(hash),
+            "built from {hash}, checkout at {full}"
+        );
         // A commit date in the form `git log --format=%cs` prints.
         let digits: Vec<&str> = date.split('-').collect();
         assert!(
-            digits.len() == 3 && date.len() == 10 && date.chars().all(|c| c.is_ascii_digit() || c == '-'),
+            digits.len() == 3
+                && date.len() == 10
+                && date.chars().all(|c| c.is_ascii_digit() || c == '-'),
             "no YYYY-MM-DD date: {stdout:?}"
         );
     }
