@@ -95,6 +95,10 @@ const DETAIL_INDENT: &str = "    ";
 /// Display width of sanitised text (wide characters count two).
 #[must_use]
 pub fn width(text: &str) -> usize {
+    // Sanitised ASCII is one column a byte; `is_ascii` is fast even on a megabyte.
+    if text.is_ascii() {
+        return text.len();
+    }
     text.chars().map(|c| c.width().unwrap_or(0)).sum()
 }
 
@@ -343,12 +347,11 @@ mod tests {
     }
 
     #[test]
-    fn huge_text_is_cut_in_linear_time() {
+    fn huge_text_is_cut_to_the_width() {
+        // How fast is measured once, through the real binary (tests/it/surface.rs).
         let reason = format!("IMG.0194: {}", "x".repeat(1 << 20));
         let rows = [row(JOB, &reason, 8)];
-        let started = std::time::Instant::now();
         let text = render(&COLUMNS, &rows, Some(100), false);
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
         lines_fit(&text, 100);
         assert!(text.contains("IMG.0194: xxx") && text.contains('…'));
     }

@@ -66,6 +66,8 @@ pub struct Progress<'a> {
     failed: usize,
     /// Jobs whose "not found yet" was said (once per spell of not being found).
     missing_said: HashSet<JobId>,
+    /// The terminal is too narrow for the id column: live lines name the job in the message.
+    id_in_message: bool,
 }
 
 impl<'a> Progress<'a> {
@@ -79,6 +81,16 @@ impl<'a> Progress<'a> {
             done: 0,
             failed: 0,
             missing_said: HashSet::new(),
+            id_in_message: false,
+        }
+    }
+
+    /// A live line's message, led by the job id when the id has no column of its own.
+    fn label(&self, watch: &JobId, message: String) -> String {
+        if self.id_in_message {
+            format!("{watch} {message}")
+        } else {
+            message
         }
     }
 
@@ -109,7 +121,11 @@ impl<'a> Progress<'a> {
                 // left and is cut there (`wide_msg`): a live line never wraps, or its redraw
                 // would leave debris on the screen.
                 let width = watches.iter().map(|w| w.as_str().len()).max().unwrap_or(0);
+                // Too narrow even for the id and a status: the id goes into the message,
+                // which is cut at the edge, rather than a line that wraps.
+                self.id_in_message = width + 12 > columns;
                 let template = match bar_width(columns, width + 4) {
+                    _ if self.id_in_message => "{spinner} {wide_msg}".to_owned(),
                     Some(w) => {
                         format!("{{spinner}} {{prefix:<{width}}} [{{bar:{w}}}] {{wide_msg}}")
                     }
@@ -121,7 +137,7 @@ impl<'a> Progress<'a> {
                         let bar = multi.add(ProgressBar::new(100));
                         bar.set_style(style(&template));
                         bar.set_prefix(w.to_string());
-                        bar.set_message("waiting for the first answer");
+                        bar.set_message(self.label(w, "waiting for the first answer".into()));
                         bar
                     })
                     .collect()
@@ -161,7 +177,7 @@ impl<'a> Progress<'a> {
                 // process_percent is a fraction (0.2 = 20 %).
                 bar.set_position((fraction * 100.0).round() as u64);
             }
-            bar.set_message(describe(job, self.color, now));
+            bar.set_message(self.label(watch, describe(job, self.color, now)));
             return;
         }
         if matches!(self.mode, Mode::Lines) && old != Some(&view.status) {
@@ -206,7 +222,7 @@ impl<'a> Progress<'a> {
             format!("{error}; retrying in {}", format_duration(delay))
         };
         if let Some(bar) = self.bar_for(watch) {
-            bar.set_message(notice);
+            bar.set_message(self.label(watch, notice));
             return;
         }
         if let Mode::Bars { bars, .. } = &self.mode {
@@ -249,6 +265,7 @@ impl<'a> Progress<'a> {
                         || crate::render::events::outcome_name(outcome).to_owned(),
                         |job| describe(job, self.color, jiff::Timestamp::now()),
                     );
+                    let message = self.label(watch, message);
                     if matches!(outcome, Outcome::Success) {
                         bar.set_position(100);
                         bar.finish_with_message(message);
@@ -427,5 +444,19 @@ impl WaitObserver for EventStream<'_> {
             )),
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bar_only_where_the_message_keeps_room() {
+        // A 32-character id takes 36 columns with the spinner and the brackets.
+        assert_eq!(bar_width(120, 36), Some(BAR_WIDTH));
+        assert_eq!(bar_width(80, 36), Some(19));
+        assert_eq!(bar_width(60, 36), None);
+        assert_eq!(bar_width(40, 36), None);
     }
 }
