@@ -27,6 +27,7 @@ pub async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result
             settings.auth.region
         )
     });
+    crate::auth::proxy::refuse_unsupported_proxy(|name| std::env::var(name).ok())?;
     let http = http_client(settings.request_timeout, &settings.tls)?;
     // Only IAM-issued tokens are cached: finding the directory is skipped for the others.
     let cache = (settings.token_cache && settings.auth.method.issues_tokens())
@@ -51,6 +52,17 @@ pub async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result
         Some(id) => id,
         None => ProjectId::parse(&session.project_id)?,
     };
+    if settings.endpoint.is_none()
+        && let (crate::auth::resolve::AuthMethod::Password(creds), Some(catalog)) =
+            (&settings.auth.method, session.ims_endpoint.as_deref())
+        && let Some(warning) = crate::auth::session::check_catalog_endpoint(
+            Some(&creds.auth_url),
+            catalog,
+            settings.tls.insecure,
+        )?
+    {
+        out.warn(&warning);
+    }
     let endpoint = settings.ims_endpoint(session.ims_endpoint.as_deref())?;
     debug_log(1, || format!("IMS endpoint `{endpoint}`"));
     Ok(ImsClient::with_http(
