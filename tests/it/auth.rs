@@ -135,6 +135,8 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 out.extend(walk(&path));
+            } else if path.file_name().is_some_and(|n| n == "hmac.key") {
+                // The cache's keyed-hash key, not a token entry.
             } else {
                 out.push(path);
             }
