@@ -233,7 +233,16 @@ impl ImsClient {
                 decode(format!("malformed JSON: {e}"))
             }
         })?;
-        Job::from_value(value).map_err(|e| decode(e.to_string()))
+        let job = Job::from_value(value).map_err(|e| decode(e.to_string()))?;
+        // An answer about another job (a caching proxy, a confused gateway) must never be
+        // shown or gated on as this one.
+        if !job.view.job_id.is_empty() && job.view.job_id != id.as_str() {
+            return Err(decode(format!(
+                "the answer is about job {}, not the one asked for",
+                crate::text::quote_input(&job.view.job_id)
+            )));
+        }
+        Ok(job)
     }
 }
 

@@ -453,3 +453,41 @@ fn a_socks_proxy_is_refused_at_start_naming_the_variable() {
     }
     assert!(sim.requests().is_empty(), "nothing sent");
 }
+
+fn canned_ims(response: String) -> (tempfile::TempDir, assert_cmd::Command) {
+    let endpoint = canned_server(response.into_bytes());
+    let home = tempfile::tempdir().expect("home");
+    let mut cmd = common::imsjob(home.path());
+    cmd.env("IMSJOB_ENDPOINT", endpoint)
+        .env("OS_PROJECT_ID", "0123456789abcdef0123456789abcdef")
+        .env("OS_AUTH_TOKEN", "fixed-token-value");
+    (home, cmd)
+}
+
+#[test]
+fn an_answer_about_another_job_is_unusable() {
+    let body = r#"{"job_id": "some-other-job", "status": "SUCCESS", "job_type": "x"}"#;
+    let (_home, mut cmd) = canned_ims(format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    let output = cmd.args(["get", "job-asked"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("`some-other-job`, not the one asked for"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("SUCCESS"));
+}
+
+#[test]
+fn a_redirect_says_to_give_the_final_url() {
+    let (_home, mut cmd) = canned_ims(
+        "HTTP/1.1 301 Moved Permanently\r\nlocation: https://elsewhere.example/v1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            .to_owned(),
+    );
+    let output = cmd.args(["get", "job-asked"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("HTTP 301"), "{stderr}");
+    assert!(stderr.contains("hint: the endpoint redirects"), "{stderr}");
+    assert!(stderr.contains("--endpoint"), "{stderr}");
+}
