@@ -564,6 +564,31 @@ mod tests {
         assert_eq!(server.await.expect("server").len(), 3);
     }
 
+    #[test]
+    fn a_plain_http_catalog_behind_an_https_iam_is_refused_unless_insecure() {
+        let iam = Some("https://iam.example.com/v3");
+        let error = check_catalog_endpoint(iam, "http://u:pw-in-url@ims.example.com", false)
+            .expect_err("refused");
+        let text = error.to_string();
+        assert!(matches!(error, ApiError::Config { .. }));
+        assert!(text.contains("in clear") && text.contains("--endpoint"), "{text}");
+        assert!(!text.contains("pw-in-url"), "{text}");
+        let warning = check_catalog_endpoint(iam, "http://ims.example.com", true)
+            .expect("accepted")
+            .expect("with a warning");
+        assert!(warning.contains("--insecure"), "{warning}");
+        for (auth_url, catalog) in [
+            (iam, "https://ims.example.com"),
+            (Some("http://127.0.0.1:1/v3"), "http://127.0.0.1:1"),
+            (None, "http://ims.example.com"),
+        ] {
+            assert_eq!(
+                check_catalog_endpoint(auth_url, catalog, false).expect("fine"),
+                None
+            );
+        }
+    }
+
     #[tokio::test]
     async fn aksk_signs_and_never_renews() {
         let (base, server) = serve(vec![response(
