@@ -79,7 +79,9 @@ pub fn register_secret(secret: &str) {
     if secret.len() < MIN_SECRET_LEN {
         return;
     }
-    let mut secrets = SECRETS.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut secrets = SECRETS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !secrets.iter().any(|s| s == secret) {
         secrets.push(secret.to_owned());
         // Longest first, so that a secret containing another is replaced whole.
@@ -90,7 +92,9 @@ pub fn register_secret(secret: &str) {
 /// `text` with every registered secret replaced by [`REDACTED`].
 #[must_use]
 pub fn scrub_secrets(text: &str) -> Cow<'_, str> {
-    let secrets = SECRETS.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let secrets = SECRETS
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if !secrets.iter().any(|s| text.contains(s.as_str())) {
         return Cow::Borrowed(text);
     }
@@ -222,7 +226,10 @@ mod tests {
             "cannot reach `https://<redacted>@h/p` or ftp://<redacted>@c"
         );
         assert_eq!(redact_userinfo("https://h/p@x"), "https://h/p@x");
-        assert_eq!(redact_userinfo("mail me@example.com"), "mail me@example.com");
+        assert_eq!(
+            redact_userinfo("mail me@example.com"),
+            "mail me@example.com"
+        );
         assert!(!sanitize("GET http://alice:s3cret-pw@h/").contains("s3cret"));
         assert!(!sanitize_lines("a\nhttp://alice:s3cret-pw@h/").contains("s3cret"));
     }
@@ -236,10 +243,7 @@ mod tests {
             sanitize("wrong password hunter2-long-secret\x1b"),
             "wrong password <redacted>\\x1b"
         );
-        assert_eq!(
-            sanitize_lines("a\nhunter2-long-secret"),
-            "a\n<redacted>"
-        );
+        assert_eq!(sanitize_lines("a\nhunter2-long-secret"), "a\n<redacted>");
     }
 
     #[test]

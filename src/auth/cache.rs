@@ -252,7 +252,9 @@ impl TokenCache {
     /// Writes `token` for `key`, atomically replacing any previous file.
     pub fn store(&self, key: &CacheKey, token: &CachedToken) -> std::io::Result<()> {
         if self.ready().is_none() {
-            return Err(std::io::Error::other("the token cache directory is unusable"));
+            return Err(std::io::Error::other(
+                "the token cache directory is unusable",
+            ));
         }
         let entry = Entry {
             token: token.token.expose_secret().to_owned(),
@@ -378,9 +380,7 @@ impl TokenCache {
         for _ in 0..3 {
             match open_checked(&path) {
                 Some((file, meta)) => {
-                    if meta.uid() == uid
-                        && meta.mode() & 0o077 == 0
-                        && meta.len() == KEY_LEN as u64
+                    if meta.uid() == uid && meta.mode() & 0o077 == 0 && meta.len() == KEY_LEN as u64
                     {
                         let mut key = [0_u8; KEY_LEN];
                         let mut file = file;
@@ -417,10 +417,7 @@ impl TokenCache {
     reason = "a one-off warning from below the output layer"
 )]
 fn warn(message: &str) {
-    eprintln!(
-        "imsjob: warning: {}",
-        crate::text::sanitize_lines(message)
-    );
+    eprintln!("imsjob: warning: {}", crate::text::sanitize_lines(message));
 }
 
 /// Reads one cache file, refusing anything we would not have written ourselves.
@@ -713,7 +710,10 @@ mod tests {
         skewed.lifetime = Some(SignedDuration::from_hours(1));
         skewed.received_at = now();
         let skewed = skewed.with_server_time(now() - SignedDuration::from_mins(61));
-        assert_eq!(skewed.local_expires_at, now() + SignedDuration::from_hours(1));
+        assert_eq!(
+            skewed.local_expires_at,
+            now() + SignedDuration::from_hours(1)
+        );
         assert!(skewed.is_fresh(now() + SignedDuration::from_mins(50)));
         assert!(!skewed.is_fresh(now() + SignedDuration::from_mins(56)));
     }
@@ -771,7 +771,10 @@ mod tests {
         }
         let cache = TokenCache::new(&dir);
         assert!(cache.load(&key(), now()).is_none());
-        assert!(!stale.exists() && !legacy.exists(), "stale temp files removed");
+        assert!(
+            !stale.exists() && !legacy.exists(),
+            "stale temp files removed"
+        );
         assert!(fresh.exists(), "a live writer's file is left alone");
         assert!(other.exists(), "only temp files are swept");
     }
@@ -795,8 +798,7 @@ mod tests {
         let dir = d.path().join("tokens");
         fs::DirBuilder::new().mode(0o700).create(&dir).expect("dir");
         fs::write(dir.join(KEY_FILE), [7_u8; KEY_LEN]).expect("write");
-        fs::set_permissions(dir.join(KEY_FILE), fs::Permissions::from_mode(0o644))
-            .expect("chmod");
+        fs::set_permissions(dir.join(KEY_FILE), fs::Permissions::from_mode(0o644)).expect("chmod");
         let cache = TokenCache::new(&dir);
         assert!(
             cache

@@ -571,7 +571,10 @@ mod tests {
             .expect_err("refused");
         let text = error.to_string();
         assert!(matches!(error, ApiError::Config { .. }));
-        assert!(text.contains("in clear") && text.contains("--endpoint"), "{text}");
+        assert!(
+            text.contains("in clear") && text.contains("--endpoint"),
+            "{text}"
+        );
         assert!(!text.contains("pw-in-url"), "{text}");
         let warning = check_catalog_endpoint(iam, "http://ims.example.com", true)
             .expect("accepted")

@@ -209,7 +209,10 @@ impl JqFilter {
             Some(1) if !err.is_empty() => {
                 Err(JqRunError(String::from_utf8_lossy(&err).trim().to_owned()))
             }
-            _ => Err(JqRunError(
+            Some(code) => Err(JqRunError(format!(
+                "the filter ended its process (`halt`, code {code})"
+            ))),
+            None => Err(JqRunError(
                 "the filter ran out of stack or memory (unbounded recursion or a huge value?)"
                     .into(),
             )),
@@ -288,7 +291,9 @@ pub fn worker_main() -> Option<std::process::ExitCode> {
         Ok(out) => {
             let mut stdout = std::io::stdout().lock();
             // A parent that stopped reading (output budget) makes this fail: nothing to add.
-            let _ = stdout.write_all(out.as_bytes()).and_then(|()| stdout.flush());
+            let _ = stdout
+                .write_all(out.as_bytes())
+                .and_then(|()| stdout.flush());
             Some(std::process::ExitCode::SUCCESS)
         }
         Err(e) => fail(&e.0),

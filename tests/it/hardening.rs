@@ -67,7 +67,11 @@ fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> 
 fn logins(sim: &Sim) -> usize {
     sim.requests()
         .iter()
-        .filter(|r| r["path"].as_str().is_some_and(|p| p.contains("/v3/auth/tokens")))
+        .filter(|r| {
+            r["path"]
+                .as_str()
+                .is_some_and(|p| p.contains("/v3/auth/tokens"))
+        })
         .count()
 }
 
@@ -186,7 +190,12 @@ fn every_tls_failure_towards_iam_is_exit_5_with_a_clear_message() {
             run(home.path(), &env, &["get", "job-ok"])
         };
         assert_no_crash(&output);
-        assert_eq!(output.status.code(), Some(5), "AK/SK {what}: {}", text(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(5),
+            "AK/SK {what}: {}",
+            text(&output)
+        );
         assert!(stderr_of(&output).contains("TLS"), "AK/SK {what}");
     }
     assert!(
@@ -228,7 +237,11 @@ fn userinfo_in_urls_never_reaches_any_output() {
     env.push(("IMSJOB_ENDPOINT", sim.endpoint.clone()));
     let output = run(home.path(), &pairs(&env), &["get", "job-ok"]);
     assert_eq!(output.status.code(), Some(5), "{}", text(&output));
-    assert!(stderr_of(&output).contains("127.0.0.1"), "{}", text(&output));
+    assert!(
+        stderr_of(&output).contains("127.0.0.1"),
+        "{}",
+        text(&output)
+    );
     assert!(!text(&output).contains(SECRET), "{}", text(&output));
 
     // In an invalid endpoint.
@@ -397,7 +410,11 @@ fn jq_filters_that_would_exhaust_the_stack_or_memory_are_errors() {
             .expect("runs");
         assert_no_crash(&output);
         assert_eq!(output.status.code(), Some(2), "{filter}: {}", text(&output));
-        assert!(stderr_of(&output).contains("jq: the filter"), "{}", text(&output));
+        assert!(
+            stderr_of(&output).contains("jq: the filter"),
+            "{}",
+            text(&output)
+        );
     }
     let output = sim
         .cmd()
@@ -424,7 +441,12 @@ fn line_breaks_in_credentials_are_configuration_errors_naming_the_variable() {
             cmd.env("OS_SECRET_KEY", "some-secret-key");
         }
         let output = cmd.output().expect("runs");
-        assert_eq!(output.status.code(), Some(2), "{variable}: {}", text(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{variable}: {}",
+            text(&output)
+        );
         assert!(
             stderr_of(&output).contains(&format!("`{variable}`")),
             "{}",
@@ -445,7 +467,12 @@ fn a_socks_proxy_is_refused_at_start_naming_the_variable() {
             .args(["get", "job-success"])
             .output()
             .expect("runs");
-        assert_eq!(output.status.code(), Some(2), "{variable}: {}", text(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{variable}: {}",
+            text(&output)
+        );
         let stderr = stderr_of(&output);
         assert!(stderr.contains(&format!("`{variable}`")), "{stderr}");
         assert!(stderr.contains("socks5"), "{stderr}");
@@ -474,7 +501,10 @@ fn an_answer_about_another_job_is_unusable() {
     let output = cmd.args(["get", "job-asked"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(5), "{}", text(&output));
     let stderr = stderr_of(&output);
-    assert!(stderr.contains("`some-other-job`, not the one asked for"), "{stderr}");
+    assert!(
+        stderr.contains("`some-other-job`, not the one asked for"),
+        "{stderr}"
+    );
     assert!(!String::from_utf8_lossy(&output.stdout).contains("SUCCESS"));
 }
 
