@@ -143,7 +143,7 @@ pub fn error_body(data: &[u8]) {
     let subject = (!data.is_empty()).then(|| String::from_utf8_lossy(&data[..data.len().min(64)]));
     if let Ok(token) = keystone::parse_token_response(subject.as_deref(), data, Some("eu-de")) {
         assert!(!token.project_id.is_empty());
-        let _ = token.is_fresh(jiff::Timestamp::now());
+        let _ = token.is_fresh(token.received_at);
         let _ = token.margin();
     }
     let _ = keystone::parse_projects_response(data, "eu-de_x");

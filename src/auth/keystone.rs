@@ -400,7 +400,7 @@ async fn error_from_response(response: reqwest::Response) -> KeystoneError {
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .map(|id| short_request_id(id));
+        .map(short_request_id);
     let body = read_body_capped(response, MAX_BODY_BYTES)
         .await
         .unwrap_or_default();

@@ -145,21 +145,24 @@ fn every_tls_failure_towards_iam_is_exit_5_with_a_clear_message() {
     let home = tempfile::tempdir().expect("home");
     let tls_address = tls.endpoint.trim_start_matches("https://").to_owned();
     let plain_address = plain.endpoint.trim_start_matches("http://").to_owned();
-    // A self-signed IAM; `https://` to a plain-HTTP port; a TLS-intercepting proxy.
-    let proxy = intercepting_proxy(tls_address.clone());
-    let cases: Vec<(&str, String, Vec<(&str, String)>)> = vec![
-        ("self-signed", format!("https://{tls_address}/v3"), vec![]),
-        ("plain port", format!("https://{plain_address}/v3"), vec![]),
+    // A self-signed IAM; `https://` to a plain-HTTP port; a TLS-intercepting proxy (which
+    // presents its own certificate for whatever name is asked).
+    let cases = [
+        ("self-signed", format!("https://{tls_address}/v3"), false),
+        ("plain port", format!("https://{plain_address}/v3"), false),
         (
             "intercepting proxy",
             "https://iam.example.invalid/v3".to_owned(),
-            vec![("HTTPS_PROXY", proxy)],
+            true,
         ),
     ];
-    for (what, auth_url, extra) in cases {
+    for (what, auth_url, via_proxy) in cases {
+        let proxy = via_proxy.then(|| intercepting_proxy(tls_address.clone()));
         let mut env = password_env(&auth_url);
         env.push(("IMSJOB_ENDPOINT", plain.endpoint.clone()));
-        env.extend(extra);
+        if let Some(proxy) = &proxy {
+            env.push(("HTTPS_PROXY", proxy.clone()));
+        }
         let output = run(home.path(), &pairs(&env), &["get", "job-ok"]);
         assert_no_crash(&output);
         assert_eq!(output.status.code(), Some(5), "{what}: {}", text(&output));
@@ -169,26 +172,17 @@ fn every_tls_failure_towards_iam_is_exit_5_with_a_clear_message() {
         assert!(stderr.contains("hint:"), "{what}: {stderr}");
 
         // The AK/SK project lookup goes to the same IAM.
-        let env = [
+        let mut env = vec![
             ("OS_AUTH_URL", auth_url.as_str()),
             ("OS_ACCESS_KEY", "ITACCESSKEY000000000"),
             ("OS_SECRET_KEY", "it-secret-key-5ecret"),
             ("OS_PROJECT_NAME", PROJECT_NAME),
             ("IMSJOB_ENDPOINT", plain.endpoint.as_str()),
         ];
-        let mut env = env.to_vec();
-        if what == "intercepting proxy" {
-            env.retain(|(k, _)| *k != "OS_AUTH_URL");
-            env.push(("OS_AUTH_URL", "https://iam.example.invalid/v3"));
+        if let Some(proxy) = &proxy {
+            env.push(("HTTPS_PROXY", proxy.as_str()));
         }
-        let output = if what == "intercepting proxy" {
-            let proxy = intercepting_proxy(tls_address.clone());
-            let mut with_proxy = env.clone();
-            with_proxy.push(("HTTPS_PROXY", proxy.as_str()));
-            run(home.path(), &with_proxy, &["get", "job-ok"])
-        } else {
-            run(home.path(), &env, &["get", "job-ok"])
-        };
+        let output = run(home.path(), &env, &["get", "job-ok"]);
         assert_no_crash(&output);
         assert_eq!(
             output.status.code(),
