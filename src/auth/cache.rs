@@ -131,7 +131,8 @@ impl CachedToken {
     /// was received (the answer's `Date`, or its `issued_at`).
     #[must_use]
     pub fn with_server_time(mut self, server_now: Timestamp) -> Self {
-        let left = self.expires_at.duration_since(server_now);
+        // `Date` has whole seconds: count the second it may be behind against the token.
+        let left = self.expires_at.duration_since(server_now) - SignedDuration::from_secs(1);
         self.local_expires_at = self
             .received_at
             .checked_add(left)
