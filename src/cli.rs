@@ -68,6 +68,7 @@ Examples:
 #[command(
     name = "imsjob",
     version,
+    long_version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("IMSJOB_BUILD_COMMIT"), ")"),
     about,
     long_about = "See and gate on Open Telekom Cloud IMS asynchronous jobs.\n\n\
                   Creating, importing, exporting, copying or sharing an image returns a job id; \

@@ -15,11 +15,12 @@
 //! else or readable by others, a symlink, an unwritable directory) makes [`TokenCache::load`]
 //! return `None`, and the next [`TokenCache::store`] replaces the file. A directory open to
 //! others is tightened to 0700 when it is ours, and refused (with a warning) when it is not.
+//! Where the platform cannot make a file private or tell its owner (Windows), the cache is
+//! off (see [`platform`]).
 
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
@@ -304,10 +305,8 @@ impl TokenCache {
     }
 
     fn prepare(&self) -> Option<Ready> {
-        let uid = rustix::process::geteuid().as_raw();
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
+        let uid = platform::current_uid()?;
+        platform::private_dir(fs::DirBuilder::new().recursive(true))
             .create(&self.dir)
             .ok()?;
         let meta = fs::symlink_metadata(&self.dir).ok()?;
@@ -318,17 +317,17 @@ impl TokenCache {
             ));
             return None;
         }
-        if meta.uid() != uid {
+        if platform::owner(&meta) != Some(uid) {
             warn(&format!(
                 "token cache directory `{}` belongs to another user: not using it",
                 self.dir.display()
             ));
             return None;
         }
-        if meta.mode() & 0o077 != 0 {
+        if !platform::is_private(&meta) {
             // Ours but open to others (created by hand, or by an older version with a loose
             // umask): tokens must not be listable or replaceable by anyone else.
-            if fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700)).is_err() {
+            if platform::make_private_dir(&self.dir).is_err() {
                 warn(&format!(
                     "token cache directory `{}` is open to other users and cannot be made private: not using it",
                     self.dir.display()
@@ -337,9 +336,8 @@ impl TokenCache {
             }
             crate::debug::debug_log(1, || {
                 format!(
-                    "token cache directory `{}` was open to others ({:o}): made private (700)",
-                    self.dir.display(),
-                    meta.mode() & 0o777
+                    "token cache directory `{}` was open to others: made private (700)",
+                    self.dir.display()
                 )
             });
         }
@@ -368,7 +366,7 @@ impl TokenCache {
                 .ok()
                 .and_then(|m| now.duration_since(m).ok())
                 .is_some_and(|age| age >= STALE_TEMP_AGE);
-            if meta.is_file() && meta.uid() == uid && stale {
+            if meta.is_file() && platform::owner(&meta) == Some(uid) && stale {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -381,7 +379,9 @@ impl TokenCache {
         for _ in 0..3 {
             match open_checked(&path) {
                 Some((file, meta)) => {
-                    if meta.uid() == uid && meta.mode() & 0o077 == 0 && meta.len() == KEY_LEN as u64
+                    if platform::owner(&meta) == Some(uid)
+                        && platform::is_private(&meta)
+                        && meta.len() == KEY_LEN as u64
                     {
                         let mut key = [0_u8; KEY_LEN];
                         let mut file = file;
@@ -425,8 +425,8 @@ fn warn(message: &str) {
 fn read_entry(path: &Path, uid: u32) -> Option<CachedToken> {
     let (file, meta) = open_checked(path)?;
     let trusted = meta.is_file()
-        && meta.uid() == uid
-        && meta.mode() & 0o077 == 0
+        && platform::owner(&meta) == Some(uid)
+        && platform::is_private(&meta)
         && meta.len() <= MAX_FILE_SIZE;
     if !trusted {
         return None;
@@ -472,17 +472,84 @@ fn open_checked(path: &Path) -> Option<(File, fs::Metadata)> {
         }
         let file = File::open(path).ok()?;
         let meta = file.metadata().ok()?;
-        if meta.dev() == link.dev() && meta.ino() == link.ino() {
+        if platform::same_file(&meta, &link) {
             return Some((file, meta));
         }
     }
     None
 }
 
-#[cfg(test)]
+/// What the cache's safety checks need from the platform: our user id, private modes
+/// (0700), a file's owner, and whether two metadata describe the same file.
+#[cfg(unix)]
+mod platform {
+    use std::fs::{DirBuilder, Metadata};
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    use std::path::Path;
+
+    pub fn current_uid() -> Option<u32> {
+        Some(rustix::process::geteuid().as_raw())
+    }
+
+    pub fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
+        builder.mode(0o700)
+    }
+
+    pub fn make_private_dir(path: &Path) -> std::io::Result<()> {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+    }
+
+    pub fn owner(meta: &Metadata) -> Option<u32> {
+        Some(meta.uid())
+    }
+
+    pub fn is_private(meta: &Metadata) -> bool {
+        meta.mode() & 0o077 == 0
+    }
+
+    pub fn same_file(a: &Metadata, b: &Metadata) -> bool {
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+}
+
+/// Elsewhere (Windows) the cache is off: std offers no way to create a file only its owner
+/// can read, nor to tell who owns one, and a token is a secret. A password login then costs
+/// one IAM request per run. With no user id the cache is never ready: nothing is read or
+/// written.
+#[cfg(not(unix))]
+mod platform {
+    use std::fs::{DirBuilder, Metadata};
+    use std::path::Path;
+
+    pub fn current_uid() -> Option<u32> {
+        None
+    }
+
+    pub fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
+        builder
+    }
+
+    pub fn make_private_dir(_path: &Path) -> std::io::Result<()> {
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+
+    pub fn owner(_meta: &Metadata) -> Option<u32> {
+        None
+    }
+
+    pub fn is_private(_meta: &Metadata) -> bool {
+        false
+    }
+
+    pub fn same_file(_a: &Metadata, _b: &Metadata) -> bool {
+        false
+    }
+}
+
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     use std::sync::Arc;
 
     fn key() -> CacheKey {

@@ -328,17 +328,45 @@ fn at_deadline(entry: &JobEntry) -> Outcome {
 }
 
 /// SIGINT and SIGTERM as futures.
+#[cfg(unix)]
 struct Signals {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
 }
 
+#[cfg(unix)]
 impl Signals {
     fn new() -> std::io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn recv(&mut self) -> ExitStatus {
+        tokio::select! {
+            _ = self.interrupt.recv() => ExitStatus::Interrupted,
+            _ = self.terminate.recv() => ExitStatus::Terminated,
+        }
+    }
+}
+
+/// Windows has no signals: Ctrl-C is the interrupt, and Ctrl-Break (what a console or a
+/// service manager sends to stop a process group) stands in for SIGTERM.
+#[cfg(windows)]
+struct Signals {
+    interrupt: tokio::signal::windows::CtrlC,
+    terminate: tokio::signal::windows::CtrlBreak,
+}
+
+#[cfg(windows)]
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::windows::{ctrl_break, ctrl_c};
+        Ok(Self {
+            interrupt: ctrl_c()?,
+            terminate: ctrl_break()?,
         })
     }
 

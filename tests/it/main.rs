@@ -13,4 +13,5 @@ mod readme;
 mod sim;
 mod terminal;
 mod tls;
+mod version;
 mod waiting;
