@@ -79,3 +79,101 @@ pub fn parse_any(data: &[u8]) {
     assert_eq!(sanitize(&clean), clean, "sanitising is idempotent");
     let _ = Status::parse(&text);
 }
+
+/// Splits fuzz input into a jq filter (before the first NUL, at most 256 bytes) and a
+/// document (the rest: JSON when it parses, else a string).
+pub fn split_filter_and_document(data: &[u8]) -> (String, serde_json::Value) {
+    let (filter, rest) = match data.iter().position(|&b| b == 0) {
+        Some(at) => (&data[..at], &data[at + 1..]),
+        None => (data, &[][..]),
+    };
+    let filter = String::from_utf8_lossy(&filter[..filter.len().min(256)]).into_owned();
+    let document = serde_json::from_slice(rest)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(rest).into_owned()));
+    (filter, document)
+}
+
+/// Names that let a filter run unbounded (recursion, generators, loops) or end the process
+/// (`halt`): such filters are only run in the worker process, where the limits hold;
+/// in-process they are only compiled.
+const UNBOUNDED: [&str; 13] = [
+    "def", "recurse", "repeat", "range", "while", "until", "limit", "walk", "..", "paths", "env",
+    "input", "halt",
+];
+
+/// A jq filter over a document, in-process: compiling never panics, and a filter free of
+/// anything that can run unbounded never panics either, and prints at most its budget.
+pub fn jq_filter(data: &[u8]) {
+    let (filter, document) = split_filter_and_document(data);
+    let Ok(compiled) = imsjob::render::jq::JqFilter::compile(&filter) else {
+        return;
+    };
+    if UNBOUNDED.iter().any(|name| filter.contains(name)) {
+        return;
+    }
+    if let Ok(out) = compiled.run_in_process(&document, data.len() % 2 == 1) {
+        assert!(out.len() <= imsjob::render::jq::OUTPUT_BUDGET + 64 * 1024);
+    }
+}
+
+/// A jq filter over a document in the worker process started from `exe` (the imsjob binary):
+/// whatever the filter, the caller gets an output or an error, within the time budget.
+pub fn jq_filter_in_worker(data: &[u8], exe: &std::path::Path) -> Result<String, String> {
+    let (filter, document) = split_filter_and_document(data);
+    let Ok(compiled) = imsjob::render::jq::JqFilter::compile(&filter) else {
+        return Err("does not compile".into());
+    };
+    let started = std::time::Instant::now();
+    let result = compiled.run_in_worker(exe, &document, data.len() % 2 == 1);
+    assert!(
+        started.elapsed() < imsjob::render::jq::TIME_BUDGET + std::time::Duration::from_secs(5),
+        "the time budget holds"
+    );
+    result.map_err(|e| e.to_string())
+}
+
+/// IAM answers and error bodies of every shape: the token and project parsers, the error-body
+/// reader and the error line built from it never panic, and what they show is clean and short.
+pub fn error_body(data: &[u8]) {
+    let body = ErrorBody::parse(data);
+    for text in [&body.code, &body.message, &body.request_id]
+        .into_iter()
+        .flatten()
+    {
+        assert!(text.chars().count() <= 501, "server strings are capped");
+    }
+    for status in [400, 401, 403, 404, 429, 500, 502] {
+        let error = imsjob::api::error::ApiError::from_response(status, data, None, None);
+        let line = error.to_string();
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(line.chars().count() < 2_000, "an error line stays short");
+    }
+    use imsjob::auth::keystone;
+    let subject = (!data.is_empty()).then(|| String::from_utf8_lossy(&data[..data.len().min(64)]));
+    if let Ok(token) = keystone::parse_token_response(subject.as_deref(), data, Some("eu-de")) {
+        assert!(!token.project_id.is_empty());
+        let _ = token.is_fresh(token.received_at);
+        let _ = token.margin();
+    }
+    let _ = keystone::parse_projects_response(data, "eu-de_x");
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(data) {
+        let _ = keystone::ims_endpoint_from_catalog(&value, Some("eu-de"), "p");
+        let _ = keystone::ims_endpoint_from_catalog(&value, None, "p");
+    }
+    let text = String::from_utf8_lossy(data);
+    let redacted = imsjob::text::redact_userinfo(&text);
+    if text.contains("://") {
+        for (i, _) in redacted.match_indices("://") {
+            let authority = &redacted[i + 3..];
+            let end = authority
+                .find(|c: char| {
+                    matches!(c, '/' | '?' | '#' | '`' | '\'' | '"' | '<' | '>') || c.is_whitespace()
+                })
+                .unwrap_or(authority.len());
+            let authority = &authority[..end];
+            if let Some(at) = authority.rfind('@') {
+                assert!(authority[..at].ends_with("<redacted>"), "{authority:?}");
+            }
+        }
+    }
+}

@@ -247,6 +247,13 @@ pub fn api_hint(error: &ApiError) -> Option<String> {
         ApiError::Config { .. } => {
             "check `OS_AUTH_URL`, `OS_PROJECT_NAME` and the access key".into()
         }
+        // Redirects are never followed (a token must not travel to wherever a server says).
+        ApiError::Status {
+            status: 300..=399,
+            ..
+        } => {
+            "the endpoint redirects, and imsjob does not follow redirects: give the final URL with `--endpoint` (`curl -sI URL` shows where it points)".into()
+        }
         ApiError::Status { .. } | ApiError::Decode { .. } | ApiError::TooLarge { .. } => {
             return None;
         }

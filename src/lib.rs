@@ -34,6 +34,10 @@ use crate::settings::{Env, Settings, output_from_env};
 #[must_use]
 pub fn main_entry() -> ExitCode {
     hygiene::forbid_core_dumps();
+    // A `--jq` filter runs in a child process of this binary, under limits.
+    if let Some(code) = render::jq::worker_main() {
+        return code;
+    }
     let cli = match cli::parse() {
         Ok(cli) => cli,
         Err(error) => {

@@ -3,12 +3,32 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::sync::RwLock;
 
 /// Replaces every control character (C0, DEL, C1 — which covers ESC and CSI, hence every
 /// terminal escape sequence) with a visible `\xNN`/`\u{NNNN}` form. Ordinary text, including
 /// non-ASCII letters, is kept as it is.
+///
+/// Credentials are taken out first: userinfo in any URL (see [`redact_userinfo`]) and this
+/// process's own secrets (see [`register_secret`]), so a server echoing them back, or a URL
+/// written with `user:password@`, shows neither.
 #[must_use]
 pub fn sanitize(text: &str) -> Cow<'_, str> {
+    match scrub(text) {
+        Cow::Borrowed(text) => escape(text),
+        Cow::Owned(text) => Cow::Owned(escape(&text).into_owned()),
+    }
+}
+
+/// The credentials taken out of `text`: URL userinfo and registered secrets.
+fn scrub(text: &str) -> Cow<'_, str> {
+    match redact_userinfo(text) {
+        Cow::Borrowed(text) => scrub_secrets(text),
+        Cow::Owned(text) => Cow::Owned(scrub_secrets(&text).into_owned()),
+    }
+}
+
+fn escape(text: &str) -> Cow<'_, str> {
     // Printable ASCII needs no Unicode lookup: the common case stays fast on huge text.
     let printable = |b: &u8| (0x20..0x7f).contains(b);
     if (text.is_ascii() && text.as_bytes().iter().all(printable)) || !text.chars().any(is_hazard) {
@@ -34,7 +54,7 @@ pub fn sanitize(text: &str) -> Cow<'_, str> {
 #[must_use]
 pub fn sanitize_lines(text: &str) -> Cow<'_, str> {
     if !text.chars().any(|c| c != '\n' && is_hazard(c)) {
-        return Cow::Borrowed(text);
+        return scrub(text);
     }
     Cow::Owned(
         text.split('\n')
@@ -42,6 +62,92 @@ pub fn sanitize_lines(text: &str) -> Cow<'_, str> {
             .collect::<Vec<_>>()
             .join("\n"),
     )
+}
+
+/// Shown instead of a credential.
+pub const REDACTED: &str = "<redacted>";
+
+/// Shortest value treated as a secret to scrub: shorter ones would match ordinary text.
+const MIN_SECRET_LEN: usize = 6;
+
+/// The secrets this process holds (password, secret key, tokens), scrubbed from every text
+/// shown. Process-wide because the values are: whoever prints needs no handle on them.
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Records a secret this process holds, so that [`sanitize`] never shows it, whoever echoes
+/// it back (a hostile server quoting the password in an error message).
+pub fn register_secret(secret: &str) {
+    let secret = secret.trim();
+    if secret.len() < MIN_SECRET_LEN {
+        return;
+    }
+    let mut secrets = SECRETS
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !secrets.iter().any(|s| s == secret) {
+        secrets.push(secret.to_owned());
+        // Longest first, so that a secret containing another is replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+}
+
+/// `text` with every registered secret replaced by [`REDACTED`].
+#[must_use]
+pub fn scrub_secrets(text: &str) -> Cow<'_, str> {
+    let secrets = SECRETS
+        .read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !secrets.iter().any(|s| text.contains(s.as_str())) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = text.to_owned();
+    for secret in secrets.iter() {
+        if out.contains(secret.as_str()) {
+            out = out.replace(secret.as_str(), REDACTED);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` with the userinfo of every URL in it (`scheme://user:password@host`) replaced by
+/// [`REDACTED`]: the one place URLs are made fit to print or log, whether `text` is a URL or a
+/// message quoting one.
+#[must_use]
+pub fn redact_userinfo(text: &str) -> Cow<'_, str> {
+    if !text.contains("://") || !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    let mut changed = false;
+    while let Some(at) = rest.find("://") {
+        let authority_start = at + 3;
+        out.push_str(&rest[..authority_start]);
+        let after = &rest[authority_start..];
+        // The authority ends where the path, query or fragment begins, or at a character
+        // no URL holds unencoded (whitespace, quotes, brackets of the surrounding text).
+        let end = after
+            .find(|c: char| {
+                matches!(c, '/' | '?' | '#' | '`' | '\'' | '"' | '<' | '>') || c.is_whitespace()
+            })
+            .unwrap_or(after.len());
+        let authority = &after[..end];
+        match authority.rfind('@') {
+            Some(user_end) => {
+                out.push_str(REDACTED);
+                out.push_str(&authority[user_end..]);
+                changed = true;
+            }
+            None => out.push_str(authority),
+        }
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    if changed {
+        Cow::Owned(out)
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// Control characters, and the invisible Unicode format and separator characters (general
@@ -109,6 +215,37 @@ mod tests {
             "a\\x1b[1A\n  hint: b\\x0d"
         );
         assert!(matches!(sanitize_lines("plain\ntext"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn userinfo_is_redacted_in_urls_and_in_text_quoting_them() {
+        assert_eq!(
+            redact_userinfo("http://user:pa55@host:8080/v3?x=1"),
+            "http://<redacted>@host:8080/v3?x=1"
+        );
+        assert_eq!(
+            redact_userinfo("cannot reach `https://u@h/p` or ftp://a:b@c"),
+            "cannot reach `https://<redacted>@h/p` or ftp://<redacted>@c"
+        );
+        assert_eq!(redact_userinfo("https://h/p@x"), "https://h/p@x");
+        assert_eq!(
+            redact_userinfo("mail me@example.com"),
+            "mail me@example.com"
+        );
+        assert!(!sanitize("GET http://alice:s3cret-pw@h/").contains("s3cret"));
+        assert!(!sanitize_lines("a\nhttp://alice:s3cret-pw@h/").contains("s3cret"));
+    }
+
+    #[test]
+    fn registered_secrets_are_scrubbed() {
+        register_secret("abc");
+        assert_eq!(sanitize("abc"), "abc", "too short to scrub");
+        register_secret("hunter2-long-secret");
+        assert_eq!(
+            sanitize("wrong password hunter2-long-secret\x1b"),
+            "wrong password <redacted>\\x1b"
+        );
+        assert_eq!(sanitize_lines("a\nhunter2-long-secret"), "a\n<redacted>");
     }
 
     #[test]

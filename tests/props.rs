@@ -354,3 +354,287 @@ proptest! {
         prop_assert_eq!(cloud.username.as_deref(), Some(user.as_str()));
     }
 }
+
+/// Pieces of jq, benign and hostile, that random filters are made of.
+const JQ_PIECES: &[&str] = &[
+    ".",
+    ".[]",
+    "|",
+    ",",
+    "[",
+    "]",
+    "{",
+    "}",
+    "(",
+    ")",
+    "def f: ",
+    "f",
+    ";",
+    "[f]",
+    "range(",
+    "1e9",
+    "1",
+    "\"a\"",
+    "+",
+    "*",
+    "-",
+    "/",
+    "%",
+    ".a",
+    ".job_id",
+    ".entities",
+    "length",
+    "keys",
+    "tostring",
+    "tojson",
+    "fromjson",
+    "recurse",
+    "repeat(.)",
+    "limit(3; ",
+    "until(",
+    "while(",
+    "error",
+    "halt",
+    "halt_error",
+    "try ",
+    "catch ",
+    "if ",
+    "then ",
+    "else ",
+    "end",
+    "reduce ",
+    "foreach ",
+    "as $x",
+    "$x",
+    "..",
+    "splits(\"a\")",
+    "test(\"(a*)*b\")",
+    "@base64d",
+    "@sh",
+    "implode",
+    "explode",
+    "getpath([\"a\"])",
+    "setpath([\"a\"]; 1)",
+    "tostream",
+    "fromstream(",
+    "input",
+    "env",
+    "$ENV",
+    "pow(2;1024)",
+    "infinite",
+    "nan",
+    "[.[]?]",
+    "..|numbers",
+    "not",
+    "and",
+    "or",
+    "==",
+    "<",
+    "sort_by(.)",
+    "group_by(.)",
+    "unique",
+    "flatten(1e9)",
+    "indices(1)",
+    "combinations",
+    "transpose",
+    "@text",
+    "@json",
+    "@csv",
+    "@tsv",
+    "sub(\"a\";\"b\")",
+    "gsub(\"\";\"x\")",
+    "label $out | ",
+    "break $out",
+    ".[1e18]",
+    ".[-1e18:]",
+    "limit(-1; .)",
+    "first(empty)",
+    "nth(1e9; .)",
+    "tostring*1e9",
+    "\u{1b}[2J",
+    "\"\\u0000\"",
+    "ltrimstr(\"a\")",
+];
+
+/// A random filter of `n` pieces, NUL, then a document (an example or random JSON text).
+fn random_jq_input(rng: &mut fastrand::Rng, documents: &[Vec<u8>]) -> Vec<u8> {
+    let mut data = Vec::new();
+    for _ in 0..rng.usize(1..10) {
+        data.extend_from_slice(JQ_PIECES[rng.usize(..JQ_PIECES.len())].as_bytes());
+        if rng.bool() {
+            data.push(b' ');
+        }
+    }
+    data.push(0);
+    if rng.u8(..4) == 0 {
+        data.extend((0..rng.usize(0..64)).map(|_| rng.u8(..)));
+    } else {
+        data.extend_from_slice(&documents[rng.usize(..documents.len())]);
+    }
+    data
+}
+
+/// Seconds a long fuzz run lasts (`IMSJOB_FUZZ_SECONDS`), and the seed (`IMSJOB_FUZZ_SEED`).
+fn long_run_settings() -> (std::time::Duration, u64) {
+    let seconds = std::env::var("IMSJOB_FUZZ_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let seed = std::env::var("IMSJOB_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| fastrand::u64(..));
+    (std::time::Duration::from_secs(seconds), seed)
+}
+
+#[expect(clippy::print_stderr, reason = "a long run reports what it did")]
+fn report(line: &str) {
+    eprintln!("{line}");
+}
+
+#[test]
+fn jq_filters_from_pieces_never_panic_in_process() {
+    let mut rng = fastrand::Rng::with_seed(7);
+    let documents = examples();
+    for _ in 0..2_000 {
+        check::jq_filter(&random_jq_input(&mut rng, &documents));
+    }
+}
+
+#[test]
+fn hostile_jq_filters_are_stopped_by_the_worker() {
+    let exe = Path::new(env!("CARGO_BIN_EXE_imsjob"));
+    for (input, expect_error) in [
+        (&b"def f: [f]; f\0{}"[..], true),
+        (b"[range(1e9)] | length\0{}", true),
+        (b".a\0{\"a\": \"ok\"}", false),
+    ] {
+        let result = check::jq_filter_in_worker(input, exe);
+        assert_eq!(result.is_err(), expect_error, "{result:?}");
+    }
+}
+
+/// `IMSJOB_FUZZ_SECONDS=300 cargo test --release --test props long_ -- --ignored --nocapture`
+#[test]
+#[ignore = "a long fuzz run: minutes, on request"]
+fn long_jq_filters_in_the_worker() {
+    let exe = Path::new(env!("CARGO_BIN_EXE_imsjob"));
+    let (duration, seed) = long_run_settings();
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let documents = examples();
+    let started = std::time::Instant::now();
+    let (mut runs, mut ok, mut stopped) = (0_u64, 0_u64, 0_u64);
+    while started.elapsed() < duration {
+        let input = random_jq_input(&mut rng, &documents);
+        match check::jq_filter_in_worker(&input, exe) {
+            Ok(_) => ok += 1,
+            Err(e) if e.contains("the filter ran") => stopped += 1,
+            Err(_) => {}
+        }
+        runs += 1;
+    }
+    report(&format!(
+        "jq in the worker: seed {seed}, {runs} filters in {:?}: {ok} ok, {stopped} stopped by a limit",
+        started.elapsed()
+    ));
+}
+
+/// `IMSJOB_FUZZ_SECONDS=300 cargo test --release --test props long_ -- --ignored --nocapture`
+#[test]
+#[ignore = "a long fuzz run: minutes, on request"]
+fn long_jq_filters_in_process() {
+    let (duration, seed) = long_run_settings();
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let documents = examples();
+    let started = std::time::Instant::now();
+    let mut runs = 0_u64;
+    while started.elapsed() < duration {
+        check::jq_filter(&random_jq_input(&mut rng, &documents));
+        runs += 1;
+    }
+    report(&format!(
+        "jq in process: seed {seed}, {runs} inputs in {:?}",
+        started.elapsed()
+    ));
+}
+
+/// Random bytes, truncated and mutated examples, and IAM-shaped JSON through the error-body,
+/// token and project parsers.
+fn random_error_input(rng: &mut fastrand::Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
+    match rng.u8(..4) {
+        0 => (0..rng.usize(0..512)).map(|_| rng.u8(..)).collect(),
+        1 => {
+            let seed = &seeds[rng.usize(..seeds.len())];
+            let mut data = seed[..rng.usize(0..=seed.len())].to_vec();
+            for _ in 0..rng.usize(0..8) {
+                if !data.is_empty() {
+                    let at = rng.usize(..data.len());
+                    data[at] = rng.u8(..);
+                }
+            }
+            data
+        }
+        _ => {
+            let text = |rng: &mut fastrand::Rng| -> String {
+                let pieces = [
+                    "",
+                    "x",
+                    "\u{1b}[2J",
+                    "http://u:p@h/",
+                    "é",
+                    "\u{202e}",
+                    "401",
+                ];
+                let mut out = String::new();
+                for _ in 0..rng.usize(0..6) {
+                    out.push_str(pieces[rng.usize(..pieces.len())]);
+                }
+                if rng.u8(..8) == 0 {
+                    out.push_str(&"z".repeat(rng.usize(0..5000)));
+                }
+                out
+            };
+            let value = match rng.u8(..4) {
+                0 => {
+                    json!({"error": {"code": text(rng), "message": text(rng)}, "request_id": text(rng)})
+                }
+                1 => {
+                    json!({"error_code": text(rng), "error_msg": text(rng), "request_id": text(rng)})
+                }
+                2 => json!({"token": {"expires_at": text(rng), "issued_at": "2025-01-01T00:00:00Z",
+                    "project": {"id": text(rng)}, "catalog": [{"type": "image", "endpoints": [
+                        {"interface": "public", "region": "eu-de", "url": text(rng)}]}]}}),
+                _ => json!({"projects": [{"id": text(rng), "name": "eu-de_x"}]}),
+            };
+            value.to_string().into_bytes()
+        }
+    }
+}
+
+#[test]
+fn error_bodies_and_iam_answers_never_panic() {
+    let mut rng = fastrand::Rng::with_seed(11);
+    let seeds = examples();
+    for _ in 0..5_000 {
+        check::error_body(&random_error_input(&mut rng, &seeds));
+    }
+}
+
+/// `IMSJOB_FUZZ_SECONDS=300 cargo test --release --test props long_ -- --ignored --nocapture`
+#[test]
+#[ignore = "a long fuzz run: minutes, on request"]
+fn long_error_bodies_and_iam_answers() {
+    let (duration, seed) = long_run_settings();
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let seeds = examples();
+    let started = std::time::Instant::now();
+    let mut runs = 0_u64;
+    while started.elapsed() < duration {
+        check::error_body(&random_error_input(&mut rng, &seeds));
+        runs += 1;
+    }
+    report(&format!(
+        "error bodies and IAM answers: seed {seed}, {runs} inputs in {:?}",
+        started.elapsed()
+    ));
+}

@@ -348,6 +348,14 @@ impl ImsClient {
         let aside = (body.len() <= ERROR_OBJECT_MAX_BYTES).then(|| body.clone());
         // The body becomes the job's raw text as is: no tree of it is ever built.
         match Job::from_body(body) {
+            // An answer about another job (a caching proxy, a confused gateway) must never be
+            // shown or gated on as this one.
+            Ok(job) if !job.view.job_id.is_empty() && job.view.job_id != id.as_str() => {
+                Err(decode(format!(
+                    "the answer is about job {}, not the one asked for",
+                    crate::text::quote_input(&job.view.job_id)
+                )))
+            }
             Ok(job) => Ok(job),
             Err(error) => {
                 let error_object = aside

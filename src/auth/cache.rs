@@ -1,37 +1,62 @@
 //! On-disk cache of password-derived IAM tokens.
 //!
-//! One JSON file per (auth URL, user, domain, project), named by a hash of that key, holding
-//! `{token, expires_at, project_id, ims_endpoint}` — never a password. Files are written
-//! atomically (a private temporary file in the same directory, created with mode 0600, then
-//! renamed over the old one), so a concurrent reader sees the old file or the new one and
-//! never a torn one.
+//! One JSON file per (auth URL, user, domain, project, region, password), named by a hash of
+//! that key, holding `{token, expires_at, project_id, ims_endpoint, …}` — never a password.
+//! The password enters the key only as an HMAC under a random per-user key kept beside the
+//! entries (`hmac.key`, mode 0600): a changed password misses the cache and meets IAM, and
+//! the file names say nothing about the password to anyone without that key.
+//!
+//! Files are written atomically (a private temporary file in the same directory, mode 0600
+//! from its creation, then renamed over the old one), so a concurrent reader sees the old
+//! file or the new one and never a torn one. A temporary file left by a process killed
+//! before the rename is swept on a later start, once it is a minute old.
 //!
 //! The cache is an optimisation only: anything odd (a corrupt file, a file owned by someone
 //! else or readable by others, a symlink, an unwritable directory) makes [`TokenCache::load`]
-//! return `None`, and the next [`TokenCache::store`] replaces the file.
+//! return `None`, and the next [`TokenCache::store`] replaces the file. A directory open to
+//! others is tightened to 0700 when it is ours, and refused (with a warning) when it is not.
+//! Where the platform cannot make a file private or tell its owner (Windows), the cache is
+//! off (see [`platform`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
+use std::time::{Duration, SystemTime};
 
+use hmac::{KeyInit, Mac};
 use jiff::{SignedDuration, Timestamp};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// A cached token is not used within this margin of its expiry (doc/contract.md), so that a token
-/// cannot expire in the middle of a `wait`'s first requests.
+/// The most a token is held back before its expiry (doc/contract.md), so that a token cannot
+/// expire in the middle of a `wait`'s first requests. Short-lived tokens are held back a
+/// tenth of their lifetime instead (see [`CachedToken::margin`]).
 pub const EXPIRY_MARGIN: SignedDuration = SignedDuration::from_mins(5);
 
 /// A token file is a few hundred bytes; anything much larger is not ours.
 const MAX_FILE_SIZE: u64 = 64 * 1024;
 
-/// What identifies a cached token: the same user may hold tokens for several projects or
-/// clouds at once.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// The per-user HMAC key's file, in the cache directory.
+const KEY_FILE: &str = "hmac.key";
+
+/// Length of the HMAC key.
+const KEY_LEN: usize = 32;
+
+/// Temporary files start with this; the sweep only ever removes such names.
+const TEMP_PREFIX: &str = ".tmp-";
+
+/// A temporary file older than this belongs to no live writer (a write takes milliseconds).
+const STALE_TEMP_AGE: Duration = Duration::from_secs(60);
+
+type HmacSha256 = hmac::Hmac<Sha256>;
+
+/// What identifies a cached token: the same user may hold tokens for several projects,
+/// regions or clouds at once.
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct CacheKey {
     /// The IAM endpoint, e.g. `https://iam.eu-de.otc.t-systems.com/v3`.
     pub auth_url: String,
@@ -41,6 +66,23 @@ pub struct CacheKey {
     pub domain: String,
     /// The project scope: an id or a name, as configured.
     pub project: String,
+    /// The region whose IMS endpoint the token's catalog was read for.
+    pub region: String,
+    /// The keyed hash of the password ([`TokenCache::credential_tag`]).
+    pub credential: String,
+}
+
+// By hand: the credential tag is not secret, but has no business in logs either.
+impl fmt::Debug for CacheKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CacheKey")
+            .field("auth_url", &self.auth_url)
+            .field("user", &self.user)
+            .field("domain", &self.domain)
+            .field("project", &self.project)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
 }
 
 impl CacheKey {
@@ -54,6 +96,8 @@ impl CacheKey {
             &self.user,
             &self.domain,
             &self.project,
+            &self.region,
+            &self.credential,
         ] {
             hasher.update(part.as_bytes());
             hasher.update([0]);
@@ -67,7 +111,7 @@ impl CacheKey {
 pub struct CachedToken {
     /// The `X-Subject-Token` value.
     pub token: SecretString,
-    /// When IAM says the token stops working.
+    /// When IAM says the token stops working (on IAM's clock).
     pub expires_at: Timestamp,
     /// The project the token is scoped to.
     pub project_id: String,
@@ -75,12 +119,45 @@ pub struct CachedToken {
     pub ims_endpoint: Option<String>,
     /// The other services' endpoints found there (`ecs`, `evs`, `bms`), by service name.
     pub service_endpoints: BTreeMap<String, String>,
+    /// The lifetime IAM gave the token (`expires_at - issued_at`, both on IAM's clock), when
+    /// the answer said when it was issued.
+    pub lifetime: Option<SignedDuration>,
+    /// When the token was received, on the local clock.
+    pub received_at: Timestamp,
+    /// When the token expires on the local clock: reception plus what was left of it by
+    /// IAM's clock then (see [`Self::with_server_time`]), so that a local clock running ahead
+    /// of IAM's does not shorten the token; IAM's `expires_at` when nothing told the skew.
+    pub local_expires_at: Timestamp,
 }
 
 impl CachedToken {
-    /// Whether the token may still be used at `now`, leaving [`EXPIRY_MARGIN`].
+    /// Adjusts [`Self::local_expires_at`] to IAM's clock reading `server_now` when the token
+    /// was received (the answer's `Date`, or its `issued_at`).
+    #[must_use]
+    pub fn with_server_time(mut self, server_now: Timestamp) -> Self {
+        // `Date` has whole seconds: count the second it may be behind against the token.
+        let left = self.expires_at.duration_since(server_now) - SignedDuration::from_secs(1);
+        self.local_expires_at = self
+            .received_at
+            .checked_add(left)
+            .unwrap_or(self.expires_at);
+        self
+    }
+
+    /// How long before [`Self::local_expires_at`] the token stops being used: a tenth of its
+    /// lifetime, at most [`EXPIRY_MARGIN`]. A 24-hour token is renewed 5 minutes before it
+    /// expires; a 2-minute token 12 seconds before, rather than before every request.
+    pub fn margin(&self) -> SignedDuration {
+        let lifetime = self
+            .lifetime
+            .unwrap_or_else(|| self.local_expires_at.duration_since(self.received_at));
+        (lifetime / 10).clamp(SignedDuration::ZERO, EXPIRY_MARGIN)
+    }
+
+    /// Whether the token may still be used at `now`, leaving [`Self::margin`].
     pub fn is_fresh(&self, now: Timestamp) -> bool {
-        now + EXPIRY_MARGIN < self.expires_at
+        now.checked_add(self.margin())
+            .is_ok_and(|t| t < self.local_expires_at)
     }
 }
 
@@ -93,6 +170,9 @@ impl fmt::Debug for CachedToken {
             .field("project_id", &self.project_id)
             .field("ims_endpoint", &self.ims_endpoint)
             .field("service_endpoints", &self.service_endpoints)
+            .field("lifetime", &self.lifetime)
+            .field("received_at", &self.received_at)
+            .field("local_expires_at", &self.local_expires_at)
             .finish()
     }
 }
@@ -106,21 +186,41 @@ struct Entry {
     ims_endpoint: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     service_endpoints: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lifetime_secs: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    received_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    local_expires_at: Option<String>,
+}
+
+/// What a usable cache directory gave us.
+struct Ready {
+    uid: u32,
+    hmac_key: [u8; KEY_LEN],
 }
 
 /// The token cache rooted at one directory.
-#[derive(Debug)]
 pub struct TokenCache {
     dir: PathBuf,
-    uid: OnceLock<Option<u32>>,
+    ready: OnceLock<Option<Ready>>,
+}
+
+// By hand: the HMAC key stays out of `{:?}`.
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
 }
 
 impl TokenCache {
-    /// A cache in `dir` (created on first store, mode 0700).
+    /// A cache in `dir` (created on first use, mode 0700).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
         Self {
             dir: dir.into(),
-            uid: OnceLock::new(),
+            ready: OnceLock::new(),
         }
     }
 
@@ -140,39 +240,42 @@ impl TokenCache {
         self.dir.join(key.file_name())
     }
 
+    /// The keyed hash of `secret` for [`CacheKey::credential`]; `None` when the cache is
+    /// unusable (then nothing is cached).
+    pub fn credential_tag(&self, secret: &SecretString) -> Option<String> {
+        let ready = self.ready()?;
+        let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&ready.hmac_key).ok()?;
+        mac.update(secret.expose_secret().as_bytes());
+        Some(hex::encode(mac.finalize().into_bytes()))
+    }
+
     /// The cached token for `key`, if there is a trustworthy, parsable one that is still
     /// fresh at `now` (see [`CachedToken::is_fresh`]).
     pub fn load(&self, key: &CacheKey, now: Timestamp) -> Option<CachedToken> {
-        let uid = self.current_uid()?;
+        let uid = self.ready()?.uid;
         let token = read_entry(&self.path_for(key), uid)?;
         token.is_fresh(now).then_some(token)
     }
 
-    /// Writes `token` for `key`, atomically replacing any previous file. Does nothing where
-    /// the cache is off (see [`platform`]).
+    /// Writes `token` for `key`, atomically replacing any previous file.
     pub fn store(&self, key: &CacheKey, token: &CachedToken) -> std::io::Result<()> {
-        if !platform::SUPPORTED {
-            return Ok(());
+        if self.ready().is_none() {
+            return Err(std::io::Error::other(
+                "the token cache directory is unusable",
+            ));
         }
-        self.ensure_dir()?;
         let entry = Entry {
             token: token.token.expose_secret().to_owned(),
             expires_at: token.expires_at.to_string(),
             project_id: token.project_id.clone(),
             ims_endpoint: token.ims_endpoint.clone(),
             service_endpoints: token.service_endpoints.clone(),
+            lifetime_secs: token.lifetime.map(|l| l.as_secs()),
+            received_at: Some(token.received_at.to_string()),
+            local_expires_at: Some(token.local_expires_at.to_string()),
         };
         let bytes = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
-        let target = self.path_for(key);
-        let (temp_path, mut file) = self.create_private_file(&key.file_name())?;
-        let written = file.write_all(&bytes).and_then(|()| {
-            drop(file);
-            fs::rename(&temp_path, &target)
-        });
-        if written.is_err() {
-            let _ = fs::remove_file(&temp_path);
-        }
-        written
+        self.write_atomically(&self.path_for(key), &bytes, true)
     }
 
     /// Forgets `key`'s token (after IAM refused it). A missing file is not an error.
@@ -183,102 +286,146 @@ impl TokenCache {
         }
     }
 
-    fn ensure_dir(&self) -> std::io::Result<()> {
-        platform::private_dir(fs::DirBuilder::new().recursive(true)).create(&self.dir)
+    /// `bytes` into `target` through a private temporary file in the same directory, so that
+    /// `target` is whole or absent; the temporary file is removed on any failure (and swept
+    /// later if the process dies first). Without `replace`, an existing `target` is kept.
+    fn write_atomically(&self, target: &Path, bytes: &[u8], replace: bool) -> std::io::Result<()> {
+        // tempfile creates the file with mode 0600 from the start: no window with the umask.
+        let mut file = tempfile::Builder::new()
+            .prefix(TEMP_PREFIX)
+            .suffix(".tmp")
+            .tempfile_in(&self.dir)?;
+        file.write_all(bytes)?;
+        file.as_file().sync_data()?;
+        if replace {
+            file.persist(target).map_err(|e| e.error)?;
+        } else {
+            file.persist_noclobber(target).map_err(|e| e.error)?;
+        }
+        Ok(())
     }
 
-    /// Creates a new file in the cache directory that only we can read, from the very first
-    /// moment (no window with a default umask).
-    fn create_private_file(&self, stem: &str) -> std::io::Result<(PathBuf, File)> {
-        loop {
-            let path = self.dir.join(format!(
-                ".{stem}.{}.{:016x}.tmp",
-                std::process::id(),
-                fastrand::u64(..)
+    /// Checks (and, the first time, creates) the directory and the HMAC key, and sweeps
+    /// stale temporary files; `None` when the directory cannot be trusted or used.
+    fn ready(&self) -> Option<&Ready> {
+        self.ready.get_or_init(|| self.prepare()).as_ref()
+    }
+
+    fn prepare(&self) -> Option<Ready> {
+        let uid = platform::current_uid()?;
+        platform::private_dir(fs::DirBuilder::new().recursive(true))
+            .create(&self.dir)
+            .ok()?;
+        let meta = fs::symlink_metadata(&self.dir).ok()?;
+        if !meta.is_dir() {
+            warn(&format!(
+                "token cache `{}` is not a directory: not using it",
+                self.dir.display()
             ));
-            match platform::private_file(OpenOptions::new().write(true).create_new(true))
-                .open(&path)
-            {
-                Ok(file) => return Ok((path, file)),
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(e),
+            return None;
+        }
+        if platform::owner(&meta) != Some(uid) {
+            warn(&format!(
+                "token cache directory `{}` belongs to another user: not using it",
+                self.dir.display()
+            ));
+            return None;
+        }
+        if !platform::is_private(&meta) {
+            // Ours but open to others (created by hand, or by an older version with a loose
+            // umask): tokens must not be listable or replaceable by anyone else.
+            if platform::make_private_dir(&self.dir).is_err() {
+                warn(&format!(
+                    "token cache directory `{}` is open to other users and cannot be made private: not using it",
+                    self.dir.display()
+                ));
+                return None;
+            }
+            crate::debug::debug_log(1, || {
+                format!(
+                    "token cache directory `{}` was open to others: made private (700)",
+                    self.dir.display()
+                )
+            });
+        }
+        self.sweep_stale_temp_files(uid);
+        let hmac_key = self.hmac_key(uid)?;
+        Some(Ready { uid, hmac_key })
+    }
+
+    /// Removes our temporary files older than [`STALE_TEMP_AGE`]: left by a process killed
+    /// between creating and renaming, they would otherwise keep a token on disk forever.
+    fn sweep_stale_temp_files(&self, uid: u32) {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return;
+        };
+        let now = SystemTime::now();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            // Also the names an earlier version used: `.{name}.{pid}.{random}.tmp`.
+            if !(name.starts_with('.') && name.ends_with(".tmp")) {
+                continue;
+            }
+            let Ok(meta) = entry.metadata() else { continue };
+            let stale = meta
+                .modified()
+                .ok()
+                .and_then(|m| now.duration_since(m).ok())
+                .is_some_and(|age| age >= STALE_TEMP_AGE);
+            if meta.is_file() && platform::owner(&meta) == Some(uid) && stale {
+                let _ = fs::remove_file(entry.path());
             }
         }
     }
 
-    /// Our user id, learnt from the owner of a file we create (std exposes no `getuid`, and
-    /// the crate forbids `unsafe`). `None` when the directory is unusable, which disables
-    /// reading: a cache we cannot write is not one we should trust either.
-    fn current_uid(&self) -> Option<u32> {
-        *self.uid.get_or_init(|| {
-            self.ensure_dir().ok()?;
-            let (path, file) = self.create_private_file("uid-probe").ok()?;
-            let uid = file.metadata().ok().and_then(|m| platform::owner(&m));
-            drop(file);
-            let _ = fs::remove_file(&path);
-            uid
-        })
-    }
-}
-
-/// What the cache's safety checks need from the platform: private modes (0700, 0600), a
-/// file's owner, and whether two metadata describe the same file.
-#[cfg(unix)]
-mod platform {
-    use std::fs::{DirBuilder, Metadata, OpenOptions};
-    use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
-
-    pub const SUPPORTED: bool = true;
-
-    pub fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
-        builder.mode(0o700)
-    }
-
-    pub fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
-        options.mode(0o600)
-    }
-
-    pub fn owner(meta: &Metadata) -> Option<u32> {
-        Some(meta.uid())
-    }
-
-    pub fn is_private(meta: &Metadata) -> bool {
-        meta.mode() & 0o077 == 0
-    }
-
-    pub fn same_file(a: &Metadata, b: &Metadata) -> bool {
-        a.dev() == b.dev() && a.ino() == b.ino()
-    }
-}
-
-/// Elsewhere (Windows) the cache is off: std offers no way to create a file only its owner
-/// can read, nor to tell who owns one, and a token is a secret. A password login then costs
-/// one IAM request per run. With no owner, [`TokenCache::load`] never trusts a file.
-#[cfg(not(unix))]
-mod platform {
-    use std::fs::{DirBuilder, Metadata, OpenOptions};
-
-    pub const SUPPORTED: bool = false;
-
-    pub fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
-        builder
-    }
-
-    pub fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
-        options
-    }
-
-    pub fn owner(_meta: &Metadata) -> Option<u32> {
+    /// The per-user HMAC key: read when trustworthy, else made from the OS's random source
+    /// (an untrustworthy one is replaced, which merely orphans the old entries).
+    fn hmac_key(&self, uid: u32) -> Option<[u8; KEY_LEN]> {
+        let path = self.dir.join(KEY_FILE);
+        for _ in 0..3 {
+            match open_checked(&path) {
+                Some((file, meta)) => {
+                    if platform::owner(&meta) == Some(uid)
+                        && platform::is_private(&meta)
+                        && meta.len() == KEY_LEN as u64
+                    {
+                        let mut key = [0_u8; KEY_LEN];
+                        let mut file = file;
+                        if file.read_exact(&mut key).is_ok() {
+                            return Some(key);
+                        }
+                    }
+                    let mut key = [0_u8; KEY_LEN];
+                    getrandom::fill(&mut key).ok()?;
+                    self.write_atomically(&path, &key, true).ok()?;
+                    return Some(key);
+                }
+                None if fs::symlink_metadata(&path).is_ok() => {
+                    // A symlink or something else planted there: replace it with a file.
+                    fs::remove_file(&path).ok()?;
+                }
+                None => {
+                    let mut key = [0_u8; KEY_LEN];
+                    getrandom::fill(&mut key).ok()?;
+                    // Two first runs at once: the first key wins, the other process reads it.
+                    if self.write_atomically(&path, &key, false).is_ok() {
+                        return Some(key);
+                    }
+                }
+            }
+        }
         None
     }
+}
 
-    pub fn is_private(_meta: &Metadata) -> bool {
-        false
-    }
-
-    pub fn same_file(_a: &Metadata, _b: &Metadata) -> bool {
-        false
-    }
+/// A warning about the cache on stderr: the cache is disabled, not the command.
+#[expect(
+    clippy::print_stderr,
+    reason = "a one-off warning from below the output layer"
+)]
+fn warn(message: &str) {
+    eprintln!("imsjob: warning: {}", crate::text::sanitize_lines(message));
 }
 
 /// Reads one cache file, refusing anything we would not have written ourselves.
@@ -297,12 +444,26 @@ fn read_entry(path: &Path, uid: u32) -> Option<CachedToken> {
     if entry.token.is_empty() || entry.project_id.is_empty() {
         return None;
     }
+    let expires_at: Timestamp = entry.expires_at.parse().ok()?;
     Some(CachedToken {
         token: SecretString::from(entry.token),
-        expires_at: entry.expires_at.parse().ok()?,
+        expires_at,
         project_id: entry.project_id,
         ims_endpoint: entry.ims_endpoint,
         service_endpoints: entry.service_endpoints,
+        lifetime: entry
+            .lifetime_secs
+            .filter(|s| *s > 0)
+            .map(SignedDuration::from_secs),
+        // Files without these fields: valid until `expires_at`, with the full margin.
+        received_at: entry
+            .received_at
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(expires_at - SignedDuration::from_hours(24)),
+        local_expires_at: entry
+            .local_expires_at
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(expires_at),
     })
 }
 
@@ -326,10 +487,77 @@ fn open_checked(path: &Path) -> Option<(File, fs::Metadata)> {
     None
 }
 
+/// What the cache's safety checks need from the platform: our user id, private modes
+/// (0700), a file's owner, and whether two metadata describe the same file.
+#[cfg(unix)]
+mod platform {
+    use std::fs::{DirBuilder, Metadata};
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+    use std::path::Path;
+
+    pub fn current_uid() -> Option<u32> {
+        Some(rustix::process::geteuid().as_raw())
+    }
+
+    pub fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
+        builder.mode(0o700)
+    }
+
+    pub fn make_private_dir(path: &Path) -> std::io::Result<()> {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
+    }
+
+    pub fn owner(meta: &Metadata) -> Option<u32> {
+        Some(meta.uid())
+    }
+
+    pub fn is_private(meta: &Metadata) -> bool {
+        meta.mode() & 0o077 == 0
+    }
+
+    pub fn same_file(a: &Metadata, b: &Metadata) -> bool {
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+}
+
+/// Elsewhere (Windows) the cache is off: std offers no way to create a file only its owner
+/// can read, nor to tell who owns one, and a token is a secret. A password login then costs
+/// one IAM request per run. With no user id the cache is never ready: nothing is read or
+/// written.
+#[cfg(not(unix))]
+mod platform {
+    use std::fs::{DirBuilder, Metadata};
+    use std::path::Path;
+
+    pub fn current_uid() -> Option<u32> {
+        None
+    }
+
+    pub fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
+        builder
+    }
+
+    pub fn make_private_dir(_path: &Path) -> std::io::Result<()> {
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+
+    pub fn owner(_meta: &Metadata) -> Option<u32> {
+        None
+    }
+
+    pub fn is_private(_meta: &Metadata) -> bool {
+        false
+    }
+
+    pub fn same_file(_a: &Metadata, _b: &Metadata) -> bool {
+        false
+    }
+}
+
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     use std::sync::Arc;
 
     fn key() -> CacheKey {
@@ -338,6 +566,8 @@ mod tests {
             user: "alice".into(),
             domain: "OTC000".into(),
             project: "eu-de_prod".into(),
+            region: "eu-de".into(),
+            credential: "tag".into(),
         }
     }
 
@@ -351,7 +581,11 @@ mod tests {
             expires_at: now() + SignedDuration::from_mins(valid_for_mins),
             project_id: "p1".into(),
             ims_endpoint: Some("https://ims.example.com".into()),
-            service_endpoints: BTreeMap::new(),
+            service_endpoints: std::collections::BTreeMap::new(),
+            lifetime: Some(SignedDuration::from_hours(24)),
+            received_at: now() + SignedDuration::from_mins(valid_for_mins)
+                - SignedDuration::from_hours(24),
+            local_expires_at: now() + SignedDuration::from_mins(valid_for_mins),
         }
     }
 
@@ -384,7 +618,18 @@ mod tests {
             .map(String::as_str)
             .collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["expires_at", "ims_endpoint", "project_id", "token"]);
+        assert_eq!(
+            keys,
+            [
+                "expires_at",
+                "ims_endpoint",
+                "lifetime_secs",
+                "local_expires_at",
+                "project_id",
+                "received_at",
+                "token"
+            ]
+        );
 
         cache.store(&key(), &token("tok-2", 60)).expect("stores");
         let back = cache.load(&key(), now()).expect("cached");
@@ -487,11 +732,14 @@ mod tests {
                 .expect("stores");
         }
         assert!(cache.load(&key(), now()).is_some());
-        let names: Vec<String> = fs::read_dir(cache.dir())
+        let mut names: Vec<String> = fs::read_dir(cache.dir())
             .expect("dir")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
-        assert_eq!(names, [key().file_name()]);
+        names.sort();
+        let mut expected = vec![key().file_name(), KEY_FILE.to_owned()];
+        expected.sort();
+        assert_eq!(names, expected);
     }
 
     #[test]
@@ -523,6 +771,124 @@ mod tests {
             t.join().expect("thread ok");
         }
         assert!(cache.load(&key(), now()).is_some());
+    }
+
+    #[test]
+    fn short_lived_tokens_keep_a_margin_in_proportion() {
+        let mut short = token("t", 2);
+        short.lifetime = Some(SignedDuration::from_mins(2));
+        short.received_at = now();
+        assert_eq!(short.margin(), SignedDuration::from_secs(12));
+        assert!(short.is_fresh(now() + SignedDuration::from_secs(100)));
+        assert!(!short.is_fresh(now() + SignedDuration::from_secs(108)));
+        // A local clock an hour ahead of IAM's: what was left by IAM's clock counts.
+        let mut skewed = token("t", 0);
+        skewed.expires_at = now() - SignedDuration::from_mins(1);
+        skewed.lifetime = Some(SignedDuration::from_hours(1));
+        skewed.received_at = now();
+        let skewed = skewed.with_server_time(now() - SignedDuration::from_mins(61));
+        // Less the second `Date` may lag behind.
+        assert_eq!(
+            skewed.local_expires_at,
+            now() + SignedDuration::from_hours(1) - SignedDuration::from_secs(1)
+        );
+        assert!(skewed.is_fresh(now() + SignedDuration::from_mins(50)));
+        assert!(!skewed.is_fresh(now() + SignedDuration::from_mins(56)));
+    }
+
+    #[test]
+    fn the_credential_tag_is_keyed_and_follows_the_password() {
+        let (_d, first) = cache();
+        let a = first
+            .credential_tag(&SecretString::from("pw-one".to_owned()))
+            .expect("tag");
+        let b = first
+            .credential_tag(&SecretString::from("pw-two".to_owned()))
+            .expect("tag");
+        assert_ne!(a, b);
+        assert_eq!(
+            Some(a.clone()),
+            first.credential_tag(&SecretString::from("pw-one".to_owned()))
+        );
+        // A plain hash of the password would be the same in every cache; this one is not.
+        let (_e, other) = cache();
+        assert_ne!(
+            Some(a),
+            other.credential_tag(&SecretString::from("pw-one".to_owned()))
+        );
+        let key_file = first.dir().join(KEY_FILE);
+        let mode = fs::metadata(&key_file).expect("key").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let region = CacheKey {
+            region: "eu-nl".into(),
+            ..key()
+        };
+        assert_ne!(region.file_name(), key().file_name());
+    }
+
+    #[test]
+    fn stale_temp_files_are_swept_and_fresh_ones_kept() {
+        let (d, _) = cache();
+        let dir = d.path().join("tokens");
+        fs::DirBuilder::new().mode(0o700).create(&dir).expect("dir");
+        let stale = dir.join(".tmp-killed.tmp");
+        let legacy = dir.join(".abc.json.123.0000000000000001.tmp");
+        let fresh = dir.join(".tmp-writing.tmp");
+        let other = dir.join("notes.txt");
+        for path in [&stale, &legacy, &fresh, &other] {
+            fs::write(path, "token").expect("write");
+        }
+        let old = SystemTime::now() - Duration::from_secs(120);
+        for path in [&stale, &legacy, &other] {
+            File::options()
+                .write(true)
+                .open(path)
+                .expect("open")
+                .set_modified(old)
+                .expect("mtime");
+        }
+        let cache = TokenCache::new(&dir);
+        assert!(cache.load(&key(), now()).is_none());
+        assert!(
+            !stale.exists() && !legacy.exists(),
+            "stale temp files removed"
+        );
+        assert!(fresh.exists(), "a live writer's file is left alone");
+        assert!(other.exists(), "only temp files are swept");
+    }
+
+    #[test]
+    fn an_open_directory_of_ours_is_made_private() {
+        let (d, _) = cache();
+        let dir = d.path().join("tokens");
+        fs::create_dir(&dir).expect("dir");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).expect("chmod");
+        let cache = TokenCache::new(&dir);
+        cache.store(&key(), &token("t", 60)).expect("stores");
+        let mode = fs::metadata(&dir).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        assert!(cache.load(&key(), now()).is_some());
+    }
+
+    #[test]
+    fn a_planted_key_file_is_replaced() {
+        let (d, _) = cache();
+        let dir = d.path().join("tokens");
+        fs::DirBuilder::new().mode(0o700).create(&dir).expect("dir");
+        fs::write(dir.join(KEY_FILE), [7_u8; KEY_LEN]).expect("write");
+        fs::set_permissions(dir.join(KEY_FILE), fs::Permissions::from_mode(0o644)).expect("chmod");
+        let cache = TokenCache::new(&dir);
+        assert!(
+            cache
+                .credential_tag(&SecretString::from("pw".to_owned()))
+                .is_some()
+        );
+        let mode = fs::metadata(dir.join(KEY_FILE))
+            .expect("meta")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_ne!(fs::read(dir.join(KEY_FILE)).expect("key"), [7_u8; KEY_LEN]);
     }
 
     #[test]

@@ -198,6 +198,21 @@ fn describe(code: Option<&str>, message: Option<&str>, request_id: Option<&str>)
     out
 }
 
+/// A URL fit for messages: without userinfo, and shortened when huge.
+fn shown_url(url: &str) -> String {
+    let url = crate::text::redact_userinfo(url);
+    match url.char_indices().nth(200) {
+        Some((cut, _)) => format!("{}…", &url[..cut]),
+        None => url.into_owned(),
+    }
+}
+
+/// A request id as shown: sanitised and cut at 128 characters, as IMS ones are (a hostile
+/// IAM must not turn one error line into 60 kB).
+fn short_request_id(id: &str) -> String {
+    crate::text::sanitize(id).chars().take(128).collect()
+}
+
 /// An IAM answer's body, capped like every other answer.
 async fn read_iam_body(
     response: reqwest::Response,
@@ -219,7 +234,7 @@ pub fn token_url(auth_url: &str) -> Result<Url, KeystoneError> {
 }
 
 fn join(auth_url: &str, segments: &[&str]) -> Result<Url, KeystoneError> {
-    let invalid = || KeystoneError::InvalidAuthUrl(auth_url.to_owned());
+    let invalid = || KeystoneError::InvalidAuthUrl(shown_url(auth_url));
     let mut url = Url::parse(auth_url).map_err(|_| invalid())?;
     if url.cannot_be_a_base() || !matches!(url.scheme(), "http" | "https") {
         return Err(invalid());
@@ -309,12 +324,28 @@ pub fn parse_token_response(
             Some((service.name().to_owned(), url))
         })
         .collect();
-    Ok(CachedToken {
+    // Both instants are on IAM's clock, so their difference holds whatever the local clock
+    // says; without `issued_at` the token counts as valid until `expires_at` locally.
+    let issued_at = token_body
+        .get("issued_at")
+        .and_then(Value::as_str)
+        .and_then(|t| t.parse::<Timestamp>().ok());
+    let lifetime = issued_at
+        .map(|issued| expires_at.duration_since(issued))
+        .filter(|l| l.is_positive());
+    let token = CachedToken {
         token: SecretString::from(token.to_owned()),
         expires_at,
         project_id,
         ims_endpoint,
         service_endpoints,
+        lifetime,
+        received_at: Timestamp::now(),
+        local_expires_at: expires_at,
+    };
+    Ok(match issued_at {
+        Some(issued) => token.with_server_time(issued),
+        None => token,
     })
 }
 
@@ -393,11 +424,16 @@ async fn error_from_response(response: reqwest::Response) -> KeystoneError {
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
+        .map(short_request_id);
     let body = read_body_capped(response, MAX_BODY_BYTES)
         .await
         .unwrap_or_default();
-    let ErrorBody { code, message, .. } = ErrorBody::parse(&body);
+    let ErrorBody {
+        code,
+        message,
+        request_id: body_request_id,
+    } = ErrorBody::parse(&body);
+    let request_id = request_id.or_else(|| body_request_id.as_deref().map(short_request_id));
     if status == StatusCode::UNAUTHORIZED {
         KeystoneError::BadCredentials {
             code,
@@ -423,9 +459,10 @@ pub async fn issue_token(
     region: Option<&str>,
 ) -> Result<CachedToken, KeystoneError> {
     let url = token_url(&creds.auth_url)?;
-    let transport = |source| KeystoneError::Transport {
-        url: url.to_string(),
-        source,
+    let transport = |source: reqwest::Error| KeystoneError::Transport {
+        url: shown_url(url.as_str()),
+        // The error's own text would repeat the URL, userinfo and all.
+        source: source.without_url(),
     };
     let response = client
         .post(url.clone())
@@ -441,8 +478,20 @@ pub async fn issue_token(
         .get(SUBJECT_TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    // IAM's clock when it answered, to the second: better than `issued_at`, which a token
+    // handed out again would date from its first issue.
+    let server_now = response
+        .headers()
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+        .and_then(|t| Timestamp::try_from(t).ok());
     let body = read_iam_body(response, transport).await?;
-    parse_token_response(subject.as_deref(), &body, region)
+    let token = parse_token_response(subject.as_deref(), &body, region)?;
+    Ok(match server_now {
+        Some(now) => token.with_server_time(now),
+        None => token,
+    })
 }
 
 /// `{auth_url}/projects?name={name}`.
@@ -488,9 +537,10 @@ pub async fn project_id_by_name(
         None,
         Timestamp::now(),
     )?;
-    let transport = |source| KeystoneError::Transport {
-        url: url.to_string(),
-        source,
+    let transport = |source: reqwest::Error| KeystoneError::Transport {
+        url: shown_url(url.as_str()),
+        // The error's own text would repeat the URL, userinfo and all.
+        source: source.without_url(),
     };
     let response = client
         .get(url.clone())

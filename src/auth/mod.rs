@@ -6,6 +6,7 @@ pub mod cache;
 pub mod clouds;
 mod fields;
 pub mod keystone;
+pub mod proxy;
 pub mod resolve;
 pub mod session;
 

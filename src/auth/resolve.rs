@@ -149,6 +149,20 @@ pub fn default_auth_url(region: &str) -> String {
     }
 }
 
+/// Refuses a value no HTTP header can carry unchanged (a line break, any control character,
+/// non-ASCII), naming the variable but never showing the value.
+fn header_safe(variable: &'static str, value: &str) -> Result<(), ResolveError> {
+    if value.bytes().all(|b| (0x20..0x7f).contains(&b))
+        && reqwest::header::HeaderValue::from_str(value).is_ok()
+    {
+        return Ok(());
+    }
+    Err(ResolveError::InvalidValue {
+        variable,
+        expected: "printable ASCII without line breaks",
+    })
+}
+
 /// Picks the authentication method from merged inputs.
 pub fn resolve(inputs: AuthInputs, variant: SignerVariant) -> Result<ResolvedAuth, ResolveError> {
     let region = inputs
@@ -173,12 +187,7 @@ pub fn resolve(inputs: AuthInputs, variant: SignerVariant) -> Result<ResolvedAut
         }
         // Checked here, so that a token no HTTP header can carry is a configuration error
         // before anything is sent, not a failure of the first request.
-        if reqwest::header::HeaderValue::from_str(token.expose_secret()).is_err() {
-            return Err(ResolveError::InvalidValue {
-                variable: "OS_AUTH_TOKEN",
-                expected: "printable ASCII without line breaks",
-            });
-        }
+        header_safe("OS_AUTH_TOKEN", token.expose_secret())?;
         AuthMethod::Token(token)
     } else if inputs.access_key.is_some() || inputs.secret_key.is_some() {
         let mut missing = Vec::new();
@@ -199,6 +208,12 @@ pub fn resolve(inputs: AuthInputs, variant: SignerVariant) -> Result<ResolvedAut
                 missing,
             });
         };
+        // Both travel in headers: a pasted line break is a configuration error, not a
+        // failure of the first request.
+        header_safe("OS_ACCESS_KEY", &access_key)?;
+        if let Some(token) = &inputs.security_token {
+            header_safe("OS_SECURITY_TOKEN", token.expose_secret())?;
+        }
         AuthMethod::AkSk {
             signer: Signer::new(
                 AkSk {

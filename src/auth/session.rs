@@ -87,6 +87,7 @@ impl Authenticator {
     /// `client` is used for IAM calls (build it with the same TLS settings as for IMS);
     /// `cache` is `None` with `--no-token-cache`.
     pub fn new(resolved: ResolvedAuth, client: reqwest::Client, cache: Option<TokenCache>) -> Self {
+        register_secrets(&resolved.method);
         Self {
             method: resolved.method,
             region: resolved.region,
@@ -227,9 +228,11 @@ impl Authenticator {
         if state.generation != generation {
             return Ok(true);
         }
-        if let Some(cache) = &self.cache {
+        if let Some(cache) = &self.cache
+            && let Some(key) = self.cache_key(cache, creds)
+        {
             // Best effort: a stale file only costs one more 401 next time.
-            let _ = cache.remove(&cache_key(creds));
+            let _ = cache.remove(&key);
         }
         state.token = None;
         self.ensure_token(&mut state, creds, false).await?;
@@ -243,23 +246,36 @@ impl Authenticator {
         use_cache: bool,
     ) -> Result<TokenSource, KeystoneError> {
         let now = Timestamp::now();
-        if state.token.as_ref().is_some_and(|t| t.is_fresh(now)) {
-            return Ok(state.source.unwrap_or(TokenSource::Iam));
+        if let Some(token) = &state.token {
+            // A token this process had from IAM that was never fresh (a lifetime shorter
+            // than any margin, or expiry already past by the local clock) is used until a
+            // 401 says otherwise: asking IAM again would only bring another such token,
+            // one login per request.
+            let never_fresh =
+                state.source == Some(TokenSource::Iam) && !token.is_fresh(token.received_at);
+            if token.is_fresh(now) || never_fresh {
+                return Ok(state.source.unwrap_or(TokenSource::Iam));
+            }
         }
-        let key = cache_key(creds);
+        let key = self
+            .cache
+            .as_ref()
+            .and_then(|cache| Some((cache, self.cache_key(cache, creds)?)));
         if use_cache
-            && let Some(cache) = &self.cache
-            && let Some(cached) = cache.load(&key, now)
+            && let Some((cache, key)) = &key
+            && let Some(cached) = cache.load(key, now)
         {
+            crate::text::register_secret(cached.token.expose_secret());
             state.token = Some(cached);
             state.source = Some(TokenSource::Cache);
             state.generation += 1;
             return Ok(TokenSource::Cache);
         }
         let issued = keystone::issue_token(&self.client, creds, Some(&self.region)).await?;
-        if let Some(cache) = &self.cache {
+        crate::text::register_secret(issued.token.expose_secret());
+        if let Some((cache, key)) = &key {
             // The cache is an optimisation: failing to write it must not fail the command.
-            let _ = cache.store(&key, &issued);
+            let _ = cache.store(key, &issued);
         }
         state.token = Some(issued);
         state.source = Some(TokenSource::Iam);
@@ -289,9 +305,22 @@ impl RequestCredentials for Authenticator {
     }
 }
 
-/// The cache key for password credentials: (auth URL, user, domain, project).
-pub fn cache_key(creds: &PasswordCredentials) -> CacheKey {
-    CacheKey {
+impl Authenticator {
+    /// The cache key for password credentials: (auth URL, user, domain, project, region,
+    /// keyed hash of the password); `None` when the cache is unusable.
+    fn cache_key(&self, cache: &TokenCache, creds: &PasswordCredentials) -> Option<CacheKey> {
+        cache_key(cache, creds, &self.region)
+    }
+}
+
+/// The cache key for password credentials in `region` (see [`CacheKey`]); `None` when the
+/// cache is unusable.
+pub fn cache_key(
+    cache: &TokenCache,
+    creds: &PasswordCredentials,
+    region: &str,
+) -> Option<CacheKey> {
+    Some(CacheKey {
         auth_url: creds.auth_url.clone(),
         user: creds.username.clone(),
         domain: creds.user_domain.clone(),
@@ -299,7 +328,55 @@ pub fn cache_key(creds: &PasswordCredentials) -> CacheKey {
             ProjectScope::Id(id) => format!("id:{id}"),
             ProjectScope::Name(name) => format!("name:{name}"),
         },
+        region: region.to_owned(),
+        credential: cache.credential_tag(&creds.password)?,
+    })
+}
+
+/// Every secret the method holds, so that no output shows it even when a server echoes it.
+fn register_secrets(method: &AuthMethod) {
+    use crate::text::register_secret;
+    match method {
+        AuthMethod::Token(token) => register_secret(token.expose_secret()),
+        AuthMethod::AkSk { signer, .. } => {
+            register_secret(signer.credentials.secret_key.expose_secret());
+            if let Some(token) = &signer.credentials.security_token {
+                register_secret(token.expose_secret());
+            }
+        }
+        AuthMethod::Password(creds) => register_secret(creds.password.expose_secret()),
     }
+}
+
+/// Refuses an IMS endpoint from the catalog that would carry the token in clear when IAM was
+/// reached over TLS (a downgrade nobody asked for); `--insecure` accepts it with a warning.
+///
+/// # Errors
+/// A configuration error naming both URLs (without userinfo).
+pub fn check_catalog_endpoint(
+    auth_url: Option<&str>,
+    catalog_endpoint: &str,
+    insecure: bool,
+) -> Result<Option<String>, ApiError> {
+    let https_iam = auth_url.is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"));
+    let plain_ims = catalog_endpoint
+        .trim()
+        .to_ascii_lowercase()
+        .starts_with("http://");
+    if !(https_iam && plain_ims) {
+        return Ok(None);
+    }
+    let shown = crate::text::redact_userinfo(catalog_endpoint);
+    if insecure {
+        return Ok(Some(format!(
+            "the IAM catalog names IMS at `{shown}`, plain HTTP: the token travels in clear (accepted with `--insecure`)"
+        )));
+    }
+    Err(ApiError::Config {
+        message: format!(
+            "the IAM catalog names IMS at `{shown}`, plain HTTP, though IAM was reached over HTTPS: refusing to send the token in clear; give the IMS endpoint with `--endpoint https://…` (or accept with `--insecure`)"
+        ),
+    })
 }
 
 fn token_value(token: &str) -> Result<HeaderValue, KeystoneError> {
@@ -403,29 +480,123 @@ mod tests {
         let received = server.await.expect("server");
         assert_eq!(received.len(), 2);
         // The renewed token replaced the cached one.
-        let cached = TokenCache::new(dir.path())
-            .load(
-                &cache_key(match auth.method() {
-                    AuthMethod::Password(c) => c,
-                    _ => unreachable!(),
-                }),
-                Timestamp::now(),
-            )
-            .expect("cached");
+        let cache = TokenCache::new(dir.path());
+        let key = cache_key(
+            &cache,
+            match auth.method() {
+                AuthMethod::Password(c) => c,
+                _ => unreachable!(),
+            },
+            "eu-de",
+        )
+        .expect("key");
+        let cached = cache.load(&key, Timestamp::now()).expect("cached");
         assert_eq!(cached.token.expose_secret(), "T2");
     }
 
     #[tokio::test]
-    async fn nearly_expired_token_is_renewed_before_use() {
-        let (base, server) = serve(vec![token_response("OLD", 4), token_response("NEW", 60)]).await;
+    async fn a_short_lived_token_serves_every_request_with_one_login() {
+        // Four minutes left, less than the five-minute margin a day-long token keeps: used
+        // for every request, not renewed before each.
+        let (base, server) = serve(vec![token_response("SHORT", 4)]).await;
         let auth = Authenticator::new(password_auth(&base), client(), None);
+        auth.start().await.expect("starts");
+        for _ in 0..20 {
+            let a = auth
+                .authorize(&Method::GET, &url(), &[], b"")
+                .await
+                .expect("authorizes");
+            assert_eq!(a.headers[AUTH_TOKEN_HEADER], "SHORT");
+        }
+        assert_eq!(server.await.expect("server").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_cached_token_near_its_expiry_is_renewed_before_use() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = TokenCache::new(dir.path());
+        let (base, server) = serve(vec![token_response("NEW", 60)]).await;
+        let resolved = password_auth(&base);
+        let AuthMethod::Password(creds) = &resolved.method else {
+            unreachable!()
+        };
+        let key = cache_key(&cache, creds, &resolved.region).expect("key");
+        let old = CachedToken {
+            token: SecretString::from("OLD".to_owned()),
+            expires_at: Timestamp::now() + jiff::SignedDuration::from_mins(4),
+            project_id: "p".into(),
+            ims_endpoint: None,
+            service_endpoints: std::collections::BTreeMap::new(),
+            lifetime: Some(jiff::SignedDuration::from_hours(24)),
+            received_at: Timestamp::now() - jiff::SignedDuration::from_hours(23),
+            local_expires_at: Timestamp::now() + jiff::SignedDuration::from_mins(4),
+        };
+        cache.store(&key, &old).expect("stores");
+        let auth = Authenticator::new(resolved, client(), Some(cache));
         auth.start().await.expect("starts");
         let a = auth
             .authorize(&Method::GET, &url(), &[], b"")
             .await
             .expect("authorizes");
         assert_eq!(a.headers[AUTH_TOKEN_HEADER], "NEW");
-        assert_eq!(server.await.expect("server").len(), 2);
+        assert_eq!(server.await.expect("server").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_changed_password_or_region_misses_the_cache() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (base, server) = serve(vec![
+            token_response("T1", 60),
+            token_response("T2", 60),
+            token_response("T3", 60),
+        ])
+        .await;
+        let run = |resolved: ResolvedAuth| {
+            let cache = Some(TokenCache::new(dir.path()));
+            async move {
+                let auth = Authenticator::new(resolved, client(), cache);
+                auth.start().await.expect("starts").source
+            }
+        };
+        assert_eq!(run(password_auth(&base)).await, TokenSource::Iam);
+        assert_eq!(run(password_auth(&base)).await, TokenSource::Cache);
+        let mut other_password = password_auth(&base);
+        if let AuthMethod::Password(c) = &mut other_password.method {
+            c.password = SecretString::from("another-password".to_owned());
+        }
+        assert_eq!(run(other_password).await, TokenSource::Iam);
+        let mut other_region = password_auth(&base);
+        other_region.region = "eu-nl".into();
+        assert_eq!(run(other_region).await, TokenSource::Iam);
+        assert_eq!(server.await.expect("server").len(), 3);
+    }
+
+    #[test]
+    fn a_plain_http_catalog_behind_an_https_iam_is_refused_unless_insecure() {
+        let iam = Some("https://iam.example.com/v3");
+        let error = check_catalog_endpoint(iam, "http://u:pw-in-url@ims.example.com", false)
+            .expect_err("refused");
+        let text = error.to_string();
+        assert!(matches!(error, ApiError::Config { .. }));
+        assert!(
+            text.contains("in clear") && text.contains("--endpoint"),
+            "{text}"
+        );
+        assert!(!text.contains("pw-in-url"), "{text}");
+        let warning = check_catalog_endpoint(iam, "http://ims.example.com", true)
+            .expect("accepted")
+            .expect("with a warning");
+        assert!(warning.contains("--insecure"), "{warning}");
+        for (auth_url, catalog) in [
+            (iam, "https://ims.example.com"),
+            (Some("http://127.0.0.1:1/v3"), "http://127.0.0.1:1"),
+            (None, "http://ims.example.com"),
+        ] {
+            assert_eq!(
+                check_catalog_endpoint(auth_url, catalog, false).expect("fine"),
+                None
+            );
+        }
     }
 
     #[tokio::test]

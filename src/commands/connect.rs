@@ -28,6 +28,7 @@ pub async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result
             settings.auth.region
         )
     });
+    crate::auth::proxy::refuse_unsupported_proxy(|name| std::env::var(name).ok())?;
     let http = http_client(settings.request_timeout, &settings.tls)?;
     // Only IAM-issued tokens are cached: finding the directory is skipped for the others.
     let cache = (settings.token_cache && settings.auth.method.issues_tokens())
@@ -60,6 +61,18 @@ pub async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result
             .get(other.name())
             .map(String::as_str),
     };
+    // The catalog must not move the token from https to plain http behind the user's back.
+    if settings.endpoint.is_none()
+        && let (crate::auth::resolve::AuthMethod::Password(creds), Some(catalog)) =
+            (&settings.auth.method, from_catalog)
+        && let Some(warning) = crate::auth::session::check_catalog_endpoint(
+            Some(&creds.auth_url),
+            catalog,
+            settings.tls.insecure,
+        )?
+    {
+        out.warn(&warning);
+    }
     let endpoint = settings.jobs_endpoint(from_catalog)?;
     debug_log(1, || {
         let source = if settings.endpoint.is_some() {

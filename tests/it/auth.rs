@@ -135,6 +135,8 @@ fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
             let path = entry.path();
             if path.is_dir() {
                 out.extend(walk(&path));
+            } else if path.file_name().is_some_and(|n| n == "hmac.key") {
+                // The cache's keyed-hash key, not a token entry.
             } else {
                 out.push(path);
             }
@@ -403,11 +405,12 @@ fn corrupt_open_or_foreign_cache_files_are_ignored_and_replaced() {
 
 #[test]
 fn processes_sharing_the_cache_never_see_a_torn_file() {
-    // Tokens that live only 5 minutes are never reused (the cache keeps a 5-minute margin), so
-    // every run authenticates and rewrites the one shared cache file.
+    // Tokens that live half a second are hardly ever reused (their expiry is counted from
+    // IAM's `Date`, which has whole seconds), so nearly every run authenticates and rewrites
+    // the one shared cache file.
     let scenario = SCENARIO.replace(
         "  secret_key: it-secret-key-5ecret\n",
-        "  secret_key: it-secret-key-5ecret\n  token_ttl: 5m\n",
+        "  secret_key: it-secret-key-5ecret\n  token_ttl: 500ms\n",
     );
     let sim = Sim::with(&scenario);
     let home = tempfile::tempdir().expect("home");
@@ -454,8 +457,8 @@ fn processes_sharing_the_cache_never_see_a_torn_file() {
         reader.join().expect("reader")
     });
     assert!(
-        count(&sim, "/v3/auth/tokens") >= 33,
-        "every run rewrote the cache"
+        count(&sim, "/v3/auth/tokens") >= 16,
+        "most runs rewrote the cache"
     );
     assert!(
         reads > 100,

@@ -7,6 +7,7 @@ mod chaos;
 mod common;
 mod config;
 mod core;
+mod hardening;
 mod hostile;
 mod readme;
 mod realworld;
