@@ -134,7 +134,9 @@ impl ErrorBody {
 /// `{"error": {"code": 401}}`) and are kept as such.
 fn text(value: Option<&serde_json::Value>) -> Option<String> {
     match value {
-        Some(serde_json::Value::String(s)) if !s.is_empty() => Some(truncate(s, MAX_MESSAGE_CHARS)),
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() => {
+            Some(truncate(s.trim(), MAX_MESSAGE_CHARS))
+        }
         Some(serde_json::Value::Number(n)) => Some(n.to_string()),
         _ => None,
     }
