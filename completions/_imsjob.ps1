@@ -21,10 +21,11 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'imsjob' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
             [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON document with a jq expression; strings print raw')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]')
             [CompletionResult]::new('--project-id', '--project-id', [CompletionResultType]::ParameterName, 'Project id the jobs belong to [env: OS_PROJECT_ID]')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'Entry of clouds.yaml to use [env: OS_CLOUD]')
@@ -52,10 +53,11 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
             break
         }
         'imsjob;get' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
             [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON document with a jq expression; strings print raw')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]')
             [CompletionResult]::new('--project-id', '--project-id', [CompletionResultType]::ParameterName, 'Project id the jobs belong to [env: OS_PROJECT_ID]')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'Entry of clouds.yaml to use [env: OS_CLOUD]')
@@ -81,10 +83,11 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
             [CompletionResult]::new('--max-interval', '--max-interval', [CompletionResultType]::ParameterName, 'Cap of the delay between polls')
             [CompletionResult]::new('--max-rps', '--max-rps', [CompletionResultType]::ParameterName, 'Request budget per second, shared by all jobs')
             [CompletionResult]::new('--not-found-grace', '--not-found-grace', [CompletionResultType]::ParameterName, 'How long a job that is not found counts as just created (then exit 4)')
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
             [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON document with a jq expression; strings print raw')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]')
             [CompletionResult]::new('--project-id', '--project-id', [CompletionResultType]::ParameterName, 'Project id the jobs belong to [env: OS_PROJECT_ID]')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'Entry of clouds.yaml to use [env: OS_CLOUD]')
@@ -107,10 +110,12 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
             break
         }
         'imsjob;tree' {
-            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
-            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree) or `json`')
+            [CompletionResult]::new('--max-sub-jobs', '--max-sub-jobs', [CompletionResultType]::ParameterName, 'Sub-jobs shown at most, fetched or given in full, nearest first; the rest are counted')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`')
             [CompletionResult]::new('--jq', '--jq', [CompletionResultType]::ParameterName, 'Filter the JSON document with a jq expression; strings print raw')
             [CompletionResult]::new('--endpoint', '--endpoint', [CompletionResultType]::ParameterName, 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]')
+            [CompletionResult]::new('--service', '--service', [CompletionResultType]::ParameterName, 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]')
             [CompletionResult]::new('--region', '--region', [CompletionResultType]::ParameterName, 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]')
             [CompletionResult]::new('--project-id', '--project-id', [CompletionResultType]::ParameterName, 'Project id the jobs belong to [env: OS_PROJECT_ID]')
             [CompletionResult]::new('--cloud', '--cloud', [CompletionResultType]::ParameterName, 'Entry of clouds.yaml to use [env: OS_CLOUD]')

@@ -65,18 +65,18 @@ _imsjob() {
 
     case "${cmd}" in
         imsjob)
-            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version get wait tree demo sim completions help"
+            opts="-o -q -v -h -V --output --json --jq --endpoint --service --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version get wait tree demo sim completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 --jq)
@@ -85,6 +85,10 @@ _imsjob() {
                     ;;
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
+                    COMPREPLY=($(compgen -W "ims ecs evs bms" -- "${cur}"))
                     return 0
                     ;;
                 --region)
@@ -155,18 +159,18 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__get)
-            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --output --json --jq --endpoint --service --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 --jq)
@@ -175,6 +179,10 @@ _imsjob() {
                     ;;
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
+                    COMPREPLY=($(compgen -W "ims ecs evs bms" -- "${cur}"))
                     return 0
                     ;;
                 --region)
@@ -347,18 +355,22 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__tree)
-            opts="-o -q -v -h -V --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --max-sub-jobs --output --json --jq --endpoint --service --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --max-sub-jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 --jq)
@@ -367,6 +379,10 @@ _imsjob() {
                     ;;
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
+                    COMPREPLY=($(compgen -W "ims ecs evs bms" -- "${cur}"))
                     return 0
                     ;;
                 --region)
@@ -401,7 +417,7 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__wait)
-            opts="-o -q -v -h -V --timeout --interval --max-interval --max-rps --fail-fast --events --not-found-grace --output --json --jq --endpoint --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
+            opts="-o -q -v -h -V --timeout --interval --max-interval --max-rps --fail-fast --events --not-found-grace --output --json --jq --endpoint --service --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -428,11 +444,11 @@ _imsjob() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "table json tree" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "table json tree wide" -- "${cur}"))
                     return 0
                     ;;
                 --jq)
@@ -441,6 +457,10 @@ _imsjob() {
                     ;;
                 --endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --service)
+                    COMPREPLY=($(compgen -W "ims ecs evs bms" -- "${cur}"))
                     return 0
                     ;;
                 --region)

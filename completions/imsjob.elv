@@ -18,10 +18,11 @@ set edit:completion:arg-completer[imsjob] = {|@words|
     }
     var completions = [
         &'imsjob'= {
-            cand -o 'Output format: `table` (get, wait), `tree` (tree) or `json`'
-            cand --output 'Output format: `table` (get, wait), `tree` (tree) or `json`'
+            cand -o 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
+            cand --output 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
             cand --jq 'Filter the JSON document with a jq expression; strings print raw'
             cand --endpoint 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]'
+            cand --service 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]'
             cand --region 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]'
             cand --project-id 'Project id the jobs belong to [env: OS_PROJECT_ID]'
             cand --cloud 'Entry of clouds.yaml to use [env: OS_CLOUD]'
@@ -48,10 +49,11 @@ set edit:completion:arg-completer[imsjob] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imsjob;get'= {
-            cand -o 'Output format: `table` (get, wait), `tree` (tree) or `json`'
-            cand --output 'Output format: `table` (get, wait), `tree` (tree) or `json`'
+            cand -o 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
+            cand --output 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
             cand --jq 'Filter the JSON document with a jq expression; strings print raw'
             cand --endpoint 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]'
+            cand --service 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]'
             cand --region 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]'
             cand --project-id 'Project id the jobs belong to [env: OS_PROJECT_ID]'
             cand --cloud 'Entry of clouds.yaml to use [env: OS_CLOUD]'
@@ -76,10 +78,11 @@ set edit:completion:arg-completer[imsjob] = {|@words|
             cand --max-interval 'Cap of the delay between polls'
             cand --max-rps 'Request budget per second, shared by all jobs'
             cand --not-found-grace 'How long a job that is not found counts as just created (then exit 4)'
-            cand -o 'Output format: `table` (get, wait), `tree` (tree) or `json`'
-            cand --output 'Output format: `table` (get, wait), `tree` (tree) or `json`'
+            cand -o 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
+            cand --output 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
             cand --jq 'Filter the JSON document with a jq expression; strings print raw'
             cand --endpoint 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]'
+            cand --service 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]'
             cand --region 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]'
             cand --project-id 'Project id the jobs belong to [env: OS_PROJECT_ID]'
             cand --cloud 'Entry of clouds.yaml to use [env: OS_CLOUD]'
@@ -101,10 +104,12 @@ set edit:completion:arg-completer[imsjob] = {|@words|
             cand --version 'Print version'
         }
         &'imsjob;tree'= {
-            cand -o 'Output format: `table` (get, wait), `tree` (tree) or `json`'
-            cand --output 'Output format: `table` (get, wait), `tree` (tree) or `json`'
+            cand --max-sub-jobs 'Sub-jobs shown at most, fetched or given in full, nearest first; the rest are counted'
+            cand -o 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
+            cand --output 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`'
             cand --jq 'Filter the JSON document with a jq expression; strings print raw'
             cand --endpoint 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]'
+            cand --service 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]'
             cand --region 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]'
             cand --project-id 'Project id the jobs belong to [env: OS_PROJECT_ID]'
             cand --cloud 'Entry of clouds.yaml to use [env: OS_CLOUD]'

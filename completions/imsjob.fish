@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_imsjob_global_optspecs
-    string join \n o/output= json jq= endpoint= region= project-id= cloud= request-timeout= cacert= insecure no-token-cache color= q/quiet v/verbose h/help V/version
+    string join \n o/output= json jq= endpoint= service= region= project-id= cloud= request-timeout= cacert= insecure no-token-cache color= q/quiet v/verbose h/help V/version
 end
 
 function __fish_imsjob_needs_command
@@ -24,11 +24,16 @@ function __fish_imsjob_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c imsjob -n "__fish_imsjob_needs_command" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree) or `json`' -r -f -a "table\t''
+complete -c imsjob -n "__fish_imsjob_needs_command" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`' -r -f -a "table\t''
 json\t''
-tree\t''"
+tree\t''
+wide\t''"
 complete -c imsjob -n "__fish_imsjob_needs_command" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
 complete -c imsjob -n "__fish_imsjob_needs_command" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]' -r
+complete -c imsjob -n "__fish_imsjob_needs_command" -l service -d 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]' -r -f -a "ims\t'Image Management Service'
+ecs\t'Elastic Cloud Server'
+evs\t'Elastic Volume Service'
+bms\t'Bare Metal Server'"
 complete -c imsjob -n "__fish_imsjob_needs_command" -l region -d 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]' -r
 complete -c imsjob -n "__fish_imsjob_needs_command" -l project-id -d 'Project id the jobs belong to [env: OS_PROJECT_ID]' -r
 complete -c imsjob -n "__fish_imsjob_needs_command" -l cloud -d 'Entry of clouds.yaml to use [env: OS_CLOUD]' -r
@@ -51,11 +56,16 @@ complete -c imsjob -n "__fish_imsjob_needs_command" -f -a "demo" -d 'A guided ru
 complete -c imsjob -n "__fish_imsjob_needs_command" -f -a "sim" -d 'Serve the IMS simulator on 127.0.0.1 for offline script testing'
 complete -c imsjob -n "__fish_imsjob_needs_command" -f -a "completions" -d 'Print a shell completion script'
 complete -c imsjob -n "__fish_imsjob_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c imsjob -n "__fish_imsjob_using_subcommand get" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree) or `json`' -r -f -a "table\t''
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`' -r -f -a "table\t''
 json\t''
-tree\t''"
+tree\t''
+wide\t''"
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l service -d 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]' -r -f -a "ims\t'Image Management Service'
+ecs\t'Elastic Cloud Server'
+evs\t'Elastic Volume Service'
+bms\t'Bare Metal Server'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l region -d 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l project-id -d 'Project id the jobs belong to [env: OS_PROJECT_ID]' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand get" -l cloud -d 'Entry of clouds.yaml to use [env: OS_CLOUD]' -r
@@ -76,11 +86,16 @@ complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l interval -d 'Firs
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l max-interval -d 'Cap of the delay between polls' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l max-rps -d 'Request budget per second, shared by all jobs' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l not-found-grace -d 'How long a job that is not found counts as just created (then exit 4)' -r
-complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree) or `json`' -r -f -a "table\t''
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`' -r -f -a "table\t''
 json\t''
-tree\t''"
+tree\t''
+wide\t''"
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l service -d 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]' -r -f -a "ims\t'Image Management Service'
+ecs\t'Elastic Cloud Server'
+evs\t'Elastic Volume Service'
+bms\t'Bare Metal Server'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l region -d 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l project-id -d 'Project id the jobs belong to [env: OS_PROJECT_ID]' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -l cloud -d 'Entry of clouds.yaml to use [env: OS_CLOUD]' -r
@@ -98,11 +113,17 @@ complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s q -l quiet -d 'No
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s v -l verbose -d 'Debug log on stderr (repeat for more); secrets are never shown'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c imsjob -n "__fish_imsjob_using_subcommand wait" -s V -l version -d 'Print version'
-complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree) or `json`' -r -f -a "table\t''
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l max-sub-jobs -d 'Sub-jobs shown at most, fetched or given in full, nearest first; the rest are counted' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -s o -l output -d 'Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`' -r -f -a "table\t''
 json\t''
-tree\t''"
+tree\t''
+wide\t''"
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l jq -d 'Filter the JSON document with a jq expression; strings print raw' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l endpoint -d 'IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]' -r
+complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l service -d 'Service whose jobs these are; picks the catalog entry and the regional endpoint [default: ims] [env: IMSJOB_SERVICE]' -r -f -a "ims\t'Image Management Service'
+ecs\t'Elastic Cloud Server'
+evs\t'Elastic Volume Service'
+bms\t'Bare Metal Server'"
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l region -d 'Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l project-id -d 'Project id the jobs belong to [env: OS_PROJECT_ID]' -r
 complete -c imsjob -n "__fish_imsjob_using_subcommand tree" -l cloud -d 'Entry of clouds.yaml to use [env: OS_CLOUD]' -r

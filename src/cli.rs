@@ -8,6 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::output::ColorChoice;
+use crate::service::Service;
 use crate::time::parse_duration;
 
 /// The exit codes, as a literal so that `concat!` can append it to every help text.
@@ -48,6 +49,7 @@ macro_rules! top_long_help {
 
 Environment:
   IMSJOB_ENDPOINT  IMS base URL (--endpoint)     OS_REGION_NAME  region (--region)
+  IMSJOB_SERVICE   ims, ecs, evs, bms (--service)
   OS_PROJECT_ID    project id (--project-id)     OS_CLOUD        clouds.yaml entry (--cloud)
   OS_CACERT        CA file (--cacert)            OS_INSECURE     1/0, true/false, yes/no, on/off
   NO_COLOR, CLICOLOR, CLICOLOR_FORCE             colour (--color)
@@ -68,6 +70,7 @@ Examples:
 #[command(
     name = "imsjob",
     version,
+    long_version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("IMSJOB_BUILD_COMMIT"), ")"),
     about,
     long_about = "See and gate on Open Telekom Cloud IMS asynchronous jobs.\n\n\
                   Creating, importing, exporting, copying or sharing an image returns a job id; \
@@ -97,7 +100,7 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Job options")]
 pub struct JobOptions {
-    /// Output format: `table` (get, wait), `tree` (tree) or `json`
+    /// Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`
     #[arg(short, long, value_enum)]
     pub output: Option<OutputFormat>,
 
@@ -112,6 +115,11 @@ pub struct JobOptions {
     /// IMS base URL (no `/v1`); overrides the catalog and the region [env: IMSJOB_ENDPOINT]
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
+
+    /// Service whose jobs these are; picks the catalog entry and the regional endpoint
+    /// [default: ims] [env: IMSJOB_SERVICE]
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub service: Option<Service>,
 
     /// Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]
     #[arg(long, value_name = "NAME")]
@@ -169,6 +177,7 @@ impl JobOptions {
             json: self.json || lower.json,
             jq: self.jq.or(lower.jq),
             endpoint: self.endpoint.or(lower.endpoint),
+            service: self.service.or(lower.service),
             region: self.region.or(lower.region),
             project_id: self.project_id.or(lower.project_id),
             cloud: self.cloud.or(lower.cloud),
@@ -188,6 +197,7 @@ impl JobOptions {
             (self.json, "--json"),
             (self.jq.is_some(), "--jq"),
             (self.endpoint.is_some(), "--endpoint"),
+            (self.service.is_some(), "--service"),
             (self.region.is_some(), "--region"),
             (self.project_id.is_some(), "--project-id"),
             (self.cloud.is_some(), "--cloud"),
@@ -207,6 +217,9 @@ pub enum OutputFormat {
     Table,
     Json,
     Tree,
+    // The table or tree with every column in full (STARTED as UTC time), not fitted to the
+    // terminal, like `kubectl -o wide`.
+    Wide,
 }
 
 #[derive(Debug, Subcommand)]
@@ -337,11 +350,18 @@ fn parse_timeout(text: &str) -> Result<Timeout, String> {
     }
 }
 
+/// Sub-jobs `tree` shows at most by default (`doc/contract.md`).
+pub const DEFAULT_MAX_SUB_JOBS: usize = 1000;
+
 #[derive(Debug, Args)]
 pub struct TreeArgs {
     /// The parent job id
     #[arg(value_name = "JOB_ID")]
     pub id: String,
+
+    /// Sub-jobs shown at most, fetched or given in full, nearest first; the rest are counted
+    #[arg(long, default_value_t = DEFAULT_MAX_SUB_JOBS, value_name = "N")]
+    pub max_sub_jobs: usize,
 
     #[command(flatten)]
     pub job: JobOptions,

@@ -16,6 +16,7 @@ pub mod input;
 pub mod output;
 pub mod render;
 pub mod report;
+pub mod service;
 pub mod settings;
 pub mod sim;
 pub mod text;

@@ -146,7 +146,7 @@ impl Output {
     /// Writes a rendered report: its stderr lines first, then its stdout text.
     ///
     /// # Errors
-    /// A `--jq` filter that failed on the document, or a failed write to stdout.
+    /// A failed write to stdout.
     pub fn show(&self, rendered: crate::render::report::Rendered) -> anyhow::Result<()> {
         use crate::render::report::Message;
         for message in &rendered.messages {
@@ -156,7 +156,7 @@ impl Output {
                 Message::Note(text) => self.progress(text),
             }
         }
-        if let Some(text) = rendered.stdout? {
+        if let Some(text) = rendered.stdout {
             self.result(&text)?;
         }
         Ok(())

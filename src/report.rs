@@ -46,11 +46,7 @@ pub enum Body {
     /// `get` and `wait`: jobs in argument order.
     Jobs(Jobs),
     /// `tree`: a job and its sub-jobs.
-    Tree(Box<TreeNode>),
-    /// `wait` stopped by a signal; this many jobs were still open.
-    Interrupted {
-        running: usize,
-    },
+    Tree(Box<Tree>),
     Text(String),
     Notes(Vec<String>),
 }
@@ -60,6 +56,9 @@ pub enum Body {
 pub struct Jobs {
     pub entries: Vec<JobEntry>,
     pub kind: JobsKind,
+    /// The JSON document is an array: several ids were given, or any came from stdin (a
+    /// script reading ids it did not count must get one shape, `doc/contract.md`).
+    pub array: bool,
 }
 
 /// Which command the jobs come from: the two differ in what an error means.
@@ -124,12 +123,48 @@ impl Outcome {
     }
 }
 
-/// One node of `tree`: a fetched job, or an id that could not be fetched.
+/// What `tree` found: the nodes, and whether it stopped before the end.
+#[derive(Debug)]
+pub struct Tree {
+    pub root: TreeNode,
+    /// Set when some sub-jobs were left out (the limit, or the depth bound).
+    pub stopped: Option<TreeStop>,
+}
+
+/// Why and where `tree` stopped short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TreeStop {
+    /// The `--max-sub-jobs` in force.
+    pub max_sub_jobs: usize,
+    /// Sub-jobs left out because the limit was reached.
+    pub over_limit: usize,
+    /// Sub-jobs left out because they nest deeper than `max_depth`.
+    pub too_deep: usize,
+    pub max_depth: usize,
+}
+
+/// One node of `tree`: a job (fetched, or given in full by its parent), or an id that could
+/// not be fetched.
 #[derive(Debug)]
 pub struct TreeNode {
     pub job_id: String,
     pub outcome: Result<Job, ApiError>,
     pub children: Vec<TreeNode>,
+    /// Sub-jobs of this job left out (see [`TreeStop`]).
+    pub not_shown: usize,
+}
+
+impl TreeNode {
+    /// A node without sub-jobs.
+    #[must_use]
+    pub fn leaf(job_id: impl Into<String>, outcome: Result<Job, ApiError>) -> Self {
+        Self {
+            job_id: job_id.into(),
+            outcome,
+            children: Vec::new(),
+            not_shown: 0,
+        }
+    }
 }
 
 /// What happens during a `wait`, in the order it happens. `elapsed` counts from the start.
@@ -145,11 +180,13 @@ pub enum WaitEvent<'a> {
         elapsed: Duration,
     },
     /// A failed poll that will be retried after `delay`; `streak` counts consecutive failures.
+    /// For a job not found, `grace_left` is how much longer it may take to appear.
     Retrying {
         id: &'a JobId,
         error: &'a ApiError,
         delay: Duration,
         streak: u32,
+        grace_left: Option<Duration>,
     },
     /// The wait for a job ended.
     Done {

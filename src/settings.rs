@@ -23,6 +23,7 @@ use crate::error::UsageError;
 use crate::output::{ColorEnv, OutputSettings};
 use crate::render::jq::JqFilter;
 pub use crate::render::mode::Render;
+use crate::service::Service;
 
 /// The process environment, captured once so resolution is a pure function of its inputs.
 #[derive(Debug, Clone, Default)]
@@ -109,6 +110,8 @@ pub enum CommandSettings {
     },
     Tree {
         id: JobId,
+        /// `--max-sub-jobs`: sub-jobs shown at most.
+        max_sub_jobs: usize,
         render: Render,
         connect: Box<ConnectSettings>,
     },
@@ -181,6 +184,7 @@ impl Settings {
             }
             Command::Tree(args) => CommandSettings::Tree {
                 id: JobId::parse(args.id.trim())?,
+                max_sub_jobs: args.max_sub_jobs,
                 render: resolve_render(&job, &TREE)?,
                 connect: Box::new(resolve_connect(&job, env)?),
             },
@@ -220,7 +224,7 @@ pub struct Formats {
 pub const GET: Formats = Formats {
     command: "get",
     default: OutputFormat::Table,
-    views: &[OutputFormat::Table],
+    views: &[OutputFormat::Table, OutputFormat::Wide],
 };
 /// What `wait` shows besides its JSON document (and `--events`): the final states, like `get`.
 pub const WAIT: Formats = Formats {
@@ -231,7 +235,7 @@ pub const WAIT: Formats = Formats {
 pub const TREE: Formats = Formats {
     command: "tree",
     default: OutputFormat::Tree,
-    views: &[OutputFormat::Tree, OutputFormat::Table],
+    views: &[OutputFormat::Tree, OutputFormat::Table, OutputFormat::Wide],
 };
 
 /// Resolves the output mode for a command.
@@ -254,6 +258,7 @@ pub fn resolve_render(global: &JobOptions, formats: &Formats) -> Result<Render, 
         OutputFormat::Json => return Ok(Render::json()),
         OutputFormat::Table => Render::Table,
         OutputFormat::Tree => Render::Tree,
+        OutputFormat::Wide => Render::Wide,
     };
     if !formats.views.contains(&format) {
         let name = |f: &OutputFormat| {
@@ -285,12 +290,11 @@ pub const ENDPOINT_VAR: &str = "IMSJOB_ENDPOINT";
 /// region under `.sc.`.
 #[must_use]
 pub fn regional_endpoint(region: &str) -> String {
-    if region == "eu-ch2" {
-        format!("https://ims.{region}.sc.otc.t-systems.com")
-    } else {
-        format!("https://ims.{region}.otc.t-systems.com")
-    }
+    Service::Ims.regional_endpoint(region)
 }
+
+/// The variable that names the service, as `--service` does.
+pub const SERVICE_VAR: &str = "IMSJOB_SERVICE";
 
 fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
     let bad = |why: &str| {
@@ -319,6 +323,8 @@ fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
 pub struct ConnectSettings {
     /// `--endpoint` / `IMSJOB_ENDPOINT`: overrides the catalog and the region.
     pub endpoint: Option<Url>,
+    /// `--service` / `IMSJOB_SERVICE`: whose jobs API to ask (catalog entry, regional host).
+    pub service: Service,
     /// The project id when configured (flag, env or clouds.yaml), validated.
     pub project_id: Option<ProjectId>,
     /// Credentials and region.
@@ -348,17 +354,18 @@ impl ConnectSettings {
             }
     }
 
-    /// The IMS endpoint: `--endpoint`, else the token catalog's, else the region's.
+    /// The jobs endpoint of the service: `--endpoint`, else the token catalog's entry for the
+    /// service, else the service's host in the region.
     ///
     /// # Errors
     /// When the catalog endpoint is not a usable base URL.
-    pub fn ims_endpoint(&self, from_catalog: Option<&str>) -> Result<Url, UsageError> {
+    pub fn jobs_endpoint(&self, from_catalog: Option<&str>) -> Result<Url, UsageError> {
         if let Some(url) = &self.endpoint {
             return Ok(url.clone());
         }
         match from_catalog {
             Some(text) => parse_endpoint(text),
-            None => parse_endpoint(&regional_endpoint(&self.auth.region)),
+            None => parse_endpoint(&self.service.regional_endpoint(&self.auth.region)),
         }
     }
 }
@@ -450,8 +457,18 @@ pub fn resolve_connect(global: &JobOptions, env: &Env) -> Result<ConnectSettings
         insecure: auth.insecure,
         plain_http_only: false,
     };
+    let service = match global.service {
+        Some(service) => service,
+        None => env
+            .get(SERVICE_VAR)
+            .map(Service::parse)
+            .transpose()
+            .map_err(|e| UsageError::new(format!("`{SERVICE_VAR}`: {e}")))?
+            .unwrap_or_default(),
+    };
     let mut settings = ConnectSettings {
         endpoint,
+        service,
         project_id,
         auth,
         request_timeout: global.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
@@ -495,7 +512,7 @@ mod tests {
         .expect("resolves");
         assert_eq!(settings.auth.region, "eu-nl");
         assert_eq!(
-            settings.ims_endpoint(None).expect("url").as_str(),
+            settings.jobs_endpoint(None).expect("url").as_str(),
             "https://ims.eu-nl.otc.t-systems.com/"
         );
         assert_eq!(

@@ -9,7 +9,9 @@ use std::fmt::Write as _;
 /// non-ASCII letters, is kept as it is.
 #[must_use]
 pub fn sanitize(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_hazard) {
+    // Printable ASCII needs no Unicode lookup: the common case stays fast on huge text.
+    let printable = |b: &u8| (0x20..0x7f).contains(b);
+    if (text.is_ascii() && text.as_bytes().iter().all(printable)) || !text.chars().any(is_hazard) {
         return Cow::Borrowed(text);
     }
     let mut clean = String::with_capacity(text.len() + 8);

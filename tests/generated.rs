@@ -97,7 +97,11 @@ fn the_man_page_has_exit_codes_and_environment() {
 
 /// `doc/imsjob.1` first, then one page per subcommand (`doc/imsjob-wait.1`, ...).
 fn man_pages() -> Vec<(String, String)> {
-    let mut command = imsjob::cli::command().disable_help_subcommand(true);
+    // The pages name the release, not the commit `--version` adds: a page that named the
+    // commit would be stale after every commit.
+    let mut command = imsjob::cli::command()
+        .disable_help_subcommand(true)
+        .long_version(None::<&'static str>);
     command.build();
     let mut pages = vec![("doc/imsjob.1".to_owned(), main_page(&command))];
     for sub in command.get_subcommands() {

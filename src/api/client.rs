@@ -220,6 +220,9 @@ fn pem_dir(dir: &std::path::Path) -> Vec<CertificateDer<'static>> {
         .collect()
 }
 
+/// Largest 2xx body looked at as a possible error object (see `get_job`).
+const ERROR_OBJECT_MAX_BYTES: usize = 64 * 1024;
+
 impl ImsClient {
     /// # Errors
     /// When the HTTP client cannot be built (see [`http_client`]) or the endpoint cannot
@@ -348,19 +351,28 @@ impl ImsClient {
             reason,
             request_id: request_id.clone(),
         };
-        let value: serde_json::Value = serde_json::from_slice(&body).map_err(|e| {
-            if body.trim_ascii_start().starts_with(b"<") {
-                decode("an HTML page, not JSON (a proxy or gateway answered)".into())
-            } else {
-                decode(format!("malformed JSON: {e}"))
-            }
-        })?;
-        // Some services answer an error with 200 (`{"error": {"code": "EVS.2024", ...}}`):
-        // its code and message say more than "no `status` field".
-        if let Some(error) = ErrorBody::in_success(&value) {
-            return Err(ApiError::from_body(status, error, request_id, None));
+        if body.trim_ascii_start().starts_with(b"<") {
+            return Err(decode(
+                "an HTML page, not JSON (a proxy or gateway answered)".into(),
+            ));
         }
-        Job::from_value(value).map_err(|e| decode(e.to_string()))
+        // Some services answer an error with 200 (`{"error": {"code": "EVS.2024", ...}}`): its
+        // code and message say more than "no `status` field". Such answers are small, so only a
+        // small body is kept aside to look for one when it is not a job.
+        let aside = (body.len() <= ERROR_OBJECT_MAX_BYTES).then(|| body.clone());
+        // The body becomes the job's raw text as is: no tree of it is ever built.
+        match Job::from_body(body) {
+            Ok(job) => Ok(job),
+            Err(error) => {
+                let error_object = aside
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .and_then(|value| ErrorBody::in_success(&value));
+                match error_object {
+                    Some(found) => Err(ApiError::from_body(status, found, request_id, None)),
+                    None => Err(decode(error.to_string())),
+                }
+            }
+        }
     }
 }
 

@@ -10,10 +10,10 @@
 //! else or readable by others, a symlink, an unwritable directory) makes [`TokenCache::load`]
 //! return `None`, and the next [`TokenCache::store`] replaces the file.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -73,6 +73,8 @@ pub struct CachedToken {
     pub project_id: String,
     /// The IMS endpoint found in the token's catalog, if any.
     pub ims_endpoint: Option<String>,
+    /// The other services' endpoints found there (`ecs`, `evs`, `bms`), by service name.
+    pub service_endpoints: BTreeMap<String, String>,
 }
 
 impl CachedToken {
@@ -90,6 +92,7 @@ impl fmt::Debug for CachedToken {
             .field("expires_at", &self.expires_at)
             .field("project_id", &self.project_id)
             .field("ims_endpoint", &self.ims_endpoint)
+            .field("service_endpoints", &self.service_endpoints)
             .finish()
     }
 }
@@ -101,6 +104,8 @@ struct Entry {
     expires_at: String,
     project_id: String,
     ims_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    service_endpoints: BTreeMap<String, String>,
 }
 
 /// The token cache rooted at one directory.
@@ -143,14 +148,19 @@ impl TokenCache {
         token.is_fresh(now).then_some(token)
     }
 
-    /// Writes `token` for `key`, atomically replacing any previous file.
+    /// Writes `token` for `key`, atomically replacing any previous file. Does nothing where
+    /// the cache is off (see [`platform`]).
     pub fn store(&self, key: &CacheKey, token: &CachedToken) -> std::io::Result<()> {
+        if !platform::SUPPORTED {
+            return Ok(());
+        }
         self.ensure_dir()?;
         let entry = Entry {
             token: token.token.expose_secret().to_owned(),
             expires_at: token.expires_at.to_string(),
             project_id: token.project_id.clone(),
             ims_endpoint: token.ims_endpoint.clone(),
+            service_endpoints: token.service_endpoints.clone(),
         };
         let bytes = serde_json::to_vec(&entry).map_err(std::io::Error::other)?;
         let target = self.path_for(key);
@@ -174,10 +184,7 @@ impl TokenCache {
     }
 
     fn ensure_dir(&self) -> std::io::Result<()> {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(&self.dir)
+        platform::private_dir(fs::DirBuilder::new().recursive(true)).create(&self.dir)
     }
 
     /// Creates a new file in the cache directory that only we can read, from the very first
@@ -189,10 +196,7 @@ impl TokenCache {
                 std::process::id(),
                 fastrand::u64(..)
             ));
-            match OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
+            match platform::private_file(OpenOptions::new().write(true).create_new(true))
                 .open(&path)
             {
                 Ok(file) => return Ok((path, file)),
@@ -209,7 +213,7 @@ impl TokenCache {
         *self.uid.get_or_init(|| {
             self.ensure_dir().ok()?;
             let (path, file) = self.create_private_file("uid-probe").ok()?;
-            let uid = file.metadata().ok().map(|m| m.uid());
+            let uid = file.metadata().ok().and_then(|m| platform::owner(&m));
             drop(file);
             let _ = fs::remove_file(&path);
             uid
@@ -217,12 +221,72 @@ impl TokenCache {
     }
 }
 
+/// What the cache's safety checks need from the platform: private modes (0700, 0600), a
+/// file's owner, and whether two metadata describe the same file.
+#[cfg(unix)]
+mod platform {
+    use std::fs::{DirBuilder, Metadata, OpenOptions};
+    use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+
+    pub const SUPPORTED: bool = true;
+
+    pub fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
+        builder.mode(0o700)
+    }
+
+    pub fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
+        options.mode(0o600)
+    }
+
+    pub fn owner(meta: &Metadata) -> Option<u32> {
+        Some(meta.uid())
+    }
+
+    pub fn is_private(meta: &Metadata) -> bool {
+        meta.mode() & 0o077 == 0
+    }
+
+    pub fn same_file(a: &Metadata, b: &Metadata) -> bool {
+        a.dev() == b.dev() && a.ino() == b.ino()
+    }
+}
+
+/// Elsewhere (Windows) the cache is off: std offers no way to create a file only its owner
+/// can read, nor to tell who owns one, and a token is a secret. A password login then costs
+/// one IAM request per run. With no owner, [`TokenCache::load`] never trusts a file.
+#[cfg(not(unix))]
+mod platform {
+    use std::fs::{DirBuilder, Metadata, OpenOptions};
+
+    pub const SUPPORTED: bool = false;
+
+    pub fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
+        builder
+    }
+
+    pub fn private_file(options: &mut OpenOptions) -> &mut OpenOptions {
+        options
+    }
+
+    pub fn owner(_meta: &Metadata) -> Option<u32> {
+        None
+    }
+
+    pub fn is_private(_meta: &Metadata) -> bool {
+        false
+    }
+
+    pub fn same_file(_a: &Metadata, _b: &Metadata) -> bool {
+        false
+    }
+}
+
 /// Reads one cache file, refusing anything we would not have written ourselves.
 fn read_entry(path: &Path, uid: u32) -> Option<CachedToken> {
     let (file, meta) = open_checked(path)?;
     let trusted = meta.is_file()
-        && meta.uid() == uid
-        && meta.mode() & 0o077 == 0
+        && platform::owner(&meta) == Some(uid)
+        && platform::is_private(&meta)
         && meta.len() <= MAX_FILE_SIZE;
     if !trusted {
         return None;
@@ -238,6 +302,7 @@ fn read_entry(path: &Path, uid: u32) -> Option<CachedToken> {
         expires_at: entry.expires_at.parse().ok()?,
         project_id: entry.project_id,
         ims_endpoint: entry.ims_endpoint,
+        service_endpoints: entry.service_endpoints,
     })
 }
 
@@ -254,14 +319,14 @@ fn open_checked(path: &Path) -> Option<(File, fs::Metadata)> {
         }
         let file = File::open(path).ok()?;
         let meta = file.metadata().ok()?;
-        if meta.dev() == link.dev() && meta.ino() == link.ino() {
+        if platform::same_file(&meta, &link) {
             return Some((file, meta));
         }
     }
     None
 }
 
-#[cfg(test)]
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
@@ -286,6 +351,7 @@ mod tests {
             expires_at: now() + SignedDuration::from_mins(valid_for_mins),
             project_id: "p1".into(),
             ims_endpoint: Some("https://ims.example.com".into()),
+            service_endpoints: BTreeMap::new(),
         }
     }
 

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::aksk::{SignError, Signer};
 use super::cache::CachedToken;
 use crate::api::error::{ApiError, network_error};
+use crate::service::Service;
 use crate::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 
 /// The header that carries a newly issued token.
@@ -297,43 +298,64 @@ pub fn parse_token_response(
             )
         })?
         .to_owned();
-    let ims_endpoint = token_body
-        .get("catalog")
-        .and_then(|c| ims_endpoint_from_catalog(c, region, &project_id));
+    let catalog = token_body.get("catalog");
+    let ims_endpoint = catalog.and_then(|c| ims_endpoint_from_catalog(c, region, &project_id));
+    // The other services' entries too: one cached token then serves `--service` of any kind.
+    let service_endpoints = Service::ALL
+        .into_iter()
+        .filter(|service| *service != Service::Ims)
+        .filter_map(|service| {
+            let url = endpoint_from_catalog(catalog?, service, region, &project_id)?;
+            Some((service.name().to_owned(), url))
+        })
+        .collect();
     Ok(CachedToken {
         token: SecretString::from(token.to_owned()),
         expires_at,
         project_id,
         ims_endpoint,
+        service_endpoints,
     })
 }
 
-/// The IMS base URL from a token catalog: service `type: "image"`, endpoint
-/// `interface: "public"`, in `region` (matched against `region` or `region_id`) when given,
-/// else the first public one. Version and project suffixes are trimmed, because imsjob adds
-/// `/v1/{project_id}` itself.
+/// The IMS base URL from a token catalog (see [`endpoint_from_catalog`]).
 pub fn ims_endpoint_from_catalog(
     catalog: &Value,
     region: Option<&str>,
     project_id: &str,
 ) -> Option<String> {
-    let endpoints = catalog
-        .as_array()?
-        .iter()
-        .filter(|service| service.get("type").and_then(Value::as_str) == Some("image"))
-        .filter_map(|service| service.get("endpoints")?.as_array())
-        .flatten()
-        .filter(|ep| ep.get("interface").and_then(Value::as_str) == Some("public"));
+    endpoint_from_catalog(catalog, Service::Ims, region, project_id)
+}
+
+/// A service's base URL from a token catalog: the first of its types
+/// ([`Service::catalog_types`]; IMS is `type: "image"`) with an endpoint of
+/// `interface: "public"`, in `region` (matched against `region` or `region_id`) when given,
+/// else the first public one. Version and project suffixes are trimmed (ECS lists
+/// `…/v1/{project_id}`), because imsjob adds `/v1/{project_id}` itself.
+pub fn endpoint_from_catalog(
+    catalog: &Value,
+    service: Service,
+    region: Option<&str>,
+    project_id: &str,
+) -> Option<String> {
+    let services = catalog.as_array()?;
     let matches_region = |ep: &&Value| match region {
         None => true,
         Some(region) => ["region", "region_id"]
             .iter()
             .any(|k| ep.get(*k).and_then(Value::as_str) == Some(region)),
     };
-    let url = endpoints
-        .filter(matches_region)
-        .find_map(|ep| ep.get("url").and_then(Value::as_str))?;
-    Some(trim_endpoint(url, project_id))
+    service.catalog_types().iter().find_map(|kind| {
+        let url = services
+            .iter()
+            .filter(|entry| entry.get("type").and_then(Value::as_str) == Some(*kind))
+            .filter_map(|entry| entry.get("endpoints")?.as_array())
+            .flatten()
+            .filter(|ep| ep.get("interface").and_then(Value::as_str) == Some("public"))
+            .filter(matches_region)
+            .find_map(|ep| ep.get("url").and_then(Value::as_str))?;
+        Some(trim_endpoint(url, project_id))
+    })
 }
 
 /// Drops a trailing slash, a project segment and a version segment (`/v2`, `/v2.0`).
@@ -614,6 +636,39 @@ mod tests {
         assert_eq!(none.ims_endpoint, None);
         let empty = parse_token_response(Some("T"), &token_body(&json!([])), None).expect("parses");
         assert_eq!(empty.ims_endpoint, None);
+    }
+
+    #[test]
+    fn every_service_has_its_catalog_entry() {
+        let mut entries = catalog().as_array().cloned().expect("an array");
+        entries.push(json!({"type": "ecs", "name": "ecs", "endpoints": [
+            {"interface": "public", "region": "eu-de", "url": "https://ecs.eu-de.example.com/v1/p1"}]}));
+        entries.push(json!({"type": "volumev2", "name": "cinderv2", "endpoints": [
+            {"interface": "public", "region": "eu-de", "url": "https://evs.eu-de.example.com/v2/p1"}]}));
+        let t = parse_token_response(
+            Some("T"),
+            &token_body(&Value::Array(entries)),
+            Some("eu-de"),
+        )
+        .expect("parses");
+        let found: Vec<(&str, &str)> = t
+            .service_endpoints
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        // `ecs` is preferred to `compute`; EVS is found under its OpenStack type; no BMS.
+        assert_eq!(
+            found,
+            [
+                ("ecs", "https://ecs.eu-de.example.com"),
+                ("evs", "https://evs.eu-de.example.com")
+            ]
+        );
+        let compute_only = endpoint_from_catalog(&catalog(), Service::Ecs, None, "p1");
+        assert_eq!(
+            compute_only.as_deref(),
+            Some("https://ecs.eu-de.example.com")
+        );
     }
 
     #[test]

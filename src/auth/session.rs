@@ -57,6 +57,8 @@ pub struct Session {
     pub project_id: String,
     /// The IMS endpoint from the token catalog, when there was one.
     pub ims_endpoint: Option<String>,
+    /// The other services' endpoints from the token catalog, by service name.
+    pub service_endpoints: std::collections::BTreeMap<String, String>,
     /// Where the token came from.
     pub source: TokenSource,
 }
@@ -127,6 +129,7 @@ impl Authenticator {
                     KeystoneError::InvalidResponse("no project id configured".into())
                 })?,
                 ims_endpoint: None,
+                service_endpoints: std::collections::BTreeMap::new(),
                 source: TokenSource::Configured,
             }),
             AuthMethod::AkSk { signer, auth_url } => {
@@ -143,6 +146,7 @@ impl Authenticator {
                 Ok(Session {
                     project_id,
                     ims_endpoint: None,
+                    service_endpoints: std::collections::BTreeMap::new(),
                     source: TokenSource::Signed,
                 })
             }
@@ -157,6 +161,7 @@ impl Authenticator {
                         .clone()
                         .unwrap_or_else(|| token.project_id.clone()),
                     ims_endpoint: token.ims_endpoint.clone(),
+                    service_endpoints: token.service_endpoints.clone(),
                     source,
                 })
             }
@@ -359,6 +364,7 @@ mod tests {
             Session {
                 project_id: "p-from-iam".into(),
                 ims_endpoint: Some("http://ims.test".into()),
+                service_endpoints: std::collections::BTreeMap::new(),
                 source: TokenSource::Iam,
             }
         );

@@ -9,6 +9,7 @@ use crate::api::id::ProjectId;
 use crate::auth::cache::TokenCache;
 use crate::auth::session::Authenticator;
 use crate::output::{Output, debug_log};
+use crate::service::Service;
 use crate::settings::ConnectSettings;
 
 /// Authenticates (token, AK/SK, or password → IAM token) and builds the IMS client. Password authentication and an AK/SK project name make IAM calls here, before
@@ -51,8 +52,25 @@ pub async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result
         Some(id) => id,
         None => ProjectId::parse(&session.project_id)?,
     };
-    let endpoint = settings.ims_endpoint(session.ims_endpoint.as_deref())?;
-    debug_log(1, || format!("IMS endpoint `{endpoint}`"));
+    let service = settings.service;
+    let from_catalog = match service {
+        Service::Ims => session.ims_endpoint.as_deref(),
+        other => session
+            .service_endpoints
+            .get(other.name())
+            .map(String::as_str),
+    };
+    let endpoint = settings.jobs_endpoint(from_catalog)?;
+    debug_log(1, || {
+        let source = if settings.endpoint.is_some() {
+            "as configured"
+        } else if from_catalog.is_some() {
+            "from the IAM catalog"
+        } else {
+            "of the region"
+        };
+        format!("{} endpoint `{endpoint}` ({source})", service.label())
+    });
     Ok(ImsClient::with_http(
         http,
         ClientConfig {

@@ -6,8 +6,9 @@ use crate::api::id::JobId;
 use crate::exit::ExitStatus;
 use crate::report::{Body, JobEntry, Jobs, JobsKind, Report};
 
-/// Runs `get`. API errors are reported per job and fold into the exit status.
-pub async fn run(client: &ImsClient, ids: &[JobId]) -> Report {
+/// Runs `get`. API errors are reported per job and fold into the exit status. `from_stdin`:
+/// some ids were read from stdin, so the JSON document is an array whatever their number.
+pub async fn run(client: &ImsClient, ids: &[JobId], from_stdin: bool) -> Report {
     let results = fetch_all(client, ids).await;
     let mut status = ExitStatus::Success;
     let entries = ids
@@ -34,6 +35,7 @@ pub async fn run(client: &ImsClient, ids: &[JobId]) -> Report {
         body: Body::Jobs(Jobs {
             entries,
             kind: JobsKind::Get,
+            array: from_stdin || ids.len() != 1,
         }),
     }
 }

@@ -16,7 +16,7 @@ use crate::exit::ExitStatus;
 use crate::input;
 use crate::output::Output;
 use crate::render::progress::{Progress, wait_observer};
-use crate::report::Report;
+use crate::report::{Body, Report};
 use crate::settings::CommandSettings;
 
 /// Runs a resolved command: run it, render its report once in the mode resolved before
@@ -31,9 +31,9 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             render,
             connect: settings,
         } => {
-            let (ids, _from_stdin) = input::job_ids(&ids)?;
+            let (ids, from_stdin) = input::job_ids(&ids)?;
             let client = connect::connect(&settings, out).await?;
-            (get::run(&client, &ids).await, render)
+            (get::run(&client, &ids, from_stdin).await, render)
         }
         CommandSettings::Wait {
             ids,
@@ -42,32 +42,43 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             connect: settings,
         } => {
             let options = wait::WaitOptions::from_args(&options)?;
-            let (ids, _from_stdin) = input::job_ids(&ids)?;
+            let (ids, from_stdin) = input::job_ids(&ids)?;
             let client = connect::connect(&settings, out).await?;
             let mut observer = wait_observer(out, &render);
-            (
-                wait::run(&client, ids, &options, &mut *observer).await?,
-                render,
-            )
+            let array = from_stdin || ids.len() != 1;
+            let mut report = wait::run(&client, ids, &options, &mut *observer).await?;
+            if let Body::Jobs(jobs) = &mut report.body {
+                jobs.array = array;
+            }
+            (report, render)
         }
         CommandSettings::Tree {
             id,
+            max_sub_jobs,
             render,
             connect: settings,
         } => {
             let client = connect::connect(&settings, out).await?;
-            (tree::run(&client, &id).await?, render)
+            (tree::run(&client, &id, max_sub_jobs).await?, render)
         }
         // Plain text, shown as it comes: demo and sim speak as they go.
         CommandSettings::Completions(shell) => return show_plain(&completions::run(shell), out),
         CommandSettings::Demo => {
             let mut observer = Progress::new(out);
-            return demo::run(&mut observer, &mut |r| out.show_plain(r)).await;
+            return demo::run(&mut observer, &mut |report, mode| {
+                let rendered = crate::render::render(report, mode, &out.view());
+                let status = rendered.status;
+                out.show(rendered)?;
+                Ok(status)
+            })
+            .await;
         }
         CommandSettings::Sim(args) => return sim::run(&args, &mut |r| out.show_plain(r)).await,
     };
-    out.show(crate::render::render(&report, &mode, &out.view()))?;
-    Ok(report.status)
+    let rendered = crate::render::render(&report, &mode, &out.view());
+    let status = rendered.status;
+    out.show(rendered)?;
+    Ok(status)
 }
 
 fn show_plain(report: &Report, out: &Output) -> anyhow::Result<ExitStatus> {

@@ -75,10 +75,24 @@ pub async fn run(
     Ok(ExitStatus::Success)
 }
 
+#[cfg(unix)]
 async fn wait_for_stop() -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut interrupt = signal(SignalKind::interrupt())?;
     let mut terminate = signal(SignalKind::terminate())?;
+    tokio::select! {
+        _ = interrupt.recv() => {}
+        _ = terminate.recv() => {}
+    }
+    Ok(())
+}
+
+/// Windows: Ctrl-C or Ctrl-Break (the stand-ins for SIGINT and SIGTERM).
+#[cfg(windows)]
+async fn wait_for_stop() -> std::io::Result<()> {
+    use tokio::signal::windows::{ctrl_break, ctrl_c};
+    let mut interrupt = ctrl_c()?;
+    let mut terminate = ctrl_break()?;
     tokio::select! {
         _ = interrupt.recv() => {}
         _ = terminate.recv() => {}

@@ -141,19 +141,16 @@ pub async fn run(
 
     let stop = poll_until_done(client, &mut watches, options, &policy, observer, started).await;
     observer.finish();
-    if let Some(status) = stop? {
-        let running = watches.iter().filter(|w| w.entry.outcome.is_none()).count();
-        return Ok(Report {
-            status,
-            body: Body::Interrupted { running },
-        });
-    }
-    let status = watches
-        .iter()
-        .filter_map(|w| w.entry.outcome.as_ref())
-        .fold(ExitStatus::Success, |status, outcome| {
-            status.worst(outcome.exit_status())
-        });
+    // After a signal the report holds what was known: the last state of every job, open ones
+    // without an outcome (`doc/contract.md`, "wait").
+    let status = stop?.unwrap_or_else(|| {
+        watches
+            .iter()
+            .filter_map(|w| w.entry.outcome.as_ref())
+            .fold(ExitStatus::Success, |status, outcome| {
+                status.worst(outcome.exit_status())
+            })
+    });
     Ok(Report {
         status,
         body: Body::Jobs(Jobs {
@@ -163,6 +160,7 @@ pub async fn run(
                 check_once: options.check_once,
                 timeout: options.timeout,
             }),
+            array: given != 1,
         }),
     })
 }
@@ -287,6 +285,7 @@ fn answer(
                     error,
                     delay: at.saturating_sub(now),
                     streak: watch.schedule.failure_streak(),
+                    grace_left: watch.schedule.grace_left(now, policy),
                 })?;
             }
             Ok(Some(at))
@@ -346,17 +345,45 @@ fn at_deadline(entry: &JobEntry) -> Outcome {
 }
 
 /// SIGINT and SIGTERM as futures.
+#[cfg(unix)]
 struct Signals {
     interrupt: tokio::signal::unix::Signal,
     terminate: tokio::signal::unix::Signal,
 }
 
+#[cfg(unix)]
 impl Signals {
     fn new() -> std::io::Result<Self> {
         use tokio::signal::unix::{SignalKind, signal};
         Ok(Self {
             interrupt: signal(SignalKind::interrupt())?,
             terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    async fn recv(&mut self) -> ExitStatus {
+        tokio::select! {
+            _ = self.interrupt.recv() => ExitStatus::Interrupted,
+            _ = self.terminate.recv() => ExitStatus::Terminated,
+        }
+    }
+}
+
+/// Windows has no signals: Ctrl-C is the interrupt, and Ctrl-Break (what a console or a
+/// service manager sends to stop a process group) stands in for SIGTERM.
+#[cfg(windows)]
+struct Signals {
+    interrupt: tokio::signal::windows::CtrlC,
+    terminate: tokio::signal::windows::CtrlBreak,
+}
+
+#[cfg(windows)]
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        use tokio::signal::windows::{ctrl_break, ctrl_c};
+        Ok(Self {
+            interrupt: ctrl_c()?,
+            terminate: ctrl_break()?,
         })
     }
 

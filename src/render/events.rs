@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::json::compact;
 use crate::api::id::JobId;
-use crate::api::model::Status;
+use crate::api::model::{JobView, Status};
 use crate::exit::ExitStatus;
 use crate::report::{JobEntry, Outcome};
 
@@ -25,23 +25,42 @@ pub fn start_line(jobs: usize, time: jiff::Timestamp) -> String {
     }))
 }
 
-/// `{"event": "status", ...}`: a job moved from one status to another.
+/// `{"event": "status", ...}`: a job moved from one status to another, with what a log needs
+/// to tell why (`error_code`, `fail_reason`, `image_id`, `process_percent`, each only when the
+/// answer has it: members are added, never retyped, so the schema stays 1).
 #[must_use]
 pub fn status_line(
     id: &JobId,
     from: Option<&Status>,
-    to: &Status,
+    job: &JobView,
     time: jiff::Timestamp,
     elapsed: Duration,
 ) -> String {
-    compact(&json!({
+    let mut line = json!({
         "event": "status",
         "job_id": id.as_str(),
         "from": from.map(Status::as_str),
-        "to": to.as_str(),
+        "to": job.status.as_str(),
         "time": time.to_string(),
         "elapsed_ms": millis(elapsed),
-    }))
+    });
+    if let Value::Object(members) = &mut line {
+        let mut add = |key: &str, value: Option<Value>| {
+            if let Some(value) = value {
+                members.insert(key.to_owned(), value);
+            }
+        };
+        add("error_code", job.error_code.clone().map(Value::from));
+        add("fail_reason", job.fail_reason.clone().map(Value::from));
+        add("image_id", job.image_id.clone().map(Value::from));
+        add(
+            "process_percent",
+            job.process_percent
+                .and_then(serde_json::Number::from_f64)
+                .map(Value::Number),
+        );
+    }
+    compact(&line)
 }
 
 /// `{"event": "end", ...}`: every job's last status and outcome, and the exit code.
@@ -101,9 +120,30 @@ mod tests {
             r#"{"event":"start","schema":1,"time":"2026-01-02T03:04:05Z","jobs":2}"#
         );
         let id = JobId::parse("j-1").expect("an id");
+        let job = |raw| crate::api::model::Job::from_value(raw).expect("a job").view;
         assert_eq!(
-            status_line(&id, None, &Status::Init, time, Duration::from_millis(1500)),
+            status_line(
+                &id,
+                None,
+                &job(json!({"status": "INIT"})),
+                time,
+                Duration::from_millis(1500)
+            ),
             r#"{"event":"status","job_id":"j-1","from":null,"to":"INIT","time":"2026-01-02T03:04:05Z","elapsed_ms":1500}"#
+        );
+        let failed = job(
+            json!({"status": "FAIL", "error_code": "IMG.0194", "fail_reason": "too many",
+            "entities": {"process_percent": 0.5, "image_id": "img-1"}}),
+        );
+        assert_eq!(
+            status_line(
+                &id,
+                Some(&Status::Running),
+                &failed,
+                time,
+                Duration::from_millis(1)
+            ),
+            r#"{"event":"status","job_id":"j-1","from":"RUNNING","to":"FAIL","time":"2026-01-02T03:04:05Z","elapsed_ms":1,"error_code":"IMG.0194","fail_reason":"too many","image_id":"img-1","process_percent":0.5}"#
         );
         let entry = JobEntry {
             id,

@@ -1,7 +1,7 @@
 //! `--jq EXPR`: a jq filter (jaq) over the JSON document; strings print raw, like `gh --jq`.
 
 use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{Compiler, Ctx, Vars, data, unwrap_valr};
+use jaq_core::{Compiler, Ctx, Vars, data};
 use jaq_json::Val;
 
 use crate::error::UsageError;
@@ -17,10 +17,31 @@ impl std::fmt::Debug for JqFilter {
     }
 }
 
-/// Why a filter run failed.
+/// Why a filter run stopped before its end, with what it wrote until then.
 #[derive(Debug, thiserror::Error)]
-#[error("jq: {0}")]
-pub struct JqRunError(String);
+#[error("{stop}")]
+pub struct JqRunError {
+    /// The lines the filter wrote before it stopped.
+    pub partial: String,
+    pub stop: JqStop,
+}
+
+/// How a filter run stopped. Neither decides imsjob's exit code (`doc/contract.md`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JqStop {
+    /// A runtime error (indexing a string, `error(...)`).
+    #[error("jq: {0}")]
+    Error(String),
+    /// `halt`, `halt(n)` or `halt_error`.
+    #[error("jq: the `--jq` program halted with exit code {0}")]
+    Halt(i32),
+}
+
+impl JqRunError {
+    fn new(partial: String, stop: JqStop) -> Self {
+        Self { partial, stop }
+    }
+}
 
 impl JqFilter {
     /// # Errors
@@ -62,12 +83,36 @@ impl JqFilter {
         document: &serde_json::Value,
         neutralise: bool,
     ) -> Result<String, JqRunError> {
-        let text = serde_json::to_vec(document).map_err(|e| JqRunError(e.to_string()))?;
-        let input = jaq_json::read::parse_single(&text).map_err(|e| JqRunError(e.to_string()))?;
+        let failed = |e: String| JqRunError::new(String::new(), JqStop::Error(e));
+        let text = serde_json::to_vec(document).map_err(|e| failed(e.to_string()))?;
+        self.run_text(&text, neutralise)
+    }
+
+    /// [`JqFilter::run`] over JSON text: the document is parsed only here, for the filter.
+    ///
+    /// # Errors
+    /// When the text does not parse or the filter raises an error.
+    pub fn run_text(&self, text: &[u8], neutralise: bool) -> Result<String, JqRunError> {
+        let failed = |e: String| JqRunError::new(String::new(), JqStop::Error(e));
+        let input = jaq_json::read::parse_single(text).map_err(|e| failed(e.to_string()))?;
         let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
         let mut out = String::new();
-        for value in self.filter.id.run((ctx, input)).map(unwrap_valr) {
-            let value = value.map_err(|e| JqRunError(e.to_string()))?;
+        for value in self.filter.id.run((ctx, input)) {
+            // Not `jaq_core::unwrap_valr`: on `halt` it ends the process with the filter's
+            // code, and a filter must never decide imsjob's exit code.
+            let value = match value {
+                Ok(value) => value,
+                Err(exn) => {
+                    let stop = match exn.get_err() {
+                        Ok(error) => JqStop::Error(error.to_string()),
+                        Err(exn) => match exn.get_halt() {
+                            Ok(code) => JqStop::Halt(code),
+                            Err(other) => JqStop::Error(format!("{other:?}")),
+                        },
+                    };
+                    return Err(JqRunError::new(out, stop));
+                }
+            };
             match &value {
                 Val::TStr(bytes) if neutralise => {
                     out.push_str(&crate::text::sanitize(&String::from_utf8_lossy(bytes)));
@@ -84,10 +129,10 @@ impl JqFilter {
 impl super::mode::DocumentFormat for JqFilter {
     fn render(
         &self,
-        document: &serde_json::Value,
+        document: &super::document::Document<'_>,
         stdout_is_terminal: bool,
     ) -> anyhow::Result<String> {
-        Ok(self.run(document, stdout_is_terminal)?)
+        Ok(self.run_text(&document.compact(), stdout_is_terminal)?)
     }
 }
 

@@ -2,15 +2,6 @@
 
 use serde_json::Value;
 
-/// The `-o json` document: one object for one job, an array (argument order) for several.
-#[must_use]
-pub fn document(jobs: &[Value], single: bool) -> Value {
-    match (single, jobs) {
-        (true, [one]) => one.clone(),
-        _ => Value::Array(jobs.to_vec()),
-    }
-}
-
 /// Pretty-printed JSON, two-space indent, keys in the order received, numbers as sent.
 #[must_use]
 pub fn pretty(value: &Value) -> String {
@@ -32,7 +23,8 @@ pub fn compact(value: &Value) -> String {
 #[must_use]
 pub fn escape_hazards(json: String) -> String {
     let hazard = |c: char| matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-    if !json.contains(hazard) {
+    // ASCII holds only one of them (DEL): a fast check for the usual, huge or not.
+    if (json.is_ascii() && !json.as_bytes().contains(&0x7f)) || !json.contains(hazard) {
         return json;
     }
     let mut escaped = String::with_capacity(json.len() + 16);

@@ -3,7 +3,9 @@
 //! picks the format once, for every command. The progress observers of `wait` live here too:
 //! they and `Output` are the only code that writes while a command runs.
 
+pub mod document;
 pub mod events;
+pub mod fit;
 pub mod jq;
 pub mod json;
 pub mod mode;

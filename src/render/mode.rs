@@ -1,6 +1,6 @@
 //! How results are shown, chosen once for the whole run (`settings::resolve_render`).
 
-use serde_json::Value;
+use super::document::Document;
 
 /// The output mode of a run.
 #[derive(Debug, Default)]
@@ -8,6 +8,8 @@ pub enum Render {
     /// The command's table (a tree for `tree`, plain text for text reports).
     #[default]
     Table,
+    /// `-o wide`: the table with every column in full (STARTED as UTC time), not fitted.
+    Wide,
     Tree,
     /// `wait --events`: NDJSON while waiting, and a final line.
     Events,
@@ -29,7 +31,7 @@ impl Render {
 pub trait DocumentFormat: std::fmt::Debug {
     /// # Errors
     /// When the document cannot be written this way (a jq filter that fails on it).
-    fn render(&self, document: &Value, stdout_is_terminal: bool) -> anyhow::Result<String>;
+    fn render(&self, document: &Document<'_>, stdout_is_terminal: bool) -> anyhow::Result<String>;
 }
 
 /// `-o json`: pretty-printed, keys in the order received, numbers as sent.
@@ -37,7 +39,7 @@ pub trait DocumentFormat: std::fmt::Debug {
 pub struct Json;
 
 impl DocumentFormat for Json {
-    fn render(&self, document: &Value, _: bool) -> anyhow::Result<String> {
-        Ok(super::json::pretty(document))
+    fn render(&self, document: &Document<'_>, _: bool) -> anyhow::Result<String> {
+        Ok(document.pretty())
     }
 }

@@ -10,6 +10,7 @@
 //! These observers, and the `--events` stream, are the only things that write while `wait`
 //! runs; the polling loop only tells them what happened.
 
+use std::collections::HashSet;
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -17,6 +18,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::events::{start_line, status_line};
 use super::mode::Render;
 use super::style::paint_status;
+use super::table::{job_duration, sub_jobs_text};
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
 use crate::api::model::{Job, Status};
@@ -38,6 +40,10 @@ pub fn wait_observer<'a>(out: &'a Output, mode: &Render) -> Box<dyn WaitObserver
 
 /// Above this many jobs the terminal shows one summary line instead of a line per job.
 const MAX_JOB_LINES: usize = 8;
+/// The widest a bar gets; it shrinks, then goes, on a narrow terminal.
+const BAR_WIDTH: usize = 20;
+/// A live line keeps at least this much room for its message before it draws a bar.
+const MIN_MESSAGE: usize = 24;
 
 enum Mode {
     Silent,
@@ -58,6 +64,10 @@ pub struct Progress<'a> {
     total: usize,
     done: usize,
     failed: usize,
+    /// Jobs whose "not found yet" was said (once per spell of not being found).
+    missing_said: HashSet<JobId>,
+    /// The terminal is too narrow for the id column: live lines name the job in the message.
+    id_in_message: bool,
 }
 
 impl<'a> Progress<'a> {
@@ -70,6 +80,17 @@ impl<'a> Progress<'a> {
             total: 0,
             done: 0,
             failed: 0,
+            missing_said: HashSet::new(),
+            id_in_message: false,
+        }
+    }
+
+    /// A live line's message, led by the job id when the id has no column of its own.
+    fn label(&self, watch: &JobId, message: String) -> String {
+        if self.id_in_message {
+            format!("{watch} {message}")
+        } else {
+            message
         }
     }
 
@@ -79,26 +100,44 @@ impl<'a> Progress<'a> {
         self.mode = if out.quiet() {
             Mode::Silent
         } else if out.stderr_is_terminal() {
+            let columns = console::Term::stderr()
+                .size_checked()
+                .map_or(80, |(_, cols)| usize::from(cols));
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
             let summary = watches.len() > MAX_JOB_LINES;
             let bars = if summary {
                 let bar = multi.add(ProgressBar::new(watches.len() as u64));
-                bar.set_style(style(
-                    "{spinner} {elapsed:>4} [{bar:20}] {pos}/{len} done  {msg}",
-                ));
+                // `{spinner} {elapsed:>4} [bar] {pos}/{len} done  `: 30 columns besides the bar.
+                let template = match bar_width(columns, 30) {
+                    Some(w) => format!(
+                        "{{spinner}} {{elapsed:>4}} [{{bar:{w}}}] {{pos}}/{{len}} done  {{wide_msg}}"
+                    ),
+                    None => "{spinner} {elapsed:>4} {pos}/{len} done  {wide_msg}".to_owned(),
+                };
+                bar.set_style(style(&template));
                 vec![bar]
             } else {
-                // Ids padded to one width so that the bars line up.
+                // Ids padded to one width so that the bars line up. The message takes what is
+                // left and is cut there (`wide_msg`): a live line never wraps, or its redraw
+                // would leave debris on the screen.
                 let width = watches.iter().map(|w| w.as_str().len()).max().unwrap_or(0);
-                let template =
-                    format!("{{spinner}} {{prefix:<{width}}} {{elapsed:>4}} [{{bar:20}}] {{msg}}");
+                // Too narrow even for the id and a status: the id goes into the message,
+                // which is cut at the edge, rather than a line that wraps.
+                self.id_in_message = width + 12 > columns;
+                let template = match bar_width(columns, width + 4) {
+                    _ if self.id_in_message => "{spinner} {wide_msg}".to_owned(),
+                    Some(w) => {
+                        format!("{{spinner}} {{prefix:<{width}}} [{{bar:{w}}}] {{wide_msg}}")
+                    }
+                    None => format!("{{spinner}} {{prefix:<{width}}} {{wide_msg}}"),
+                };
                 watches
                     .iter()
                     .map(|w| {
                         let bar = multi.add(ProgressBar::new(100));
                         bar.set_style(style(&template));
                         bar.set_prefix(w.to_string());
-                        bar.set_message("waiting for the first answer");
+                        bar.set_message(self.label(w, "waiting for the first answer".into()));
                         bar
                     })
                     .collect()
@@ -128,45 +167,79 @@ impl<'a> Progress<'a> {
     }
 
     /// A successful poll.
-    fn observed(&mut self, watch: &JobId, old: Option<&Status>, job: &Job, elapsed: Duration) {
+    fn observed(&mut self, watch: &JobId, old: Option<&Status>, job: &Job) {
+        self.missing_said.remove(watch);
         let view = &job.view;
+        let now = jiff::Timestamp::now();
         if let Some(bar) = self.bar_for(watch) {
-            if let Some(fraction) = view.process_percent {
+            // A finished job's bar is settled by `done`: a FAIL is never drawn full.
+            if let Some(fraction) = view.process_percent.filter(|_| !view.status.is_terminal()) {
                 // process_percent is a fraction (0.2 = 20 %).
                 bar.set_position((fraction * 100.0).round() as u64);
             }
-            bar.set_message(describe(job, self.color));
+            bar.set_message(self.label(watch, describe(job, self.color, now)));
             return;
         }
         if matches!(self.mode, Mode::Lines) && old != Some(&view.status) {
             let from = old.map_or_else(String::new, |s| format!("{} -> ", sanitize(s.as_str())));
+            // The job's own duration, from its `begin_time`: the time since `wait` started
+            // says nothing about the job.
+            let ran = job_duration(view, now)
+                .map(|d| {
+                    if old.is_none() && !view.status.is_terminal() {
+                        format!(", begun {} ago", format_duration(d))
+                    } else {
+                        format!(" after {}", format_duration(d))
+                    }
+                })
+                .unwrap_or_default();
             self.out.progress(&format!(
-                "job {}: {from}{} after {}{}",
+                "job {}: {from}{}{ran}{}",
                 watch,
                 sanitize(view.status.as_str()),
-                format_duration(elapsed),
                 extra(job)
             ));
         }
     }
 
     /// A failed poll that will be retried.
-    fn retrying(&mut self, watch: &JobId, error: &ApiError, delay: Duration, streak: u32) {
+    fn retrying(
+        &mut self,
+        watch: &JobId,
+        error: &ApiError,
+        delay: Duration,
+        streak: u32,
+        grace_left: Option<Duration>,
+    ) {
         let notice = if error.is_not_found() {
-            "not found yet (a job created moments ago may take a few seconds to appear)".to_owned()
+            let left = grace_left.map_or_else(String::new, |left| {
+                format!(" for up to {} more", format_duration(left))
+            });
+            format!(
+                "not found yet; waiting{left} for it to appear (a job created moments ago can take a few seconds)"
+            )
         } else {
             format!("{error}; retrying in {}", format_duration(delay))
         };
         if let Some(bar) = self.bar_for(watch) {
-            bar.set_message(notice);
+            bar.set_message(self.label(watch, notice));
             return;
         }
         if let Mode::Bars { bars, .. } = &self.mode {
             bars[0].set_message(format!("{watch}: {notice}"));
             return;
         }
-        // Off a terminal only the first failure of a streak is worth a line.
-        if matches!(self.mode, Mode::Lines) && streak <= 1 {
+        if !matches!(self.mode, Mode::Lines) {
+            return;
+        }
+        // Off a terminal a log gets one line for a job not found (then its answer, or the
+        // error that ends it), and one for the first failure of a streak.
+        let first = if error.is_not_found() {
+            self.missing_said.insert(watch.clone())
+        } else {
+            streak <= 1
+        };
+        if first {
             self.out.progress(&format!("job {watch}: {notice}"));
         }
     }
@@ -188,12 +261,18 @@ impl<'a> Progress<'a> {
             }
             Mode::Bars { .. } => {
                 if let Some(bar) = self.bar_for(watch) {
+                    let message = last.map_or_else(
+                        || crate::render::events::outcome_name(outcome).to_owned(),
+                        |job| describe(job, self.color, jiff::Timestamp::now()),
+                    );
+                    let message = self.label(watch, message);
                     if matches!(outcome, Outcome::Success) {
                         bar.set_position(100);
+                        bar.finish_with_message(message);
+                    } else {
+                        // `abandon` keeps the bar where the job left it.
+                        bar.abandon_with_message(message);
                     }
-                    let message = last
-                        .map_or_else(|| format!("{outcome:?}"), |job| describe(job, self.color));
-                    bar.finish_with_message(message);
                 }
             }
             _ => {}
@@ -252,18 +331,14 @@ impl WaitObserver for Progress<'_> {
                 }
                 self.start(ids);
             }
-            WaitEvent::Answer {
-                id,
-                from,
-                job,
-                elapsed,
-            } => self.observed(id, *from, job, *elapsed),
+            WaitEvent::Answer { id, from, job, .. } => self.observed(id, *from, job),
             WaitEvent::Retrying {
                 id,
                 error,
                 delay,
                 streak,
-            } => self.retrying(id, error, *delay, *streak),
+                grace_left,
+            } => self.retrying(id, error, *delay, *streak, *grace_left),
             WaitEvent::Done { id, outcome, last } => self.done(id, outcome, *last),
             WaitEvent::Heartbeat {
                 elapsed,
@@ -286,11 +361,33 @@ fn style(template: &str) -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-/// `RUNNING 40%, 1/2 sub-jobs done` for a live line.
-fn describe(job: &Job, color: bool) -> String {
-    format!("{}{}", paint_status(&job.view.status, color), extra(job))
+/// The room for a bar on a live line of `columns`, besides `used` columns of other fields;
+/// `None` when the message would be left too little.
+fn bar_width(columns: usize, used: usize) -> Option<usize> {
+    // The last column stays free: some terminals wrap as soon as it is written.
+    let room = columns.saturating_sub(used + 1 + MIN_MESSAGE);
+    (room >= 8).then(|| room.min(BAR_WIDTH))
 }
 
+/// `RUNNING 1m12s (40%, 1/2 sub-jobs done)` for a live line: the job's own duration; a FAIL
+/// with its error code.
+fn describe(job: &Job, color: bool, now: jiff::Timestamp) -> String {
+    let view = &job.view;
+    let ran = job_duration(view, now)
+        .map(|d| format!(" {}", format_duration(d)))
+        .unwrap_or_default();
+    let code = match (&view.status, &view.error_code) {
+        (Status::Fail, Some(code)) => format!(" {}", sanitize(code)),
+        _ => String::new(),
+    };
+    format!(
+        "{}{ran}{code}{}",
+        paint_status(&view.status, color),
+        extra(job)
+    )
+}
+
+/// ` (40%, 1/2 sub-jobs done)`: progress and sub-jobs where the answer tells them.
 fn extra(job: &Job) -> String {
     let view = &job.view;
     let mut parts = Vec::new();
@@ -299,9 +396,8 @@ fn extra(job: &Job) -> String {
     {
         parts.push(format!("{:.0}%", fraction * 100.0));
     }
-    let subs = view.sub_job_count();
-    if subs > 0 {
-        parts.push(format!("{}/{subs} sub-jobs done", view.sub_jobs_done()));
+    if let Some(subs) = sub_jobs_text(view) {
+        parts.push(subs);
     }
     if parts.is_empty() {
         String::new()
@@ -342,11 +438,25 @@ impl WaitObserver for EventStream<'_> {
             } if *from != Some(&job.view.status) => self.out.result(&status_line(
                 id,
                 *from,
-                &job.view.status,
+                &job.view,
                 jiff::Timestamp::now(),
                 *elapsed,
             )),
             _ => Ok(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bar_only_where_the_message_keeps_room() {
+        // A 32-character id takes 36 columns with the spinner and the brackets.
+        assert_eq!(bar_width(120, 36), Some(BAR_WIDTH));
+        assert_eq!(bar_width(80, 36), Some(19));
+        assert_eq!(bar_width(60, 36), None);
+        assert_eq!(bar_width(40, 36), None);
     }
 }

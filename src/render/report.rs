@@ -2,17 +2,18 @@
 //! the lines for stderr and the text for stdout out.
 
 use jiff::Timestamp;
-use serde_json::Value;
 
+use super::document::Document;
 use super::events::end_line;
-use super::json::document;
+use super::jq::{JqRunError, JqStop};
 use super::mode::Render;
 use super::style::Style;
 use super::table::{Row, jobs_table};
-use super::tree::{to_json, to_text};
+use super::tree::{stop_warning, to_json, to_text};
 use super::unfetched::unfetched;
 use crate::api::id::JobId;
 use crate::api::model::Status;
+use crate::exit::ExitStatus;
 use crate::report::{Body, JobEntry, Jobs, JobsKind, Outcome, Report, TreeNode, WaitSummary};
 use crate::text::sanitize;
 
@@ -38,50 +39,112 @@ pub enum Message {
 }
 
 /// A rendered report: stderr lines first, then the stdout text (none when there is nothing
-/// to show, or the error of a `--jq` filter that failed on the document).
+/// to show), and the exit status of the run.
 #[derive(Debug)]
 pub struct Rendered {
     pub messages: Vec<Message>,
-    pub stdout: anyhow::Result<Option<String>>,
+    pub stdout: Option<String>,
+    /// The report's status, unless writing the document failed where nothing worse happened
+    /// (a `--jq` runtime error after a clean run is exit 2; it never hides a FAIL or a timeout).
+    pub status: ExitStatus,
 }
 
 /// Renders a report in the chosen mode.
 #[must_use]
 pub fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
-    match &report.body {
-        Body::Jobs(jobs) => Rendered {
-            messages: job_messages(jobs),
-            stdout: jobs_text(jobs, report, mode, view),
-        },
-        Body::Tree(root) => {
+    let (messages, stdout) = match &report.body {
+        Body::Jobs(jobs) => (
+            job_messages(jobs, report.status),
+            jobs_text(jobs, report, mode, view),
+        ),
+        Body::Tree(tree) => {
             let mut messages = Vec::new();
-            tree_messages(root, &mut messages);
+            tree_messages(&tree.root, &mut messages);
+            if let Some(stop) = &tree.stopped {
+                messages.push(Message::Warning(stop_warning(stop)));
+            }
             let stdout = match mode {
-                Render::Document(format) => format.render(&to_json(root), view.neutralise),
+                Render::Document(format) => format.render(&to_json(tree), view.neutralise),
+                Render::Wide => Ok(to_text(tree, view.style, view.now, true)),
                 Render::Table | Render::Tree | Render::Events => {
-                    Ok(to_text(root, view.style, view.now))
+                    Ok(to_text(tree, view.style, view.now, false))
                 }
             };
-            Rendered {
-                messages,
-                stdout: stdout.map(Some),
-            }
+            (messages, stdout.map(Some))
         }
-        Body::Interrupted { running } => Rendered {
-            messages: vec![Message::Warning(format!(
-                "interrupted: stopped waiting; {running} job(s) keep running remotely (imsjob never cancels jobs)"
-            ))],
-            stdout: Ok(None),
-        },
-        Body::Text(text) => Rendered {
-            messages: Vec::new(),
-            stdout: Ok(Some(text.clone())),
-        },
-        Body::Notes(lines) => Rendered {
-            messages: lines.iter().cloned().map(Message::Note).collect(),
-            stdout: Ok(None),
-        },
+        Body::Text(text) => (Vec::new(), Ok(Some(text.clone()))),
+        Body::Notes(lines) => (lines.iter().cloned().map(Message::Note).collect(), Ok(None)),
+    };
+    settle(messages, stdout, report.status)
+}
+
+/// A document format that stopped (a `--jq` program's runtime error, `halt` or
+/// `halt_error`): what it wrote so far is kept, the stop is reported, and the jobs' outcome
+/// still decides the exit code (`doc/contract.md`, "Exit codes").
+fn settle(
+    mut messages: Vec<Message>,
+    stdout: anyhow::Result<Option<String>>,
+    status: ExitStatus,
+) -> Rendered {
+    let error = match stdout {
+        Ok(stdout) => {
+            return Rendered {
+                messages,
+                // A filter may print nothing at all (`// empty`): then stdout stays empty.
+                stdout: stdout.filter(|text| !text.is_empty()),
+                status,
+            };
+        }
+        Err(error) => error,
+    };
+    let (partial, status) = match error.downcast::<JqRunError>() {
+        Ok(stopped) => {
+            let text = stopped.to_string();
+            let status = match stopped.stop {
+                JqStop::Halt(0) => status,
+                JqStop::Halt(_) => {
+                    messages.push(Message::Warning(format!(
+                        "{text}; imsjob's exit code follows the jobs ({})",
+                        status.code()
+                    )));
+                    status
+                }
+                JqStop::Error(_) => {
+                    messages.push(jq_error(text, status));
+                    after_jq_error(status)
+                }
+            };
+            (Some(stopped.partial).filter(|p| !p.is_empty()), status)
+        }
+        Err(other) => {
+            messages.push(jq_error(format!("{other:#}"), status));
+            (None, after_jq_error(status))
+        }
+    };
+    Rendered {
+        messages,
+        stdout: partial,
+        status,
     }
+}
+
+/// A filter error is a usage error only where the jobs themselves went well.
+fn after_jq_error(status: ExitStatus) -> ExitStatus {
+    if status == ExitStatus::Success {
+        ExitStatus::Usage
+    } else {
+        status
+    }
+}
+
+fn jq_error(text: String, status: ExitStatus) -> Message {
+    let hint = (status != ExitStatus::Success).then(|| {
+        format!(
+            "the jobs were fetched; the exit code ({}) is theirs",
+            status.code()
+        )
+    });
+    Message::Error { text, hint }
 }
 
 fn jobs_text(
@@ -90,7 +153,7 @@ fn jobs_text(
     mode: &Render,
     view: &View,
 ) -> anyhow::Result<Option<String>> {
-    let single = jobs.entries.len() == 1;
+    let single = !jobs.array && jobs.entries.len() == 1;
     let wait = match &jobs.kind {
         // One id that could not be fetched: its error line says everything.
         JobsKind::Get if single && jobs.entries[0].job.is_none() => return Ok(None),
@@ -105,21 +168,28 @@ fn jobs_text(
             summary.elapsed,
         ))),
         (Render::Document(format), _) => {
-            let documents: Vec<Value> = jobs
+            let mut documents: Vec<Document<'_>> = jobs
                 .entries
                 .iter()
                 .map(|entry| match &entry.job {
-                    Some(job) => job.raw.clone(),
-                    None => unfetched(entry.id.as_str(), entry.error.as_ref()),
+                    Some(job) => Document::Raw(&job.raw),
+                    None => Document::Value(unfetched(entry.id.as_str(), entry.error.as_ref())),
                 })
                 .collect();
-            format
-                .render(&document(&documents, single), view.neutralise)
-                .map(Some)
+            // One id given as an argument: its object; otherwise an array in argument order.
+            let document = match documents.pop() {
+                Some(one) if single => one,
+                last => {
+                    documents.extend(last);
+                    Document::Array(documents)
+                }
+            };
+            format.render(&document, view.neutralise).map(Some)
         }
         _ => {
             let rows: Vec<Row<'_>> = jobs.entries.iter().map(row).collect();
-            Ok(Some(jobs_table(&rows, view.style, view.now)))
+            let wide = matches!(mode, Render::Wide);
+            Ok(Some(jobs_table(&rows, view.style, view.now, wide)))
         }
     }
 }
@@ -137,8 +207,11 @@ fn row(entry: &JobEntry) -> Row<'_> {
     }
 }
 
-/// The error lines of `get` and `wait`, in job order.
-fn job_messages(jobs: &Jobs) -> Vec<Message> {
+/// The error lines of `get` and `wait`, in job order; after a signal, what was left running.
+fn job_messages(jobs: &Jobs, status: ExitStatus) -> Vec<Message> {
+    if matches!(status, ExitStatus::Interrupted | ExitStatus::Terminated) {
+        return interrupted(jobs);
+    }
     jobs.entries
         .iter()
         .filter_map(|entry| match &jobs.kind {
@@ -149,6 +222,27 @@ fn job_messages(jobs: &Jobs) -> Vec<Message> {
                 .and_then(|outcome| outcome_message(entry, outcome, summary)),
         })
         .collect()
+}
+
+/// A wait stopped by a signal: the jobs seen running go on remotely; ids never answered for
+/// are named apart (they may not exist at all).
+fn interrupted(jobs: &Jobs) -> Vec<Message> {
+    let open = jobs.entries.iter().filter(|e| e.outcome.is_none());
+    let (seen, unseen): (Vec<&JobEntry>, Vec<&JobEntry>) = open.partition(|e| e.job.is_some());
+    let mut text = "interrupted: stopped waiting".to_owned();
+    if !seen.is_empty() {
+        text.push_str(&format!(
+            "; {} job(s) keep running remotely (imsjob never cancels jobs)",
+            seen.len()
+        ));
+    }
+    if !unseen.is_empty() {
+        text.push_str(&format!(
+            "; {} job id(s) had not been found yet",
+            unseen.len()
+        ));
+    }
+    vec![Message::Warning(text)]
 }
 
 /// `job X: <error>` with the error's hint.
@@ -270,7 +364,11 @@ mod tests {
     fn report(kind: JobsKind, entries: Vec<JobEntry>) -> Report {
         Report {
             status: ExitStatus::Success,
-            body: Body::Jobs(Jobs { entries, kind }),
+            body: Body::Jobs(Jobs {
+                array: entries.len() != 1,
+                entries,
+                kind,
+            }),
         }
     }
 
@@ -281,7 +379,7 @@ mod tests {
         let report = report(JobsKind::Get, vec![missing]);
         for mode in [Render::Table, Render::json()] {
             let rendered = render(&report, &mode, &view());
-            assert_eq!(rendered.stdout.expect("no jq"), None);
+            assert_eq!(rendered.stdout, None);
             let [Message::Error { text, .. }] = rendered.messages.as_slice() else {
                 panic!("{:?}", rendered.messages);
             };
@@ -321,7 +419,7 @@ mod tests {
                 "job bad (job) failed: no error code: bad",
             ]
         );
-        let table = rendered.stdout.expect("no jq").expect("a table");
+        let table = rendered.stdout.expect("a table");
         assert!(
             table
                 .lines()
@@ -329,24 +427,90 @@ mod tests {
             "{table}"
         );
         let events = render(&report, &Render::Events, &view());
-        let line = events.stdout.expect("no jq").expect("the end line");
+        let line = events.stdout.expect("the end line");
         assert!(line.starts_with(r#"{"event":"end","#), "{line}");
         assert!(line.contains(r#""elapsed_ms":3000"#), "{line}");
     }
 
     #[test]
-    fn an_interrupted_wait_is_a_warning_and_nothing_on_stdout() {
-        let report = Report {
-            status: ExitStatus::Interrupted,
-            body: Body::Interrupted { running: 2 },
-        };
-        let rendered = render(&report, &Render::json(), &view());
-        assert_eq!(rendered.stdout.expect("no jq"), None);
+    fn an_interrupted_wait_shows_what_it_knew_and_counts_only_jobs_seen() {
+        let mut interrupted = report(
+            JobsKind::Wait(WaitSummary {
+                elapsed: Duration::from_secs(3),
+                check_once: false,
+                timeout: None,
+            }),
+            vec![
+                entry("done", Some("SUCCESS"), Some(Outcome::Success)),
+                entry("going", Some("RUNNING"), None),
+                entry("ghost", None, None),
+            ],
+        );
+        interrupted.status = ExitStatus::Interrupted;
+        let rendered = render(&interrupted, &Render::json(), &view());
+        assert_eq!(rendered.status, ExitStatus::Interrupted);
         assert_eq!(
             rendered.messages,
             [Message::Warning(
-                "interrupted: stopped waiting; 2 job(s) keep running remotely (imsjob never cancels jobs)".into()
+                "interrupted: stopped waiting; 1 job(s) keep running remotely (imsjob never cancels jobs); 1 job id(s) had not been found yet".into()
             )]
+        );
+        let document: serde_json::Value =
+            serde_json::from_str(&rendered.stdout.expect("a document")).expect("JSON");
+        assert_eq!(document[1]["status"], "RUNNING");
+        assert_eq!(document[2]["job_id"], "ghost");
+        let events = render(&interrupted, &Render::Events, &view());
+        let line = events.stdout.expect("the end line");
+        assert!(line.contains(r#""exit_code":130"#), "{line}");
+        assert!(
+            line.contains(r#""job_id":"going","status":"RUNNING","outcome":null"#),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn a_jq_program_never_decides_the_exit_code() {
+        use crate::render::jq::JqFilter;
+        let jq =
+            |expr: &str| Render::Document(Box::new(JqFilter::compile(expr).expect("compiles")));
+        let mut failed = report(
+            JobsKind::Wait(WaitSummary {
+                elapsed: Duration::from_secs(3),
+                check_once: false,
+                timeout: None,
+            }),
+            vec![entry("bad", Some("FAIL"), Some(Outcome::Failed))],
+        );
+        failed.status = ExitStatus::JobFailed;
+        for expr in [
+            "halt",
+            "halt_error",
+            ".job_id | halt_error(0)",
+            "error(\"x\")",
+            ".[0]",
+        ] {
+            let rendered = render(&failed, &jq(expr), &view());
+            assert_eq!(rendered.status, ExitStatus::JobFailed, "{expr}");
+        }
+        let fine = report(JobsKind::Get, vec![entry("ok", Some("SUCCESS"), None)]);
+        let rendered = render(&fine, &jq(".job_id, error(\"x\")"), &view());
+        assert_eq!(
+            rendered.status,
+            ExitStatus::Usage,
+            "a jq error after a clean run"
+        );
+        assert_eq!(
+            rendered.stdout.as_deref(),
+            Some("ok\n"),
+            "what came before the error"
+        );
+        assert!(
+            matches!(&rendered.messages[..], [Message::Error { text, .. }] if text.starts_with("jq: "))
+        );
+        let rendered = render(&fine, &jq("halt"), &view());
+        assert_eq!(
+            (rendered.status, rendered.stdout),
+            (ExitStatus::Success, None)
         );
     }
 }
@@ -363,8 +527,9 @@ mod new_format {
     struct Keys;
 
     impl DocumentFormat for Keys {
-        fn render(&self, document: &Value, _: bool) -> anyhow::Result<String> {
+        fn render(&self, document: &Document<'_>, _: bool) -> anyhow::Result<String> {
             let keys = document
+                .to_value()
                 .as_object()
                 .map(|o| o.keys().cloned().collect::<Vec<_>>().join(","))
                 .unwrap_or_default();
@@ -393,18 +558,18 @@ mod new_format {
                     outcome: None,
                 }],
                 kind: JobsKind::Get,
+                array: false,
             }),
         };
         let tree = Report {
             status: ExitStatus::Success,
-            body: Body::Tree(Box::new(TreeNode {
-                job_id: "a".into(),
-                outcome: Ok(job),
-                children: Vec::new(),
+            body: Body::Tree(Box::new(crate::report::Tree {
+                root: TreeNode::leaf("a", Ok(job)),
+                stopped: None,
             })),
         };
         let mode = Render::Document(Box::new(Keys));
-        let text = |report: &Report| render(report, &mode, &view).stdout.expect("renders");
+        let text = |report: &Report| render(report, &mode, &view).stdout;
         assert_eq!(text(&get).as_deref(), Some("keys: job_id,status"));
         assert_eq!(text(&tree).as_deref(), Some("keys: job,sub_jobs"));
     }

@@ -19,7 +19,23 @@ pub fn status_color(status: &Status) -> comfy_table::Color {
         Status::Fail => Color::Red,
         Status::Running => Color::Yellow,
         Status::Init => Color::Cyan,
+        // Waiting on the customer, not on the cloud: told apart from a queued job.
+        Status::PendingPayment => Color::Blue,
         Status::Other(_) => Color::Magenta,
+    }
+}
+
+/// The 256-colour palette number of a status in tables (bright green, red, yellow, cyan,
+/// magenta), as `kubectl`-style tools paint them.
+#[must_use]
+pub fn status_sgr(status: &Status) -> u8 {
+    match status {
+        Status::Success => 10,
+        Status::Fail => 9,
+        Status::Running => 11,
+        Status::Init => 14,
+        Status::PendingPayment => 12,
+        Status::Other(_) => 13,
     }
 }
 
@@ -35,6 +51,7 @@ pub fn paint_status(status: &Status, color: bool) -> String {
         Status::Fail => 31,
         Status::Running => 33,
         Status::Init => 36,
+        Status::PendingPayment => 34,
         Status::Other(_) => 35,
     };
     format!("\x1b[{code}m{text}\x1b[0m")

@@ -1,9 +1,10 @@
-//! The `get`/`wait` table: JOB ID, TYPE, STATUS, STARTED, DURATION, RESULT (`doc/contract.md`).
+//! The `get`/`wait` table: JOB ID, TYPE, STATUS, STARTED, DURATION, RESULT (`doc/contract.md`),
+//! fitted to the terminal by [`super::fit`].
 
-use comfy_table::{Cell, ContentArrangement, Table, presets};
 use jiff::Timestamp;
 
-use super::style::{Style, status_color};
+use super::fit::{self, Cell, Role, Row as FitRow};
+use super::style::{Style, status_sgr};
 use crate::api::model::{JobView, Status};
 use crate::text::sanitize;
 use crate::time::{between, format_duration, format_started};
@@ -15,87 +16,69 @@ pub enum Row<'a> {
     Error { job_id: &'a str, message: String },
 }
 
-/// Renders jobs as a table. `now` closes the duration of jobs still running.
+/// The columns of a jobs table.
+pub const COLUMNS: [(&str, Role); 6] = [
+    ("JOB ID", Role::Id),
+    ("TYPE", Role::Type),
+    ("STATUS", Role::Status),
+    ("STARTED", Role::Started),
+    ("DURATION", Role::Duration),
+    ("RESULT", Role::Result),
+];
+
+/// Renders jobs as a table. `now` closes the duration of jobs still running and dates
+/// STARTED (`3m ago`); `wide` (`-o wide`) shows every column in full, STARTED as UTC time.
 #[must_use]
-pub fn jobs_table(rows: &[Row<'_>], style: Style, now: Timestamp) -> String {
-    let mut table = base_table(style);
-    table.set_header(["JOB ID", "TYPE", "STATUS", "STARTED", "DURATION", "RESULT"]);
-    for row in rows {
-        match row {
-            Row::Job(job) => {
-                table.add_row(vec![
-                    Cell::new(sanitize(&job.job_id)),
-                    Cell::new(type_text(job)),
-                    status_cell(&job.status, style.color),
-                    Cell::new(job.begin_time.map(format_started).unwrap_or_default()),
-                    Cell::new(duration_text(job, now)),
-                    Cell::new(result_text(job)),
-                ]);
-            }
-            Row::Error { job_id, message } => {
-                table.add_row(vec![
-                    Cell::new(sanitize(job_id)),
-                    Cell::new(""),
-                    Cell::new("ERROR"),
-                    Cell::new(""),
-                    Cell::new(""),
-                    Cell::new(message),
-                ]);
-            }
-        }
-    }
-    finish(&mut table)
+pub fn jobs_table(rows: &[Row<'_>], style: Style, now: Timestamp, wide: bool) -> String {
+    let rows: Vec<FitRow> = rows
+        .iter()
+        .map(|row| FitRow {
+            cells: match row {
+                Row::Job(job) => vec![
+                    Cell::whole(sanitize(&job.job_id)),
+                    Cell::plain(type_text(job)),
+                    status_cell(&job.status),
+                    Cell::whole(started_text(job, now, wide)),
+                    Cell::whole(duration_text(job, now)),
+                    result_cell(job),
+                ],
+                Row::Error { job_id, message } => vec![
+                    Cell::whole(sanitize(job_id)),
+                    Cell::default(),
+                    Cell::whole("ERROR"),
+                    Cell::default(),
+                    Cell::default(),
+                    Cell::plain(sanitize(message)),
+                ],
+            },
+            detail_prefix: String::new(),
+        })
+        .collect();
+    fit::render(&COLUMNS, &rows, fit_width(style, wide), style.color)
 }
 
-/// A borderless table in the style of `kubectl get`, wrapped to `style.width`.
-pub(crate) fn base_table(style: Style) -> Table {
-    let mut table = Table::new();
-    table.load_style(presets::NOTHING);
-    table.force_no_tty();
-    if style.color {
-        table.enforce_styling();
-    }
-    match style.width {
-        Some(width) => {
-            table.set_width(width);
-            table.set_content_arrangement(ContentArrangement::Dynamic);
-        }
-        None => {
-            table.set_content_arrangement(ContentArrangement::Disabled);
-        }
-    }
-    table
-}
-
-/// The table as text, without the trailing blanks that padding leaves.
-pub(crate) fn finish(table: &mut Table) -> String {
-    // Two spaces between columns, none at the edges, like `kubectl get`. Only the last,
-    // free-text column wraps on a narrow terminal, and never below 24 columns: ids, types,
-    // statuses and times stay whole (a wrapped id cannot be copied). Past that the line
-    // overflows, as `kubectl` does.
-    let last = table.column_count().saturating_sub(1);
-    for (index, column) in table.column_iter_mut().enumerate() {
-        column.set_padding((0, 2));
-        column.set_constraint(if index == last {
-            comfy_table::ColumnConstraint::LowerBoundary(comfy_table::Width::Fixed(24))
-        } else {
-            comfy_table::ColumnConstraint::ContentWidth
-        });
-    }
-    let mut text = String::new();
-    for line in table.lines() {
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
-    text
-}
-
-pub(crate) fn status_cell(status: &Status, color: bool) -> Cell {
-    let cell = Cell::new(sanitize(status.as_str()));
-    if color {
-        cell.fg(status_color(status))
+/// The width to fit to: none for `-o wide`, which shows every column in full.
+pub(crate) fn fit_width(style: Style, wide: bool) -> Option<usize> {
+    if wide {
+        None
     } else {
-        cell
+        style.width.map(usize::from)
+    }
+}
+
+/// STARTED: `3m ago`, or the UTC time in `-o wide`.
+fn started_text(job: &JobView, now: Timestamp, wide: bool) -> String {
+    match job.begin_time {
+        Some(begin) if wide => format_started(begin),
+        Some(begin) => fit::age(between(begin, now)),
+        None => String::new(),
+    }
+}
+
+pub(crate) fn status_cell(status: &Status) -> Cell {
+    Cell {
+        color: Some(status_sgr(status)),
+        ..Cell::whole(sanitize(status.as_str()))
     }
 }
 
@@ -108,51 +91,65 @@ pub(crate) fn type_text(job: &JobView) -> String {
 
 /// Elapsed time: begin→end when finished, begin→now while running.
 pub(crate) fn duration_text(job: &JobView, now: Timestamp) -> String {
-    let Some(begin) = job.begin_time else {
-        return String::new();
-    };
+    job_duration(job, now)
+        .map(format_duration)
+        .unwrap_or_default()
+}
+
+/// The job's own duration, from its `begin_time`: to `end_time` when finished, to `now` while
+/// it runs; `None` when the API gave no times to tell.
+#[must_use]
+pub fn job_duration(job: &JobView, now: Timestamp) -> Option<std::time::Duration> {
+    let begin = job.begin_time?;
     match job.end_time {
-        Some(end) => format_duration(between(begin, end)),
-        None if !job.status.is_terminal() => format_duration(between(begin, now)),
-        None => String::new(),
+        Some(end) => Some(between(begin, end)),
+        None if !job.status.is_terminal() => Some(between(begin, now)),
+        None => None,
     }
 }
 
 /// The RESULT column: what a job produced, or why it failed.
 #[must_use]
 pub fn result_text(job: &JobView) -> String {
+    result_cell(job).text
+}
+
+/// The RESULT cell: its leading image id or error code is kept whole when it is shortened.
+#[must_use]
+pub fn result_cell(job: &JobView) -> Cell {
     let clean = |s: &str| sanitize(s).into_owned();
     if job.status == Status::Fail {
-        return match (&job.error_code, &job.fail_reason) {
-            (Some(code), Some(reason)) => format!("{}: {}", clean(code), clean(reason)),
-            (Some(code), None) => clean(code),
-            (None, Some(reason)) => clean(reason),
-            (None, None) => "failed (no reason given)".into(),
+        let reason = job.fail_reason.as_deref().map(clean);
+        return match (job.error_code.as_deref().map(clean), reason) {
+            (Some(code), Some(reason)) => Cell {
+                keep: code.len(),
+                text: format!("{code}: {reason}"),
+                color: None,
+            },
+            (Some(code), None) => Cell::whole(code),
+            (None, Some(reason)) => Cell::plain(reason),
+            (None, None) => Cell::plain("failed (no reason given)"),
         };
     }
     let mut parts = Vec::new();
+    let mut keep = 0;
     if let Some(id) = &job.image_id {
+        let id = clean(id);
+        keep = id.len();
         parts.push(match &job.image_name {
-            Some(name) => format!("{} ({})", clean(id), clean(name)),
-            None => clean(id),
+            Some(name) => format!("{id} ({})", clean(name)),
+            None => id,
         });
+    } else if let Some(id) = &job.resource_id {
+        parts.push(clean(id));
     }
     let members = &job.results;
     if !members.is_empty() {
         let ok = members.iter().filter(|m| m.succeeded()).count();
         parts.push(format!("{ok}/{} members ok", members.len()));
     }
-    let subs = job.sub_job_count();
-    if subs > 0 {
-        let plural = if subs == 1 { "" } else { "s" };
-        if job.status.is_terminal() {
-            parts.push(format!("{subs} sub-job{plural}"));
-        } else {
-            parts.push(format!(
-                "{}/{subs} sub-job{plural} done",
-                job.sub_jobs_done()
-            ));
-        }
+    if let Some(subs) = sub_jobs_text(job) {
+        parts.push(subs);
     }
     if !job.status.is_terminal() {
         if let Some(fraction) = job.process_percent {
@@ -162,5 +159,26 @@ pub fn result_text(job: &JobView) -> String {
             parts.push(clean(task));
         }
     }
-    parts.join(", ")
+    Cell {
+        text: parts.join(", "),
+        keep,
+        color: None,
+    }
+}
+
+/// `n sub-jobs`, or `k/n sub-jobs done` while the job runs and every sub-job's status is
+/// known (a sub-job listed by id only has no status to count).
+#[must_use]
+pub fn sub_jobs_text(job: &JobView) -> Option<String> {
+    let subs = job.sub_job_count();
+    if subs == 0 {
+        return None;
+    }
+    let plural = if subs == 1 { "" } else { "s" };
+    let all_known = job.sub_jobs.len() >= subs;
+    Some(if job.status.is_terminal() || !all_known {
+        format!("{subs} sub-job{plural}")
+    } else {
+        format!("{}/{subs} sub-job{plural} done", job.sub_jobs_done())
+    })
 }

@@ -105,6 +105,8 @@ fn table_snapshot_at_fixed_width() {
         .env("COLUMNS", "150")
         .args([
             "get",
+            "-o",
+            "wide",
             "9a175ac892fa13420193006a49173317",
             "9a175ac692fa12540193002a6d4b2720",
             "9a175ac792fa12d20193002da96f2ac2",
@@ -125,21 +127,28 @@ JOB ID                            TYPE                      STATUS   STARTED    
 }
 
 #[test]
-fn narrow_table_wraps_to_the_width() {
+fn narrow_table_fits_the_width() {
     let sim = Sim::builtin();
     let output = sim
         .cmd()
-        .env("COLUMNS", "130")
+        .env("COLUMNS", "100")
         .args(["get", "9a175ac792fa12d20193002100dd2762"])
         .output()
         .expect("runs");
     let text = stdout_of(&output);
     for line in text.lines() {
-        assert!(line.chars().count() <= 130, "too wide: {line:?}");
+        assert!(line.chars().count() <= 100, "too wide: {line:?}");
     }
-    // The id is never cut; the free-text RESULT column wraps.
-    assert!(text.contains("9a175ac792fa12d20193002100dd2762  imsCreateImageByInstance"));
-    assert_eq!(text.lines().count(), 3, "{text}");
+    // Columns give way (STARTED, then TYPE); ids are never cut.
+    assert!(
+        text.contains("9a175ac792fa12d20193002100dd2762  SUCCESS"),
+        "{text}"
+    );
+    assert!(
+        text.contains("3f7185de-b59a-4bb8-aa1d-7a513528b0e9 (test)"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 2, "{text}");
 }
 
 #[test]
@@ -554,7 +563,7 @@ fn a_format_that_does_not_apply_is_refused_before_anything_is_sent() {
             "{stderr}"
         );
         assert!(
-            stderr.contains("hint: use `-o` `table` or `json`"),
+            stderr.contains("hint: use `-o` `table` or `wide` or `json`"),
             "{stderr}"
         );
     }

@@ -7,6 +7,8 @@
 //! - `github-actions`, `gitlab-ci`: the pipeline's own shell steps, run as the CI would run
 //!   them, must pass for a job that succeeds and fail with exit 1 for a job that fails.
 //! - `scenario`: the documented simulator scenario parses and is served.
+//! - `install`: the download-and-verify recipe, against a stand-in for the GitHub release
+//!   (`file://` URLs): a good archive installs the binary, a corrupted one stops the step.
 
 use std::path::Path;
 use std::process::{Command as StdCommand, Output};
@@ -208,9 +210,9 @@ fn github_actions_snippet_gates_on_the_exit_code() {
         .expect("jobs")
         .values()
         .flat_map(|job| job["steps"].as_sequence().expect("steps"))
+        // The install step is tested on its own, below: here the binary under test is on PATH.
+        .filter(|step| step["name"].as_str() != Some("Install imsjob"))
         .filter_map(|step| step["run"].as_str())
-        // Installing is not what is tested here: the binary under test is on PATH.
-        .filter(|run| !run.contains("cargo install"))
         .collect();
     assert!(steps.iter().any(|s| s.contains("imsjob wait")), "{steps:?}");
     let script = steps.join("\n");
@@ -292,10 +294,179 @@ fn documented_scenario_is_valid_and_served() {
         .success();
 }
 
+/// Where the install recipes download releases from.
+const RELEASES: &str = "https://github.com/opentelekomcloud-community/imsjob/releases/download";
+/// The archive the recipes install: static, so it runs on any Linux runner image.
+const CI_TARGET: &str = "x86_64-unknown-linux-musl";
+
+/// A stand-in for the GitHub releases under `dir`, laid out as dist publishes them:
+/// `v{VERSION}/imsjob-{target}.tar.xz` (a directory holding `imsjob`) and its
+/// `.sha256`. With `corrupt`, the archive no longer matches its checksum. Returns the
+/// `file://` URL that replaces [`RELEASES`].
+fn fake_release(dir: &Path, corrupt: bool) -> String {
+    let name = format!("imsjob-{CI_TARGET}");
+    let staging = dir.join("staging");
+    let release = dir.join(format!("v{}", env!("CARGO_PKG_VERSION")));
+    std::fs::create_dir_all(staging.join(&name)).expect("staging dir");
+    std::fs::create_dir_all(&release).expect("release dir");
+    // A stand-in that runs the binary under test: the debug binary itself is too large to
+    // compress quickly.
+    let stand_in = staging.join(&name).join("imsjob");
+    std::fs::write(
+        &stand_in,
+        format!("#!/bin/sh\nexec '{}' \"$@\"\n", binary().display()),
+    )
+    .expect("write the stand-in binary");
+    let mut permissions = std::fs::metadata(&stand_in)
+        .expect("stand-in")
+        .permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&stand_in, permissions).expect("chmod the stand-in");
+    let archive = format!("{name}.tar.xz");
+    let status = StdCommand::new("tar")
+        .arg("-cJf")
+        .arg(release.join(&archive))
+        .arg("-C")
+        .arg(&staging)
+        .arg(&name)
+        .status()
+        .expect("tar runs");
+    assert!(status.success(), "tar -cJf");
+    let status = StdCommand::new("sh")
+        .args(["-c", &format!("sha256sum {archive} > {archive}.sha256")])
+        .current_dir(&release)
+        .status()
+        .expect("sha256sum runs");
+    assert!(status.success(), "sha256sum");
+    if corrupt {
+        let mut bytes = std::fs::read(release.join(&archive)).expect("archive");
+        bytes.push(0);
+        std::fs::write(release.join(&archive), bytes).expect("archive");
+    }
+    format!("file://{}", dir.display())
+}
+
+/// Runs an install recipe with `RELEASES` pointing at a stand-in release; returns the
+/// output and the directory it ran in (the runner's temp directory, for GitHub).
+fn run_install(script: &str, corrupt: bool, env: &[(&str, &str)]) -> (Output, tempfile::TempDir) {
+    let releases = tempfile::tempdir().expect("releases dir");
+    let base = fake_release(releases.path(), corrupt);
+    let local = script.replace(RELEASES, &base);
+    assert_ne!(
+        local, script,
+        "the recipe no longer downloads from {RELEASES}"
+    );
+    let work = tempfile::tempdir().expect("work dir");
+    let mut cmd = StdCommand::new("bash");
+    hermetic(&mut cmd, work.path());
+    let output = cmd
+        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &local])
+        .envs(env.iter().copied())
+        .output()
+        .expect("bash runs");
+    (output, work)
+}
+
+#[test]
+fn install_recipe_verifies_and_installs_the_release_archive() {
+    let found = blocks("install");
+    assert_eq!(found.len(), 1, "the tested install recipe is gone");
+    let recipe = &found[0].1;
+    assert!(
+        recipe.contains(&format!("IMSJOB_VERSION={}", env!("CARGO_PKG_VERSION")))
+            && recipe.contains(CI_TARGET),
+        "the recipe should pin this version and the static archive: {recipe}"
+    );
+    let script = format!(
+        "{recipe}
+command -v imsjob"
+    );
+    let (output, work) = run_install(&script, false, &[]);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let stdout = stdout_of(&output);
+    assert!(
+        stdout.contains(&format!("imsjob {} (", env!("CARGO_PKG_VERSION"))),
+        "{stdout}"
+    );
+    let installed = work.path().join(format!("imsjob-{CI_TARGET}/imsjob"));
+    assert!(
+        stdout
+            .trim_end()
+            .ends_with(&installed.display().to_string()),
+        "the archive's binary is the one on PATH: {stdout}"
+    );
+
+    let (output, _) = run_install(&script, true, &[]);
+    assert!(!output.status.success(), "a corrupted archive is refused");
+    assert!(
+        stdout_of(&output).contains("FAILED"),
+        "{}",
+        stdout_of(&output)
+    );
+    assert!(!stdout_of(&output).contains("imsjob "), "nothing ran");
+}
+
+#[test]
+fn github_actions_install_step_verifies_and_installs_the_release_archive() {
+    let found = blocks("github-actions");
+    let workflow = yaml(&found[0].1);
+    let step = workflow["jobs"]
+        .as_mapping()
+        .expect("jobs")
+        .values()
+        .flat_map(|job| job["steps"].as_sequence().expect("steps"))
+        .find(|step| step["name"].as_str() == Some("Install imsjob"))
+        .expect("an `Install imsjob` step");
+    let script = step["run"].as_str().expect("a run script");
+    assert_eq!(
+        step["working-directory"].as_str(),
+        Some("${{ runner.temp }}"),
+        "the step runs in the runner's temp directory"
+    );
+    let env: Vec<(&str, &str)> = step["env"]
+        .as_mapping()
+        .expect("the step's env")
+        .iter()
+        .map(|(k, v)| (k.as_str().expect("a name"), v.as_str().expect("a value")))
+        .collect();
+    assert!(
+        env.contains(&("IMSJOB_VERSION", env!("CARGO_PKG_VERSION")))
+            && env.contains(&("TARGET", CI_TARGET)),
+        "{env:?}"
+    );
+    // What the runner provides: the step runs in RUNNER_TEMP and appends to GITHUB_PATH.
+    let script = format!("export GITHUB_PATH=\"$PWD/github_path\"\n{script}");
+    let (output, work) = run_install(&script, false, &env);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let added = std::fs::read_to_string(work.path().join("github_path")).expect("GITHUB_PATH");
+    let bin = Path::new(added.trim()).join("imsjob");
+    let version = StdCommand::new(&bin)
+        .arg("-V")
+        .output()
+        .expect("the installed binary runs");
+    assert_eq!(
+        stdout_of(&version),
+        format!("imsjob {}\n", env!("CARGO_PKG_VERSION"))
+    );
+
+    let (output, work) = run_install(&script, true, &env);
+    assert!(!output.status.success(), "a corrupted archive is refused");
+    assert!(
+        !work.path().join("github_path").exists(),
+        "nothing was added to PATH"
+    );
+}
+
 #[test]
 fn every_tested_block_kind_is_known() {
     // A typo in a marker would silently exempt a block from testing.
-    let known = ["lines", "github-actions", "gitlab-ci", "scenario"];
+    let known = [
+        "lines",
+        "github-actions",
+        "gitlab-ci",
+        "scenario",
+        "install",
+    ];
     for line in README.lines() {
         if let Some(kind) = line
             .trim()

@@ -133,6 +133,18 @@ impl JobSchedule {
         self.failures
     }
 
+    /// While a job is not found: how much longer it may take to appear before the wait for
+    /// it ends (for the one notice that says so).
+    #[must_use]
+    pub fn grace_left(&self, now: Duration, policy: &Policy) -> Option<Duration> {
+        let since = self.not_found_since?;
+        Some(
+            policy
+                .not_found_grace
+                .saturating_sub(now.saturating_sub(since)),
+        )
+    }
+
     /// Decides after a job document arrived at `now`.
     pub fn on_job(
         &mut self,
