@@ -55,10 +55,24 @@ http="$(env_for plain) $bin get job-success"
 https="$(env_for tls) $bin get job-success --cacert $cacert"
 
 csv="$work/times.csv"
+commands=("$http" "$https")
+# curl on the same pair, for scale: what TLS costs any client on this machine and load.
+if command -v curl >/dev/null; then
+    path="v1/$(value plain OS_PROJECT_ID)/jobs/job-success"
+    commands+=("curl -s -H X-Auth-Token:sim-token $(value plain IMSJOB_ENDPOINT)/$path"
+        "curl -s --cacert $cacert -H X-Auth-Token:sim-token $(value tls IMSJOB_ENDPOINT)/$path")
+fi
 hyperfine -N --warmup 20 --runs "${RUNS:-300}" --style none --export-csv "$csv" \
-    "$http" "$https" >/dev/null 2>&1
-awk -F, 'NR == 2 { http = $4 * 1000 } NR == 3 { https = $4 * 1000 }
-    END { printf "http   median %6.2f ms\nhttps  median %6.2f ms\nratio  %.2fx (goal: at most 1.25x)\n", http, https, https / http }' "$csv"
+    "${commands[@]}" >/dev/null 2>&1
+# command,mean,stddev,median,user,system,... in seconds.
+awk -F, 'NR > 1 { m[NR] = $4 * 1000; cpu[NR] = ($5 + $6) * 1000 }
+    END {
+        printf "imsjob http   median %6.2f ms  cpu %5.2f ms\n", m[2], cpu[2]
+        printf "imsjob https  median %6.2f ms  cpu %5.2f ms\n", m[3], cpu[3]
+        printf "imsjob ratio  %.2fx wall, %.2fx cpu (goal: at most 1.25x)\n", m[3] / m[2], cpu[3] / cpu[2]
+        if (4 in m) printf "curl ratio    %.2fx wall (%6.2f / %6.2f ms), %.2fx cpu\n", m[5] / m[4], m[5], m[4], cpu[5] / cpu[4]
+    }' "$csv"
+uptime | sed 's/.*load/load/'
 
 if command -v strace >/dev/null; then
     for name in http https; do

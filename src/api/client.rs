@@ -10,6 +10,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Url;
 use reqwest::header::HeaderMap;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 
 use super::credentials::RequestCredentials;
 use super::error::{ApiError, network_error};
@@ -66,46 +68,33 @@ pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Resul
         .timeout(request_timeout)
         .connect_timeout(request_timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none());
-    if let Some(path) = &tls.cacert {
-        let pem = std::fs::read(path).map_err(|e| {
-            crate::error::UsageError::new(format!("cannot read CA file `{}`: {e}", path.display()))
-        })?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
-            crate::error::UsageError::new(format!(
-                "CA file `{}` holds no usable PEM certificate: {e}",
-                path.display()
-            ))
-        })?;
-        // A file without a single certificate would silently trust nothing extra.
-        if certs.is_empty() {
-            return Err(crate::error::UsageError::new(format!(
-                "CA file `{}` holds no PEM certificate",
-                path.display()
-            ))
-            .into());
-        }
-        for cert in certs {
-            builder = builder.add_root_certificate(cert);
-        }
-    }
+    let extra = match &tls.cacert {
+        Some(path) => cacert_file(path)?,
+        None => Vec::new(),
+    };
     if tls.insecure {
         builder = builder.danger_accept_invalid_certs(true);
-    } else if tls.plain_http_only && tls.cacert.is_none() {
+    } else if tls.plain_http_only && extra.is_empty() {
         builder = builder.tls_certs_only(Vec::new());
     } else {
-        // The system trust store, read from its bundle file alone: the platform verifier
-        // would also open every file of the certificate directory (hundreds of opens and
-        // stats, the same certificates parsed twice), which made an HTTPS `get` cost half
-        // as much again as an HTTP one.
-        let roots = system_roots();
-        debug_log(2, || {
-            format!(
-                "trusting {} system CA certificates from {}",
-                roots.certificates.len(),
-                roots.source
-            )
-        });
-        builder = builder.tls_certs_only(roots.certificates);
+        // Our own verifier rather than reqwest's platform one: that one opens every file of
+        // the certificate directory (hundreds of opens and stats, the same certificates
+        // parsed twice) before the first request, which made an HTTPS `get` cost half as
+        // much again as an HTTP one. This one reads the bundle file, and only when a
+        // handshake needs it.
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = super::tls::LazyRootsVerifier::new(provider.clone(), extra, system_roots)
+            .map_err(|e| {
+                crate::error::UsageError::new(format!("the CA certificates are not usable: {e}"))
+            })?;
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| anyhow::anyhow!("cannot set up TLS: {e}"))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(verifier))
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        builder = builder.tls_backend_preconfigured(config);
     }
     builder.build().map_err(|e| {
         ApiError::Network {
@@ -116,10 +105,28 @@ pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Resul
     })
 }
 
-/// The system's CA certificates and where they came from.
-struct SystemRoots {
-    certificates: Vec<reqwest::Certificate>,
-    source: String,
+/// The certificates of a `--cacert` file: a usage error when it cannot be read or holds none
+/// (a file without a single certificate would silently trust nothing extra).
+fn cacert_file(path: &std::path::Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    let pem = std::fs::read(path).map_err(|e| {
+        crate::error::UsageError::new(format!("cannot read CA file `{}`: {e}", path.display()))
+    })?;
+    let certs = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| {
+            crate::error::UsageError::new(format!(
+                "CA file `{}` holds no usable PEM certificate: {e}",
+                path.display()
+            ))
+        })?;
+    if certs.is_empty() {
+        return Err(crate::error::UsageError::new(format!(
+            "CA file `{}` holds no PEM certificate",
+            path.display()
+        ))
+        .into());
+    }
+    Ok(certs)
 }
 
 /// Bundle files in the order OpenSSL-based tools look for them (`openssl-probe`'s list for
@@ -145,7 +152,7 @@ const CERT_DIRS: [&str; 3] = [
 /// (as curl and every OpenSSL tool honour them), else the distribution's bundle file, else
 /// (no bundle at all) the certificate directories. Enterprise CAs installed system-wide are
 /// in the bundle: `update-ca-certificates` and `update-ca-trust` write them there.
-fn system_roots() -> SystemRoots {
+fn system_roots() -> Vec<CertificateDer<'static>> {
     let from_env = |name: &str| {
         std::env::var_os(name)
             .filter(|value| !value.is_empty())
@@ -179,23 +186,30 @@ fn system_roots() -> SystemRoots {
             sources.push(dir.display().to_string());
         }
     }
-    SystemRoots {
-        certificates,
-        source: sources.join(", "),
-    }
+    debug_log(2, || {
+        format!(
+            "trusting {} system CA certificates from {}",
+            certificates.len(),
+            sources.join(", ")
+        )
+    });
+    certificates
 }
 
 /// The certificates of one PEM file; an unreadable or malformed file adds none (as with
 /// OpenSSL, one bad file does not make every other root unusable).
-fn pem_file(path: &std::path::Path) -> Vec<reqwest::Certificate> {
+fn pem_file(path: &std::path::Path) -> Vec<CertificateDer<'static>> {
     std::fs::read(path)
-        .ok()
-        .and_then(|pem| reqwest::Certificate::from_pem_bundle(&pem).ok())
+        .map(|pem| {
+            CertificateDer::pem_slice_iter(&pem)
+                .filter_map(Result::ok)
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// The certificates of every file in a directory (hashed links and originals alike).
-fn pem_dir(dir: &std::path::Path) -> Vec<reqwest::Certificate> {
+fn pem_dir(dir: &std::path::Path) -> Vec<CertificateDer<'static>> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };

@@ -6,3 +6,4 @@ pub mod error;
 pub mod id;
 pub mod model;
 pub mod retry;
+pub mod tls;

@@ -161,6 +161,9 @@ pub async fn start_with(
             let Ok((stream, _)) = listener.accept().await else {
                 continue;
             };
+            // As real gateways do: without it, a TLS answer written in several records waits
+            // on the client's delayed ACK (tens of milliseconds per request on loopback).
+            let _ = stream.set_nodelay(true);
             let shared = shared.clone();
             let acceptor = acceptor.clone();
             tokio::spawn(async move {

@@ -37,6 +37,8 @@ fn is_ambient(name: &str) -> bool {
                 | "XDG_CONFIG_HOME"
                 | "NO_PROXY"
                 | "no_proxy"
+                | "SSL_CERT_FILE"
+                | "SSL_CERT_DIR"
         )
 }
 

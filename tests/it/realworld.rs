@@ -374,3 +374,33 @@ fn a_ca_certificate_served_as_the_servers_own_is_explained() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_system_store_comes_from_ssl_cert_file_or_ssl_cert_dir() {
+    let sim = Sim::spawn(None, &["--tls"]);
+    let cacert = sim.cacert.clone().expect("a certificate");
+    // Not trusted by the system store as installed: refused.
+    let output = sim
+        .cmd()
+        .args(["get", "job-success"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
+    // Installed as the system store, as OpenSSL tools read it: trusted without `--cacert`.
+    let output = sim
+        .cmd()
+        .env("SSL_CERT_FILE", &cacert)
+        .args(["get", "job-success"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::copy(&cacert, dir.path().join("sim.pem")).expect("copy");
+    let output = sim
+        .cmd()
+        .env("SSL_CERT_DIR", dir.path())
+        .args(["get", "job-success"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+}
