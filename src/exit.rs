@@ -108,7 +108,7 @@ impl From<&ApiError> for ExitStatus {
 /// layer decides retries with [`ApiError::is_transient`]; a unit test keeps both in step),
 /// and the hint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GatewayRule {
+pub(crate) struct GatewayRule {
     pub exit: ExitStatus,
     pub retry: bool,
     pub hint: GatewayHint,
@@ -116,7 +116,7 @@ pub struct GatewayRule {
 
 /// The hint of a gateway code; the clock one is worded from the server's `Date`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GatewayHint {
+pub(crate) enum GatewayHint {
     Text(&'static str),
     Clock,
 }
@@ -126,7 +126,7 @@ const REFUSED: &str = "the credentials were refused: check the token (`OS_AUTH_T
 
 /// The table of gateway codes (`APIG.xxxx` and `APIGW.xxxx` alike), by what they mean.
 #[must_use]
-pub fn gateway_rule_for(code: GatewayCode, key_locked: bool) -> Option<GatewayRule> {
+pub(crate) fn gateway_rule_for(code: GatewayCode, key_locked: bool) -> Option<GatewayRule> {
     use ExitStatus::{AuthRefused, Unavailable};
     let (exit, retry, hint) = match code {
         GatewayCode::ApiNotFound => (
@@ -204,7 +204,7 @@ fn clock_hint(error: &ApiError) -> String {
 
 /// A next step for the user after an API error, where one helps.
 #[must_use]
-pub fn api_hint(error: &ApiError) -> Option<String> {
+pub(crate) fn api_hint(error: &ApiError) -> Option<String> {
     if let Some(rule) = gateway_rule(error) {
         return Some(match rule.hint {
             GatewayHint::Text(text) => text.to_owned(),
@@ -263,7 +263,7 @@ pub fn api_hint(error: &ApiError) -> Option<String> {
 /// Classifies an error chain once, at the top: the first typed error found decides. An
 /// error with no type we know is a local failure or a bug, never blamed on the API.
 #[must_use]
-pub fn classify(error: &anyhow::Error) -> ExitStatus {
+pub(crate) fn classify(error: &anyhow::Error) -> ExitStatus {
     for cause in error.chain() {
         // A `--jq` filter that fails on the document is the expression's fault, not the API's.
         if cause.downcast_ref::<UsageError>().is_some()
@@ -282,7 +282,7 @@ pub fn classify(error: &anyhow::Error) -> ExitStatus {
 
 /// The hint attached to the first typed error of the chain, if any.
 #[must_use]
-pub fn hint(error: &anyhow::Error) -> Option<String> {
+pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
     error.chain().find_map(|cause| {
         if let Some(usage) = cause.downcast_ref::<UsageError>() {
             return usage.hint.clone();

@@ -22,7 +22,7 @@ const MAX_ID_LINE: usize = 1024;
 ///
 /// # Errors
 /// The first invalid stdin line (with its number), unreadable stdin, or no id at all.
-pub fn job_ids(args: &[JobIdArg]) -> Result<(Vec<JobId>, bool), UsageError> {
+pub(crate) fn job_ids(args: &[JobIdArg]) -> Result<(Vec<JobId>, bool), UsageError> {
     let mut ids = Vec::new();
     let mut from_stdin = false;
     for arg in args {

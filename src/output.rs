@@ -29,7 +29,7 @@ pub struct ColorEnv {
 /// flag, then `CLICOLOR_FORCE`, `CLICOLOR=0`, `TERM=dumb`, and finally whether the stream
 /// is a terminal.
 #[must_use]
-pub fn use_color(choice: ColorChoice, env: &ColorEnv, is_terminal: bool) -> bool {
+pub(crate) fn use_color(choice: ColorChoice, env: &ColorEnv, is_terminal: bool) -> bool {
     let set = |value: &Option<String>| value.as_deref().is_some_and(|v| !v.is_empty());
     if set(&env.no_color) {
         return false;
@@ -59,7 +59,7 @@ pub struct OutputSettings {
     pub columns: Option<u16>,
 }
 
-pub use crate::debug::debug_log;
+pub(crate) use crate::debug::debug_log;
 
 /// Where results and messages go.
 #[derive(Debug)]

@@ -169,7 +169,7 @@ impl TreeNode {
 
 /// What happens during a `wait`, in the order it happens. `elapsed` counts from the start.
 #[derive(Debug)]
-pub enum WaitEvent<'a> {
+pub(crate) enum WaitEvent<'a> {
     /// The jobs to wait on (each once), and how many duplicate ids were dropped.
     Start { ids: &'a [JobId], duplicates: usize },
     /// A successful poll; `from` is the status known before it.
@@ -204,21 +204,11 @@ pub enum WaitEvent<'a> {
 }
 
 /// Whatever follows a `wait` while it runs (live bars, log lines, the `--events` stream).
-pub trait WaitObserver {
+pub(crate) trait WaitObserver {
     /// # Errors
     /// Output failures of an observer that writes results (the `--events` stream).
     fn on(&mut self, event: &WaitEvent<'_>) -> std::io::Result<()>;
 
     /// The wait is over: clear any live display before the result is written.
     fn finish(&mut self) {}
-}
-
-/// An observer that shows nothing (tests, embedding).
-#[derive(Debug, Default)]
-pub struct Unobserved;
-
-impl WaitObserver for Unobserved {
-    fn on(&mut self, _: &WaitEvent<'_>) -> std::io::Result<()> {
-        Ok(())
-    }
 }

@@ -22,21 +22,22 @@ use crate::cli::{Cli, Command, JobOptions, OutputFormat, SimArgs};
 use crate::error::UsageError;
 use crate::output::{ColorEnv, OutputSettings};
 use crate::render::jq::JqFilter;
-pub use crate::render::mode::Render;
+pub(crate) use crate::render::mode::Render;
 use crate::service::Service;
 
 /// The process environment, captured once so resolution is a pure function of its inputs.
 #[derive(Debug, Clone, Default)]
-pub struct Env(HashMap<String, String>);
+pub(crate) struct Env(HashMap<String, String>);
 
 impl Env {
     #[must_use]
-    pub fn from_process() -> Self {
+    pub(crate) fn from_process() -> Self {
         Self(std::env::vars().collect())
     }
 
+    #[cfg(test)]
     #[must_use]
-    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+    pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Self {
         Self(
             pairs
                 .iter()
@@ -47,13 +48,13 @@ impl Env {
 
     /// A variable's value when set, even empty (`NO_COLOR=` has a meaning of its own).
     #[must_use]
-    pub fn raw(&self, name: &str) -> Option<String> {
+    pub(crate) fn raw(&self, name: &str) -> Option<String> {
         self.0.get(name).cloned()
     }
 
     /// A variable's value, when set and not empty.
     #[must_use]
-    pub fn get(&self, name: &str) -> Option<&str> {
+    pub(crate) fn get(&self, name: &str) -> Option<&str> {
         self.0
             .get(name)
             .map(String::as_str)
@@ -62,19 +63,18 @@ impl Env {
 }
 
 /// Time limit of one HTTP request unless `--request-timeout` says otherwise.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Everything a run needs, resolved once from the command line and the environment.
 #[derive(Debug)]
-pub struct Settings {
-    pub output: OutputSettings,
+pub(crate) struct Settings {
     pub command: CommandSettings,
 }
 
 /// The environment's part of the output settings: colour variables and `COLUMNS`; the
 /// flags at their defaults.
 #[must_use]
-pub fn output_from_env(env: &Env) -> OutputSettings {
+pub(crate) fn output_from_env(env: &Env) -> OutputSettings {
     OutputSettings {
         color_env: ColorEnv {
             no_color: env.raw("NO_COLOR"),
@@ -126,13 +126,7 @@ impl Settings {
     ///
     /// # Errors
     /// A usage error naming the flag or variable at fault; nothing has been sent.
-    pub fn resolve(cli: Cli, env: &Env) -> Result<Self, UsageError> {
-        let output = OutputSettings {
-            color: cli.global.color,
-            quiet: cli.global.quiet,
-            verbose: cli.global.verbose,
-            ..output_from_env(env)
-        };
+    pub(crate) fn resolve(cli: Cli, env: &Env) -> Result<Self, UsageError> {
         let job = match cli.command.job_options() {
             Some(after) => after.clone().over(cli.job),
             None => {
@@ -192,7 +186,7 @@ impl Settings {
             Command::Sim(args) => CommandSettings::Sim(args),
             Command::Completions(args) => CommandSettings::Completions(args.shell),
         };
-        Ok(Self { output, command })
+        Ok(Self { command })
     }
 }
 
@@ -213,7 +207,7 @@ fn job_ids(args: &[String]) -> Result<Vec<JobIdArg>, UsageError> {
 /// The views a command can show (its JSON document, `-o json` or `--jq`, it always has), and
 /// the one it shows by default.
 #[derive(Debug, Clone, Copy)]
-pub struct Formats {
+pub(crate) struct Formats {
     /// The command's name, for the message that refuses a format.
     pub command: &'static str,
     pub default: OutputFormat,
@@ -221,18 +215,18 @@ pub struct Formats {
 }
 
 /// What `get` shows besides its JSON document: a table (a tree of unrelated jobs means nothing).
-pub const GET: Formats = Formats {
+pub(crate) const GET: Formats = Formats {
     command: "get",
     default: OutputFormat::Table,
     views: &[OutputFormat::Table, OutputFormat::Wide],
 };
 /// What `wait` shows besides its JSON document (and `--events`): the final states, like `get`.
-pub const WAIT: Formats = Formats {
+pub(crate) const WAIT: Formats = Formats {
     command: "wait",
     ..GET
 };
 /// What `tree` shows: the tree (a table with branches, so `-o table` is the same).
-pub const TREE: Formats = Formats {
+pub(crate) const TREE: Formats = Formats {
     command: "tree",
     default: OutputFormat::Tree,
     views: &[OutputFormat::Tree, OutputFormat::Table, OutputFormat::Wide],
@@ -243,7 +237,7 @@ pub const TREE: Formats = Formats {
 /// # Errors
 /// When `--jq` does not compile, or `-o` names a format the command cannot show (a table of
 /// a tree, or a tree of unrelated jobs, would only be a silent surprise).
-pub fn resolve_render(global: &JobOptions, formats: &Formats) -> Result<Render, UsageError> {
+pub(crate) fn resolve_render(global: &JobOptions, formats: &Formats) -> Result<Render, UsageError> {
     if let Some(expr) = &global.jq {
         return Ok(Render::Document(Box::new(JqFilter::compile(expr)?)));
     }
@@ -284,17 +278,10 @@ pub fn resolve_render(global: &JobOptions, formats: &Formats) -> Result<Render, 
 }
 
 /// The variable that names the IMS endpoint, as `--endpoint` does.
-pub const ENDPOINT_VAR: &str = "IMSJOB_ENDPOINT";
-
-/// The IMS endpoint for a region: `https://ims.{region}.otc.t-systems.com`, with the Swiss
-/// region under `.sc.`.
-#[must_use]
-pub fn regional_endpoint(region: &str) -> String {
-    Service::Ims.regional_endpoint(region)
-}
+pub(crate) const ENDPOINT_VAR: &str = "IMSJOB_ENDPOINT";
 
 /// The variable that names the service, as `--service` does.
-pub const SERVICE_VAR: &str = "IMSJOB_SERVICE";
+pub(crate) const SERVICE_VAR: &str = "IMSJOB_SERVICE";
 
 fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
     let bad = |why: &str| {
@@ -387,7 +374,12 @@ fn config_env(env: &Env) -> ConfigEnv {
 ///
 /// # Errors
 /// A usage error naming what is missing or invalid; nothing has been sent.
-pub fn resolve_connect(global: &JobOptions, env: &Env) -> Result<ConnectSettings, UsageError> {
+pub(crate) fn resolve_connect(
+    global: &JobOptions,
+    env: &Env,
+) -> Result<ConnectSettings, UsageError> {
+    // A proxy the HTTP client cannot speak would fail every request: say so before any.
+    crate::auth::proxy::refuse_unsupported_proxy(|name| env.get(name).map(str::to_owned))?;
     // `--cloud` / `OS_CLOUD`; an empty value counts as unset, like every variable.
     let cloud_name = global
         .cloud
@@ -456,6 +448,11 @@ pub fn resolve_connect(global: &JobOptions, env: &Env) -> Result<ConnectSettings
         cacert: auth.cacert.clone(),
         insecure: auth.insecure,
         plain_http_only: false,
+        ssl_cert_file: env.get("SSL_CERT_FILE").map(PathBuf::from),
+        ssl_cert_dirs: env
+            .get("SSL_CERT_DIR")
+            .map(|dirs| std::env::split_paths(dirs).collect())
+            .unwrap_or_default(),
     };
     let service = match global.service {
         Some(service) => service,
@@ -516,7 +513,7 @@ mod tests {
             "https://ims.eu-nl.otc.t-systems.com/"
         );
         assert_eq!(
-            regional_endpoint("eu-ch2"),
+            Service::Ims.regional_endpoint("eu-ch2"),
             "https://ims.eu-ch2.sc.otc.t-systems.com"
         );
     }

@@ -3,11 +3,11 @@
 //! neither `api` nor `auth`, so both can build on it without depending on each other.
 
 /// Largest body read from any answer; an IMS job document or an IAM token is a few kilobytes.
-pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 /// Why a capped body could not be read.
 #[derive(Debug)]
-pub enum BodyError {
+pub(crate) enum BodyError {
     Transport(reqwest::Error),
     /// More than the cap: reading stopped there.
     TooLarge,
@@ -18,7 +18,7 @@ pub enum BodyError {
 ///
 /// # Errors
 /// A transport failure, or a body longer than `cap`.
-pub async fn read_body_capped(
+pub(crate) async fn read_body_capped(
     mut response: reqwest::Response,
     cap: usize,
 ) -> Result<Vec<u8>, BodyError> {

@@ -29,23 +29,25 @@ pub struct TlsOptions {
     pub insecure: bool,
     /// Only `http://` URLs will be used: do not load the system trust store.
     pub plain_http_only: bool,
+    /// `SSL_CERT_FILE`: the system trust store's bundle, as OpenSSL tools take it.
+    pub ssl_cert_file: Option<std::path::PathBuf>,
+    /// `SSL_CERT_DIR`: the system trust store's directories.
+    pub ssl_cert_dirs: Vec<std::path::PathBuf>,
 }
 
 /// Everything the client needs, already validated.
 #[derive(Debug, Clone)]
-pub struct ClientConfig {
+pub(crate) struct ClientConfig {
     /// IMS base URL, without `/v1`.
     pub endpoint: Url,
     pub project_id: ProjectId,
     /// How requests prove who we are.
     pub auth: Arc<dyn RequestCredentials>,
-    pub request_timeout: Duration,
-    pub tls: TlsOptions,
 }
 
 /// A shareable IMS client (cheap to clone; one connection pool).
 #[derive(Clone)]
-pub struct ImsClient {
+pub(crate) struct ImsClient {
     inner: Arc<Inner>,
 }
 
@@ -59,7 +61,10 @@ struct Inner {
 ///
 /// # Errors
 /// When the CA file cannot be read or the TLS stack cannot be set up.
-pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Result<reqwest::Client> {
+pub(crate) fn http_client(
+    request_timeout: Duration,
+    tls: &TlsOptions,
+) -> anyhow::Result<reqwest::Client> {
     // reqwest is built without a default crypto provider (ring instead of aws-lc: far less
     // C to compile); installing fails harmlessly when another caller did it first.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -83,7 +88,9 @@ pub fn http_client(request_timeout: Duration, tls: &TlsOptions) -> anyhow::Resul
         // much again as an HTTP one. This one reads the bundle file, and only when a
         // handshake needs it.
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = super::tls::LazyRootsVerifier::new(provider.clone(), extra, system_roots)
+        let (file, dirs) = (tls.ssl_cert_file.clone(), tls.ssl_cert_dirs.clone());
+        let system = Box::new(move || system_roots(file.as_deref(), &dirs));
+        let verifier = super::tls::LazyRootsVerifier::new(provider.clone(), extra, system)
             .map_err(|e| {
                 crate::error::UsageError::new(format!("the CA certificates are not usable: {e}"))
             })?;
@@ -152,16 +159,11 @@ const CERT_DIRS: [&str; 3] = [
 /// (as curl and every OpenSSL tool honour them), else the distribution's bundle file, else
 /// (no bundle at all) the certificate directories. Enterprise CAs installed system-wide are
 /// in the bundle: `update-ca-certificates` and `update-ca-trust` write them there.
-fn system_roots() -> Vec<CertificateDer<'static>> {
-    let from_env = |name: &str| {
-        std::env::var_os(name)
-            .filter(|value| !value.is_empty())
-            .map(std::path::PathBuf::from)
-    };
-    let env_file = from_env("SSL_CERT_FILE").filter(|path| path.is_file());
-    let env_dirs: Vec<std::path::PathBuf> = from_env("SSL_CERT_DIR")
-        .map(|dirs| std::env::split_paths(&dirs).collect())
-        .unwrap_or_default();
+fn system_roots(
+    env_file: Option<&std::path::Path>,
+    env_dirs: &[std::path::PathBuf],
+) -> Vec<CertificateDer<'static>> {
+    let env_file = env_file.filter(|path| path.is_file());
     let mut certificates = Vec::new();
     let mut sources = Vec::new();
     if env_file.is_some() || !env_dirs.is_empty() {
@@ -169,7 +171,7 @@ fn system_roots() -> Vec<CertificateDer<'static>> {
             certificates.extend(pem_file(file));
             sources.push(file.display().to_string());
         }
-        for dir in &env_dirs {
+        for dir in env_dirs {
             certificates.extend(pem_dir(dir));
             sources.push(dir.display().to_string());
         }
@@ -224,20 +226,12 @@ fn pem_dir(dir: &std::path::Path) -> Vec<CertificateDer<'static>> {
 const ERROR_OBJECT_MAX_BYTES: usize = 64 * 1024;
 
 impl ImsClient {
-    /// # Errors
-    /// When the HTTP client cannot be built (see [`http_client`]) or the endpoint cannot
-    /// carry a path.
-    pub fn new(config: ClientConfig) -> anyhow::Result<Self> {
-        let http = http_client(config.request_timeout, &config.tls)?;
-        Ok(Self::with_http(http, config)?)
-    }
-
     /// A client on an existing HTTP client (the one authentication already used, so IAM and
     /// IMS share TLS settings and the connection pool).
     ///
     /// # Errors
     /// When the endpoint cannot carry a path.
-    pub fn with_http(http: reqwest::Client, config: ClientConfig) -> Result<Self, ApiError> {
+    pub(crate) fn with_http(http: reqwest::Client, config: ClientConfig) -> Result<Self, ApiError> {
         let mut jobs_base = config.endpoint.clone();
         jobs_base
             .path_segments_mut()
@@ -257,7 +251,7 @@ impl ImsClient {
 
     /// The URL of one job.
     #[must_use]
-    pub fn job_url(&self, id: &JobId) -> Url {
+    pub(crate) fn job_url(&self, id: &JobId) -> Url {
         let mut url = self.inner.jobs_base.clone();
         if let Ok(mut segments) = url.path_segments_mut() {
             // The id is validated already; the encoder is a second line of defence.
@@ -288,13 +282,13 @@ impl ImsClient {
     ///
     /// # Errors
     /// An [`ApiError`] for every answer that is not a usable job document.
-    pub async fn get_job(&self, id: &JobId) -> Result<Job, ApiError> {
+    pub(crate) async fn get_job(&self, id: &JobId) -> Result<Job, ApiError> {
         let url = self.job_url(id);
         let mut renewed = false;
         let (status, retry_after, request_id, clock_offset, body) = loop {
             let started = Instant::now();
             let (request, generation) = self.authorized_get(&url).await?;
-            let request = request.build().map_err(network_error)?;
+            let request = request.build().map_err(|e| network_error(&e))?;
             debug_log(1, || format!("GET {url}"));
             debug_log(2, || redacted_headers(request.headers()));
             let response = self
@@ -302,7 +296,7 @@ impl ImsClient {
                 .http
                 .execute(request)
                 .await
-                .map_err(network_error)?;
+                .map_err(|e| network_error(&e))?;
             let status = response.status().as_u16();
             // Only two headers matter; read them before the body consumes the response.
             let retry_after = parse_retry_after(response.headers());
@@ -405,7 +399,7 @@ fn redacted_headers(headers: &HeaderMap) -> String {
 /// Reads a body chunk by chunk, stopping at `cap` without buffering the rest.
 async fn read_capped(response: reqwest::Response, cap: usize) -> Result<Vec<u8>, ApiError> {
     read_body_capped(response, cap).await.map_err(|e| match e {
-        BodyError::Transport(error) => network_error(error),
+        BodyError::Transport(error) => network_error(&error),
         BodyError::TooLarge => ApiError::TooLarge { limit: cap },
     })
 }
@@ -419,7 +413,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// Longest `Retry-After` taken as given; callers clamp further (`wait` to its own bound), but
 /// no server value, however large, may reach an `Instant` unbounded.
-pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+pub(crate) const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 
 /// `Retry-After` as seconds or an HTTP date, capped at [`MAX_RETRY_AFTER`].
 fn parse_retry_after(headers: &HeaderMap) -> Option<Duration> {

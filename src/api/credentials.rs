@@ -14,11 +14,11 @@ use reqwest::{Method, Url};
 use super::error::ApiError;
 
 /// A boxed future, so that credentials can live behind `dyn` and be shared across tasks.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// Headers for one request, and the credential generation they carry.
 #[derive(Debug, Clone)]
-pub struct Authorization {
+pub(crate) struct Authorization {
     /// Headers to add to the request (`X-Auth-Token`, or the AK/SK signature headers).
     pub headers: HeaderMap,
     /// Pass this to [`RequestCredentials::renew_after_unauthorized`] if the request gets a 401.
@@ -26,7 +26,7 @@ pub struct Authorization {
 }
 
 /// Proves who we are, request by request.
-pub trait RequestCredentials: Send + Sync {
+pub(crate) trait RequestCredentials: Send + Sync {
     /// The headers that authorise `method url` with `body`.
     fn authorize<'a>(
         &'a self,

@@ -186,6 +186,10 @@ impl Job {
     ///
     /// # Errors
     /// As [`Job::from_body`].
+    #[expect(
+        clippy::needless_pass_by_value,
+        reason = "taken by value like `serde_json::from_value`: callers build the value for it"
+    )]
     pub fn from_value(value: Value) -> Result<Self, ModelError> {
         Self::from_text(value.to_string())
     }
@@ -411,7 +415,15 @@ impl JobView {
             sub_jobs_total: number(sub_jobs_total)
                 .filter(|n| *n >= 0.0)
                 // Saturating: a count beyond u64 is as good as endless.
-                .map(|n| n as u64),
+                .map(|n| {
+                    #[expect(
+                        clippy::cast_possible_truncation,
+                        clippy::cast_sign_loss,
+                        reason = "not negative (filtered above); `as` saturates above u64::MAX"
+                    )]
+                    let count = n as u64;
+                    count
+                }),
             process_percent: number(process_percent).map(|n| n.clamp(0.0, 1.0)),
             current_task: text(current_task),
         })

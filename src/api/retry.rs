@@ -8,9 +8,9 @@ use super::error::ApiError;
 use crate::debug::debug_log;
 
 /// Retry delays start here and double per attempt…
-pub const RETRY_BASE: Duration = Duration::from_millis(500);
+pub(crate) const RETRY_BASE: Duration = Duration::from_millis(500);
 /// …up to this cap (before `Retry-After`, which may ask for more).
-pub const RETRY_CAP: Duration = Duration::from_secs(30);
+pub(crate) const RETRY_CAP: Duration = Duration::from_secs(30);
 /// `get` and `tree` give up rather than sleep longer than this on a `Retry-After`.
 const ONE_SHOT_PATIENCE: Duration = Duration::from_secs(60);
 /// A throttled answer that names no window and has no `Retry-After` waits this long: the
@@ -23,7 +23,7 @@ const UNREACHABLE_PATIENCE: Duration = Duration::from_secs(10);
 /// The delay before retry number `attempt` (0-based): full jitter over the exponential
 /// window, raised to what `Retry-After` asked for.
 #[must_use]
-pub fn retry_delay(attempt: u32, error: &ApiError) -> Duration {
+pub(crate) fn retry_delay(attempt: u32, error: &ApiError) -> Duration {
     let window = RETRY_BASE
         .saturating_mul(2u32.saturating_pow(attempt.min(16)))
         .min(RETRY_CAP);
@@ -47,7 +47,7 @@ fn server_floor(error: &ApiError) -> Duration {
 ///
 /// # Errors
 /// The last error, when it is not transient or the retries are spent.
-pub async fn with_retries<T, F, Fut>(retries: u32, mut call: F) -> Result<T, ApiError>
+pub(crate) async fn with_retries<T, F, Fut>(retries: u32, mut call: F) -> Result<T, ApiError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, ApiError>>,

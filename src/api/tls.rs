@@ -15,11 +15,10 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 /// Loads the system's CA certificates (DER) when first asked.
-pub type SystemRoots = fn() -> Vec<CertificateDer<'static>>;
+pub(crate) type SystemRoots = Box<dyn Fn() -> Vec<CertificateDer<'static>> + Send + Sync>;
 
 /// Verifies with the `--cacert` roots first, then with those and the system store.
-#[derive(Debug)]
-pub struct LazyRootsVerifier {
+pub(crate) struct LazyRootsVerifier {
     provider: Arc<CryptoProvider>,
     extra: Vec<CertificateDer<'static>>,
     extra_only: Option<Arc<WebPkiServerVerifier>>,
@@ -27,10 +26,19 @@ pub struct LazyRootsVerifier {
     full: OnceLock<Option<Arc<WebPkiServerVerifier>>>,
 }
 
+impl std::fmt::Debug for LazyRootsVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LazyRootsVerifier")
+            .field("extra", &self.extra.len())
+            .field("loaded", &self.full.get().is_some())
+            .finish_non_exhaustive()
+    }
+}
+
 impl LazyRootsVerifier {
     /// # Errors
     /// When the `--cacert` certificates are not usable as trust anchors.
-    pub fn new(
+    pub(crate) fn new(
         provider: Arc<CryptoProvider>,
         extra: Vec<CertificateDer<'static>>,
         system: SystemRoots,

@@ -35,7 +35,7 @@ use sha2::{Digest, Sha256};
 /// The most a token is held back before its expiry (doc/contract.md), so that a token cannot
 /// expire in the middle of a `wait`'s first requests. Short-lived tokens are held back a
 /// tenth of their lifetime instead (see [`CachedToken::margin`]).
-pub const EXPIRY_MARGIN: SignedDuration = SignedDuration::from_mins(5);
+pub(crate) const EXPIRY_MARGIN: SignedDuration = SignedDuration::from_mins(5);
 
 /// A token file is a few hundred bytes; anything much larger is not ours.
 const MAX_FILE_SIZE: u64 = 64 * 1024;
@@ -57,7 +57,7 @@ type HmacSha256 = hmac::Hmac<Sha256>;
 /// What identifies a cached token: the same user may hold tokens for several projects,
 /// regions or clouds at once.
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct CacheKey {
+pub(crate) struct CacheKey {
     /// The IAM endpoint, e.g. `https://iam.eu-de.otc.t-systems.com/v3`.
     pub auth_url: String,
     /// The user name.
@@ -88,7 +88,7 @@ impl fmt::Debug for CacheKey {
 impl CacheKey {
     /// The file name for this key: the hex SHA-256 of its parts, so that names leak nothing
     /// and need no escaping.
-    pub fn file_name(&self) -> String {
+    pub(crate) fn file_name(&self) -> String {
         let mut hasher = Sha256::new();
         // NUL separators keep ("ab","c") and ("a","bc") apart.
         for part in [
@@ -134,7 +134,7 @@ impl CachedToken {
     /// Adjusts [`Self::local_expires_at`] to IAM's clock reading `server_now` when the token
     /// was received (the answer's `Date`, or its `issued_at`).
     #[must_use]
-    pub fn with_server_time(mut self, server_now: Timestamp) -> Self {
+    pub(crate) fn with_server_time(mut self, server_now: Timestamp) -> Self {
         // `Date` has whole seconds: count the second it may be behind against the token.
         let left = self.expires_at.duration_since(server_now) - SignedDuration::from_secs(1);
         self.local_expires_at = self
@@ -201,7 +201,7 @@ struct Ready {
 }
 
 /// The token cache rooted at one directory.
-pub struct TokenCache {
+pub(crate) struct TokenCache {
     dir: PathBuf,
     ready: OnceLock<Option<Ready>>,
 }
@@ -217,7 +217,7 @@ impl fmt::Debug for TokenCache {
 
 impl TokenCache {
     /// A cache in `dir` (created on first use, mode 0700).
-    pub fn new(dir: impl Into<PathBuf>) -> Self {
+    pub(crate) fn new(dir: impl Into<PathBuf>) -> Self {
         Self {
             dir: dir.into(),
             ready: OnceLock::new(),
@@ -226,23 +226,24 @@ impl TokenCache {
 
     /// The default directory: `tokens/` in the user cache directory for imsjob
     /// (`~/.cache/imsjob/tokens` on Linux), if the platform has one.
-    pub fn default_dir() -> Option<PathBuf> {
+    pub(crate) fn default_dir() -> Option<PathBuf> {
         directories::ProjectDirs::from("", "", "imsjob").map(|d| d.cache_dir().join("tokens"))
     }
 
+    #[cfg(test)]
     /// The directory this cache uses.
-    pub fn dir(&self) -> &Path {
+    pub(crate) fn dir(&self) -> &Path {
         &self.dir
     }
 
     /// The file that holds `key`'s token.
-    pub fn path_for(&self, key: &CacheKey) -> PathBuf {
+    pub(crate) fn path_for(&self, key: &CacheKey) -> PathBuf {
         self.dir.join(key.file_name())
     }
 
     /// The keyed hash of `secret` for [`CacheKey::credential`]; `None` when the cache is
     /// unusable (then nothing is cached).
-    pub fn credential_tag(&self, secret: &SecretString) -> Option<String> {
+    pub(crate) fn credential_tag(&self, secret: &SecretString) -> Option<String> {
         let ready = self.ready()?;
         let mut mac = <HmacSha256 as KeyInit>::new_from_slice(&ready.hmac_key).ok()?;
         mac.update(secret.expose_secret().as_bytes());
@@ -251,14 +252,14 @@ impl TokenCache {
 
     /// The cached token for `key`, if there is a trustworthy, parsable one that is still
     /// fresh at `now` (see [`CachedToken::is_fresh`]).
-    pub fn load(&self, key: &CacheKey, now: Timestamp) -> Option<CachedToken> {
+    pub(crate) fn load(&self, key: &CacheKey, now: Timestamp) -> Option<CachedToken> {
         let uid = self.ready()?.uid;
         let token = read_entry(&self.path_for(key), uid)?;
         token.is_fresh(now).then_some(token)
     }
 
     /// Writes `token` for `key`, atomically replacing any previous file.
-    pub fn store(&self, key: &CacheKey, token: &CachedToken) -> std::io::Result<()> {
+    pub(crate) fn store(&self, key: &CacheKey, token: &CachedToken) -> std::io::Result<()> {
         if self.ready().is_none() {
             return Err(std::io::Error::other(
                 "the token cache directory is unusable",
@@ -279,7 +280,7 @@ impl TokenCache {
     }
 
     /// Forgets `key`'s token (after IAM refused it). A missing file is not an error.
-    pub fn remove(&self, key: &CacheKey) -> std::io::Result<()> {
+    pub(crate) fn remove(&self, key: &CacheKey) -> std::io::Result<()> {
         match fs::remove_file(self.path_for(key)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -495,27 +496,27 @@ mod platform {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
     use std::path::Path;
 
-    pub fn current_uid() -> Option<u32> {
+    pub(super) fn current_uid() -> Option<u32> {
         Some(rustix::process::geteuid().as_raw())
     }
 
-    pub fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
+    pub(super) fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
         builder.mode(0o700)
     }
 
-    pub fn make_private_dir(path: &Path) -> std::io::Result<()> {
+    pub(super) fn make_private_dir(path: &Path) -> std::io::Result<()> {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
     }
 
-    pub fn owner(meta: &Metadata) -> Option<u32> {
+    pub(super) fn owner(meta: &Metadata) -> Option<u32> {
         Some(meta.uid())
     }
 
-    pub fn is_private(meta: &Metadata) -> bool {
+    pub(super) fn is_private(meta: &Metadata) -> bool {
         meta.mode() & 0o077 == 0
     }
 
-    pub fn same_file(a: &Metadata, b: &Metadata) -> bool {
+    pub(super) fn same_file(a: &Metadata, b: &Metadata) -> bool {
         a.dev() == b.dev() && a.ino() == b.ino()
     }
 }

@@ -12,7 +12,7 @@ use secrecy::SecretString;
 
 /// Where in a `clouds.yaml` entry a key may sit, in the order they are tried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Where {
+pub(super) enum Where {
     /// Under `auth:`.
     Auth,
     /// At the top of the entry.
@@ -27,7 +27,7 @@ macro_rules! credential_fields {
         /// One layer of raw authentication settings; every field optional. Secrets are
         /// `SecretString`s, whose `{:?}` shows only that they are set.
         #[derive(Clone, Default, Debug)]
-        pub struct AuthInputs {
+        pub(crate) struct AuthInputs {
             $( $(#[$doc])* pub $field: Option<$ty>, )*
             /// `--insecure` / `OS_INSECURE` / `verify: false`.
             pub insecure: Option<bool>,
@@ -50,7 +50,7 @@ macro_rules! credential_fields {
             /// `self` where set, else `lower`: layers are combined highest first,
             /// `flags.over(env).over(cloud)`.
             #[must_use]
-            pub fn over(self, lower: Self) -> Self {
+            pub(crate) fn over(self, lower: Self) -> Self {
                 Self {
                     $( $field: self.$field.or(lower.$field), )*
                     insecure: self.insecure.or(lower.insecure),
@@ -58,7 +58,7 @@ macro_rules! credential_fields {
             }
 
             /// The settings of one `clouds.yaml` entry.
-            pub fn from_cloud(cloud: &CloudConfig) -> Self {
+            pub(crate) fn from_cloud(cloud: &CloudConfig) -> Self {
                 Self {
                     $( $field: cloud.$cloud.clone(), )*
                     insecure: cloud.verify.map(|verify| !verify),

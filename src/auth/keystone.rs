@@ -17,7 +17,7 @@ use crate::service::Service;
 use crate::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 
 /// The header that carries a newly issued token.
-pub const SUBJECT_TOKEN_HEADER: &str = "x-subject-token";
+pub(crate) const SUBJECT_TOKEN_HEADER: &str = "x-subject-token";
 
 /// How the token is scoped to a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +152,7 @@ impl From<KeystoneError> for ApiError {
                 retry_after: None,
                 clock_offset: None,
             },
-            KeystoneError::Transport { url, source } => match network_error(source) {
+            KeystoneError::Transport { url, source } => match network_error(&source) {
                 Self::Network { message, timed_out } => Self::Network {
                     message: format!("IAM at `{url}`: {message}"),
                     timed_out,
@@ -229,7 +229,7 @@ async fn read_iam_body(
 }
 
 /// `{auth_url}/auth/tokens`.
-pub fn token_url(auth_url: &str) -> Result<Url, KeystoneError> {
+pub(crate) fn token_url(auth_url: &str) -> Result<Url, KeystoneError> {
     join(auth_url, &["auth", "tokens"])
 }
 
@@ -247,7 +247,7 @@ fn join(auth_url: &str, segments: &[&str]) -> Result<Url, KeystoneError> {
 }
 
 /// The JSON body of `POST /v3/auth/tokens`.
-pub fn token_request_body(creds: &PasswordCredentials) -> Value {
+pub(crate) fn token_request_body(creds: &PasswordCredentials) -> Value {
     let domain = json!({ "name": creds.user_domain });
     let mut methods = vec!["password"];
     let mut identity = json!({
@@ -363,7 +363,7 @@ pub fn ims_endpoint_from_catalog(
 /// `interface: "public"`, in `region` (matched against `region` or `region_id`) when given,
 /// else the first public one. Version and project suffixes are trimmed (ECS lists
 /// `…/v1/{project_id}`), because imsjob adds `/v1/{project_id}` itself.
-pub fn endpoint_from_catalog(
+pub(crate) fn endpoint_from_catalog(
     catalog: &Value,
     service: Service,
     region: Option<&str>,
@@ -390,7 +390,7 @@ pub fn endpoint_from_catalog(
 }
 
 /// Drops a trailing slash, a project segment and a version segment (`/v2`, `/v2.0`).
-pub fn trim_endpoint(url: &str, project_id: &str) -> String {
+pub(crate) fn trim_endpoint(url: &str, project_id: &str) -> String {
     let mut url = url.trim().trim_end_matches('/');
     if let Some((head, last)) = url.rsplit_once('/')
         && (last == project_id || last.contains("tenant_id") || last.contains("project_id"))
@@ -453,7 +453,7 @@ async fn error_from_response(response: reqwest::Response) -> KeystoneError {
 /// Asks IAM for a project-scoped token with a password (and a TOTP passcode if given).
 ///
 /// `region` picks the IMS endpoint from the catalog. The client's own timeout applies.
-pub async fn issue_token(
+pub(crate) async fn issue_token(
     client: &reqwest::Client,
     creds: &PasswordCredentials,
     region: Option<&str>,
@@ -495,7 +495,7 @@ pub async fn issue_token(
 }
 
 /// `{auth_url}/projects?name={name}`.
-pub fn projects_url(auth_url: &str, name: &str) -> Result<Url, KeystoneError> {
+pub(crate) fn projects_url(auth_url: &str, name: &str) -> Result<Url, KeystoneError> {
     let mut url = join(auth_url, &["projects"])?;
     url.query_pairs_mut().append_pair("name", name);
     Ok(url)
@@ -521,7 +521,7 @@ pub fn parse_projects_response(body: &[u8], name: &str) -> Result<String, Keysto
 ///
 /// The request carries no `X-Project-Id` (the lookup is what finds it). A 401 here is never
 /// retried: repeated signature failures lock the key.
-pub async fn project_id_by_name(
+pub(crate) async fn project_id_by_name(
     client: &reqwest::Client,
     auth_url: &str,
     name: &str,

@@ -6,9 +6,9 @@ pub mod cache;
 pub mod clouds;
 mod fields;
 pub mod keystone;
-pub mod proxy;
-pub mod resolve;
-pub mod session;
+pub(crate) mod proxy;
+pub(crate) mod resolve;
+pub(crate) mod session;
 
 #[cfg(test)]
 mod test_server;

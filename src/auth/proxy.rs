@@ -22,7 +22,9 @@ const PROXY_VARS: [&str; 6] = [
 /// # Errors
 /// A usage error naming the variable and the scheme; the value is not shown (it may hold a
 /// password).
-pub fn refuse_unsupported_proxy(var: impl Fn(&str) -> Option<String>) -> Result<(), UsageError> {
+pub(crate) fn refuse_unsupported_proxy(
+    var: impl Fn(&str) -> Option<String>,
+) -> Result<(), UsageError> {
     for name in PROXY_VARS {
         let Some(value) = var(name).filter(|v| !v.trim().is_empty()) else {
             continue;

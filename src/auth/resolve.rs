@@ -9,11 +9,11 @@ use std::path::PathBuf;
 use secrecy::{ExposeSecret, SecretString};
 
 use super::aksk::{AkSk, Signer, SignerVariant};
-pub use super::fields::AuthInputs;
+pub(crate) use super::fields::AuthInputs;
 use super::keystone::{PasswordCredentials, ProjectScope};
 
 /// The region used when nothing else names one.
-pub const DEFAULT_REGION: &str = "eu-de";
+pub(crate) const DEFAULT_REGION: &str = "eu-de";
 
 fn truthy(value: &str) -> Option<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
@@ -26,7 +26,7 @@ fn truthy(value: &str) -> Option<bool> {
 impl AuthInputs {
     /// Reads the OpenStack/OTC variables through `var` (use `|k| std::env::var(k).ok()` for
     /// the real environment). Empty values count as unset.
-    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, ResolveError> {
+    pub(crate) fn from_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, ResolveError> {
         let get = |name: &str| var(name).filter(|v| !v.trim().is_empty());
         let insecure = match get("OS_INSECURE") {
             None => None,
@@ -41,7 +41,7 @@ impl AuthInputs {
 
 /// A configuration problem: usage error, exit 2, nothing sent.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ResolveError {
+pub(crate) enum ResolveError {
     /// Nothing configured at all.
     #[error(
         "no credentials configured; set `OS_AUTH_TOKEN` (with `OS_PROJECT_ID`), or `OS_ACCESS_KEY` and `OS_SECRET_KEY` (with `OS_PROJECT_ID` or `OS_PROJECT_NAME`), or `OS_AUTH_URL`, `OS_USERNAME`, `OS_PASSWORD`, `OS_USER_DOMAIN_NAME` and `OS_PROJECT_ID` or `OS_PROJECT_NAME`, or select a `clouds.yaml` entry with `--cloud`/`OS_CLOUD`"
@@ -125,7 +125,7 @@ pub struct ResolvedAuth {
 }
 
 /// The region implied by an OTC project name (`eu-de_myproject` → `eu-de`).
-pub fn region_from_project_name(name: &str) -> Option<&str> {
+pub(crate) fn region_from_project_name(name: &str) -> Option<&str> {
     name.split_once('_')
         .map(|(prefix, _)| prefix)
         .filter(|p| !p.is_empty())
@@ -141,7 +141,7 @@ fn region_domain(region: &str) -> String {
 }
 
 /// The public IAM endpoint of a region (Swiss IAM is `iam-pub`).
-pub fn default_auth_url(region: &str) -> String {
+pub(crate) fn default_auth_url(region: &str) -> String {
     if region == "eu-ch2" {
         format!("https://iam-pub.{}/v3", region_domain(region))
     } else {
@@ -164,7 +164,10 @@ fn header_safe(variable: &'static str, value: &str) -> Result<(), ResolveError> 
 }
 
 /// Picks the authentication method from merged inputs.
-pub fn resolve(inputs: AuthInputs, variant: SignerVariant) -> Result<ResolvedAuth, ResolveError> {
+pub(crate) fn resolve(
+    inputs: AuthInputs,
+    variant: SignerVariant,
+) -> Result<ResolvedAuth, ResolveError> {
     let region = inputs
         .region
         .clone()

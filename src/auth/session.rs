@@ -17,16 +17,16 @@ use tokio::sync::Mutex;
 use super::cache::{CacheKey, CachedToken, TokenCache};
 use super::keystone::{self, KeystoneError, PasswordCredentials, ProjectScope};
 use super::resolve::{AuthMethod, ResolvedAuth};
-pub use crate::api::credentials::Authorization;
+pub(crate) use crate::api::credentials::Authorization;
 use crate::api::credentials::{BoxFuture, RequestCredentials};
 use crate::api::error::ApiError;
 
 /// The header carrying a token.
-pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";
+pub(crate) const AUTH_TOKEN_HEADER: &str = "x-auth-token";
 
 /// Where the token in use came from (for `-v` logs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TokenSource {
+pub(crate) enum TokenSource {
     /// Given by the user (`OS_AUTH_TOKEN`, `auth.token`).
     Configured,
     /// Read from the token cache.
@@ -40,7 +40,7 @@ pub enum TokenSource {
 impl TokenSource {
     /// For the debug log.
     #[must_use]
-    pub fn describe(&self) -> &'static str {
+    pub(crate) fn describe(&self) -> &'static str {
         match self {
             Self::Configured => "configured token",
             Self::Cache => "token from the cache",
@@ -52,7 +52,7 @@ impl TokenSource {
 
 /// What [`Authenticator::start`] learnt.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Session {
+pub(crate) struct Session {
     /// The project to put in `/v1/{project_id}/jobs/…`.
     pub project_id: String,
     /// The IMS endpoint from the token catalog, when there was one.
@@ -73,7 +73,7 @@ struct State {
 
 /// Applies the configured authentication to requests; shareable across tasks (`Arc`).
 #[derive(Debug)]
-pub struct Authenticator {
+pub(crate) struct Authenticator {
     method: AuthMethod,
     region: String,
     configured_project_id: Option<String>,
@@ -86,7 +86,11 @@ pub struct Authenticator {
 impl Authenticator {
     /// `client` is used for IAM calls (build it with the same TLS settings as for IMS);
     /// `cache` is `None` with `--no-token-cache`.
-    pub fn new(resolved: ResolvedAuth, client: reqwest::Client, cache: Option<TokenCache>) -> Self {
+    pub(crate) fn new(
+        resolved: ResolvedAuth,
+        client: reqwest::Client,
+        cache: Option<TokenCache>,
+    ) -> Self {
         register_secrets(&resolved.method);
         Self {
             method: resolved.method,
@@ -100,7 +104,11 @@ impl Authenticator {
     }
 
     /// Credentials for a fixed token in `project_id` (nothing is ever asked of IAM).
-    pub fn for_token(token: SecretString, project_id: &str, client: reqwest::Client) -> Self {
+    pub(crate) fn for_token(
+        token: SecretString,
+        project_id: &str,
+        client: reqwest::Client,
+    ) -> Self {
         Self::new(
             ResolvedAuth {
                 method: AuthMethod::Token(token),
@@ -115,14 +123,15 @@ impl Authenticator {
         )
     }
 
+    #[cfg(test)]
     /// The method in use.
-    pub fn method(&self) -> &AuthMethod {
+    pub(crate) fn method(&self) -> &AuthMethod {
         &self.method
     }
 
     /// Gets ready to send requests: loads or issues a token (password), or finds the project id
     /// by name (AK/SK), and reports the project id and catalog endpoint.
-    pub async fn start(&self) -> Result<Session, KeystoneError> {
+    pub(crate) async fn start(&self) -> Result<Session, KeystoneError> {
         let mut state = self.state.lock().await;
         match &self.method {
             AuthMethod::Token(_) => Ok(Session {
@@ -171,7 +180,7 @@ impl Authenticator {
 
     /// Headers authorising one request. `headers_to_sign` are the request's own headers to
     /// cover with an AK/SK signature (they must be sent unchanged); ignored for tokens.
-    pub async fn authorize(
+    pub(crate) async fn authorize(
         &self,
         method: &Method,
         url: &Url,
@@ -220,7 +229,7 @@ impl Authenticator {
     /// Only password-derived tokens are renewed, by a new IAM call that bypasses the cache
     /// (and evicts the rejected entry). If another task already renewed the token since
     /// `generation`, no IAM call is made.
-    pub async fn reauthenticate(&self, generation: u64) -> Result<bool, KeystoneError> {
+    pub(crate) async fn reauthenticate(&self, generation: u64) -> Result<bool, KeystoneError> {
         let AuthMethod::Password(creds) = &self.method else {
             return Ok(false);
         };
@@ -315,7 +324,7 @@ impl Authenticator {
 
 /// The cache key for password credentials in `region` (see [`CacheKey`]); `None` when the
 /// cache is unusable.
-pub fn cache_key(
+pub(crate) fn cache_key(
     cache: &TokenCache,
     creds: &PasswordCredentials,
     region: &str,
@@ -353,7 +362,7 @@ fn register_secrets(method: &AuthMethod) {
 ///
 /// # Errors
 /// A configuration error naming both URLs (without userinfo).
-pub fn check_catalog_endpoint(
+pub(crate) fn check_catalog_endpoint(
     auth_url: Option<&str>,
     catalog_endpoint: &str,
     insecure: bool,

@@ -17,7 +17,7 @@ use crate::settings::ConnectSettings;
 ///
 /// # Errors
 /// A usage error for unusable settings; an [`ApiError`] when IAM refuses or cannot be reached.
-pub async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result<ImsClient> {
+pub(crate) async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result<ImsClient> {
     if settings.tls.insecure {
         out.warn("TLS certificate verification is disabled (`--insecure`): answers could come from anyone");
     }
@@ -28,7 +28,6 @@ pub async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result
             settings.auth.region
         )
     });
-    crate::auth::proxy::refuse_unsupported_proxy(|name| std::env::var(name).ok())?;
     let http = http_client(settings.request_timeout, &settings.tls)?;
     // Only IAM-issued tokens are cached: finding the directory is skipped for the others.
     let cache = (settings.token_cache && settings.auth.method.issues_tokens())
@@ -90,8 +89,6 @@ pub async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result
             endpoint,
             project_id,
             auth: Arc::new(authenticator),
-            request_timeout: settings.request_timeout,
-            tls: settings.tls.clone(),
         },
     )?)
 }

@@ -46,14 +46,14 @@ jobs:
 ";
 
 /// Shows a report in a mode and says the exit code it gives.
-pub type Show<'a> = dyn FnMut(&Report, &Render) -> anyhow::Result<ExitStatus> + 'a;
+pub(crate) type Show<'a> = dyn FnMut(&Report, &Render) -> anyhow::Result<ExitStatus> + 'a;
 
 /// Runs the demo, handing each part to `show` as it comes. Exit 0 when every step ended as
 /// the contract says it must.
 ///
 /// # Errors
 /// When the simulator cannot start, a command fails, or `show` does.
-pub async fn run(
+pub(crate) async fn run(
     observer: &mut dyn WaitObserver,
     show: &mut Show<'_>,
 ) -> anyhow::Result<ExitStatus> {
@@ -79,8 +79,6 @@ pub async fn run(
             endpoint: handle.endpoint().parse()?,
             project_id: ProjectId::parse(&handle.project_id)?,
             auth: Arc::new(Authenticator::for_token(token, &handle.project_id, http)),
-            request_timeout,
-            tls,
         },
     )?;
     let intro = format!(

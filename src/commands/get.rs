@@ -8,7 +8,7 @@ use crate::report::{Body, JobEntry, Jobs, JobsKind, Report};
 
 /// Runs `get`. API errors are reported per job and fold into the exit status. `from_stdin`:
 /// some ids were read from stdin, so the JSON document is an array whatever their number.
-pub async fn run(client: &ImsClient, ids: &[JobId], from_stdin: bool) -> Report {
+pub(crate) async fn run(client: &ImsClient, ids: &[JobId], from_stdin: bool) -> Report {
     let results = fetch_all(client, ids).await;
     let mut status = ExitStatus::Success;
     let entries = ids

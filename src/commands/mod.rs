@@ -4,13 +4,13 @@
 //! they are classified once.
 
 pub mod completions;
-pub mod connect;
-pub mod demo;
-pub mod fetch;
-pub mod get;
-pub mod sim;
-pub mod tree;
-pub mod wait;
+pub(crate) mod connect;
+pub(crate) mod demo;
+pub(crate) mod fetch;
+pub(crate) mod get;
+pub(crate) mod sim;
+pub(crate) mod tree;
+pub(crate) mod wait;
 
 use crate::exit::ExitStatus;
 use crate::input;

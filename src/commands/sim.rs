@@ -11,7 +11,7 @@ use crate::sim::{self, scenario::Scenario};
 ///
 /// # Errors
 /// An unreadable or invalid scenario, a port that cannot be bound, or a failure of `show`.
-pub async fn run(
+pub(crate) async fn run(
     args: &SimArgs,
     show: &mut dyn FnMut(&Report) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExitStatus> {

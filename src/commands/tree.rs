@@ -20,16 +20,20 @@ use crate::exit::ExitStatus;
 use crate::report::{Body, Report, Tree, TreeNode, TreeStop};
 
 /// Levels of sub-jobs below the job asked for: they nest one level in practice.
-pub const MAX_DEPTH: usize = 8;
+pub(crate) const MAX_DEPTH: usize = 8;
 /// Sub-job fetches in flight at once.
-pub const CONCURRENCY: usize = 8;
+pub(crate) const CONCURRENCY: usize = 8;
 
 /// Runs `tree`.
 ///
 /// # Errors
 /// The root's API error (the exit status follows from it); sub-jobs that cannot be fetched
 /// are part of the report.
-pub async fn run(client: &ImsClient, id: &JobId, max_sub_jobs: usize) -> anyhow::Result<Report> {
+pub(crate) async fn run(
+    client: &ImsClient,
+    id: &JobId,
+    max_sub_jobs: usize,
+) -> anyhow::Result<Report> {
     let root = fetch(client, id).await?;
     let tree = walk(root, id.as_str(), max_sub_jobs, |id| async move {
         match JobId::parse(&id) {
@@ -57,7 +61,7 @@ struct Slot {
 
 /// Builds the tree under `root`, fetching listed sub-jobs with `get` (any order of
 /// completion; results are placed in listing order).
-pub async fn walk<F, Fut>(root: Job, root_id: &str, max_sub_jobs: usize, get: F) -> Tree
+pub(crate) async fn walk<F, Fut>(root: Job, root_id: &str, max_sub_jobs: usize, get: F) -> Tree
 where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<Job, ApiError>>,

@@ -5,7 +5,7 @@
 //! task, flat memory and a bounded request rate), listens for signals and the deadline, and
 //! tells one [`WaitObserver`] what happened. It returns a [`Report`]; it never prints.
 
-pub mod schedule;
+pub(crate) mod schedule;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
@@ -27,18 +27,16 @@ use crate::report::{
     Body, JobEntry, Jobs, JobsKind, Outcome, Report, WaitEvent, WaitObserver, WaitSummary,
 };
 
-pub use self::schedule::GIVE_UP_AFTER;
-
 /// Requests in flight at once, whatever the budget (bounds sockets when the API hangs).
 const MAX_IN_FLIGHT: usize = 256;
 /// Heartbeat period (the observers decide whether it shows).
-pub const HEARTBEAT: Duration = Duration::from_secs(60);
+pub(crate) const HEARTBEAT: Duration = Duration::from_secs(60);
 /// Jobs named in a heartbeat.
 const HEARTBEAT_SAMPLE: usize = 3;
 
 /// Validated `wait` options.
 #[derive(Debug, Clone)]
-pub struct WaitOptions {
+pub(crate) struct WaitOptions {
     /// `None`: no deadline.
     pub timeout: Option<Duration>,
     /// `--timeout 0`: look once, do not wait.
@@ -54,7 +52,7 @@ pub struct WaitOptions {
 impl WaitOptions {
     /// # Errors
     /// When the numbers cannot work (zero interval, budget out of range).
-    pub fn from_args(args: &WaitArgs) -> Result<Self, UsageError> {
+    pub(crate) fn from_args(args: &WaitArgs) -> Result<Self, UsageError> {
         if args.interval.is_zero() {
             return Err(UsageError::new("`--interval` must be greater than zero"));
         }
@@ -106,7 +104,7 @@ struct Watch {
 /// # Errors
 /// Failures of the observer's output, or when signals cannot be set up; job outcomes fold
 /// into the report's exit status.
-pub async fn run(
+pub(crate) async fn run(
     client: &ImsClient,
     ids: Vec<JobId>,
     options: &WaitOptions,

@@ -12,11 +12,11 @@ use crate::exit::ExitStatus;
 use crate::report::{JobEntry, Outcome};
 
 /// Version of the line format; bumped when a field changes meaning or goes away.
-pub const EVENTS_SCHEMA: u32 = 1;
+pub(crate) const EVENTS_SCHEMA: u32 = 1;
 
 /// `{"event": "start", ...}`: the wait begins on `jobs` jobs.
 #[must_use]
-pub fn start_line(jobs: usize, time: jiff::Timestamp) -> String {
+pub(crate) fn start_line(jobs: usize, time: jiff::Timestamp) -> String {
     compact(&json!({
         "event": "start",
         "schema": EVENTS_SCHEMA,
@@ -29,7 +29,7 @@ pub fn start_line(jobs: usize, time: jiff::Timestamp) -> String {
 /// to tell why (`error_code`, `fail_reason`, `image_id`, `process_percent`, each only when the
 /// answer has it: members are added, never retyped, so the schema stays 1).
 #[must_use]
-pub fn status_line(
+pub(crate) fn status_line(
     id: &JobId,
     from: Option<&Status>,
     job: &JobView,
@@ -65,7 +65,7 @@ pub fn status_line(
 
 /// `{"event": "end", ...}`: every job's last status and outcome, and the exit code.
 #[must_use]
-pub fn end_line(
+pub(crate) fn end_line(
     entries: &[JobEntry],
     status: ExitStatus,
     time: jiff::Timestamp,
@@ -92,7 +92,7 @@ pub fn end_line(
 
 /// The `outcome` of a job in the `end` line.
 #[must_use]
-pub fn outcome_name(outcome: &Outcome) -> &'static str {
+pub(crate) fn outcome_name(outcome: &Outcome) -> &'static str {
     match outcome {
         Outcome::Success => "success",
         Outcome::Failed => "failed",

@@ -18,7 +18,7 @@ use unicode_width::UnicodeWidthChar;
 
 /// What a column holds, which decides how it gives way.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(crate) enum Role {
     Id,
     Type,
     Status,
@@ -30,7 +30,7 @@ pub enum Role {
 /// One cell: sanitised text, the leading part that must never be cut (an image id, an error
 /// code), and the colour of a status.
 #[derive(Debug, Clone, Default)]
-pub struct Cell {
+pub(crate) struct Cell {
     pub text: String,
     /// Bytes at the start of `text` that are kept whole when the cell is shortened.
     pub keep: usize,
@@ -40,7 +40,7 @@ pub struct Cell {
 
 impl Cell {
     #[must_use]
-    pub fn plain(text: impl Into<String>) -> Self {
+    pub(crate) fn plain(text: impl Into<String>) -> Self {
         Self {
             text: text.into(),
             ..Self::default()
@@ -49,7 +49,7 @@ impl Cell {
 
     /// A cell kept whole: never shortened.
     #[must_use]
-    pub fn whole(text: impl Into<String>) -> Self {
+    pub(crate) fn whole(text: impl Into<String>) -> Self {
         let text = text.into();
         Self {
             keep: text.len(),
@@ -78,7 +78,7 @@ impl Cell {
 
 /// A row, and the prefix its own-line RESULT takes (a tree continues its branches there).
 #[derive(Debug, Clone, Default)]
-pub struct Row {
+pub(crate) struct Row {
     pub cells: Vec<Cell>,
     pub detail_prefix: String,
 }
@@ -94,7 +94,7 @@ const DETAIL_INDENT: &str = "    ";
 
 /// Display width of sanitised text (wide characters count two).
 #[must_use]
-pub fn width(text: &str) -> usize {
+pub(crate) fn width(text: &str) -> usize {
     // Sanitised ASCII is one column a byte; `is_ascii` is fast even on a megabyte.
     if text.is_ascii() {
         return text.len();
@@ -104,7 +104,12 @@ pub fn width(text: &str) -> usize {
 
 /// Renders `rows` under `columns`, fitted to `width` (`None`: unlimited).
 #[must_use]
-pub fn render(columns: &[(&str, Role)], rows: &[Row], max: Option<usize>, color: bool) -> String {
+pub(crate) fn render(
+    columns: &[(&str, Role)],
+    rows: &[Row],
+    max: Option<usize>,
+    color: bool,
+) -> String {
     let n = columns.len();
     let mut limit: Vec<usize> = columns.iter().map(|(h, _)| width(h)).collect();
     for row in rows {
@@ -249,7 +254,7 @@ fn shorten(cell: &Cell, room: usize) -> String {
 
 /// `3m ago`: how long ago `then` was, in the largest unit that fits (as `kubectl` shows AGE).
 #[must_use]
-pub fn age(since: std::time::Duration) -> String {
+pub(crate) fn age(since: std::time::Duration) -> String {
     let secs = since.as_secs();
     let (value, unit) = match secs {
         0..60 => (secs, "s"),

@@ -2,17 +2,9 @@
 
 use serde_json::Value;
 
-/// Pretty-printed JSON, two-space indent, keys in the order received, numbers as sent.
+/// One-line JSON (the `--events` lines), with the hazards of [`escape_hazards`] escaped.
 #[must_use]
-pub fn pretty(value: &Value) -> String {
-    // Serialising a `Value` to a `String` cannot fail: keys are strings, and no custom
-    // serialiser is involved.
-    escape_hazards(serde_json::to_string_pretty(value).unwrap_or_default())
-}
-
-/// One-line JSON (the `--events` lines), with the same escaping as [`pretty`].
-#[must_use]
-pub fn compact(value: &Value) -> String {
+pub(crate) fn compact(value: &Value) -> String {
     escape_hazards(serde_json::to_string(value).unwrap_or_default())
 }
 
@@ -45,7 +37,7 @@ mod tests {
     #[test]
     fn hazards_are_escaped_and_the_value_is_kept() {
         let value = serde_json::json!({"r": "a\u{1b}[2J\u{9b}2J\u{7f}\u{202e}b", "n": "héllo"});
-        let text = pretty(&value);
+        let text = escape_hazards(serde_json::to_string_pretty(&value).expect("serialises"));
         assert!(
             !text.contains(|c: char| c.is_control() && c != '\n'),
             "{text}"

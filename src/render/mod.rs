@@ -4,17 +4,17 @@
 //! they and `Output` are the only code that writes while a command runs.
 
 pub mod document;
-pub mod events;
-pub mod fit;
+pub(crate) mod events;
+pub(crate) mod fit;
 pub mod jq;
 pub mod json;
-pub mod mode;
-pub mod progress;
-pub mod report;
-pub mod style;
-pub mod table;
-pub mod tree;
-pub mod unfetched;
+pub(crate) mod mode;
+pub(crate) mod progress;
+pub(crate) mod report;
+pub(crate) mod style;
+pub(crate) mod table;
+pub(crate) mod tree;
+pub(crate) mod unfetched;
 
 pub use self::mode::Render;
 pub use self::report::{Message, Rendered, View, render};

@@ -36,7 +36,7 @@ pub trait DocumentFormat: std::fmt::Debug {
 
 /// `-o json`: pretty-printed, keys in the order received, numbers as sent.
 #[derive(Debug)]
-pub struct Json;
+pub(crate) struct Json;
 
 impl DocumentFormat for Json {
     fn render(&self, document: &Document<'_>, _: bool) -> anyhow::Result<String> {

@@ -30,7 +30,7 @@ use crate::time::format_duration;
 /// The observer of a `wait` shown in `mode`: the `--events` stream (which is the progress
 /// then), or the progress display on stderr.
 #[must_use]
-pub fn wait_observer<'a>(out: &'a Output, mode: &Render) -> Box<dyn WaitObserver + 'a> {
+pub(crate) fn wait_observer<'a>(out: &'a Output, mode: &Render) -> Box<dyn WaitObserver + 'a> {
     if matches!(mode, Render::Events) {
         Box::new(EventStream::new(out))
     } else {
@@ -57,7 +57,7 @@ enum Mode {
 }
 
 /// The progress display of one `wait`; it sets itself up when the wait starts.
-pub struct Progress<'a> {
+pub(crate) struct Progress<'a> {
     out: &'a Output,
     mode: Mode,
     color: bool,
@@ -72,7 +72,7 @@ pub struct Progress<'a> {
 
 impl<'a> Progress<'a> {
     #[must_use]
-    pub fn new(out: &'a Output) -> Self {
+    pub(crate) fn new(out: &'a Output) -> Self {
         Self {
             out,
             mode: Mode::Silent,
@@ -175,7 +175,13 @@ impl<'a> Progress<'a> {
             // A finished job's bar is settled by `done`: a FAIL is never drawn full.
             if let Some(fraction) = view.process_percent.filter(|_| !view.status.is_terminal()) {
                 // process_percent is a fraction (0.2 = 20 %).
-                bar.set_position((fraction * 100.0).round() as u64);
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "a fraction clamped to 0..=1 when read: 0 to 100"
+                )]
+                let percent = (fraction * 100.0).round() as u64;
+                bar.set_position(percent);
             }
             bar.set_message(self.label(watch, describe(job, self.color, now)));
             return;
@@ -407,13 +413,13 @@ fn extra(job: &Job) -> String {
 }
 
 /// The `--events` stream while a wait runs (its `end` line is rendered from the report).
-pub struct EventStream<'a> {
+pub(crate) struct EventStream<'a> {
     out: &'a Output,
 }
 
 impl<'a> EventStream<'a> {
     #[must_use]
-    pub fn new(out: &'a Output) -> Self {
+    pub(crate) fn new(out: &'a Output) -> Self {
         Self { out }
     }
 }

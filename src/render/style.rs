@@ -28,7 +28,7 @@ pub fn status_color(status: &Status) -> comfy_table::Color {
 /// The 256-colour palette number of a status in tables (bright green, red, yellow, cyan,
 /// magenta), as `kubectl`-style tools paint them.
 #[must_use]
-pub fn status_sgr(status: &Status) -> u8 {
+pub(crate) fn status_sgr(status: &Status) -> u8 {
     match status {
         Status::Success => 10,
         Status::Fail => 9,

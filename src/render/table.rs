@@ -11,13 +11,13 @@ use crate::time::{between, format_duration, format_started};
 
 /// One row of a jobs table: a job, or an id that could not be fetched.
 #[derive(Debug)]
-pub enum Row<'a> {
+pub(crate) enum Row<'a> {
     Job(&'a JobView),
     Error { job_id: &'a str, message: String },
 }
 
 /// The columns of a jobs table.
-pub const COLUMNS: [(&str, Role); 6] = [
+pub(crate) const COLUMNS: [(&str, Role); 6] = [
     ("JOB ID", Role::Id),
     ("TYPE", Role::Type),
     ("STATUS", Role::Status),
@@ -29,7 +29,7 @@ pub const COLUMNS: [(&str, Role); 6] = [
 /// Renders jobs as a table. `now` closes the duration of jobs still running and dates
 /// STARTED (`3m ago`); `wide` (`-o wide`) shows every column in full, STARTED as UTC time.
 #[must_use]
-pub fn jobs_table(rows: &[Row<'_>], style: Style, now: Timestamp, wide: bool) -> String {
+pub(crate) fn jobs_table(rows: &[Row<'_>], style: Style, now: Timestamp, wide: bool) -> String {
     let rows: Vec<FitRow> = rows
         .iter()
         .map(|row| FitRow {
@@ -99,7 +99,7 @@ pub(crate) fn duration_text(job: &JobView, now: Timestamp) -> String {
 /// The job's own duration, from its `begin_time`: to `end_time` when finished, to `now` while
 /// it runs; `None` when the API gave no times to tell.
 #[must_use]
-pub fn job_duration(job: &JobView, now: Timestamp) -> Option<std::time::Duration> {
+pub(crate) fn job_duration(job: &JobView, now: Timestamp) -> Option<std::time::Duration> {
     let begin = job.begin_time?;
     match job.end_time {
         Some(end) => Some(between(begin, end)),
@@ -108,15 +108,9 @@ pub fn job_duration(job: &JobView, now: Timestamp) -> Option<std::time::Duration
     }
 }
 
-/// The RESULT column: what a job produced, or why it failed.
-#[must_use]
-pub fn result_text(job: &JobView) -> String {
-    result_cell(job).text
-}
-
 /// The RESULT cell: its leading image id or error code is kept whole when it is shortened.
 #[must_use]
-pub fn result_cell(job: &JobView) -> Cell {
+pub(crate) fn result_cell(job: &JobView) -> Cell {
     let clean = |s: &str| sanitize(s).into_owned();
     if job.status == Status::Fail {
         let reason = job.fail_reason.as_deref().map(clean);
@@ -169,7 +163,7 @@ pub fn result_cell(job: &JobView) -> Cell {
 /// `n sub-jobs`, or `k/n sub-jobs done` while the job runs and every sub-job's status is
 /// known (a sub-job listed by id only has no status to count).
 #[must_use]
-pub fn sub_jobs_text(job: &JobView) -> Option<String> {
+pub(crate) fn sub_jobs_text(job: &JobView) -> Option<String> {
     let subs = job.sub_job_count();
     if subs == 0 {
         return None;

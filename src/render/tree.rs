@@ -14,7 +14,7 @@ use crate::text::sanitize;
 /// `"truncated"` object at the top (`{"max_sub_jobs", "max_depth", "over_limit",
 /// "too_deep"}`).
 #[must_use]
-pub fn to_json(tree: &Tree) -> Document<'_> {
+pub(crate) fn to_json(tree: &Tree) -> Document<'_> {
     let mut root = node_json(&tree.root);
     if let (Some(stop), Document::Object(entries)) = (&tree.stopped, &mut root) {
         entries.push((
@@ -35,7 +35,7 @@ pub fn to_json(tree: &Tree) -> Document<'_> {
 /// its sub-jobs were left out; for a node that could not be fetched `{"job_id": "...",
 /// "error": {"status", "code", "message"}}`.
 #[must_use]
-pub fn node_json(node: &TreeNode) -> Document<'_> {
+pub(crate) fn node_json(node: &TreeNode) -> Document<'_> {
     match &node.outcome {
         Ok(job) => {
             let mut entries = vec![
@@ -56,7 +56,7 @@ pub fn node_json(node: &TreeNode) -> Document<'_> {
 
 /// The warning of a tree that stopped short.
 #[must_use]
-pub fn stop_warning(stop: &TreeStop) -> String {
+pub(crate) fn stop_warning(stop: &TreeStop) -> String {
     let mut parts = Vec::new();
     if stop.over_limit > 0 {
         parts.push(format!(
@@ -76,7 +76,7 @@ pub fn stop_warning(stop: &TreeStop) -> String {
 /// The tree as aligned text: the id column carries the branches. Fitted to the width like
 /// the jobs table (`super::fit`); a RESULT on its own line continues the branches.
 #[must_use]
-pub fn to_text(tree: &Tree, style: Style, now: Timestamp, wide: bool) -> String {
+pub(crate) fn to_text(tree: &Tree, style: Style, now: Timestamp, wide: bool) -> String {
     let mut rows = Vec::new();
     add_rows(&mut rows, &tree.root, "", "", now);
     fit::render(&COLUMNS, &rows, fit_width(style, wide), style.color)

@@ -80,7 +80,7 @@ impl fmt::Debug for SimIdentity {
 
 /// An HTTP answer for the simulator to send.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SimResponse {
+pub(crate) struct SimResponse {
     /// Status code.
     pub status: u16,
     /// Extra headers (`content-type: application/json` is implied).
@@ -119,7 +119,7 @@ fn request_id() -> String {
 
 /// Who made an accepted request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Principal {
+pub(crate) enum Principal {
     /// A token issued by this simulator.
     Token,
     /// An AK/SK signature of the given variant.
@@ -132,7 +132,7 @@ struct IssuedToken {
 }
 
 /// The simulated IAM.
-pub struct SimIam {
+pub(crate) struct SimIam {
     identity: SimIdentity,
     tokens: Mutex<HashMap<String, IssuedToken>>,
     token_requests: AtomicUsize,
@@ -150,7 +150,7 @@ impl fmt::Debug for SimIam {
 
 impl SimIam {
     /// An IAM for `identity`, with no tokens yet.
-    pub fn new(identity: SimIdentity) -> Self {
+    pub(crate) fn new(identity: SimIdentity) -> Self {
         Self {
             identity,
             tokens: Mutex::new(HashMap::new()),
@@ -159,18 +159,21 @@ impl SimIam {
         }
     }
 
+    #[cfg(test)]
     /// The simulated account.
-    pub fn identity(&self) -> &SimIdentity {
+    pub(crate) fn identity(&self) -> &SimIdentity {
         &self.identity
     }
 
+    #[cfg(test)]
     /// How many `POST /v3/auth/tokens` calls were received (accepted or not).
-    pub fn token_requests(&self) -> usize {
+    pub(crate) fn token_requests(&self) -> usize {
         self.token_requests.load(Ordering::Relaxed)
     }
 
+    #[cfg(test)]
     /// How many requests were refused with 401.
-    pub fn auth_failures(&self) -> usize {
+    pub(crate) fn auth_failures(&self) -> usize {
         self.auth_failures.load(Ordering::Relaxed)
     }
 
@@ -182,7 +185,11 @@ impl SimIam {
     }
 
     /// Issues a token valid for `ttl` (the start-up `OS_AUTH_TOKEN` export uses this).
-    pub fn issue_token(&self, now: Timestamp, ttl: SignedDuration) -> (SecretString, Timestamp) {
+    pub(crate) fn issue_token(
+        &self,
+        now: Timestamp,
+        ttl: SignedDuration,
+    ) -> (SecretString, Timestamp) {
         let token = format!(
             "MIIsim{:032x}{:032x}",
             fastrand::u128(..),
@@ -200,13 +207,18 @@ impl SimIam {
     }
 
     /// Makes every token issued so far invalid (the "token expiry" fault).
-    pub fn expire_tokens(&self) {
+    pub(crate) fn expire_tokens(&self) {
         self.tokens().clear();
     }
 
     /// `POST /v3/auth/tokens`. `base_url` is the simulator's own address (no trailing slash);
     /// the catalog points IMS and IAM at it.
-    pub fn handle_token_request(&self, body: &[u8], base_url: &str, now: Timestamp) -> SimResponse {
+    pub(crate) fn handle_token_request(
+        &self,
+        body: &[u8],
+        base_url: &str,
+        now: Timestamp,
+    ) -> SimResponse {
         self.token_requests.fetch_add(1, Ordering::Relaxed);
         let Ok(request) = serde_json::from_slice::<Value>(body) else {
             return SimResponse::keystone_error(
@@ -283,7 +295,7 @@ impl SimIam {
 
     /// Checks the authentication of an IMS request for `project_id` (from the path): a token
     /// issued here, or an AK/SK signature of either variant. The `Err` is the response to send.
-    pub fn authenticate(
+    pub(crate) fn authenticate(
         &self,
         request: &IncomingRequest<'_>,
         project_id: &str,
@@ -350,7 +362,11 @@ impl SimIam {
     }
 
     /// `GET /v3/projects?name=…`, authenticated like IMS requests but without a project.
-    pub fn handle_projects(&self, request: &IncomingRequest<'_>, now: Timestamp) -> SimResponse {
+    pub(crate) fn handle_projects(
+        &self,
+        request: &IncomingRequest<'_>,
+        now: Timestamp,
+    ) -> SimResponse {
         if let Err(response) = self.authenticate(request, &self.identity.project_id, now) {
             // A domain-level call has no project to mismatch; only a refusal counts.
             if response.status == 401 {
@@ -378,7 +394,7 @@ impl SimIam {
 
     /// The `export` lines a user needs for each way of authenticating against a simulator at
     /// `base_url`: `(method, [(variable, value)])`. The token one issues a fresh 24 h token.
-    pub fn exports(
+    pub(crate) fn exports(
         &self,
         base_url: &str,
         now: Timestamp,

@@ -3,10 +3,10 @@
 //! runs it for people and scripts; `imsjob demo` and the tests run it in-process or as a
 //! child process.
 
-pub mod iam;
+pub(crate) mod iam;
 pub mod scenario;
-pub mod state;
-pub mod tls;
+pub(crate) mod state;
+pub(crate) mod tls;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -439,7 +439,7 @@ async fn serve_request(
         return Ok(json_response(200, &json!(log), &request_id));
     }
 
-    if let [""] | ["v3"] = segments.as_slice() {
+    if let ["" | "v3"] = segments.as_slice() {
         let response = version_discovery(&shared.base_url, segments[0] == "v3", &request_id);
         lock(&shared.log).push(Seen {
             seq,

@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use super::scenario::{Fault, JobSpec, Scenario, Shape};
 
 /// The 14 documented example responses, verbatim.
-pub const EXAMPLES: [(&str, &str); 14] = [
+pub(crate) const EXAMPLES: [(&str, &str); 14] = [
     (
         "imsAddImageMembersJob",
         include_str!("examples/imsAddImageMembersJob.json"),
@@ -81,7 +81,7 @@ enum Entry {
 
 /// Mutable state of the simulated service.
 #[derive(Debug)]
-pub struct Jobs {
+pub(crate) struct Jobs {
     scenario: Scenario,
     index: HashMap<String, Entry>,
     /// When each family's clock started (first request for any of its jobs).
@@ -92,14 +92,14 @@ pub struct Jobs {
 
 /// What to answer for a job request, before faults.
 #[derive(Debug)]
-pub enum Lookup {
+pub(crate) enum Lookup {
     Found(String),
     NotFound,
 }
 
 impl Jobs {
     #[must_use]
-    pub fn new(scenario: Scenario) -> Self {
+    pub(crate) fn new(scenario: Scenario) -> Self {
         let mut index = HashMap::new();
         if scenario.examples {
             for (_, text) in EXAMPLES {
@@ -145,7 +145,7 @@ impl Jobs {
     }
 
     #[must_use]
-    pub fn scenario(&self) -> &Scenario {
+    pub(crate) fn scenario(&self) -> &Scenario {
         &self.scenario
     }
 
@@ -159,7 +159,7 @@ impl Jobs {
     }
 
     /// Takes the next scripted fault of a job, if any remain.
-    pub fn next_fault(&mut self, job_id: &str) -> Option<Fault> {
+    pub(crate) fn next_fault(&mut self, job_id: &str) -> Option<Fault> {
         let Some(Entry::Timed { family, path }) = self.index.get(job_id).cloned() else {
             return None;
         };
@@ -174,7 +174,7 @@ impl Jobs {
     }
 
     /// The document for a job id now.
-    pub fn lookup(&mut self, job_id: &str, now: Instant) -> Lookup {
+    pub(crate) fn lookup(&mut self, job_id: &str, now: Instant) -> Lookup {
         match self.index.get(job_id).cloned() {
             None => Lookup::NotFound,
             Some(Entry::Static(text)) => Lookup::Found(text),

@@ -19,7 +19,7 @@ pub struct SelfSigned {
 ///
 /// # Errors
 /// When the key cannot be generated or the file cannot be written.
-pub fn self_signed(pem_path: &Path) -> anyhow::Result<SelfSigned> {
+pub(crate) fn self_signed(pem_path: &Path) -> anyhow::Result<SelfSigned> {
     let certified =
         rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])?;
     std::fs::write(pem_path, certified.cert.pem())?;

@@ -12,7 +12,7 @@ use serde_json::Value;
 use tempfile::TempDir;
 
 /// Path of the binary under test.
-pub fn binary() -> PathBuf {
+pub(crate) fn binary() -> PathBuf {
     assert_cmd::cargo::cargo_bin!("imsjob").to_path_buf()
 }
 
@@ -43,7 +43,7 @@ fn is_ambient(name: &str) -> bool {
 }
 
 /// Applies the hermetic environment to a command.
-pub fn hermetic(cmd: &mut StdCommand, home: &Path) {
+pub(crate) fn hermetic(cmd: &mut StdCommand, home: &Path) {
     for (name, _) in std::env::vars() {
         if is_ambient(&name) {
             cmd.env_remove(name);
@@ -56,14 +56,14 @@ pub fn hermetic(cmd: &mut StdCommand, home: &Path) {
 }
 
 /// `imsjob` with a hermetic environment and a temporary HOME (kept alive by the caller).
-pub fn imsjob(home: &Path) -> Command {
+pub(crate) fn imsjob(home: &Path) -> Command {
     let mut std_cmd = StdCommand::new(binary());
     hermetic(&mut std_cmd, home);
     Command::from_std(std_cmd)
 }
 
 /// A simulator running as a child process.
-pub struct Sim {
+pub(crate) struct Sim {
     child: Child,
     pub endpoint: String,
     pub project_id: String,
@@ -75,17 +75,17 @@ pub struct Sim {
 
 impl Sim {
     /// The built-in scenario.
-    pub fn builtin() -> Self {
+    pub(crate) fn builtin() -> Self {
         Self::spawn(None, &[])
     }
 
     /// A scenario given as YAML text.
-    pub fn with(scenario: &str) -> Self {
+    pub(crate) fn with(scenario: &str) -> Self {
         Self::spawn(Some(scenario), &[])
     }
 
     /// Starts `imsjob sim --port 0 [--scenario F] [extra...]` and reads its exports.
-    pub fn spawn(scenario: Option<&str>, extra: &[&str]) -> Self {
+    pub(crate) fn spawn(scenario: Option<&str>, extra: &[&str]) -> Self {
         let home = tempfile::tempdir().expect("temp home");
         let mut cmd = StdCommand::new(binary());
         hermetic(&mut cmd, home.path());
@@ -142,12 +142,12 @@ impl Sim {
     }
 
     /// The simulator's process id.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// `imsjob` pointed at this simulator with its token.
-    pub fn cmd(&self) -> Command {
+    pub(crate) fn cmd(&self) -> Command {
         let mut cmd = imsjob(self.home.path());
         cmd.env("IMSJOB_ENDPOINT", &self.endpoint)
             .env("OS_PROJECT_ID", &self.project_id)
@@ -156,7 +156,7 @@ impl Sim {
     }
 
     /// A std command pointed at the simulator (for tests that signal the process).
-    pub fn std_cmd(&self) -> StdCommand {
+    pub(crate) fn std_cmd(&self) -> StdCommand {
         let mut cmd = StdCommand::new(binary());
         hermetic(&mut cmd, self.home.path());
         cmd.env("IMSJOB_ENDPOINT", &self.endpoint)
@@ -166,7 +166,7 @@ impl Sim {
     }
 
     /// Every request the simulator has seen (its `/_sim/requests` log).
-    pub fn requests(&self) -> Vec<Value> {
+    pub(crate) fn requests(&self) -> Vec<Value> {
         let address = self.endpoint.trim_start_matches("http://");
         let mut stream = TcpStream::connect(address).expect("connect to the simulator");
         write!(
@@ -183,7 +183,7 @@ impl Sim {
     }
 
     /// Requests for one job.
-    pub fn requests_for(&self, job_id: &str) -> Vec<Value> {
+    pub(crate) fn requests_for(&self, job_id: &str) -> Vec<Value> {
         self.requests()
             .into_iter()
             .filter(|r| r["job_id"] == job_id)
@@ -199,7 +199,7 @@ impl Drop for Sim {
 }
 
 /// Polls `condition` until it holds or `limit` passes (no blind sleeps in tests).
-pub fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+pub(crate) fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     while start.elapsed() < limit {
         if condition() {
@@ -211,7 +211,7 @@ pub fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool 
 }
 
 /// The documented examples, as shipped with the simulator.
-pub fn examples() -> Vec<(String, String)> {
+pub(crate) fn examples() -> Vec<(String, String)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sim/examples");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("examples dir")
@@ -232,16 +232,16 @@ pub fn examples() -> Vec<(String, String)> {
         .collect()
 }
 
-pub fn stdout_of(output: &std::process::Output) -> String {
+pub(crate) fn stdout_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-pub fn stderr_of(output: &std::process::Output) -> String {
+pub(crate) fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// A measured figure (peak memory, run time, faults met), shown with `--nocapture`.
 #[expect(clippy::print_stderr, reason = "tests report what they measured")]
-pub fn report(line: &str) {
+pub(crate) fn report(line: &str) {
     eprintln!("{line}");
 }

@@ -19,27 +19,27 @@ use crate::api::retry::{RETRY_BASE, RETRY_CAP};
 use crate::report::Outcome;
 
 /// After this much continuous failure the API counts as unavailable (exit 5).
-pub const GIVE_UP_AFTER: Duration = Duration::from_secs(300);
+pub(crate) const GIVE_UP_AFTER: Duration = Duration::from_secs(300);
 /// Growth of the polling interval per poll.
-pub const CADENCE_GROWTH: f64 = 1.5;
+pub(crate) const CADENCE_GROWTH: f64 = 1.5;
 /// An endpoint that has never answered in this run (refused, unknown host, TLS failure) is
 /// a wrong endpoint, not an outage: no retry is planned past this point of the wait
 /// (doc/contract.md: given up within 15 s, which leaves room for the last attempt).
-pub const DEAD_ENDPOINT_BUDGET: Duration = Duration::from_secs(10);
+pub(crate) const DEAD_ENDPOINT_BUDGET: Duration = Duration::from_secs(10);
 /// How long all polling pauses after a 429 that names no window and carries no
 /// `Retry-After`: the gateway's shortest published window.
-pub const THROTTLE_PAUSE: Duration = Duration::from_secs(5);
+pub(crate) const THROTTLE_PAUSE: Duration = Duration::from_secs(5);
 /// Server-supplied delays are honoured up to `max(--max-interval, this)`.
-pub const SERVER_DELAY_CAP: Duration = Duration::from_secs(60);
+pub(crate) const SERVER_DELAY_CAP: Duration = Duration::from_secs(60);
 
 /// Numbers in `[0, 1)`: `fastrand` in a run, a fixed sequence in a test.
-pub trait Random {
+pub(crate) trait Random {
     fn next(&mut self) -> f64;
 }
 
 /// The process-wide generator.
 #[derive(Debug, Default)]
-pub struct FastRand;
+pub(crate) struct FastRand;
 
 impl Random for FastRand {
     fn next(&mut self) -> f64 {
@@ -49,7 +49,7 @@ impl Random for FastRand {
 
 /// The options that shape polling.
 #[derive(Debug, Clone, Copy)]
-pub struct Policy {
+pub(crate) struct Policy {
     pub interval: Duration,
     pub max_interval: Duration,
     /// A job not found is taken for one created moments ago for this long.
@@ -61,14 +61,14 @@ pub struct Policy {
 impl Policy {
     /// The longest delay a server may impose on a poll.
     #[must_use]
-    pub fn server_delay_cap(&self) -> Duration {
+    pub(crate) fn server_delay_cap(&self) -> Duration {
         self.max_interval.max(SERVER_DELAY_CAP)
     }
 }
 
 /// What the scheduler decided after an answer.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Next {
+pub(crate) enum Next {
     /// Poll again at this time (since the start).
     PollAt(Duration),
     /// Poll again at this time, after a failed poll: worth a retry notice.
@@ -79,7 +79,7 @@ pub enum Next {
 
 /// How a job's wait ended, without the error itself (the caller holds it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DoneWith {
+pub(crate) enum DoneWith {
     Success,
     Failed,
     TimedOut,
@@ -89,7 +89,7 @@ pub enum DoneWith {
 impl DoneWith {
     /// The outcome, given the error that ended the wait when there was one.
     #[must_use]
-    pub fn outcome(self, error: Option<&ApiError>) -> Outcome {
+    pub(crate) fn outcome(self, error: Option<&ApiError>) -> Outcome {
         match (self, error) {
             (Self::Success, _) => Outcome::Success,
             (Self::Failed, _) => Outcome::Failed,
@@ -101,7 +101,7 @@ impl DoneWith {
 
 /// The scheduling state of one job.
 #[derive(Debug, Clone)]
-pub struct JobSchedule {
+pub(crate) struct JobSchedule {
     /// Delay before the next poll of a healthy job.
     cadence: Duration,
     /// Consecutive failed polls, and since when.
@@ -116,7 +116,7 @@ pub struct JobSchedule {
 
 impl JobSchedule {
     #[must_use]
-    pub fn new(policy: &Policy) -> Self {
+    pub(crate) fn new(policy: &Policy) -> Self {
         Self {
             cadence: policy.interval,
             failures: 0,
@@ -129,14 +129,14 @@ impl JobSchedule {
 
     /// Consecutive failed polls so far.
     #[must_use]
-    pub fn failure_streak(&self) -> u32 {
+    pub(crate) fn failure_streak(&self) -> u32 {
         self.failures
     }
 
     /// While a job is not found: how much longer it may take to appear before the wait for
     /// it ends (for the one notice that says so).
     #[must_use]
-    pub fn grace_left(&self, now: Duration, policy: &Policy) -> Option<Duration> {
+    pub(crate) fn grace_left(&self, now: Duration, policy: &Policy) -> Option<Duration> {
         let since = self.not_found_since?;
         Some(
             policy
@@ -146,7 +146,7 @@ impl JobSchedule {
     }
 
     /// Decides after a job document arrived at `now`.
-    pub fn on_job(
+    pub(crate) fn on_job(
         &mut self,
         job: &Job,
         now: Duration,
@@ -184,7 +184,7 @@ impl JobSchedule {
 
     /// Decides what a failed poll at `now` means: wait a little longer, retry, or give up.
     /// `reached`: whether the endpoint has answered anything at all in this run.
-    pub fn on_error(
+    pub(crate) fn on_error(
         &mut self,
         error: &ApiError,
         now: Duration,
@@ -246,7 +246,11 @@ impl JobSchedule {
 /// job's next request waits as long as the gateway asked, and one 429 does not become a
 /// burst of them. `None` for any other answer.
 #[must_use]
-pub fn throttled_until(error: &ApiError, now: Duration, policy: &Policy) -> Option<Duration> {
+pub(crate) fn throttled_until(
+    error: &ApiError,
+    now: Duration,
+    policy: &Policy,
+) -> Option<Duration> {
     is_throttled(error).then(|| now.saturating_add(server_delay(error, policy)))
 }
 
@@ -346,7 +350,7 @@ mod tests {
         for _ in 0..12 {
             // 0.5 is the middle of the jitter: no change.
             let at = poll_at(&schedule.on_job(&running, now, &policy, &mut Fixed(0.5)));
-            delays.push((at - now).as_secs_f64());
+            delays.push(at.checked_sub(now).expect("no underflow").as_secs_f64());
             now = at;
         }
         let expected = [2.0, 3.0, 4.5, 6.75, 10.125, 15.1875, 22.78125, 30.0, 30.0];
@@ -406,7 +410,7 @@ mod tests {
         for attempt in 0..5u32 {
             let now = SEC * attempt;
             let at = poll_at(&schedule.on_error(&throttled, now, true, &policy, &mut Fixed(0.0)));
-            assert_eq!(at - now, 7 * SEC);
+            assert_eq!(at.checked_sub(now).expect("no underflow"), 7 * SEC);
         }
         assert_eq!(schedule.failure_streak(), 5);
         assert_eq!(throttled_until(&throttled, SEC, &policy), Some(8 * SEC));
@@ -613,7 +617,9 @@ mod tests {
             schedule.on_error(&down, start, true, &policy, &mut r),
             Next::RetryAt(_)
         ));
-        let almost = start + GIVE_UP_AFTER - SEC;
+        let almost = (start + GIVE_UP_AFTER)
+            .checked_sub(SEC)
+            .expect("no underflow");
         assert!(matches!(
             schedule.on_error(&down, almost, true, &policy, &mut r),
             Next::RetryAt(_)
@@ -656,7 +662,10 @@ mod tests {
         assert!(at > 12 * SEC && at < 13 * SEC, "{at:?}");
         // Never twice in a row: a job stuck near the end falls back to the cadence.
         let stuck = schedule.on_job(&job("RUNNING", Some(0.95)), at, &policy, &mut r);
-        assert_eq!(poll_at(&stuck) - at, 22_500 * Duration::from_millis(1));
+        assert_eq!(
+            poll_at(&stuck).checked_sub(at).expect("no underflow"),
+            22_500 * Duration::from_millis(1)
+        );
         // No progress figure: no prediction.
         let mut plain = JobSchedule::new(&policy);
         plain.on_job(&job("RUNNING", None), Duration::ZERO, &policy, &mut r);
