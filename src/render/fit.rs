@@ -269,15 +269,7 @@ pub(crate) fn age(since: std::time::Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const COLUMNS: [(&str, Role); 6] = [
-        ("JOB ID", Role::Id),
-        ("TYPE", Role::Type),
-        ("STATUS", Role::Status),
-        ("STARTED", Role::Started),
-        ("DURATION", Role::Duration),
-        ("RESULT", Role::Result),
-    ];
+    use crate::render::table::COLUMNS;
 
     fn row(id: &str, result: &str, keep: usize) -> Row {
         Row {

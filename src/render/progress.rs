@@ -326,15 +326,20 @@ impl<'a> Progress<'a> {
     }
 }
 
+/// Said once at the start, by whichever observer shows the wait.
+fn warn_duplicates(out: &Output, duplicates: usize) {
+    if duplicates > 0 {
+        out.warn(&format!(
+            "{duplicates} duplicate job id(s) ignored: each job is waited on once"
+        ));
+    }
+}
+
 impl WaitObserver for Progress<'_> {
     fn on(&mut self, event: &WaitEvent<'_>) -> std::io::Result<()> {
         match event {
             WaitEvent::Start { ids, duplicates } => {
-                if *duplicates > 0 {
-                    self.out.warn(&format!(
-                        "{duplicates} duplicate job id(s) ignored: each job is waited on once"
-                    ));
-                }
+                warn_duplicates(self.out, *duplicates);
                 self.start(ids);
             }
             WaitEvent::Answer { id, from, job, .. } => self.observed(id, *from, job),
@@ -428,11 +433,7 @@ impl WaitObserver for EventStream<'_> {
     fn on(&mut self, event: &WaitEvent<'_>) -> std::io::Result<()> {
         match event {
             WaitEvent::Start { ids, duplicates } => {
-                if *duplicates > 0 {
-                    self.out.warn(&format!(
-                        "{duplicates} duplicate job id(s) ignored: each job is waited on once"
-                    ));
-                }
+                warn_duplicates(self.out, *duplicates);
                 self.out
                     .result(&start_line(ids.len(), jiff::Timestamp::now()))
             }
