@@ -40,26 +40,31 @@ macro_rules! top_long_help {
     () => {
         "Authentication (the first one configured wins):
   1. token     OS_AUTH_TOKEN (or OS_TOKEN), with OS_PROJECT_ID
-  2. AK/SK     OS_ACCESS_KEY + OS_SECRET_KEY (+ OS_SECURITY_TOKEN), with OS_PROJECT_ID or
-               OS_PROJECT_NAME; IMSJOB_AKSK_SIGNER picks the signature variant
-  3. password  OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_USER_DOMAIN_NAME (or OS_DOMAIN_NAME),
-               OS_PROJECT_ID or OS_PROJECT_NAME (+ OS_PASSCODE for MFA); the IAM token is cached
+  2. AK/SK     OS_ACCESS_KEY + OS_SECRET_KEY (+ OS_SECURITY_TOKEN), with
+               OS_PROJECT_ID or OS_PROJECT_NAME; IMSJOB_AKSK_SIGNER picks the
+               signature variant
+  3. password  OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_USER_DOMAIN_NAME (or
+               OS_DOMAIN_NAME), OS_PROJECT_ID or OS_PROJECT_NAME (+ OS_PASSCODE
+               for MFA); the IAM token is cached
   Or any of these in clouds.yaml / secure.yaml, chosen with --cloud / OS_CLOUD.
   A flag wins over its environment variable, which wins over clouds.yaml.
 
 Environment:
-  IMSJOB_ENDPOINT  IMS base URL (--endpoint)     OS_REGION_NAME  region (--region)
-  IMSJOB_SERVICE   ims, ecs, evs, bms (--service)
-  OS_PROJECT_ID    project id (--project-id)     OS_CLOUD        clouds.yaml entry (--cloud)
-  OS_CACERT        CA file (--cacert)            OS_INSECURE     1/0, true/false, yes/no, on/off
-  NO_COLOR, CLICOLOR, CLICOLOR_FORCE             colour (--color)
+  IMSJOB_ENDPOINT   IMS base URL (--endpoint)
+  IMSJOB_SERVICE    ims, ecs, evs or bms (--service)
+  OS_REGION_NAME    region (--region)
+  OS_PROJECT_ID     project id (--project-id)
+  OS_CLOUD          clouds.yaml entry (--cloud)
+  OS_CACERT         CA file (--cacert)
+  OS_INSECURE       skip TLS checks: 1/0, true/false, yes/no, on/off
+  NO_COLOR, CLICOLOR, CLICOLOR_FORCE: colour (--color)
   Empty variables count as unset.
 
 Examples:
-  imsjob sim                                 # a local simulator; paste the exports it prints
-  imsjob get $JOB_ID                         # one job as a table
-  imsjob wait $JOB_ID --timeout 30m          # block until it ends; the exit code tells how
-  imsjob tree $JOB_ID -o json                # a job and its sub-jobs as JSON
+  imsjob sim                         # a local simulator: paste what it prints
+  imsjob get $JOB_ID                 # one job as a table
+  imsjob wait $JOB_ID --timeout 30m  # block until it ends; the exit code tells
+  imsjob tree $JOB_ID -o json        # a job and its sub-jobs as JSON
 
 "
     };
@@ -225,32 +230,35 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show jobs (a table by default)
-    #[command(after_help = examples_then_exit_codes!("  imsjob get $JOB_ID                              # a table
-  imsjob get $JOB_ID -o json                      # the job exactly as the API returned it
-  imsjob get $JOB_ID --jq '.entities.image_id // empty'   # a field, or nothing when missing
-  printf '%s\\n' $ID1 $ID2 | imsjob get - --json    # ids from stdin give a JSON array"))]
+    #[command(after_help = examples_then_exit_codes!("  imsjob get $JOB_ID                    # a table
+  imsjob get $JOB_ID -o json            # the job exactly as the API returned it
+  # a field, or nothing at all when the job has none:
+  imsjob get $JOB_ID --jq '.entities.image_id // empty'
+  # ids from stdin, or the `{\"job_id\": ...}` answers: always a JSON array
+  printf '%s\\n' $ID1 $ID2 | imsjob get - --json"))]
     Get(GetArgs),
     /// Poll until every job is SUCCESS or FAIL; the exit code tells which
-    #[command(after_help = examples_then_exit_codes!("  imsjob wait $JOB_ID                             # progress on stderr, the table on stdout
-  imsjob wait $JOB_ID --timeout 30m --json        # the final job object, also on FAIL (exit 1)
-  imsjob wait $ID1 $ID2 --fail-fast               # stop at the first FAIL
-  imsjob wait $JOB_ID --events | tee wait.ndjson  # one JSON line per state change"))]
+    #[command(after_help = examples_then_exit_codes!("  imsjob wait $JOB_ID                   # progress on stderr, table on stdout
+  # the final job object on stdout, also on FAIL (exit 1) or timeout (124):
+  imsjob wait $JOB_ID --timeout 30m --json
+  imsjob wait $ID1 $ID2 --fail-fast     # stop at the first FAIL
+  imsjob wait $JOB_ID --events | tee wait.ndjson   # a JSON line per change"))]
     Wait(WaitArgs),
     /// Show a job and its sub-jobs as a tree
-    #[command(after_help = examples_then_exit_codes!("  imsjob tree $JOB_ID                             # the job and its sub-jobs
-  imsjob tree $JOB_ID -o json                     # {\"job\": {...}, \"sub_jobs\": [...]}
+    #[command(after_help = examples_then_exit_codes!("  imsjob tree $JOB_ID                   # the job and its sub-jobs
+  imsjob tree $JOB_ID -o json           # {\"job\": {...}, \"sub_jobs\": [...]}
   imsjob tree $JOB_ID --jq '.sub_jobs[].job.status'"))]
     Tree(TreeArgs),
     /// A guided run against the built-in simulator; no account needed
     #[command(
-        after_help = "Examples:\n  imsjob demo                                     # no account, no network"
+        after_help = "Examples:\n  imsjob demo                           # no account, no network"
     )]
     Demo,
     /// Serve the IMS simulator on 127.0.0.1 for offline script testing
     #[command(after_help = "Examples:
-  imsjob sim                                      # prints the exports that point imsjob at it
-  imsjob sim --port 8080 --scenario jobs.yaml     # your own jobs, timelines and faults
-  imsjob sim --tls                                # HTTPS with a certificate made at start")]
+  imsjob sim                            # prints the exports to paste
+  imsjob sim --port 8080 --scenario jobs.yaml   # your jobs, timelines, faults
+  imsjob sim --tls                      # HTTPS, a certificate made at start")]
     Sim(SimArgs),
     /// Print a shell completion script
     #[command(after_help = "Examples:
