@@ -228,8 +228,10 @@ fn password_tokens_expiring_mid_chaos_are_renewed_and_nothing_is_lost() {
     scenario["random_faults"]["kinds"] = json!([500, 502, 503, 504, "html", "drop", "malformed"]);
     let jobs = scenario["jobs"].as_array_mut().expect("jobs");
     for (index, before) in [(0, 1), (1, 3), (2, 5)] {
-        // Long enough to reach the expiring request.
-        jobs[index]["duration"] = json!("8s");
+        // Long enough to reach the expiring request: 120 jobs share 100 requests a second,
+        // so each is polled about every 1.2 s (more after a fault), and the 6th request must
+        // come well before the job ends.
+        jobs[index]["duration"] = json!("15s");
         jobs[index]["outcome"] = json!("SUCCESS");
         plan.outcomes[index].1 = "SUCCESS";
         jobs[index]["faults"] = json!([{"times": before}, {"expire_tokens": true}]);
