@@ -18,4 +18,4 @@ pub(crate) mod unfetched;
 
 pub use self::mode::Render;
 pub use self::report::{Message, Rendered, View, render};
-pub use self::style::{Style, paint_status, status_color};
+pub use self::style::{Style, paint_status};

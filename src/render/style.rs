@@ -10,21 +10,6 @@ pub struct Style {
     pub color: bool,
 }
 
-/// ANSI colour for a status, used only when colour is enabled.
-#[must_use]
-pub fn status_color(status: &Status) -> comfy_table::Color {
-    use comfy_table::Color;
-    match status {
-        Status::Success => Color::Green,
-        Status::Fail => Color::Red,
-        Status::Running => Color::Yellow,
-        Status::Init => Color::Cyan,
-        // Waiting on the customer, not on the cloud: told apart from a queued job.
-        Status::PendingPayment => Color::Blue,
-        Status::Other(_) => Color::Magenta,
-    }
-}
-
 /// The 256-colour palette number of a status in tables (bright green, red, yellow, cyan,
 /// magenta), as `kubectl`-style tools paint them.
 #[must_use]
