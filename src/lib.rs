@@ -1,8 +1,13 @@
 //! imsjob: see and gate on Open Telekom Cloud IMS asynchronous jobs.
 //!
-//! Layout: `cli` (syntax) → `settings` (one resolve step) → `commands` (one module each),
-//! talking to IMS through `api` and showing results through `render` (pure) and `output`
-//! (the one object that writes). `sim` is the built-in simulator; `exit` the one exit type.
+//! Data flows one way (`doc/contract.md` is the contract it serves):
+//! `cli` (syntax) → `settings` (the one resolve step, the only reader of the environment) →
+//! `commands` (one module each; they return a `report`, never print) → `api` (the IMS client,
+//! typed errors) with `auth` behind its credentials interface → `render` (pure: report in,
+//! text out, the format chosen once) → `output` (the one object that writes).
+//! Below them: `wire` (bodies and error bodies), `error` (the error vocabulary), `text`
+//! (untrusted text made safe), `time`. On top: `exit` (exit codes and hints, decided once).
+//! `sim` is the built-in simulator.
 
 pub mod api;
 pub mod auth;
