@@ -459,7 +459,10 @@ fn processes_sharing_the_cache_never_see_a_torn_file() {
     // How many runs find the cached token still good depends on the machine's speed; what
     // matters is that several rewrote the file while the others and the reader were at it.
     let logins = count(&sim, "/v3/auth/tokens");
-    assert!(logins >= 4, "the cache was rewritten again and again ({logins} logins)");
+    assert!(
+        logins >= 4,
+        "the cache was rewritten again and again ({logins} logins)"
+    );
     assert!(
         reads > 100,
         "the reader really raced the writers ({reads} reads)"
