@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start-up time and size of the release binary (issue "feel native": `imsjob --version`
+# Start-up time and size of the release binary (`imsjob --version`
 # within a couple of milliseconds of `/bin/true`, binary at most 8 MiB).
 #
 #   bench/startup.sh            # builds release, then measures

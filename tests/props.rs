@@ -1,5 +1,5 @@
 //! Property tests over every parser of untrusted text: the job document, API times, error
-//! bodies and ids (issue: prove imsjob cannot be fooled). No input may panic; what is
+//! bodies and ids (imsjob must not be fooled). No input may panic; what is
 //! accepted must round-trip. `PROPTEST_CASES=100000 cargo test --test props` runs long.
 //!
 //! The fuzz target's body (`fuzz/check.rs`) runs here too, on stable Rust, over the

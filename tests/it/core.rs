@@ -1,4 +1,4 @@
-//! The core contract: get, wait, tree, exit codes, errors (issue: imsjob core).
+//! The core contract: get, wait, tree, exit codes, errors.
 
 use std::time::Duration;
 

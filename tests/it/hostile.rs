@@ -1,5 +1,5 @@
 //! Hostile input: ids, stdin floods, oversized and endless bodies, escape sequences
-//! (issue: prove imsjob cannot be fooled).
+//! (imsjob must not be fooled).
 
 use std::io::Write;
 use std::path::Path;

@@ -1,4 +1,4 @@
-//! The README's examples are run, so they cannot rot (issue "feel native").
+//! The README's examples are run, so they cannot rot.
 //!
 //! A fenced block right after a `<!-- tested: KIND -->` marker is exercised:
 //! - `lines`: a shell session against the built-in simulator, with `imsjob` on `PATH` and the

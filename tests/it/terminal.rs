@@ -1,5 +1,5 @@
 //! imsjob next to `gh`, `kubectl` and `ripgrep`: colour conventions, text from the API that
-//! cannot drive the terminal, help with exit codes, completions (issue "feel native").
+//! cannot drive the terminal, help with exit codes, completions.
 
 use std::path::Path;
 use std::process::Command as StdCommand;

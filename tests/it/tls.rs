@@ -1,5 +1,5 @@
 //! TLS for real: `imsjob sim --tls` serves HTTPS with a self-signed certificate made at start
-//! (issue: prove imsjob cannot be fooled).
+//! (imsjob must not be fooled).
 
 use std::time::{Duration, Instant};
 
