@@ -439,8 +439,8 @@ async fn serve_request(
         return Ok(json_response(200, &json!(log), &request_id));
     }
 
-    if let ["" | "v3"] = segments.as_slice() {
-        let response = version_discovery(&shared.base_url, segments[0] == "v3", &request_id);
+    // Version discovery and IAM answer without job faults: logged as they are.
+    let plain = |response: Response<Body>, method: String, path: String| {
         lock(&shared.log).push(Seen {
             seq,
             at_ms,
@@ -450,21 +450,16 @@ async fn serve_request(
             status: response.status().as_u16(),
             fault: None,
         });
-        return Ok(response);
+        Ok(response)
+    };
+    if let ["" | "v3"] = segments.as_slice() {
+        let response = version_discovery(&shared.base_url, segments[0] == "v3", &request_id);
+        return plain(response, method, path);
     }
 
     if let ["v3", "auth", "tokens"] | ["v3", "projects"] = segments.as_slice() {
         let response = serve_iam(shared, request, &request_id).await;
-        lock(&shared.log).push(Seen {
-            seq,
-            at_ms,
-            method,
-            path,
-            job_id: None,
-            status: response.status().as_u16(),
-            fault: None,
-        });
-        return Ok(response);
+        return plain(response, method, path);
     }
 
     let mut entry = LogOnDrop {

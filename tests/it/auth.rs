@@ -54,14 +54,6 @@ fn code(output: &Output) -> i32 {
     output.status.code().expect("exit code")
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 fn password_env(base: &str) -> Vec<(&'static str, String)> {
     vec![
         ("OS_AUTH_URL", format!("{base}/v3")),
@@ -88,12 +80,12 @@ fn password_scope_by_name_uses_the_catalog_and_the_cache() {
         &pairs(&env),
         &["get", "job-ok", "--json"],
     );
-    assert_eq!(code(&first), 0, "{}", text(&first));
+    assert_eq!(code(&first), 0, "{}", common::all_output(&first));
     assert!(String::from_utf8_lossy(&first.stdout).contains("\"SUCCESS\""));
     assert_eq!(count(&sim, "/v3/auth/tokens"), 1);
 
     let second = imsjob(home.path(), home.path(), &pairs(&env), &["get", "job-ok"]);
-    assert_eq!(code(&second), 0, "{}", text(&second));
+    assert_eq!(code(&second), 0, "{}", common::all_output(&second));
     assert_eq!(
         count(&sim, "/v3/auth/tokens"),
         1,
@@ -120,7 +112,7 @@ fn password_scope_by_name_uses_the_catalog_and_the_cache() {
         &pairs(&env),
         &["get", "job-ok", "--no-token-cache"],
     );
-    assert_eq!(code(&third), 0, "{}", text(&third));
+    assert_eq!(code(&third), 0, "{}", common::all_output(&third));
     assert_eq!(
         count(&sim, "/v3/auth/tokens"),
         2,
@@ -165,7 +157,7 @@ fn token_expiry_mid_wait_renews_once() {
             "--no-token-cache",
         ],
     );
-    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert_eq!(code(&output), 0, "{}", common::all_output(&output));
     assert_eq!(
         count(&sim, "/v3/auth/tokens"),
         2,
@@ -186,8 +178,8 @@ fn wrong_password_is_exit_3() {
     let mut env = password_env(&sim.endpoint);
     env[2].1 = "not-the-password".into();
     let output = imsjob(home.path(), home.path(), &pairs(&env), &["get", "job-ok"]);
-    assert_eq!(code(&output), 3, "{}", text(&output));
-    assert!(!text(&output).contains("not-the-password"));
+    assert_eq!(code(&output), 3, "{}", common::all_output(&output));
+    assert!(!common::all_output(&output).contains("not-the-password"));
     assert_eq!(count(&sim, "/v1/"), 0, "nothing sent to IMS");
 }
 
@@ -204,7 +196,12 @@ fn aksk_both_variants_are_accepted() {
             ("IMSJOB_AKSK_SIGNER", variant),
         ];
         let output = imsjob(home.path(), home.path(), &env, &["get", "job-ok"]);
-        assert_eq!(code(&output), 0, "{variant}: {}", text(&output));
+        assert_eq!(
+            code(&output),
+            0,
+            "{variant}: {}",
+            common::all_output(&output)
+        );
     }
     assert_eq!(
         count(&sim, "/v3/"),
@@ -226,7 +223,7 @@ fn aksk_project_name_is_looked_up() {
         ("OS_SECRET_KEY", SK),
     ];
     let output = imsjob(home.path(), home.path(), &env, &["get", "job-ok"]);
-    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert_eq!(code(&output), 0, "{}", common::all_output(&output));
     assert_eq!(count(&sim, "/v3/projects"), 1);
 }
 
@@ -246,8 +243,8 @@ fn wrong_secret_is_refused_after_exactly_one_request() {
         &env,
         &["wait", "job-ok", "--timeout", "10s"],
     );
-    assert_eq!(code(&output), 3, "{}", text(&output));
-    assert!(!text(&output).contains("wrong-secret-value"));
+    assert_eq!(code(&output), 3, "{}", common::all_output(&output));
+    assert!(!common::all_output(&output).contains("wrong-secret-value"));
     let job_requests: Vec<_> = sim
         .requests()
         .into_iter()
@@ -273,7 +270,7 @@ fn clouds_yaml_and_secure_yaml() {
         &[("OS_CLOUD", "it")],
         &["get", "job-ok", "--no-token-cache"],
     );
-    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert_eq!(code(&output), 0, "{}", common::all_output(&output));
 
     // The password moves to ~/.config/openstack/secure.yaml.
     let without_password: String = clouds
@@ -295,7 +292,7 @@ fn clouds_yaml_and_secure_yaml() {
         &[("OS_CLOUD", "it")],
         &["get", "job-ok", "--no-token-cache"],
     );
-    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert_eq!(code(&output), 0, "{}", common::all_output(&output));
 
     let unknown = imsjob(
         home.path(),
@@ -303,16 +300,20 @@ fn clouds_yaml_and_secure_yaml() {
         &[("OS_CLOUD", "nope")],
         &["get", "job-ok"],
     );
-    assert_eq!(code(&unknown), 2, "{}", text(&unknown));
-    assert!(text(&unknown).contains("`it`"), "{}", text(&unknown));
+    assert_eq!(code(&unknown), 2, "{}", common::all_output(&unknown));
+    assert!(
+        common::all_output(&unknown).contains("`it`"),
+        "{}",
+        common::all_output(&unknown)
+    );
 }
 
 #[test]
 fn no_credentials_is_a_usage_error() {
     let home = tempfile::tempdir().expect("home");
     let output = imsjob(home.path(), home.path(), &[], &["get", "job-ok"]);
-    assert_eq!(code(&output), 2, "{}", text(&output));
-    let all = text(&output);
+    assert_eq!(code(&output), 2, "{}", common::all_output(&output));
+    let all = common::all_output(&output);
     for variable in ["OS_AUTH_TOKEN", "OS_ACCESS_KEY", "OS_PASSWORD"] {
         assert!(all.contains(variable), "{all}");
     }
@@ -329,8 +330,8 @@ fn secrets_never_appear_in_verbose_output() {
         &pairs(&env),
         &["get", "job-ok", "-vvv", "--json"],
     );
-    assert_eq!(code(&output), 0, "{}", text(&output));
-    let all = text(&output);
+    assert_eq!(code(&output), 0, "{}", common::all_output(&output));
+    let all = common::all_output(&output);
     assert!(all.contains("debug"), "-vvv logs something: {all}");
     assert!(!all.contains(PASSWORD), "{all}");
     // Tokens issued by the simulator start with `MIIsim`.
@@ -343,8 +344,8 @@ fn secrets_never_appear_in_verbose_output() {
         ("OS_SECRET_KEY", SK),
     ];
     let output = imsjob(home.path(), home.path(), &env, &["get", "job-ok", "-vvv"]);
-    assert_eq!(code(&output), 0, "{}", text(&output));
-    assert!(!text(&output).contains(SK));
+    assert_eq!(code(&output), 0, "{}", common::all_output(&output));
+    assert!(!common::all_output(&output).contains(SK));
 }
 
 /// The one token-cache file under `home`.
@@ -378,14 +379,14 @@ fn corrupt_open_or_foreign_cache_files_are_ignored_and_replaced() {
     // Torn or garbage content: ignored, IAM asked, the file replaced by a whole one.
     std::fs::write(&path, "{\"token\": \"abc").expect("corrupt it");
     let output = run();
-    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert_eq!(code(&output), 0, "{}", common::all_output(&output));
     assert_eq!(iam_calls(), 2);
     assert_private_and_whole(&path);
 
     // Readable by others: not trusted (someone else may have planted or read it).
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).expect("chmod");
     let output = run();
-    assert_eq!(code(&output), 0, "{}", text(&output));
+    assert_eq!(code(&output), 0, "{}", common::all_output(&output));
     assert_eq!(iam_calls(), 3);
     assert_private_and_whole(&path);
 
@@ -393,7 +394,7 @@ fn corrupt_open_or_foreign_cache_files_are_ignored_and_replaced() {
     if std::fs::metadata(home.path()).expect("home").uid() == 0 {
         std::os::unix::fs::chown(&path, Some(65534), Some(65534)).expect("chown");
         let output = run();
-        assert_eq!(code(&output), 0, "{}", text(&output));
+        assert_eq!(code(&output), 0, "{}", common::all_output(&output));
         assert_eq!(iam_calls(), 4);
         assert_eq!(
             std::fs::metadata(&path).expect("meta").uid(),
@@ -455,7 +456,7 @@ fn processes_sharing_the_cache_never_see_a_torn_file() {
                         wait_until_expired(&path);
                         let output =
                             imsjob(home.path(), home.path(), &pairs(&env), &["get", "job-ok"]);
-                        assert_eq!(code(&output), 0, "{}", text(&output));
+                        assert_eq!(code(&output), 0, "{}", common::all_output(&output));
                     }
                 })
             })

@@ -240,6 +240,11 @@ pub(crate) fn stderr_of(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// stdout then stderr, for assertions on everything a run showed.
+pub(crate) fn all_output(output: &std::process::Output) -> String {
+    format!("{}{}", stdout_of(output), stderr_of(output))
+}
+
 /// A measured figure (peak memory, run time, faults met), shown with `--nocapture`.
 #[expect(clippy::print_stderr, reason = "tests report what they measured")]
 pub(crate) fn report(line: &str) {

@@ -42,14 +42,6 @@ fn run(home: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     cmd.output().expect("runs")
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
 fn password_env(auth_url: &str) -> Vec<(&'static str, String)> {
     vec![
         ("OS_AUTH_URL", auth_url.to_owned()),
@@ -77,7 +69,7 @@ fn logins(sim: &Sim) -> usize {
 
 /// No panic, no abort: the process ended with one of the contract's exit codes.
 fn assert_no_crash(output: &Output) {
-    let all = text(output);
+    let all = common::all_output(output);
     assert!(
         !all.contains("panicked") && !all.contains("unreachable") && !all.contains("overflow"),
         "{all}"
@@ -165,7 +157,12 @@ fn every_tls_failure_towards_iam_is_exit_5_with_a_clear_message() {
         }
         let output = run(home.path(), &pairs(&env), &["get", "job-ok"]);
         assert_no_crash(&output);
-        assert_eq!(output.status.code(), Some(5), "{what}: {}", text(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(5),
+            "{what}: {}",
+            common::all_output(&output)
+        );
         let stderr = stderr_of(&output);
         assert!(stderr.contains("IAM at `"), "{what}: {stderr}");
         assert!(stderr.contains("TLS"), "{what}: {stderr}");
@@ -188,7 +185,7 @@ fn every_tls_failure_towards_iam_is_exit_5_with_a_clear_message() {
             output.status.code(),
             Some(5),
             "AK/SK {what}: {}",
-            text(&output)
+            common::all_output(&output)
         );
         assert!(stderr_of(&output).contains("TLS"), "AK/SK {what}");
     }
@@ -220,8 +217,16 @@ fn userinfo_in_urls_never_reaches_any_output() {
         ],
         &["get", "job-ok", "-vvv"],
     );
-    assert!(text(&output).contains("debug"), "{}", text(&output));
-    assert!(!text(&output).contains(SECRET), "{}", text(&output));
+    assert!(
+        common::all_output(&output).contains("debug"),
+        "{}",
+        common::all_output(&output)
+    );
+    assert!(
+        !common::all_output(&output).contains(SECRET),
+        "{}",
+        common::all_output(&output)
+    );
 
     // In the IAM URL, when IAM cannot be reached (no -v).
     let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -230,13 +235,22 @@ fn userinfo_in_urls_never_reaches_any_output() {
     let mut env = password_env(&format!("http://someone:{SECRET}@127.0.0.1:{port}/v3"));
     env.push(("IMSJOB_ENDPOINT", sim.endpoint.clone()));
     let output = run(home.path(), &pairs(&env), &["get", "job-ok"]);
-    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "{}",
+        common::all_output(&output)
+    );
     assert!(
         stderr_of(&output).contains("127.0.0.1"),
         "{}",
-        text(&output)
+        common::all_output(&output)
     );
-    assert!(!text(&output).contains(SECRET), "{}", text(&output));
+    assert!(
+        !common::all_output(&output).contains(SECRET),
+        "{}",
+        common::all_output(&output)
+    );
 
     // In an invalid endpoint.
     let invalid = format!("http://someone:{SECRET}@127.0.0.1:1/?query");
@@ -249,8 +263,17 @@ fn userinfo_in_urls_never_reaches_any_output() {
         ],
         &["get", "job-ok"],
     );
-    assert_eq!(output.status.code(), Some(2), "{}", text(&output));
-    assert!(!text(&output).contains(SECRET), "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{}",
+        common::all_output(&output)
+    );
+    assert!(
+        !common::all_output(&output).contains(SECRET),
+        "{}",
+        common::all_output(&output)
+    );
 }
 
 #[test]
@@ -266,8 +289,13 @@ fn a_server_echoing_the_password_or_a_huge_request_id_is_defused() {
     let mut env = password_env(&format!("{iam}/v3"));
     env.push(("IMSJOB_ENDPOINT", "http://127.0.0.1:1".to_owned()));
     let output = run(home.path(), &pairs(&env), &["get", "job-ok", "-vvv"]);
-    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
-    let all = text(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        common::all_output(&output)
+    );
+    let all = common::all_output(&output);
     assert!(!all.contains(PASSWORD), "{all}");
     assert!(all.contains("bad password <redacted>"), "{all}");
     assert!(all.len() < 4_000, "{} bytes of output", all.len());
@@ -284,7 +312,12 @@ fn a_short_lived_token_serves_twenty_jobs_with_one_login() {
     args.extend(ids.iter().map(String::as_str));
     args.push("--no-token-cache");
     let output = run(home.path(), &pairs(&env), &args);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::all_output(&output)
+    );
     assert_eq!(logins(&sim), 1, "one login for twenty requests");
 }
 
@@ -299,23 +332,38 @@ fn a_changed_password_or_region_is_not_served_from_the_cache() {
     let mut env = password_env(&format!("{}/v3", sim.endpoint));
     env.push(("IMSJOB_ENDPOINT", sim.endpoint.clone()));
     let first = run(home.path(), &pairs(&env), &["get", "job-ok"]);
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        common::all_output(&first)
+    );
     let again = run(home.path(), &pairs(&env), &["get", "job-ok"]);
-    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        common::all_output(&again)
+    );
     assert_eq!(logins(&sim), 1, "the cache served the second run");
 
     // A wrong password no longer "works" thanks to a cached token.
     let mut wrong = env.clone();
     wrong[2].1 = "not-the-password".into();
     let output = run(home.path(), &pairs(&wrong), &["get", "job-ok"]);
-    assert_eq!(output.status.code(), Some(3), "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{}",
+        common::all_output(&output)
+    );
     assert_eq!(logins(&sim), 2);
 
     // Another region is another cache entry.
     let mut region = env.clone();
     region.push(("OS_REGION_NAME", "eu-nl".into()));
     let output = run(home.path(), &pairs(&region), &["get", "job-ok"]);
-    assert_eq!(logins(&sim), 3, "{}", text(&output));
+    assert_eq!(logins(&sim), 3, "{}", common::all_output(&output));
 
     let key = token_dir(home.path()).join("hmac.key");
     let content = std::fs::read(&key).expect("the HMAC key exists");
@@ -349,7 +397,12 @@ fn stale_temp_files_are_swept_and_an_open_directory_is_made_private() {
     let mut env = password_env(&format!("{}/v3", sim.endpoint));
     env.push(("IMSJOB_ENDPOINT", sim.endpoint.clone()));
     let output = run(home.path(), &pairs(&env), &["get", "job-ok"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::all_output(&output)
+    );
     assert!(!stale.exists(), "the stale temporary file was swept");
     let mode = std::fs::metadata(&dir).expect("meta").permissions().mode();
     assert_eq!(mode & 0o777, 0o700, "tightened");
@@ -380,11 +433,16 @@ fn a_cache_directory_owned_by_someone_else_is_refused_with_a_warning() {
     let mut env = password_env(&format!("{}/v3", sim.endpoint));
     env.push(("IMSJOB_ENDPOINT", sim.endpoint.clone()));
     let output = run(home.path(), &pairs(&env), &["get", "job-ok"]);
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::all_output(&output)
+    );
     assert!(
         stderr_of(&output).contains("warning: token cache directory"),
         "{}",
-        text(&output)
+        common::all_output(&output)
     );
     assert_eq!(
         std::fs::read_dir(&dir).expect("dir").count(),
@@ -403,11 +461,16 @@ fn jq_filters_that_would_exhaust_the_stack_or_memory_are_errors() {
             .output()
             .expect("runs");
         assert_no_crash(&output);
-        assert_eq!(output.status.code(), Some(2), "{filter}: {}", text(&output));
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{filter}: {}",
+            common::all_output(&output)
+        );
         assert!(
             stderr_of(&output).contains("jq: the filter"),
             "{}",
-            text(&output)
+            common::all_output(&output)
         );
     }
     let output = sim
@@ -415,7 +478,12 @@ fn jq_filters_that_would_exhaust_the_stack_or_memory_are_errors() {
         .args(["get", "job-success", "--jq", ".job_id"])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        common::all_output(&output)
+    );
     assert_eq!(String::from_utf8_lossy(&output.stdout), "job-success\n");
 }
 
@@ -439,14 +507,18 @@ fn line_breaks_in_credentials_are_configuration_errors_naming_the_variable() {
             output.status.code(),
             Some(2),
             "{variable}: {}",
-            text(&output)
+            common::all_output(&output)
         );
         assert!(
             stderr_of(&output).contains(&format!("`{variable}`")),
             "{}",
-            text(&output)
+            common::all_output(&output)
         );
-        assert!(!text(&output).contains("X-Evil"), "{}", text(&output));
+        assert!(
+            !common::all_output(&output).contains("X-Evil"),
+            "{}",
+            common::all_output(&output)
+        );
     }
     assert!(sim.requests().is_empty(), "nothing sent");
 }
@@ -465,7 +537,7 @@ fn a_socks_proxy_is_refused_at_start_naming_the_variable() {
             output.status.code(),
             Some(2),
             "{variable}: {}",
-            text(&output)
+            common::all_output(&output)
         );
         let stderr = stderr_of(&output);
         assert!(stderr.contains(&format!("`{variable}`")), "{stderr}");
@@ -493,7 +565,12 @@ fn an_answer_about_another_job_is_unusable() {
         body.len()
     ));
     let output = cmd.args(["get", "job-asked"]).output().expect("runs");
-    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "{}",
+        common::all_output(&output)
+    );
     let stderr = stderr_of(&output);
     assert!(
         stderr.contains("`some-other-job`, not the one asked for"),
@@ -509,7 +586,12 @@ fn a_redirect_says_to_give_the_final_url() {
             .to_owned(),
     );
     let output = cmd.args(["get", "job-asked"]).output().expect("runs");
-    assert_eq!(output.status.code(), Some(5), "{}", text(&output));
+    assert_eq!(
+        output.status.code(),
+        Some(5),
+        "{}",
+        common::all_output(&output)
+    );
     let stderr = stderr_of(&output);
     assert!(stderr.contains("HTTP 301"), "{stderr}");
     assert!(stderr.contains("hint: the endpoint redirects"), "{stderr}");
