@@ -7,7 +7,7 @@
 use imsjob::api::error::ErrorBody;
 use imsjob::api::id::JobId;
 use imsjob::api::model::{Job, Status};
-use imsjob::text::sanitize;
+use imsjob::safe_text::sanitize;
 use imsjob::time::parse_api_time;
 
 /// Feeds `data` to the job parser, the error-body parser, the time parser and the id
@@ -161,7 +161,7 @@ pub fn error_body(data: &[u8]) {
         let _ = keystone::ims_endpoint_from_catalog(&value, None, "p");
     }
     let text = String::from_utf8_lossy(data);
-    let redacted = imsjob::text::redact_userinfo(&text);
+    let redacted = imsjob::safe_text::redact_userinfo(&text);
     if text.contains("://") {
         for (i, _) in redacted.match_indices("://") {
             let authority = &redacted[i + 3..];

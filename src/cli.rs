@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::output::ColorChoice;
 use crate::service::Service;
 use crate::time::parse_duration;
+use crate::ui::output::ColorChoice;
 
 /// The exit codes, as a literal so that `concat!` can append it to every help text.
 macro_rules! exit_codes {

@@ -4,7 +4,7 @@
 //! CI pipelines branch on them, so they are defined here once and nowhere else.
 
 use crate::api::error::{ApiError, CertificateProblem, GatewayCode};
-use crate::error::UsageError;
+use crate::usage_error::UsageError;
 
 /// How a run of `imsjob` ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,44 +1,42 @@
 //! imsjob: see and gate on Open Telekom Cloud IMS asynchronous jobs.
 //!
-//! Data flows one way (`doc/contract.md` is the contract it serves):
-//! `cli` (syntax) → `settings` (the one resolve step, the only reader of the environment) →
-//! `commands` (one module each; they return a `report`, never print) → `api` (the IMS client,
-//! typed errors) with `auth` behind its credentials interface → `render` (pure: report in,
-//! text out, the format chosen once) → `output` (the one object that writes).
-//! Below them: `wire` (bodies and error bodies), `error` (the error vocabulary), `text`
-//! (untrusted text made safe), `time`. On top: `exit` (exit codes and hints, decided once).
-//! `sim` is the built-in simulator.
+//! Data flows one way (`doc/contract.md` is the contract it serves), one room at a time:
+//! `cli` (syntax) → `config` (flags, environment and clouds.yaml resolved once into settings)
+//! → `commands` (one module each; they return a `report`, never print) → `api` (the IMS client,
+//! its wire format, typed errors) with `auth` behind its credentials interface → `render`
+//! (report in, text out, the format chosen once) → `ui` (the output object that owns the
+//! streams, and `wait`'s progress observers) → `exit` (the exit status and hints).
+//! Below them all: `usage_error`, `safe_text` (untrusted text made safe to show), `log` (the
+//! `-v` debug log), `time`, `service`. `sim` is the built-in simulator.
 
 pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod commands;
-pub(crate) mod debug;
-pub(crate) mod error;
+pub mod config;
+pub(crate) mod core_dumps;
 pub(crate) mod exit;
-pub(crate) mod hygiene;
-pub(crate) mod input;
-pub(crate) mod output;
+pub(crate) mod log;
 pub mod render;
 pub(crate) mod report;
+pub mod safe_text;
 pub(crate) mod service;
-pub(crate) mod settings;
 pub mod sim;
-pub mod text;
 pub mod time;
-pub(crate) mod wire;
+pub(crate) mod ui;
+pub(crate) mod usage_error;
 
 use std::process::ExitCode;
 
+use crate::config::settings::{Env, Settings, output_from_env};
 use crate::exit::ExitStatus;
-use crate::output::{Output, OutputSettings};
-use crate::settings::{Env, Settings, output_from_env};
+use crate::ui::output::{Output, OutputSettings};
 
 /// Parses the command line, resolves it against the environment, runs it, and turns the
 /// outcome into the process exit code.
 #[must_use]
 pub fn main_entry() -> ExitCode {
-    hygiene::forbid_core_dumps();
+    core_dumps::forbid();
     // A `--jq` filter runs in a child process of this binary, under limits.
     if let Some(code) = render::jq::worker_main() {
         return code;

@@ -17,7 +17,7 @@ use std::path::Path;
 use imsjob::api::error::{ApiError, ErrorBody};
 use imsjob::api::id::{JobId, ProjectId};
 use imsjob::api::model::{Job, Status};
-use imsjob::text::sanitize;
+use imsjob::safe_text::sanitize;
 use imsjob::time::{parse_api_time, parse_duration};
 use jiff::Timestamp;
 use proptest::prelude::*;
@@ -260,9 +260,9 @@ proptest! {
     #[test]
     fn sanitising_leaves_no_control_character(text in any::<String>()) {
         let clean = sanitize(&text).into_owned();
-        prop_assert!(!clean.chars().any(imsjob::text::is_hazard));
+        prop_assert!(!clean.chars().any(imsjob::safe_text::is_hazard));
         prop_assert_eq!(sanitize(&clean), clean.as_str());
-        if !text.chars().any(imsjob::text::is_hazard) {
+        if !text.chars().any(imsjob::safe_text::is_hazard) {
             prop_assert_eq!(clean, text);
         }
     }
@@ -300,18 +300,18 @@ proptest! {
 }
 
 /// Runs the clouds.yaml loader on `text` as the only clouds file, selecting `otc`.
-fn load_clouds(text: &str) -> Result<Option<imsjob::auth::clouds::CloudConfig>, String> {
+fn load_clouds(text: &str) -> Result<Option<imsjob::config::clouds::CloudConfig>, String> {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("clouds.yaml");
     std::fs::write(&path, text).expect("write");
-    let env = imsjob::auth::clouds::ConfigEnv {
+    let env = imsjob::config::clouds::ConfigEnv {
         cwd: dir.path().to_path_buf(),
         home: None,
         system_dir: dir.path().join("none"),
         client_config_file: Some(path),
         client_secure_file: None,
     };
-    imsjob::auth::clouds::load(&env, Some("otc")).map_err(|e| e.to_string())
+    imsjob::config::clouds::load(&env, Some("otc")).map_err(|e| e.to_string())
 }
 
 /// YAML-ish text around a secret: keys, values, indentation and punctuation in any order.

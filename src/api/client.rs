@@ -17,8 +17,8 @@ use super::credentials::RequestCredentials;
 use super::error::{ApiError, network_error};
 use super::id::{JobId, ProjectId};
 use super::model::Job;
-use crate::debug::debug_log;
-use crate::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
+use crate::api::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
+use crate::log::debug_log;
 
 /// TLS trust settings.
 #[derive(Debug, Clone, Default)]
@@ -92,7 +92,9 @@ pub(crate) fn http_client(
         let system = Box::new(move || system_roots(file.as_deref(), &dirs));
         let verifier = super::tls::LazyRootsVerifier::new(provider.clone(), extra, system)
             .map_err(|e| {
-                crate::error::UsageError::new(format!("the CA certificates are not usable: {e}"))
+                crate::usage_error::UsageError::new(format!(
+                    "the CA certificates are not usable: {e}"
+                ))
             })?;
         let mut config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -116,18 +118,21 @@ pub(crate) fn http_client(
 /// (a file without a single certificate would silently trust nothing extra).
 fn cacert_file(path: &std::path::Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
     let pem = std::fs::read(path).map_err(|e| {
-        crate::error::UsageError::new(format!("cannot read CA file `{}`: {e}", path.display()))
+        crate::usage_error::UsageError::new(format!(
+            "cannot read CA file `{}`: {e}",
+            path.display()
+        ))
     })?;
     let certs = CertificateDer::pem_slice_iter(&pem)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| {
-            crate::error::UsageError::new(format!(
+            crate::usage_error::UsageError::new(format!(
                 "CA file `{}` holds no usable PEM certificate: {e}",
                 path.display()
             ))
         })?;
     if certs.is_empty() {
-        return Err(crate::error::UsageError::new(format!(
+        return Err(crate::usage_error::UsageError::new(format!(
             "CA file `{}` holds no PEM certificate",
             path.display()
         ))
@@ -361,7 +366,7 @@ impl ImsClient {
             Ok(job) if !job.view.job_id.is_empty() && job.view.job_id != id.as_str() => {
                 Err(decode(format!(
                     "the answer is about job {}, not the one asked for",
-                    crate::text::quote_input(&job.view.job_id)
+                    crate::safe_text::quote_input(&job.view.job_id)
                 )))
             }
             Ok(job) => Ok(job),
@@ -389,7 +394,7 @@ fn redacted_headers(headers: &HeaderMap) -> String {
             ) {
             "<redacted>".to_owned()
         } else {
-            crate::text::sanitize(&String::from_utf8_lossy(value.as_bytes())).into_owned()
+            crate::safe_text::sanitize(&String::from_utf8_lossy(value.as_bytes())).into_owned()
         };
         lines.push_str(&format!("\n  {name}: {shown}"));
     }
@@ -408,7 +413,7 @@ fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
-        .map(|v| crate::text::sanitize(v).chars().take(128).collect())
+        .map(|v| crate::safe_text::sanitize(v).chars().take(128).collect())
 }
 
 /// Longest `Retry-After` taken as given; callers clamp further (`wait` to its own bound), but

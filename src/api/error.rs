@@ -10,8 +10,8 @@
 
 use std::time::Duration;
 
-use crate::text::sanitize;
-pub use crate::wire::ErrorBody;
+pub use crate::api::wire::ErrorBody;
+use crate::safe_text::sanitize;
 
 /// What went wrong talking to the API.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -375,7 +375,10 @@ pub fn network_error(error: &reqwest::Error) -> ApiError {
             CertificateProblem::None => "the TLS handshake failed",
         };
         return ApiError::Tls {
-            message: format!("{what}{peer}: {}", crate::text::sanitize(&tls.to_string())),
+            message: format!(
+                "{what}{peer}: {}",
+                crate::safe_text::sanitize(&tls.to_string())
+            ),
             certificate,
         };
     }
@@ -390,7 +393,7 @@ pub fn network_error(error: &reqwest::Error) -> ApiError {
     };
     if let Some(cause) = innermost {
         message.push_str(": ");
-        message.push_str(&crate::text::sanitize(&cause));
+        message.push_str(&crate::safe_text::sanitize(&cause));
     }
     ApiError::Network { message, timed_out }
 }
@@ -400,7 +403,7 @@ fn peer(url: &reqwest::Url) -> String {
     let Some(host) = url.host_str() else {
         return String::new();
     };
-    let host = crate::text::sanitize(host);
+    let host = crate::safe_text::sanitize(host);
     match url.port_or_known_default() {
         Some(port) => format!(" to `{host}:{port}`"),
         None => format!(" to `{host}`"),

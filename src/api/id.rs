@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use crate::error::UsageError;
-use crate::text::quote_input;
+use crate::safe_text::quote_input;
+use crate::usage_error::UsageError;
 
 const MAX_LEN: usize = 64;
 

@@ -7,3 +7,4 @@ pub mod id;
 pub mod model;
 pub(crate) mod retry;
 pub(crate) mod tls;
+pub(crate) mod wire;

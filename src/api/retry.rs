@@ -5,7 +5,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use super::error::ApiError;
-use crate::debug::debug_log;
+use crate::log::debug_log;
 
 /// Retry delays start here and double per attempt…
 pub(crate) const RETRY_BASE: Duration = Duration::from_millis(500);

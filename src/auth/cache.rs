@@ -342,7 +342,7 @@ impl TokenCache {
                 ));
                 return None;
             }
-            crate::debug::debug_log(1, || {
+            crate::log::debug_log(1, || {
                 format!(
                     "token cache directory `{}` was open to others: made private (700)",
                     self.dir.display()
@@ -426,7 +426,10 @@ impl TokenCache {
     reason = "a one-off warning from below the output layer"
 )]
 fn warn(message: &str) {
-    eprintln!("imsjob: warning: {}", crate::text::sanitize_lines(message));
+    eprintln!(
+        "imsjob: warning: {}",
+        crate::safe_text::sanitize_lines(message)
+    );
 }
 
 /// Reads one cache file, refusing anything we would not have written ourselves.

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use super::aksk::{SignError, Signer};
 use super::cache::CachedToken;
 use crate::api::error::{ApiError, network_error};
+use crate::api::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 use crate::service::Service;
-use crate::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 
 /// The header that carries a newly issued token.
 pub(crate) const SUBJECT_TOKEN_HEADER: &str = "x-subject-token";
@@ -200,7 +200,7 @@ fn describe(code: Option<&str>, message: Option<&str>, request_id: Option<&str>)
 
 /// A URL fit for messages: without userinfo, and shortened when huge.
 fn shown_url(url: &str) -> String {
-    let url = crate::text::redact_userinfo(url);
+    let url = crate::safe_text::redact_userinfo(url);
     match url.char_indices().nth(200) {
         Some((cut, _)) => format!("{}…", &url[..cut]),
         None => url.into_owned(),
@@ -210,7 +210,7 @@ fn shown_url(url: &str) -> String {
 /// A request id as shown: sanitised and cut at 128 characters, as IMS ones are (a hostile
 /// IAM must not turn one error line into 60 kB).
 fn short_request_id(id: &str) -> String {
-    crate::text::sanitize(id).chars().take(128).collect()
+    crate::safe_text::sanitize(id).chars().take(128).collect()
 }
 
 /// An IAM answer's body, capped like every other answer.

@@ -1,13 +1,10 @@
-//! Authentication against Open Telekom Cloud: credentials from `clouds.yaml`, Keystone v3
-//! password tokens, AK/SK request signing, and the on-disk token cache.
+//! Authentication at run time: Keystone v3 password tokens, AK/SK request signing, the on-disk
+//! token cache, and the session that turns resolved credentials (`config::credentials`) into
+//! request headers.
 
 pub mod aksk;
 pub mod cache;
-pub mod clouds;
-mod fields;
 pub mod keystone;
-pub(crate) mod proxy;
-pub(crate) mod resolve;
 pub(crate) mod session;
 
 #[cfg(test)]

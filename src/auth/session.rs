@@ -16,10 +16,10 @@ use tokio::sync::Mutex;
 
 use super::cache::{CacheKey, CachedToken, TokenCache};
 use super::keystone::{self, KeystoneError, PasswordCredentials, ProjectScope};
-use super::resolve::{AuthMethod, ResolvedAuth};
 pub(crate) use crate::api::credentials::Authorization;
 use crate::api::credentials::{BoxFuture, RequestCredentials};
 use crate::api::error::ApiError;
+use crate::config::credentials::{AuthMethod, ResolvedAuth};
 
 /// The header carrying a token.
 pub(crate) const AUTH_TOKEN_HEADER: &str = "x-auth-token";
@@ -114,7 +114,7 @@ impl Authenticator {
                 method: AuthMethod::Token(token),
                 project_id: Some(project_id.to_owned()),
                 project_name: None,
-                region: super::resolve::DEFAULT_REGION.to_owned(),
+                region: crate::config::credentials::DEFAULT_REGION.to_owned(),
                 cacert: None,
                 insecure: false,
             },
@@ -274,14 +274,14 @@ impl Authenticator {
             && let Some((cache, key)) = &key
             && let Some(cached) = cache.load(key, now)
         {
-            crate::text::register_secret(cached.token.expose_secret());
+            crate::safe_text::register_secret(cached.token.expose_secret());
             state.token = Some(cached);
             state.source = Some(TokenSource::Cache);
             state.generation += 1;
             return Ok(TokenSource::Cache);
         }
         let issued = keystone::issue_token(&self.client, creds, Some(&self.region)).await?;
-        crate::text::register_secret(issued.token.expose_secret());
+        crate::safe_text::register_secret(issued.token.expose_secret());
         if let Some((cache, key)) = &key {
             // The cache is an optimisation: failing to write it must not fail the command.
             let _ = cache.store(key, &issued);
@@ -344,7 +344,7 @@ pub(crate) fn cache_key(
 
 /// Every secret the method holds, so that no output shows it even when a server echoes it.
 fn register_secrets(method: &AuthMethod) {
-    use crate::text::register_secret;
+    use crate::safe_text::register_secret;
     match method {
         AuthMethod::Token(token) => register_secret(token.expose_secret()),
         AuthMethod::AkSk { signer, .. } => {
@@ -375,7 +375,7 @@ pub(crate) fn check_catalog_endpoint(
     if !(https_iam && plain_ims) {
         return Ok(None);
     }
-    let shown = crate::text::redact_userinfo(catalog_endpoint);
+    let shown = crate::safe_text::redact_userinfo(catalog_endpoint);
     if insecure {
         return Ok(Some(format!(
             "the IAM catalog names IMS at `{shown}`, plain HTTP: the token travels in clear (accepted with `--insecure`)"
@@ -399,8 +399,8 @@ fn token_value(token: &str) -> Result<HeaderValue, KeystoneError> {
 mod tests {
     use super::*;
     use crate::auth::aksk::SignerVariant;
-    use crate::auth::resolve::{AuthInputs, resolve};
     use crate::auth::test_server::{client, header, response, serve};
+    use crate::config::credentials::{AuthInputs, resolve};
     use serde_json::json;
     use std::collections::HashMap;
 

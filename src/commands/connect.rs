@@ -8,9 +8,9 @@ use crate::api::error::ApiError;
 use crate::api::id::ProjectId;
 use crate::auth::cache::TokenCache;
 use crate::auth::session::Authenticator;
-use crate::output::{Output, debug_log};
+use crate::config::settings::ConnectSettings;
 use crate::service::Service;
-use crate::settings::ConnectSettings;
+use crate::ui::output::{Output, debug_log};
 
 /// Authenticates (token, AK/SK, or password → IAM token) and builds the IMS client. Password authentication and an AK/SK project name make IAM calls here, before
 /// the first IMS request.
@@ -62,7 +62,7 @@ pub(crate) async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow:
     };
     // The catalog must not move the token from https to plain http behind the user's back.
     if settings.endpoint.is_none()
-        && let (crate::auth::resolve::AuthMethod::Password(creds), Some(catalog)) =
+        && let (crate::config::credentials::AuthMethod::Password(creds), Some(catalog)) =
             (&settings.auth.method, from_catalog)
         && let Some(warning) = crate::auth::session::check_catalog_endpoint(
             Some(&creds.auth_url),

@@ -9,15 +9,15 @@ pub(crate) mod demo;
 pub(crate) mod fetch;
 pub(crate) mod get;
 pub(crate) mod sim;
+pub(crate) mod stdin_ids;
 pub(crate) mod tree;
 pub(crate) mod wait;
 
+use crate::config::settings::CommandSettings;
 use crate::exit::ExitStatus;
-use crate::input;
-use crate::output::Output;
-use crate::render::progress::{Progress, wait_observer};
 use crate::report::{Body, Report};
-use crate::settings::CommandSettings;
+use crate::ui::output::Output;
+use crate::ui::progress::{Progress, wait_observer};
 
 /// Runs a resolved command: run it, render its report once in the mode resolved before
 /// anything was sent, write it.
@@ -31,7 +31,7 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             render,
             connect: settings,
         } => {
-            let (ids, from_stdin) = input::job_ids(&ids)?;
+            let (ids, from_stdin) = stdin_ids::job_ids(&ids)?;
             let client = connect::connect(&settings, out).await?;
             (get::run(&client, &ids, from_stdin).await, render)
         }
@@ -42,7 +42,7 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             connect: settings,
         } => {
             let options = wait::WaitOptions::from_args(&options)?;
-            let (ids, from_stdin) = input::job_ids(&ids)?;
+            let (ids, from_stdin) = stdin_ids::job_ids(&ids)?;
             let client = connect::connect(&settings, out).await?;
             let mut observer = wait_observer(out, &render);
             let array = from_stdin || ids.len() != 1;

@@ -1,10 +1,10 @@
 //! `imsjob sim`: serve the simulator until interrupted.
 
 use crate::cli::SimArgs;
-use crate::error::UsageError;
 use crate::exit::ExitStatus;
 use crate::report::Report;
 use crate::sim::{self, scenario::Scenario};
+use crate::usage_error::UsageError;
 
 /// Runs `sim`: what it has to say is handed to `show` as it happens, since serving only
 /// ends with a signal.

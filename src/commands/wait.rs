@@ -21,11 +21,11 @@ use crate::api::error::ApiError;
 use crate::api::id::JobId;
 use crate::api::model::Job;
 use crate::cli::{Timeout, WaitArgs};
-use crate::error::UsageError;
 use crate::exit::ExitStatus;
 use crate::report::{
     Body, JobEntry, Jobs, JobsKind, Outcome, Report, WaitEvent, WaitObserver, WaitSummary,
 };
+use crate::usage_error::UsageError;
 
 /// Requests in flight at once, whatever the budget (bounds sockets when the API hangs).
 const MAX_IN_FLIGHT: usize = 256;

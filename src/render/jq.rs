@@ -17,7 +17,7 @@ use jaq_core::load::{Arena, File, Loader};
 use jaq_core::{Compiler, Ctx, Vars, data};
 use jaq_json::Val;
 
-use crate::error::UsageError;
+use crate::usage_error::UsageError;
 
 /// A compiled filter. Compiling happens before any request, so a typo costs nothing.
 pub struct JqFilter {
@@ -320,7 +320,7 @@ impl JqFilter {
             };
             match &value {
                 Val::TStr(bytes) if neutralise => {
-                    out.push_str(&crate::text::sanitize(&String::from_utf8_lossy(bytes)));
+                    out.push_str(&crate::safe_text::sanitize(&String::from_utf8_lossy(bytes)));
                 }
                 Val::TStr(bytes) => out.push_str(&String::from_utf8_lossy(bytes)),
                 other => out.push_str(&super::json::escape_hazards(other.to_string())),

@@ -27,7 +27,7 @@ pub(crate) fn status_sgr(status: &Status) -> u8 {
 /// Wraps text in the ANSI colour of a status when `color` is set.
 #[must_use]
 pub fn paint_status(status: &Status, color: bool) -> String {
-    let text = crate::text::sanitize(status.as_str()).into_owned();
+    let text = crate::safe_text::sanitize(status.as_str()).into_owned();
     if !color {
         return text;
     }

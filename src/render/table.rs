@@ -6,7 +6,7 @@ use jiff::Timestamp;
 use super::fit::{self, Cell, Role, Row as FitRow};
 use super::style::{Style, status_sgr};
 use crate::api::model::{JobView, Status};
-use crate::text::sanitize;
+use crate::safe_text::sanitize;
 use crate::time::{between, format_duration, format_started};
 
 /// One row of a jobs table: a job, or an id that could not be fetched.

@@ -8,7 +8,7 @@ use super::fit::{self, Cell, Role, Row};
 use super::style::Style;
 use super::table::{duration_text, fit_width, result_cell, status_cell, type_text};
 use crate::report::{Tree, TreeNode, TreeStop};
-use crate::text::sanitize;
+use crate::safe_text::sanitize;
 
 /// The tree's JSON document: nodes as [`node_json`], and when sub-jobs were left out a
 /// `"truncated"` object at the top (`{"max_sub_jobs", "max_depth", "over_limit",

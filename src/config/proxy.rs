@@ -5,7 +5,7 @@
 //! request with a bare "unsupported scheme" network error; refusing it at start names the
 //! variable instead, as a configuration error.
 
-use crate::error::UsageError;
+use crate::usage_error::UsageError;
 
 /// The variables the HTTP client reads, in its order.
 const PROXY_VARS: [&str; 6] = [
@@ -38,7 +38,7 @@ pub(crate) fn refuse_unsupported_proxy(
         if !matches!(scheme.as_str(), "http" | "https") {
             return Err(UsageError::new(format!(
                 "`{name}` names a `{}` proxy, which imsjob cannot use (only HTTP and HTTPS proxies)",
-                crate::text::sanitize(&scheme)
+                crate::safe_text::sanitize(&scheme)
             ))
             .with_hint(
                 "unset the variable for imsjob, or point it at an HTTP proxy (e.g. `http://proxy:3128`)",

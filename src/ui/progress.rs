@@ -15,17 +15,17 @@ use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use super::events::{start_line, status_line};
-use super::mode::Render;
-use super::style::paint_status;
-use super::table::{job_duration, sub_jobs_text};
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
 use crate::api::model::{Job, Status};
-use crate::output::Output;
+use crate::render::events::{start_line, status_line};
+use crate::render::mode::Render;
+use crate::render::style::paint_status;
+use crate::render::table::{job_duration, sub_jobs_text};
 use crate::report::{Outcome, WaitEvent, WaitObserver};
-use crate::text::sanitize;
+use crate::safe_text::sanitize;
 use crate::time::format_duration;
+use crate::ui::output::Output;
 
 /// The observer of a `wait` shown in `mode`: the `--events` stream (which is the progress
 /// then), or the progress display on stderr.

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 
 use secrecy::{ExposeSecret, SecretString};
 
-use super::aksk::{AkSk, Signer, SignerVariant};
 pub(crate) use super::fields::AuthInputs;
-use super::keystone::{PasswordCredentials, ProjectScope};
+use crate::auth::aksk::{AkSk, Signer, SignerVariant};
+use crate::auth::keystone::{PasswordCredentials, ProjectScope};
 
 /// The region used when nothing else names one.
 pub(crate) const DEFAULT_REGION: &str = "eu-de";
@@ -281,7 +281,7 @@ pub(crate) fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::clouds::CloudConfig;
+    use crate::config::clouds::CloudConfig;
     use secrecy::ExposeSecret;
     use std::collections::HashMap;
 

@@ -7,7 +7,7 @@
 /// nothing this process runs can raise it again) and, on Linux, the process is marked not
 /// dumpable, which also covers `core_pattern` pipes and keeps other users' debuggers out.
 /// Failures are ignored: a sandbox that forbids these calls already forbids core files.
-pub(crate) fn forbid_core_dumps() {
+pub(crate) fn forbid() {
     #[cfg(unix)]
     {
         use rustix::process::{Resource, Rlimit, setrlimit};

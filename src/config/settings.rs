@@ -1,7 +1,7 @@
 //! One resolve step: flags, environment and clouds.yaml become validated settings.
-//! [`Settings::resolve`] is the only reader of the environment (through [`Env`], captured once
-//! at start, so tests construct it and never touch the process environment); commands only
-//! ever see its result.
+//! The process environment is captured once, at start, into [`Env`] (tests construct one and
+//! never touch the process environment); [`Settings::resolve`] reads it, and commands only ever
+//! see its result.
 
 use std::collections::HashMap;
 
@@ -14,16 +14,16 @@ use crate::api::client::TlsOptions;
 use crate::api::id::JobId;
 use crate::api::id::ProjectId;
 use crate::auth::aksk::{SIGNER_ENV_VAR, SignerVariant};
-use crate::auth::clouds::{self, ConfigEnv};
-use crate::auth::resolve::{AuthInputs, ResolvedAuth};
+use crate::config::clouds::{self, ConfigEnv};
+use crate::config::credentials::{AuthInputs, ResolvedAuth};
 use clap::ValueEnum;
 
 use crate::cli::{Cli, Command, JobOptions, OutputFormat, SimArgs};
-use crate::error::UsageError;
-use crate::output::{ColorEnv, OutputSettings};
 use crate::render::jq::JqFilter;
 pub(crate) use crate::render::mode::Render;
 use crate::service::Service;
+use crate::ui::output::{ColorEnv, OutputSettings};
+use crate::usage_error::UsageError;
 
 /// The process environment, captured once so resolution is a pure function of its inputs.
 #[derive(Debug, Clone, Default)]
@@ -287,7 +287,7 @@ fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
     let bad = |why: &str| {
         UsageError::new(format!(
             "invalid endpoint {}: {why}",
-            crate::text::quote_input(text)
+            crate::safe_text::quote_input(text)
         ))
         .with_hint("give the IMS base URL, e.g. `https://ims.eu-de.otc.t-systems.com`")
     };
@@ -328,7 +328,7 @@ impl ConnectSettings {
     /// reading `/etc/ssl/certs` on every start.
     #[must_use]
     pub fn only_plain_http(&self) -> bool {
-        use crate::auth::resolve::AuthMethod;
+        use crate::config::credentials::AuthMethod;
         let plain = |url: &str| url.starts_with("http://");
         let Some(endpoint) = &self.endpoint else {
             return false;
@@ -379,7 +379,7 @@ pub(crate) fn resolve_connect(
     env: &Env,
 ) -> Result<ConnectSettings, UsageError> {
     // A proxy the HTTP client cannot speak would fail every request: say so before any.
-    crate::auth::proxy::refuse_unsupported_proxy(|name| env.get(name).map(str::to_owned))?;
+    crate::config::proxy::refuse_unsupported_proxy(|name| env.get(name).map(str::to_owned))?;
     // `--cloud` / `OS_CLOUD`; an empty value counts as unset, like every variable.
     let cloud_name = global
         .cloud
@@ -410,7 +410,7 @@ pub(crate) fn resolve_connect(
     }
     let variant = SignerVariant::from_env_value(env.get(SIGNER_ENV_VAR).unwrap_or(""))
         .map_err(|e| UsageError::new(e.to_string()))?;
-    let auth = crate::auth::resolve::resolve(merged, variant).map_err(|e| {
+    let auth = crate::config::credentials::resolve(merged, variant).map_err(|e| {
         UsageError::new(e.to_string()).with_hint(
             "run `imsjob sim` for a local simulator and paste the exports it prints, or see `imsjob --help`",
         )
@@ -439,7 +439,7 @@ pub(crate) fn resolve_connect(
             },
             |url| Ok(Some(url)),
         )?;
-    if let crate::auth::resolve::AuthMethod::Password(creds) = &auth.method {
+    if let crate::config::credentials::AuthMethod::Password(creds) = &auth.method {
         crate::auth::keystone::token_url(&creds.auth_url).map_err(|e| {
             UsageError::new(e.to_string()).with_hint("`OS_AUTH_URL` is the IAM URL ending in `/v3`")
         })?;

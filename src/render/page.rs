@@ -15,7 +15,7 @@ use crate::api::id::JobId;
 use crate::api::model::Status;
 use crate::exit::ExitStatus;
 use crate::report::{Body, JobEntry, Jobs, JobsKind, Outcome, Report, TreeNode, WaitSummary};
-use crate::text::sanitize;
+use crate::safe_text::sanitize;
 
 /// What the rendering depends on besides the report: the terminal, and the time.
 #[derive(Debug, Clone, Copy)]

@@ -16,6 +16,9 @@ pub(crate) fn set_verbosity(level: u8) {
 pub(crate) fn debug_log(level: u8, message: impl FnOnce() -> String) {
     if VERBOSITY.load(Ordering::Relaxed) >= level {
         // Bodies are logged at -vvv: they are foreign text like any other.
-        eprintln!("imsjob: debug: {}", crate::text::sanitize_lines(&message()));
+        eprintln!(
+            "imsjob: debug: {}",
+            crate::safe_text::sanitize_lines(&message())
+        );
     }
 }

@@ -4,8 +4,8 @@
 use std::io::BufRead;
 
 use crate::api::id::JobId;
-use crate::error::UsageError;
-use crate::settings::JobIdArg;
+use crate::config::settings::JobIdArg;
+use crate::usage_error::UsageError;
 
 /// Most ids `wait -`/`get -` accept from stdin; far beyond any real batch, and it bounds
 /// memory when something else is piped in by mistake.
@@ -140,7 +140,7 @@ fn id_from_json(text: &str, line: usize) -> Result<Option<JobId>, UsageError> {
             if let Some(code) = code {
                 message.push_str(&format!(
                     " (it is an error answer: {})",
-                    crate::text::sanitize(code)
+                    crate::safe_text::sanitize(code)
                 ));
             }
             Err(UsageError::new(message)

@@ -59,7 +59,7 @@ pub struct OutputSettings {
     pub columns: Option<u16>,
 }
 
-pub(crate) use crate::debug::debug_log;
+pub(crate) use crate::log::debug_log;
 
 /// Where results and messages go.
 #[derive(Debug)]
@@ -78,7 +78,7 @@ pub struct Output {
 impl Output {
     #[must_use]
     pub fn new(settings: &OutputSettings) -> Self {
-        crate::debug::set_verbosity(settings.verbose);
+        crate::log::set_verbosity(settings.verbose);
         let (choice, env) = (settings.color, &settings.color_env);
         let stdout_is_terminal = io::stdout().is_terminal();
         let stderr_is_terminal = io::stderr().is_terminal();
@@ -132,8 +132,8 @@ impl Output {
 
     /// What renderings of this run depend on: stdout's width, colour and terminal, and now.
     #[must_use]
-    pub fn view(&self) -> crate::render::report::View {
-        crate::render::report::View {
+    pub fn view(&self) -> crate::render::page::View {
+        crate::render::page::View {
             style: crate::render::style::Style {
                 width: self.stdout_width(),
                 color: self.color_stdout,
@@ -147,8 +147,8 @@ impl Output {
     ///
     /// # Errors
     /// A failed write to stdout.
-    pub fn show(&self, rendered: crate::render::report::Rendered) -> anyhow::Result<()> {
-        use crate::render::report::Message;
+    pub fn show(&self, rendered: crate::render::page::Rendered) -> anyhow::Result<()> {
+        use crate::render::page::Message;
         for message in &rendered.messages {
             match message {
                 Message::Error { text, hint } => self.error(text, hint.as_deref()),
@@ -168,7 +168,7 @@ impl Output {
     /// A failed write to stdout.
     pub fn show_plain(&self, report: &crate::report::Report) -> anyhow::Result<()> {
         let mode = crate::render::mode::Render::default();
-        self.show(crate::render::report::render(report, &mode, &self.view()))
+        self.show(crate::render::page::render(report, &mode, &self.view()))
     }
 
     /// Writes a result on stdout. A closed pipe is not an error: the reader has what it
@@ -226,7 +226,7 @@ impl Output {
         // Callers sanitise API text already; this is the safety net for any message that
         // embeds foreign text (an error chain, a jq error quoting a value): no escape sequence
         // reaches the terminal through stderr, whatever the message is made of.
-        let line = crate::text::sanitize_lines(line);
+        let line = crate::safe_text::sanitize_lines(line);
         let mut stderr = io::stderr().lock();
         // Nothing sensible remains to be done when stderr itself is gone.
         let _ = writeln!(stderr, "{line}");

@@ -175,7 +175,7 @@ mod tests {
 
     macro_rules! fixture {
         ($name:literal) => {
-            include_bytes!(concat!("../tests/fixtures/error-bodies/", $name))
+            include_bytes!(concat!("../../tests/fixtures/error-bodies/", $name))
         };
     }
 
