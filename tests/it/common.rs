@@ -182,6 +182,14 @@ impl Sim {
         log
     }
 
+    /// How many requests went to a path containing `path_part` (`/v3/auth/tokens`: logins).
+    pub(crate) fn count(&self, path_part: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(path_part)))
+            .count()
+    }
+
     /// Requests for one job.
     pub(crate) fn requests_for(&self, job_id: &str) -> Vec<Value> {
         self.requests()

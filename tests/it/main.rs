@@ -15,6 +15,7 @@ mod services;
 mod sim;
 mod surface;
 mod terminal;
+mod test;
 mod tls;
 mod version;
 mod waiting;
