@@ -6,6 +6,7 @@
 //!     .env("COLUMNS", "80")           // also: env_remove, stdin, current_dir
 //!     .expect_exit(Exit::Timeout)     // the default is Exit::Success
 //!     .stderr_has("may still finish") // also: stdout_has, *_lacks, *_is, output_lacks
+//!     .context("slow job")            // names the case of a loop in failure messages
 //!     .run()                          // -> Ran: stdout, stderr, json(), for further asserts
 //! ```
 //!
@@ -128,6 +129,8 @@ pub(crate) struct Test {
     _home: Option<TempDir>,
     exit: Option<Exit>,
     checks: Vec<Check>,
+    /// Which case of a loop this is, for failure messages.
+    context: Option<String>,
 }
 
 impl Test {
@@ -156,6 +159,7 @@ impl Test {
             _home: None,
             exit: Some(Exit::Success),
             checks: Vec::new(),
+            context: None,
         }
     }
 
@@ -264,6 +268,12 @@ impl Test {
         self
     }
 
+    /// Names the case in failure messages (a loop over cases, an environment not shown).
+    pub(crate) fn context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
+        self
+    }
+
     /// Runs to the end and checks every expectation at once.
     #[track_caller]
     pub(crate) fn run(mut self) -> Ran {
@@ -281,7 +291,8 @@ impl Test {
         }
         assert!(
             failures.is_empty(),
-            "expected: {}\ncommand: {}\nexit: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            "{}expected: {}\ncommand: {}\nexit: {:?}\n--- stdout\n{}\n--- stderr\n{}",
+            self.context.map(|c| format!("{c}: ")).unwrap_or_default(),
             failures.join("; "),
             self.line.join(" "),
             ran.output.status.code(),
@@ -324,5 +335,20 @@ impl Ran {
 
     pub(crate) fn code(&self) -> Option<i32> {
         self.output.status.code()
+    }
+
+    /// No panic, no abort: the process ended with one of its own exit codes.
+    #[track_caller]
+    pub(crate) fn assert_no_crash(&self) -> &Self {
+        let all = self.all();
+        assert!(
+            !all.contains("panicked") && !all.contains("unreachable") && !all.contains("overflow"),
+            "{all}"
+        );
+        let code = self.code();
+        assert!(code.is_some(), "killed by a signal: {all}");
+        // 101: a Rust panic; 134: an abort.
+        assert!(!matches!(code, Some(101 | 134)), "{all}");
+        self
     }
 }
