@@ -2,7 +2,7 @@
 //! bounded memory; core dumps off so a crash leaves no secrets on disk.
 
 use std::path::Path;
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
 use crate::common::{Sim, report};
@@ -61,6 +61,7 @@ fn run_measured(mut cmd: StdCommand, stdin: Option<&Path>, home: &Path) -> (Ran,
 #[test]
 fn a_hundred_thousand_ids_on_stdin_stay_in_bounded_memory() {
     use std::io::Write;
+    use std::process::Stdio;
     let sim = Sim::builtin();
     let mut ids = String::with_capacity(100_000 * 12);
     for i in 0..100_000 {
@@ -145,6 +146,7 @@ fn a_100_mib_body_is_cut_off_at_the_cap_without_buffering() {
 #[cfg(target_os = "linux")]
 #[test]
 fn an_endless_body_is_cut_off_again_and_again_in_flat_memory() {
+    use std::process::Stdio;
     let sim = Sim::with(
         "examples: false\njobs: [{id: endless, faults: [{endless: true, times: 1000}]}]\n",
     );

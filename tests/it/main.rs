@@ -45,4 +45,6 @@ mod token_cache;
 #[cfg(unix)]
 mod signals;
 
+// Unix only: the README's sessions, CI steps and install recipe run in a POSIX shell.
+#[cfg(unix)]
 mod readme;

@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::auth_password::cache_files;
 use crate::common::{Sim, auth_scenario, identity::PASSWORD, password_env};
 use crate::test::Test;
 
@@ -67,7 +66,8 @@ mod unix {
     use std::path::{Path, PathBuf};
     use std::time::{Duration, SystemTime};
 
-    use super::{cache_files, password, token_dir};
+    use super::{password, token_dir};
+    use crate::auth_password::cache_files;
     use crate::common::{Sim, auth_scenario, eventually, password_env};
     use crate::test::Test;
 
