@@ -1,5 +1,9 @@
 //! Test harness: the real `imsjob` binary against the real simulator on 127.0.0.1, in a
 //! hermetic environment (no `OS_*`, `IMSJOB_*` or colour variables; a temporary HOME).
+//!
+//! Runs are described and checked with `crate::test::Test`; this module holds the simulator
+//! handle and the fixtures several feature files share. `imsjob`, `stdout_of`, `stderr_of`
+//! and `all_output` remain for tests that drive `assert_cmd` directly.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

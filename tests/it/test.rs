@@ -28,7 +28,7 @@ use crate::common::{Sim, imsjob};
 /// The exit codes of the contract (doc/contract.md, "Exit codes"), by name.
 ///
 /// The library's own exit-status type is private to the crate, so the table is mirrored here
-/// once; `tests/generated.rs` checks the published table against the binary's help.
+/// once, and `exit_codes_are_the_contracts` below fails when the two drift apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Exit {
     Success,
@@ -59,24 +59,49 @@ impl Exit {
         }
     }
 
+    pub(crate) const ALL: [Self; 10] = [
+        Self::Success,
+        Self::JobFailed,
+        Self::Usage,
+        Self::AuthRefused,
+        Self::NotFound,
+        Self::Unavailable,
+        Self::Internal,
+        Self::Timeout,
+        Self::Interrupted,
+        Self::Terminated,
+    ];
+
     /// The named code for a process status (None: killed by a signal, or not in the table).
     pub(crate) fn of(status: std::process::ExitStatus) -> Option<Self> {
         let code = status.code()?;
-        [
-            Self::Success,
-            Self::JobFailed,
-            Self::Usage,
-            Self::AuthRefused,
-            Self::NotFound,
-            Self::Unavailable,
-            Self::Internal,
-            Self::Timeout,
-            Self::Interrupted,
-            Self::Terminated,
-        ]
-        .into_iter()
-        .find(|exit| exit.code() == code)
+        Self::ALL.into_iter().find(|exit| exit.code() == code)
     }
+}
+
+#[test]
+fn exit_codes_are_the_contracts() {
+    let contract = include_str!("../../doc/contract.md");
+    let table = contract
+        .split("\n## Exit codes\n")
+        .nth(1)
+        .expect("doc/contract.md has an `Exit codes` section");
+    // The first column of each table row: `| 0 |`, `| 130 / 143 |`.
+    let mut documented: Vec<i32> = table
+        .lines()
+        .skip_while(|line| !line.starts_with('|'))
+        .take_while(|line| line.starts_with('|'))
+        .filter_map(|row| row.split('|').nth(1))
+        .flat_map(|cell| cell.split('/').map(str::trim))
+        .filter_map(|code| code.parse().ok())
+        .collect();
+    documented.sort_unstable();
+    let mut named: Vec<i32> = Exit::ALL.iter().map(|exit| exit.code()).collect();
+    named.sort_unstable();
+    assert_eq!(
+        named, documented,
+        "the test-side table differs from doc/contract.md"
+    );
 }
 
 /// One expectation on a finished run.
