@@ -12,7 +12,8 @@ use std::time::Instant;
 
 use serde_json::{Value, json};
 
-use crate::common::{Sim, stderr_of};
+use crate::common::Sim;
+use crate::test::{Exit, Test};
 
 struct Plan {
     seed: u64,
@@ -89,8 +90,7 @@ fn wait_reports_every_true_outcome_under_random_faults() {
         .map(|(id, _)| format!("{id}\n"))
         .collect();
     let started = Instant::now();
-    let output = sim
-        .cmd()
+    let ran = Test::on(&sim)
         .args([
             "wait",
             "-",
@@ -106,9 +106,9 @@ fn wait_reports_every_true_outcome_under_random_faults() {
             "--timeout",
             "120s",
         ])
-        .write_stdin(ids)
-        .output()
-        .expect("runs");
+        .stdin(ids)
+        .any_exit()
+        .run();
     let took = started.elapsed();
     let faults = faults_seen(&sim);
     crate::common::report(&format!(
@@ -117,14 +117,18 @@ fn wait_reports_every_true_outcome_under_random_faults() {
     ));
 
     let any_fail = plan.outcomes.iter().any(|(_, o)| *o == "FAIL");
-    let expected = i32::from(any_fail);
+    let expected = if any_fail {
+        Exit::JobFailed
+    } else {
+        Exit::Success
+    };
     assert_eq!(
-        output.status.code(),
+        Exit::of(ran.output.status),
         Some(expected),
         "seed {seed}: {}",
-        stderr_of(&output)
+        ran.stderr
     );
-    let reported: Value = serde_json::from_slice(&output.stdout).expect("a JSON array");
+    let reported = ran.json();
     let reported = reported.as_array().expect("array");
     // Nothing lost, nothing invented: every id once, in input order, with its true status.
     assert_eq!(reported.len(), plan.outcomes.len(), "seed {seed}");
@@ -138,7 +142,7 @@ fn wait_reports_every_true_outcome_under_random_faults() {
         }
     }
     // Every FAIL is reported on stderr, once.
-    let stderr = stderr_of(&output);
+    let stderr = &ran.stderr;
     let fails = plan.outcomes.iter().filter(|(_, o)| *o == "FAIL").count();
     assert_eq!(
         stderr.matches(") failed: IMG.0194").count(),
@@ -166,13 +170,12 @@ fn get_never_invents_a_status_under_random_faults() {
     let mut ids: Vec<String> = plan.outcomes.iter().map(|(id, _)| id.clone()).collect();
     // A few ids that do not exist: 404 (exit 4) unless a fault hides it (then 5).
     ids.extend((0..5).map(|i| format!("ghost-{i}")));
-    let output = sim
-        .cmd()
+    let ran = Test::on(&sim)
         .args(["get", "-", "--json", "--request-timeout", "1s"])
-        .write_stdin(ids.join("\n"))
-        .output()
-        .expect("runs");
-    let reported: Value = serde_json::from_slice(&output.stdout).expect("a JSON array");
+        .stdin(ids.join("\n"))
+        .any_exit()
+        .run();
+    let reported = ran.json();
     let reported = reported.as_array().expect("array");
     assert_eq!(reported.len(), ids.len(), "seed {seed}");
     let truth: HashMap<&str, &str> = plan
@@ -198,17 +201,17 @@ fn get_never_invents_a_status_under_random_faults() {
         }
     }
     let expected = if unavailable > 0 {
-        5
+        Exit::Unavailable
     } else if not_found > 0 {
-        4
+        Exit::NotFound
     } else {
-        0
+        Exit::Success
     };
     crate::common::report(&format!(
         "chaos get (seed {seed}): {unavailable} unavailable, {not_found} not found, faults {:?}",
         faults_seen(&sim)
     ));
-    assert_eq!(output.status.code(), Some(expected), "seed {seed}");
+    assert_eq!(Exit::of(ran.output.status), Some(expected), "seed {seed}");
 }
 
 #[test]
@@ -242,8 +245,7 @@ fn password_tokens_expiring_mid_chaos_are_renewed_and_nothing_is_lost() {
         .iter()
         .map(|(id, _)| format!("{id}\n"))
         .collect();
-    let output = sim
-        .cmd()
+    let ran = Test::on(&sim)
         .env_remove("OS_AUTH_TOKEN")
         .env_remove("OS_PROJECT_ID")
         .env("OS_AUTH_URL", format!("{}/v3", sim.endpoint))
@@ -266,18 +268,23 @@ fn password_tokens_expiring_mid_chaos_are_renewed_and_nothing_is_lost() {
             "--timeout",
             "120s",
         ])
-        .write_stdin(ids)
-        .output()
-        .expect("runs");
+        .stdin(ids)
+        .any_exit()
+        .run();
     let seed = plan.seed;
     let any_fail = plan.outcomes.iter().any(|(_, o)| *o == "FAIL");
+    let expected = if any_fail {
+        Exit::JobFailed
+    } else {
+        Exit::Success
+    };
     assert_eq!(
-        output.status.code(),
-        Some(i32::from(any_fail)),
+        Exit::of(ran.output.status),
+        Some(expected),
         "seed {seed}: {}",
-        stderr_of(&output)
+        ran.stderr
     );
-    let reported: Value = serde_json::from_slice(&output.stdout).expect("a JSON array");
+    let reported = ran.json();
     let reported = reported.as_array().expect("array");
     assert_eq!(reported.len(), plan.outcomes.len());
     for ((id, outcome), job) in plan.outcomes.iter().zip(reported) {

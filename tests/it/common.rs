@@ -1,8 +1,12 @@
 //! Test harness: the real `imsjob` binary against the real simulator on 127.0.0.1, in a
 //! hermetic environment (no `OS_*`, `IMSJOB_*` or colour variables; a temporary HOME).
+//!
+//! Runs are described and checked with `crate::test::Test`; this module holds the simulator
+//! handle and the fixtures several feature files share. `imsjob`, `stdout_of`, `stderr_of`
+//! and `all_output` remain for tests that drive `assert_cmd` directly.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
@@ -182,6 +186,22 @@ impl Sim {
         log
     }
 
+    /// How many requests went to a path containing `path_part` (`/v3/auth/tokens`: logins).
+    pub(crate) fn count(&self, path_part: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|r| r["path"].as_str().is_some_and(|p| p.contains(path_part)))
+            .count()
+    }
+
+    /// The job ids of the job requests seen (not IAM, not the log), in order.
+    pub(crate) fn job_requests(&self) -> Vec<String> {
+        self.requests()
+            .iter()
+            .filter_map(|r| r["job_id"].as_str().map(str::to_owned))
+            .collect()
+    }
+
     /// Requests for one job.
     pub(crate) fn requests_for(&self, job_id: &str) -> Vec<Value> {
         self.requests()
@@ -249,4 +269,116 @@ pub(crate) fn all_output(output: &std::process::Output) -> String {
 #[expect(clippy::print_stderr, reason = "tests report what they measured")]
 pub(crate) fn report(line: &str) {
     eprintln!("{line}");
+}
+
+/// The identity a simulator with `auth_scenario` accepts.
+pub(crate) mod identity {
+    pub(crate) const PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
+    pub(crate) const USER: &str = "it-user";
+    pub(crate) const PASSWORD: &str = "it-password-5ecret";
+    pub(crate) const DOMAIN: &str = "OTC-IT-DOMAIN";
+    pub(crate) const PROJECT_NAME: &str = "eu-de_ittest";
+    pub(crate) const AK: &str = "ITACCESSKEY000000000";
+    pub(crate) const SK: &str = "it-secret-key-5ecret";
+}
+
+/// A scenario with IAM users (password and AK/SK) and two jobs: `job-ok` (done at once) and
+/// `job-expire` (expires every token at its second request). `token_ttl` as the simulator
+/// reads it (`500ms`, `24h`), or its default.
+pub(crate) fn auth_scenario(token_ttl: Option<&str>) -> String {
+    use identity::{AK, DOMAIN, PASSWORD, PROJECT_ID, PROJECT_NAME, SK, USER};
+    let ttl = token_ttl.map_or_else(String::new, |ttl| format!("  token_ttl: {ttl}\n"));
+    format!(
+        "
+project_id: {PROJECT_ID}
+token: it-fixed-token
+examples: false
+auth:
+  user: {USER}
+  password: {PASSWORD}
+  user_domain: {DOMAIN}
+  project_name: {PROJECT_NAME}
+  access_key: {AK}
+  secret_key: {SK}
+{ttl}jobs:
+  - {{id: job-ok, duration: 0s, image_name: done}}
+  - id: job-expire
+    duration: 2s
+    faults: [{{times: 1}}, {{expire_tokens: true}}]
+"
+    )
+}
+
+/// The password variables for `auth_scenario`'s user, against IAM at `auth_url`.
+pub(crate) fn password_env(auth_url: &str) -> Vec<(&'static str, String)> {
+    use identity::{DOMAIN, PASSWORD, PROJECT_NAME, USER};
+    vec![
+        ("OS_AUTH_URL", auth_url.to_owned()),
+        ("OS_USERNAME", USER.into()),
+        ("OS_PASSWORD", PASSWORD.into()),
+        ("OS_USER_DOMAIN_NAME", DOMAIN.into()),
+        ("OS_PROJECT_NAME", PROJECT_NAME.into()),
+    ]
+}
+
+/// A server answering every connection with `response` once it has read the request head:
+/// answers the simulator does not give (another job's body, a redirect, an echoed password).
+pub(crate) fn canned_server(response: Vec<u8>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = listener.local_addr().expect("address");
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0_u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                head.push(byte[0]);
+            }
+            let _ = stream.write_all(&response);
+        }
+    });
+    format!("http://{address}")
+}
+
+/// A port on 127.0.0.1 where nothing listens (bound, then released).
+pub(crate) fn closed_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    listener.local_addr().expect("address").port()
+}
+
+/// Runs `imsjob ARGS` against `sim` on a pseudo-terminal (util-linux `script`), so that
+/// `--color auto` and terminal detection are exercised for real; the terminal's bytes.
+/// `None` when `script` is not installed. Unix only: `script` and its `/dev/null` typescript.
+#[cfg(unix)]
+pub(crate) fn on_a_terminal(sim: &Sim, args: &str, env: &[(&str, &str)]) -> Option<String> {
+    let probe = StdCommand::new("script").arg("--version").output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return None;
+    }
+    let mut cmd = StdCommand::new("script");
+    hermetic(&mut cmd, sim.home.path());
+    cmd.env("IMSJOB_ENDPOINT", &sim.endpoint)
+        .env("OS_PROJECT_ID", &sim.project_id)
+        .env("OS_AUTH_TOKEN", &sim.token)
+        .env("TERM", "xterm-256color")
+        .env("COLUMNS", "200");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let command = format!("{} {args}", binary().display());
+    let output = cmd
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("script runs");
+    Some(stdout_of(&output))
+}
+
+/// Sends `signal` (`INT`, `TERM`) to a process. Unix only: Windows has no such signals.
+#[cfg(unix)]
+pub(crate) fn send_signal(pid: u32, signal: &str) {
+    let status = StdCommand::new("kill")
+        .args([&format!("-{signal}"), &pid.to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{signal} {pid}");
 }

@@ -1,20 +1,50 @@
-//! End-to-end tests: the real binary against the real simulator on 127.0.0.1.
+//! End-to-end tests: the real binary against the real simulator on 127.0.0.1, one file per
+//! command or concern. `test.rs` holds the `Test` builder; `common.rs` the simulator handle
+//! and shared fixtures.
 
 #![allow(dead_code, reason = "not every test module uses every helper")]
 
-mod auth;
-mod chaos;
 mod common;
-mod config;
-mod core;
-mod hardening;
-mod hostile;
-mod readme;
-mod realworld;
-mod services;
+mod test;
+
+// Commands.
+mod demo;
+mod get;
 mod sim;
-mod surface;
+mod tree;
+mod wait;
+
+// Input and output.
+mod cli;
+mod escapes;
+mod events;
+mod ids;
+mod jq;
+mod progress;
+mod table;
 mod terminal;
+
+// The API and the network.
+mod api_errors;
+mod chaos;
+mod limits;
+mod proxy;
+mod retries;
+mod services;
 mod tls;
-mod version;
-mod waiting;
+
+// Credentials and configuration.
+mod auth_aksk;
+mod auth_password;
+mod auth_token;
+mod config;
+mod secrets;
+mod token_cache;
+
+// Unix only: Windows has neither SIGINT/SIGTERM for other processes nor `kill`.
+#[cfg(unix)]
+mod signals;
+
+// Unix only: the README's sessions, CI steps and install recipe run in a POSIX shell.
+#[cfg(unix)]
+mod readme;

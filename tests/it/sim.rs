@@ -1,7 +1,7 @@
 //! The simulator itself, through its HTTP interface: the error codes and bodies it teaches
 //! (real `IMG.*` codes, the gateway's throttling and locked-key answers), ECS/EVS-shaped
 //! jobs and `PENDING_PAYMENT`, Keystone version discovery, the token catalog, the printed
-//! password exports, and the security-token check under AK/SK.
+//! password exports; a scenario that cannot be read.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::common::{self, Sim, eventually};
+use crate::test::{Exit, Test};
 
 /// One HTTP answer, read whole.
 struct Answer {
@@ -116,13 +117,11 @@ fn unknown_job_is_the_documented_img_0023_answer() {
         answer.json(),
         json!({"error": {"code": "IMG.0023", "message": "An exception occurred during task query"}})
     );
-    let output = sim
-        .cmd()
+    Test::on(&sim)
         .args(["get", "no-such-job"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(4));
-    assert!(common::stderr_of(&output).contains("IMG.0023"));
+        .expect_exit(Exit::NotFound)
+        .stderr_has("IMG.0023")
+        .run();
 
     let sim = Sim::with("not_found_status: 400\n");
     let answer = get_job(&sim, "no-such-job");
@@ -190,17 +189,10 @@ fn a_locked_key_is_a_plain_text_401_and_is_not_retried() {
         answer.headers
     );
     let before = sim.requests_for("job-ak-locked").len();
-    let output = sim
-        .cmd()
+    Test::on(&sim)
         .args(["get", "job-ak-locked"])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        output.status.code(),
-        Some(3),
-        "{}",
-        common::stderr_of(&output)
-    );
+        .expect_exit(Exit::AuthRefused)
+        .run();
     assert_eq!(sim.requests_for("job-ak-locked").len(), before + 1);
 }
 
@@ -441,59 +433,11 @@ fn printed_password_exports_scope_the_project_with_its_domain() {
     );
 
     // And imsjob itself works from the printed password exports alone.
-    let home = tempfile::tempdir().expect("home");
-    let mut cmd = common::imsjob(home.path());
-    for (name, value) in password {
-        cmd.env(name, value);
-    }
-    let output = cmd
+    Test::new()
+        .envs(password)
         .args(["get", "job-success", "--jq", ".job_id"])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}",
-        common::stderr_of(&output)
-    );
-    assert_eq!(common::stdout_of(&output).trim(), "job-success");
-}
-
-#[test]
-fn only_the_scenario_security_token_is_accepted_under_aksk() {
-    const AK: &str = "SIMACCESSKEY00000000";
-    const SK: &str = "sim-secret-key-0000000000000000000000000";
-    let run = |sim: &Sim, security_token: Option<&str>| {
-        let mut cmd = common::imsjob(sim.home.path());
-        cmd.env("IMSJOB_ENDPOINT", &sim.endpoint)
-            .env("OS_PROJECT_ID", &sim.project_id)
-            .env("OS_ACCESS_KEY", AK)
-            .env("OS_SECRET_KEY", SK);
-        if let Some(token) = security_token {
-            cmd.env("OS_SECURITY_TOKEN", token);
-        }
-        let output = cmd.args(["get", "ok"]).output().expect("runs");
-        let text = format!(
-            "{}{}",
-            common::stdout_of(&output),
-            common::stderr_of(&output)
-        );
-        assert!(
-            !text.contains(SK) && !text.contains("made-up-token"),
-            "{text}"
-        );
-        output.status.code()
-    };
-    let permanent = Sim::with("examples: false\njobs: [{id: ok, duration: 0s}]\n");
-    assert_eq!(run(&permanent, None), Some(0));
-    assert_eq!(run(&permanent, Some("made-up-token")), Some(3));
-
-    let temporary = Sim::with(
-        "examples: false\nauth: {security_token: sim-security-token}\njobs: [{id: ok, duration: 0s}]\n",
-    );
-    assert_eq!(run(&temporary, Some("sim-security-token")), Some(0));
-    assert_eq!(run(&temporary, Some("made-up-token")), Some(3));
-    assert_eq!(run(&temporary, None), Some(3));
+        .stdout_is("job-success\n")
+        .run();
 }
 
 #[test]
@@ -515,20 +459,16 @@ fn random_throttle_faults_name_their_window() {
     assert_eq!(sim.requests_for("t")[0]["fault"], "throttle");
 }
 
-/// The contract: a 429 without `Retry-After` waits at least the window the gateway names.
 #[test]
-fn wait_honours_the_named_throttling_window() {
-    let sim = Sim::with(
-        "examples: false\njobs: [{id: t, duration: 0s, faults: [{throttle: 'limit:5, time:2 second'}]}]\n",
-    );
-    let output = sim
-        .cmd()
-        .args(["wait", "t", "--interval", "100ms"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0));
-    let log = sim.requests_for("t");
-    assert_eq!(log.len(), 2, "{log:?}");
-    let gap = log[1]["at_ms"].as_u64().unwrap_or(0) - log[0]["at_ms"].as_u64().unwrap_or(0);
-    assert!(gap >= 2000, "polled again after {gap} ms");
+fn sim_refuses_a_bad_scenario_naming_the_line() {
+    let home = tempfile::tempdir().expect("home");
+    let path = home.path().join("bad.yaml");
+    std::fs::write(&path, "jobs:\n  - id: ok\n    duration: [oops]\n").expect("write");
+    Test::home(home.path())
+        .args(["sim", "--scenario"])
+        .arg(&path)
+        .expect_exit(Exit::Usage)
+        .stderr_has("bad.yaml")
+        .stderr_has("line 2")
+        .run();
 }
