@@ -18,11 +18,10 @@ const MAX_STDIN_LINE: usize = 64 * 1024;
 const MAX_ID_LINE: usize = 1024;
 
 /// The ids of a command line, with `-` replaced by the ids read from stdin at that position.
-/// Returns the ids and whether any came from stdin (then a JSON result is always an array).
 ///
 /// # Errors
 /// The first invalid stdin line (with its number), unreadable stdin, or no id at all.
-pub(crate) fn job_ids(args: &[JobIdArg]) -> Result<(Vec<JobId>, bool), UsageError> {
+pub(crate) fn job_ids(args: &[JobIdArg]) -> Result<Vec<JobId>, UsageError> {
     let mut ids = Vec::new();
     let mut from_stdin = false;
     for arg in args {
@@ -41,7 +40,7 @@ pub(crate) fn job_ids(args: &[JobIdArg]) -> Result<(Vec<JobId>, bool), UsageErro
             "pass ids as arguments, or one per line (or `{\"job_id\": ...}` answers) on stdin with `-`",
         ));
     }
-    Ok((ids, from_stdin))
+    Ok(ids)
 }
 
 /// Reads ids line by line: plain ids, or JSON objects with a `job_id` member (on one line or

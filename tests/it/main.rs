@@ -12,6 +12,7 @@ mod hostile;
 mod readme;
 mod realworld;
 mod services;
+mod settings;
 mod sim;
 mod surface;
 mod terminal;
