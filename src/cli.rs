@@ -11,34 +11,9 @@ use crate::service::Service;
 use crate::time::parse_duration;
 use crate::ui::output::ColorChoice;
 
-/// The exit codes, as a literal so that `concat!` can append it to every help text.
-macro_rules! exit_codes {
-    () => {
-        "Exit codes:
-  0    success: get/tree fetched everything; wait: every job SUCCESS
-  1    wait: at least one job ended FAIL
-  2    usage or configuration error (nothing was sent)
-  3    authentication or authorization refused
-  4    job not found
-  5    API unavailable or unusable after retries
-  70   internal error of imsjob itself (a bug, or local I/O)
-  124  wait --timeout passed while a job was still running
-  130  interrupted (SIGINT); 143: terminated (SIGTERM)
-With several jobs the most severe code wins: 3 > 5 > 4 > 124 > 1 > 0."
-    };
-}
-
-/// Examples followed by the exit codes.
-macro_rules! examples_then_exit_codes {
-    ($examples:literal) => {
-        concat!("Examples:\n", $examples, "\n\n", exit_codes!())
-    };
-}
-
-/// The top-level long help: where credentials come from, and which wins.
-macro_rules! top_long_help {
-    () => {
-        "Authentication (the first one configured wins):
+/// The top-level long help: where credentials come from, and which wins. The environment
+/// table and the exit codes follow it (see [`command`]).
+const AUTHENTICATION_HELP: &str = "Authentication (the first one configured wins):
   1. token     OS_AUTH_TOKEN (or OS_TOKEN), with OS_PROJECT_ID
   2. AK/SK     OS_ACCESS_KEY + OS_SECRET_KEY (+ OS_SECURITY_TOKEN), with
                OS_PROJECT_ID or OS_PROJECT_NAME; IMSJOB_AKSK_SIGNER picks the
@@ -48,27 +23,15 @@ macro_rules! top_long_help {
                for MFA); the IAM token is cached
   Or any of these in clouds.yaml / secure.yaml, chosen with --cloud / OS_CLOUD.
   A flag wins over its environment variable, which wins over clouds.yaml.
+";
 
-Environment:
-  IMSJOB_ENDPOINT   IMS base URL (--endpoint)
-  IMSJOB_SERVICE    ims, ecs, evs or bms (--service)
-  OS_REGION_NAME    region (--region)
-  OS_PROJECT_ID     project id (--project-id)
-  OS_CLOUD          clouds.yaml entry (--cloud)
-  OS_CACERT         CA file (--cacert)
-  OS_INSECURE       skip TLS checks: 1/0, true/false, yes/no, on/off
-  NO_COLOR, CLICOLOR, CLICOLOR_FORCE: colour (--color)
-  Empty variables count as unset.
-
-Examples:
+/// Examples of the top-level long help.
+const TOP_EXAMPLES: &str = "Examples:
   imsjob sim                         # a local simulator: paste what it prints
   imsjob get $JOB_ID                 # one job as a table
   imsjob wait $JOB_ID --timeout 30m  # block until it ends; the exit code tells
   imsjob tree $JOB_ID -o json        # a job and its sub-jobs as JSON
-
-"
-    };
-}
+";
 
 /// See and gate on Open Telekom Cloud IMS asynchronous jobs.
 #[derive(Debug, Parser)]
@@ -81,8 +44,6 @@ Examples:
                   Creating, importing, exporting, copying or sharing an image returns a job id; \
                   `imsjob get` shows the job, `imsjob wait` blocks until it ends (exit code = \
                   outcome), `imsjob tree` shows its sub-jobs.",
-    after_help = exit_codes!(),
-    after_long_help = concat!(top_long_help!(), exit_codes!()),
     help_expected = true,
     propagate_version = true,
     max_term_width = 100
@@ -230,7 +191,7 @@ pub enum OutputFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Show jobs (a table by default)
-    #[command(after_help = examples_then_exit_codes!("  imsjob get $JOB_ID                    # a table
+    #[command(after_help = concat!("Examples:\n", "  imsjob get $JOB_ID                    # a table
   imsjob get $JOB_ID -o json            # the job exactly as the API returned it
   # a field, or nothing at all when the job has none:
   imsjob get $JOB_ID --jq '.entities.image_id // empty'
@@ -238,14 +199,14 @@ pub enum Command {
   printf '%s\\n' $ID1 $ID2 | imsjob get - --json"))]
     Get(GetArgs),
     /// Poll until every job is SUCCESS or FAIL; the exit code tells which
-    #[command(after_help = examples_then_exit_codes!("  imsjob wait $JOB_ID                   # progress on stderr, table on stdout
+    #[command(after_help = concat!("Examples:\n", "  imsjob wait $JOB_ID                   # progress on stderr, table on stdout
   # the final job object on stdout, also on FAIL (exit 1) or timeout (124):
   imsjob wait $JOB_ID --timeout 30m --json
   imsjob wait $ID1 $ID2 --fail-fast     # stop at the first FAIL
   imsjob wait $JOB_ID --events | tee wait.ndjson   # a JSON line per change"))]
     Wait(WaitArgs),
     /// Show a job and its sub-jobs as a tree
-    #[command(after_help = examples_then_exit_codes!("  imsjob tree $JOB_ID                   # the job and its sub-jobs
+    #[command(after_help = concat!("Examples:\n", "  imsjob tree $JOB_ID                   # the job and its sub-jobs
   imsjob tree $JOB_ID -o json           # {\"job\": {...}, \"sub_jobs\": [...]}
   imsjob tree $JOB_ID --jq '.sub_jobs[].job.status'"))]
     Tree(TreeArgs),
@@ -397,10 +358,30 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// The clap command, for parsing, completions, the man page and tests.
+/// The clap command, for parsing, completions, the man page and tests. The exit codes and
+/// the environment come from their one table ([`crate::tables`]), appended here to the help
+/// of the program and of each job command.
 #[must_use]
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    let exit_codes = crate::tables::exit_codes_help();
+    let long = format!(
+        "{AUTHENTICATION_HELP}\n{}\n{TOP_EXAMPLES}\n{exit_codes}",
+        crate::tables::environment_help()
+    );
+    let mut command = <Cli as clap::CommandFactory>::command()
+        .after_help(exit_codes.clone())
+        .after_long_help(long);
+    // In place: `mut_subcommand` would move each one to the end of the list.
+    for sub in command.get_subcommands_mut() {
+        if matches!(sub.get_name(), "get" | "wait" | "tree") {
+            let examples = sub
+                .get_after_help()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            *sub = std::mem::take(sub).after_help(format!("{examples}\n\n{exit_codes}"));
+        }
+    }
+    command
 }
 
 /// Parses the process arguments with [`command`].
@@ -420,7 +401,10 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    Cli::try_parse_from(args)
+    use clap::FromArgMatches as _;
+    let mut command = command();
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
 }
 
 #[cfg(test)]

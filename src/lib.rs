@@ -22,6 +22,8 @@ pub(crate) mod report;
 pub mod safe_text;
 pub(crate) mod service;
 pub mod sim;
+#[doc(hidden)]
+pub mod tables;
 pub mod time;
 pub(crate) mod ui;
 pub(crate) mod usage_error;

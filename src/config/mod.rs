@@ -9,6 +9,6 @@
 
 pub mod clouds;
 pub(crate) mod credentials;
-mod fields;
+pub(crate) mod fields;
 pub(crate) mod proxy;
 pub(crate) mod settings;
