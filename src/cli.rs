@@ -48,7 +48,7 @@ const TOP_EXAMPLES: &str = "Examples:
     propagate_version = true,
     max_term_width = 100
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Job options given before the subcommand (`imsjob --json get ID`).
     #[command(flatten)]
     pub job: JobOptions,
@@ -65,7 +65,7 @@ pub struct Cli {
 /// the job commands know them); after the subcommand wins.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Job options")]
-pub struct JobOptions {
+pub(crate) struct JobOptions {
     /// Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`
     #[arg(short, long, value_enum)]
     pub output: Option<OutputFormat>,
@@ -119,7 +119,7 @@ pub struct JobOptions {
 /// Options every command takes.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// When to colour output
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
@@ -137,7 +137,7 @@ impl JobOptions {
     /// These options over `lower` (those given before the subcommand): values given here win,
     /// switches add up.
     #[must_use]
-    pub fn over(self, lower: Self) -> Self {
+    pub(crate) fn over(self, lower: Self) -> Self {
         Self {
             output: self.output.or(lower.output),
             json: self.json || lower.json,
@@ -157,7 +157,7 @@ impl JobOptions {
     /// The first option that was given, as typed (`--jq`), for refusing it where it does
     /// not apply.
     #[must_use]
-    pub fn first_given(&self) -> Option<&'static str> {
+    pub(crate) fn first_given(&self) -> Option<&'static str> {
         [
             (self.output.is_some(), "--output"),
             (self.json, "--json"),
@@ -179,7 +179,7 @@ impl JobOptions {
 
 /// `-o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     Table,
     Json,
     Tree,
@@ -189,7 +189,7 @@ pub enum OutputFormat {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Show jobs (a table by default)
     #[command(after_help = concat!("Examples:\n", "  imsjob get $JOB_ID                    # a table
   imsjob get $JOB_ID -o json            # the job exactly as the API returned it
@@ -233,7 +233,7 @@ pub enum Command {
 impl Command {
     /// The subcommand's name, as typed.
     #[must_use]
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::Get(_) => "get",
             Self::Wait(_) => "wait",
@@ -246,7 +246,7 @@ impl Command {
 
     /// The job options given after the subcommand, for the commands that have them.
     #[must_use]
-    pub fn job_options(&self) -> Option<&JobOptions> {
+    pub(crate) fn job_options(&self) -> Option<&JobOptions> {
         match self {
             Self::Get(args) => Some(&args.job),
             Self::Wait(args) => Some(&args.job),
@@ -257,7 +257,7 @@ impl Command {
 }
 
 #[derive(Debug, Args)]
-pub struct GetArgs {
+pub(crate) struct GetArgs {
     /// Job ids, or `-` to read them from stdin (one per line, or `{"job_id": ...}` answers)
     #[arg(required = true, value_name = "JOB_ID")]
     pub ids: Vec<String>,
@@ -267,7 +267,7 @@ pub struct GetArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct WaitArgs {
+pub(crate) struct WaitArgs {
     /// Job ids, or `-` to read them from stdin (one per line, or `{"job_id": ...}` answers)
     #[arg(required = true, value_name = "JOB_ID")]
     pub ids: Vec<String>,
@@ -306,7 +306,7 @@ pub struct WaitArgs {
 
 /// `--timeout`: a duration, or no limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timeout {
+pub(crate) enum Timeout {
     After(Duration),
     Never,
 }
@@ -320,10 +320,10 @@ fn parse_timeout(text: &str) -> Result<Timeout, String> {
 }
 
 /// Sub-jobs `tree` shows at most by default (`doc/contract.md`).
-pub const DEFAULT_MAX_SUB_JOBS: usize = 1000;
+pub(crate) const DEFAULT_MAX_SUB_JOBS: usize = 1000;
 
 #[derive(Debug, Args)]
-pub struct TreeArgs {
+pub(crate) struct TreeArgs {
     /// The parent job id
     #[arg(value_name = "JOB_ID")]
     pub id: String,
@@ -337,7 +337,7 @@ pub struct TreeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct SimArgs {
+pub(crate) struct SimArgs {
     /// Port on 127.0.0.1 (0 picks a free one)
     #[arg(long, default_value_t = 0)]
     pub port: u16,
@@ -352,14 +352,14 @@ pub struct SimArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to generate for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
 
 /// The clap command, for parsing, completions, the man page and tests. The exit codes and
-/// the environment come from their one table ([`crate::tables`]), appended here to the help
+/// the environment come from their one table (`tables`), appended here to the help
 /// of the program and of each job command.
 #[must_use]
 pub fn command() -> clap::Command {
@@ -388,7 +388,7 @@ pub fn command() -> clap::Command {
 ///
 /// # Errors
 /// clap's error: help, version, or a usage error.
-pub fn parse() -> Result<Cli, clap::Error> {
+pub(crate) fn parse() -> Result<Cli, clap::Error> {
     parse_from(std::env::args_os())
 }
 
@@ -396,7 +396,7 @@ pub fn parse() -> Result<Cli, clap::Error> {
 ///
 /// # Errors
 /// clap's error: help, version, or a usage error.
-pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+pub(crate) fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,

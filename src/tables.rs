@@ -169,7 +169,7 @@ fn wrap(text: &str, indent: usize) -> String {
 
 /// The exit codes as help shows them, after every command's examples.
 #[must_use]
-pub fn exit_codes_help() -> String {
+pub(crate) fn exit_codes_help() -> String {
     let mut text = String::from("Exit codes:\n");
     for (code, meaning) in exit_codes() {
         text.push_str(&format!("  {code:<5}{}\n", wrap(meaning, 7)));
@@ -180,7 +180,7 @@ pub fn exit_codes_help() -> String {
 
 /// The environment variables as the long help shows them.
 #[must_use]
-pub fn environment_help() -> String {
+pub(crate) fn environment_help() -> String {
     let mut text = String::from("Environment (an empty variable counts as unset):\n");
     for var in ENV_VARS {
         text.push_str(&format!(

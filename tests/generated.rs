@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use clap_complete::{Generator, Shell};
-use imsjob::tables;
+use imsjob::testing as tables;
 
 /// The command that rewrites every generated file.
 const REFRESH: &str = "IMSJOB_REFRESH_GENERATED=1 cargo test --test generated";
@@ -105,7 +105,7 @@ fn completions_are_up_to_date() {
     let problems: Vec<String> = Shell::value_variants()
         .iter()
         .filter_map(|&shell| {
-            let fresh = imsjob::commands::completions::generate(shell);
+            let fresh = imsjob::testing::completions(shell);
             let file = format!("completions/{}", shell.file_name("imsjob"));
             check(&file, &fresh).err()
         })
@@ -136,7 +136,7 @@ fn the_man_page_has_exit_codes_and_environment() {
         assert!(main.contains(needle), "the man page lacks {needle}");
     }
     // Every subcommand has its page, and the main page points to it.
-    for sub in imsjob::cli::command().get_subcommands() {
+    for sub in imsjob::testing::command().get_subcommands() {
         let name = format!("imsjob-{}", sub.get_name());
         assert!(
             pages
@@ -155,7 +155,7 @@ fn the_man_page_has_exit_codes_and_environment() {
 fn man_pages() -> Vec<(String, String)> {
     // The pages name the release, not the commit `--version` adds: a page that named the
     // commit would be stale after every commit.
-    let mut command = imsjob::cli::command()
+    let mut command = imsjob::testing::command()
         .disable_help_subcommand(true)
         .long_version(None::<&'static str>);
     command.build();

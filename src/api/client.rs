@@ -1,7 +1,7 @@
 //! The IMS API client: one `GET /v1/{project_id}/jobs/{job_id}`, done carefully.
 //!
 //! Every answer is bounded (request timeout, body cap) and classified into a [`Job`] or an
-//! [`ApiError`]; nothing here prints or decides exit codes. Retrying lives with the callers
+//! [`ApiError`]; nothing here decides exit codes or prints, but for the `-v` debug log. Retrying lives with the callers
 //! (`get`/`tree` retry a few times, `wait` has its own schedule), so this layer makes exactly
 //! one HTTP request per call.
 

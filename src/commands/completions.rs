@@ -13,6 +13,6 @@ pub fn generate(shell: clap_complete::Shell) -> String {
 
 /// Runs `completions`.
 #[must_use]
-pub fn run(shell: clap_complete::Shell) -> Report {
+pub(crate) fn run(shell: clap_complete::Shell) -> Report {
     Report::text(generate(shell))
 }

@@ -1,9 +1,10 @@
-//! One module per subcommand. Each takes resolved settings and returns a [`Report`] (data and
-//! exit status, never printed by the command); [`run`] renders it once, in the format chosen
-//! before anything was sent, and hands the text to [`Output`]. Errors bubble up to `lib` where
-//! they are classified once.
+//! One module per subcommand. `get`, `wait` and `tree` take resolved settings and return a
+//! [`Report`] (data and exit status; `wait` reports progress to an observer); [`run`] renders
+//! it once, in the format chosen before anything was sent, and hands the text to [`Output`].
+//! `demo` and `sim` speak as they go, through the same [`Output`]. Errors bubble up to `lib`
+//! where they are classified once.
 
-pub mod completions;
+pub(crate) mod completions;
 pub(crate) mod connect;
 pub(crate) mod demo;
 pub(crate) mod fetch;

@@ -2,7 +2,7 @@
 //! (flag > environment > clouds.yaml), then the first configured method wins — token, then
 //! AK/SK, then password (doc/contract.md, "Authentication").
 //!
-//! Pure: the environment is passed in as a lookup function, so tests need no process state.
+//! No I/O: the environment is passed in as a lookup function, so tests need no process state.
 
 use std::path::PathBuf;
 

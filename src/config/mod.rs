@@ -7,7 +7,7 @@
 //! stack cannot honour). The token cache directory and the TLS trust store's locations are
 //! resolved in [`settings`] too, so that nothing below reads the process environment.
 
-pub mod clouds;
+pub(crate) mod clouds;
 pub(crate) mod credentials;
 pub(crate) mod fields;
 pub(crate) mod proxy;

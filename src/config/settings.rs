@@ -33,7 +33,8 @@ use crate::service::Service;
 use crate::ui::output::{ColorEnv, OutputSettings};
 use crate::usage_error::UsageError;
 
-/// The process environment, captured once so resolution is a pure function of its inputs.
+/// The process environment, captured once: resolution reads variables from it and nowhere
+/// else (it still reads the files they name, such as clouds.yaml).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Env(HashMap<String, String>);
 
