@@ -7,9 +7,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::service::Service;
 use crate::time::parse_duration;
-use crate::ui::output::ColorChoice;
 
 /// The top-level long help: where credentials come from, and which wins. The environment
 /// table and the exit codes follow it (see [`command`]).
@@ -85,7 +83,7 @@ pub(crate) struct JobOptions {
     /// Service whose jobs these are; picks the catalog entry and the regional endpoint
     /// [default: ims] [env: IMSJOB_SERVICE]
     #[arg(long, value_enum, value_name = "NAME")]
-    pub service: Option<Service>,
+    pub service: Option<ServiceName>,
 
     /// Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]
     #[arg(long, value_name = "NAME")]
@@ -121,8 +119,8 @@ pub(crate) struct JobOptions {
 #[command(next_help_heading = "Global options")]
 pub(crate) struct GlobalArgs {
     /// When to colour output
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
 
     /// No progress on stderr
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -175,6 +173,30 @@ impl JobOptions {
         .into_iter()
         .find_map(|(given, name)| given.then_some(name))
     }
+}
+
+/// `--color` (settings map it onto the output's colour choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorWhen {
+    /// Colour on a terminal, unless the environment says otherwise.
+    Auto,
+    /// Colour even off a terminal (`NO_COLOR` still wins).
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--service` (settings map it onto the service it names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ServiceName {
+    /// Image Management Service
+    Ims,
+    /// Elastic Cloud Server
+    Ecs,
+    /// Elastic Volume Service
+    Evs,
+    /// Bare Metal Server
+    Bms,
 }
 
 /// `-o`.
@@ -382,6 +404,15 @@ pub fn command() -> clap::Command {
         }
     }
     command
+}
+
+/// The completion script of `shell`.
+#[must_use]
+pub fn completions(shell: clap_complete::Shell) -> String {
+    let mut command = command();
+    let mut buffer = Vec::new();
+    clap_complete::generate(shell, &mut command, "imsjob", &mut buffer);
+    String::from_utf8_lossy(&buffer).into_owned()
 }
 
 /// Parses the process arguments with [`command`].

@@ -44,8 +44,7 @@ pub mod testing {
     pub use crate::auth::keystone::{
         ims_endpoint_from_catalog, parse_projects_response, parse_token_response,
     };
-    pub use crate::cli::command;
-    pub use crate::commands::completions::generate as completions;
+    pub use crate::cli::{command, completions};
     pub use crate::config::clouds::{CloudConfig, ConfigEnv, load as load_clouds};
     pub use crate::render::document::Document;
     pub use crate::render::jq::{JqFilter, OUTPUT_BUDGET, TIME_BUDGET};
@@ -58,9 +57,9 @@ pub mod testing {
 
 use std::process::ExitCode;
 
-use crate::config::settings::{Env, Settings, output_from_env};
+use crate::config::settings::{Env, Settings, output_settings};
 use crate::exit::ExitStatus;
-use crate::ui::output::{Output, OutputSettings};
+use crate::ui::output::Output;
 
 /// Parses the command line, resolves it against the environment, runs it, and turns the
 /// outcome into the process exit code.
@@ -85,12 +84,7 @@ pub fn main_entry() -> ExitCode {
     };
     let env = Env::from_process();
     // Output settings come first so that even a settings error is shown as configured.
-    let out = Output::new(&OutputSettings {
-        color: cli.global.color,
-        quiet: cli.global.quiet,
-        verbose: cli.global.verbose,
-        ..output_from_env(&env)
-    });
+    let out = Output::new(&output_settings(&cli.global, &env));
     let settings = match Settings::resolve(cli, &env) {
         Ok(settings) => settings,
         Err(error) => {

@@ -2,10 +2,8 @@
 //! same jobs API (`GET /v1/{project_id}/jobs/{job_id}`), each on its own endpoint, so one
 //! waiter serves them all: a service only decides where the requests go.
 
-use clap::ValueEnum;
-
 /// `--service` / `IMSJOB_SERVICE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Service {
     /// Image Management Service
     #[default]
@@ -72,10 +70,13 @@ impl Service {
     /// # Errors
     /// The accepted names, when `text` is none of them.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
-        <Self as ValueEnum>::from_str(text.trim(), true).map_err(|_| {
-            let names: Vec<&str> = Self::ALL.iter().map(|s| s.name()).collect();
-            format!("unknown service `{text}` (one of {})", names.join(", "))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|service| service.name().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|s| s.name()).collect();
+                format!("unknown service `{text}` (one of {})", names.join(", "))
+            })
     }
 }
 

@@ -4,7 +4,6 @@
 //! `demo` and `sim` speak as they go, through the same [`Output`]. Errors bubble up to `lib`
 //! where they are classified once.
 
-pub(crate) mod completions;
 pub(crate) mod connect;
 pub(crate) mod demo;
 pub(crate) mod fetch;
@@ -60,7 +59,9 @@ pub(crate) async fn run(settings: CommandSettings, out: &Output) -> anyhow::Resu
             (tree::run(&client, &id, max_sub_jobs).await?, render)
         }
         // Plain text, shown as it comes: demo and sim speak as they go.
-        CommandSettings::Completions(shell) => return show_plain(&completions::run(shell), out),
+        CommandSettings::Completions { script } => {
+            return show_plain(&Report::text(script), out);
+        }
         // Boxed: the demo runs its steps through this very function.
         CommandSettings::Demo => return Box::pin(demo::run(out)).await,
         CommandSettings::Sim(args) => return sim::run(&args, &mut |r| out.show_plain(r)).await,

@@ -24,13 +24,13 @@ use crate::config::proxy::Proxies;
 use clap::ValueEnum;
 
 use crate::cli::{
-    Cli, Command, CompletionsArgs, GetArgs, JobOptions, OutputFormat, SimArgs, Timeout, TreeArgs,
-    WaitArgs,
+    Cli, ColorWhen, Command, CompletionsArgs, GetArgs, GlobalArgs, JobOptions, OutputFormat,
+    ServiceName, SimArgs, Timeout, TreeArgs, WaitArgs,
 };
 use crate::render::jq::JqFilter;
 pub(crate) use crate::render::mode::Render;
 use crate::service::Service;
-use crate::ui::output::{ColorEnv, OutputSettings};
+use crate::ui::output::{ColorChoice, ColorEnv, OutputSettings};
 use crate::usage_error::UsageError;
 
 /// The process environment, captured once: resolution reads variables from it and nowhere
@@ -81,11 +81,24 @@ pub(crate) struct Settings {
     pub command: CommandSettings,
 }
 
-/// The environment's part of the output settings: colour variables and `COLUMNS`; the
-/// flags at their defaults.
+/// The output settings: `--color`, `--quiet` and `--verbose` over the colour variables and
+/// `COLUMNS`. They are resolved before the rest, so that even a settings error is shown as
+/// configured.
 #[must_use]
-pub(crate) fn output_from_env(env: &Env) -> OutputSettings {
+pub(crate) fn output_settings(global: &GlobalArgs, env: &Env) -> OutputSettings {
+    let GlobalArgs {
+        color,
+        quiet,
+        verbose,
+    } = *global;
     OutputSettings {
+        color: match color {
+            ColorWhen::Auto => ColorChoice::Auto,
+            ColorWhen::Always => ColorChoice::Always,
+            ColorWhen::Never => ColorChoice::Never,
+        },
+        quiet,
+        verbose,
         color_env: ColorEnv {
             no_color: env.raw("NO_COLOR"),
             clicolor: env.raw("CLICOLOR"),
@@ -93,7 +106,6 @@ pub(crate) fn output_from_env(env: &Env) -> OutputSettings {
             term: env.raw("TERM"),
         },
         columns: env.get("COLUMNS").and_then(|c| c.trim().parse().ok()),
-        ..OutputSettings::default()
     }
 }
 
@@ -127,7 +139,10 @@ pub(crate) enum CommandSettings {
     },
     Demo,
     Sim(SimSettings),
-    Completions(clap_complete::Shell),
+    /// The completion script, made from the command-line definition itself.
+    Completions {
+        script: String,
+    },
 }
 
 /// The job ids of `get` and `wait`, and the shape of their JSON document, decided here once:
@@ -268,7 +283,9 @@ impl Settings {
                 tls_cert: tls
                     .then(|| temp_dir(env).join(format!("imsjob-sim-{}.pem", std::process::id()))),
             }),
-            Command::Completions(CompletionsArgs { shell }) => CommandSettings::Completions(shell),
+            Command::Completions(CompletionsArgs { shell }) => CommandSettings::Completions {
+                script: crate::cli::completions(shell),
+            },
         };
         Ok(Self { command })
     }
@@ -642,7 +659,12 @@ pub(crate) fn resolve_connect(
             .unwrap_or_default(),
     };
     let service = match *service {
-        Some(service) => service,
+        Some(name) => match name {
+            ServiceName::Ims => Service::Ims,
+            ServiceName::Ecs => Service::Ecs,
+            ServiceName::Evs => Service::Evs,
+            ServiceName::Bms => Service::Bms,
+        },
         None => env
             .get(SERVICE_VAR)
             .map(Service::parse)
