@@ -3,6 +3,8 @@
 //! man pages, the README and `doc/contract.md` are generated from them, and
 //! `tests/generated.rs` fails naming any copy that has gone stale.
 
+use std::fmt::Write as _;
+
 use crate::exit::ExitStatus;
 
 /// An environment variable (or a few read together) and what it does.
@@ -172,7 +174,7 @@ fn wrap(text: &str, indent: usize) -> String {
 pub(crate) fn exit_codes_help() -> String {
     let mut text = String::from("Exit codes:\n");
     for (code, meaning) in exit_codes() {
-        text.push_str(&format!("  {code:<5}{}\n", wrap(meaning, 7)));
+        let _ = writeln!(text, "  {code:<5}{}", wrap(meaning, 7));
     }
     text.push_str(&severity_sentence());
     text
@@ -183,11 +185,12 @@ pub(crate) fn exit_codes_help() -> String {
 pub(crate) fn environment_help() -> String {
     let mut text = String::from("Environment (an empty variable counts as unset):\n");
     for var in ENV_VARS {
-        text.push_str(&format!(
-            "  {}\n          {}\n",
+        let _ = writeln!(
+            text,
+            "  {}\n          {}",
             var.names.join(", "),
             wrap(var.meaning, 10)
-        ));
+        );
     }
     text
 }

@@ -4,6 +4,8 @@
 //! `--jq`. The steps are real command lines, run through the same parsing, settings and
 //! commands as the user's own.
 
+use std::fmt::Write as _;
+
 use crate::config::settings::{Env, resolve_args};
 use crate::exit::ExitStatus;
 use crate::report::Report;
@@ -155,8 +157,10 @@ pub(crate) async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
         handle
             .exports()
             .lines()
-            .map(|l| format!("  {l}\n"))
-            .collect::<String>()
+            .fold(String::new(), |mut text, line| {
+                let _ = writeln!(text, "  {line}");
+                text
+            })
             .replace(&port, ":8080")
     ))?;
     Ok(if ok {

@@ -46,16 +46,16 @@ pub(crate) async fn run(
     // stdout: only the exports, so `eval "$(imsjob sim &)"`-style use and tests can read them.
     show(&Report::text(handle.all_exports()))?;
     let mut notes = Vec::new();
-    if !handle.job_ids.is_empty() {
+    if handle.job_ids.is_empty() {
+        notes.push(format!(
+            "imsjob sim: serving on {}; Ctrl-C stops",
+            handle.endpoint()
+        ));
+    } else {
         notes.push(format!(
             "imsjob sim: serving on {} — jobs: {} (plus the documented examples); Ctrl-C stops",
             handle.endpoint(),
             handle.job_ids.join(", ")
-        ));
-    } else {
-        notes.push(format!(
-            "imsjob sim: serving on {}; Ctrl-C stops",
-            handle.endpoint()
         ));
     }
     if let Some(path) = &handle.cacert {

@@ -1,6 +1,7 @@
 //! Job ids read from stdin (`imsjob wait -`): one per line, or the JSON answer of the IMS call
 //! that started the job (`{"job_id": "..."}`), so that its output can be piped in unchanged.
 
+use std::fmt::Write as _;
 use std::io::BufRead;
 
 use crate::api::id::JobId;
@@ -137,10 +138,11 @@ fn id_from_json(text: &str, line: usize) -> Result<Option<JobId>, UsageError> {
                 .and_then(serde_json::Value::as_str);
             let mut message = format!("stdin line {line}: the JSON object has no `job_id` string");
             if let Some(code) = code {
-                message.push_str(&format!(
+                let _ = write!(
+                    message,
                     " (it is an error answer: {})",
                     crate::safe_text::sanitize(code)
-                ));
+                );
             }
             Err(UsageError::new(message)
                 .with_hint("pipe in the answer of the call that started the job, or plain ids"))

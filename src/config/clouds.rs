@@ -218,7 +218,7 @@ pub fn load(env: &ConfigEnv, name: Option<&str>) -> Result<Option<CloudConfig>, 
     }
     .build(cloud_name.clone(), &entry)
     .map(|mut c| {
-        c.source = source.clone();
+        c.source.clone_from(&source);
         Some(c)
     })
 }
