@@ -1,7 +1,8 @@
 //! The one exit-status type: every way `imsjob` can end, and how errors map onto it.
 //!
 //! The codes and their severity order are a contract (doc/contract.md, "Exit codes"): scripts and
-//! CI pipelines branch on them, so they are defined here once and nowhere else.
+//! CI pipelines branch on them, so they are defined here once and nowhere else, with their
+//! one-line meanings: help, the man pages, the README and the contract are made from these.
 
 use crate::api::error::{ApiError, CertificateProblem, GatewayCode};
 use crate::usage_error::UsageError;

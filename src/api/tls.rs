@@ -1,4 +1,5 @@
-//! Server-certificate verification that reads the system trust store only when it is needed.
+//! TLS trust: the options settings resolve, the `--cacert` file, the system trust store, and
+//! server-certificate verification that reads the system store only when it is needed.
 //!
 //! A run that trusts a `--cacert` CA (a private endpoint, the simulator) never has to parse
 //! the system's ~150 CA certificates; a run against a public endpoint parses them once, at

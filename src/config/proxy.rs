@@ -1,7 +1,6 @@
 //! Which proxy each request goes through, read from the captured environment.
 //!
-//! The variables are the ones curl and the HTTP client's own lookup read, with the same
-//! precedence: `HTTPS_PROXY`/`HTTP_PROXY` per scheme (either case, upper first), `ALL_PROXY`
+//! The variables are the ones the HTTP client's own lookup reads, with its precedence: `HTTPS_PROXY`/`HTTP_PROXY` per scheme (either case, upper first), `ALL_PROXY`
 //! for both when those are unset, `NO_PROXY` for hosts reached directly, and nothing at all
 //! when `REQUEST_METHOD` says this runs as a CGI script (where `HTTP_PROXY` can be set by a
 //! request header). The client speaks only HTTP(S) to proxies: a SOCKS proxy would fail every
