@@ -128,19 +128,23 @@ fn with_proxies(
             .as_deref()
             .and_then(reqwest::NoProxy::from_string)
     };
-    let bad = |name: &str, e: reqwest::Error| {
+    // The value is not shown: it may hold a password.
+    let bad = |variables: &str, e: reqwest::Error| {
+        let why = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
         crate::usage_error::UsageError::new(format!(
-            "the {name} proxy is not a usable URL: {}",
-            crate::safe_text::sanitize(&e.to_string())
+            "the proxy in {variables} is not a usable URL: {}",
+            crate::safe_text::sanitize(&why)
         ))
-        .with_hint("fix `HTTPS_PROXY` / `HTTP_PROXY` / `ALL_PROXY`, e.g. `http://proxy:3128`")
+        .with_hint("give it as `http://host:port`, or unset it for imsjob")
     };
     if let Some(url) = &proxies.http {
-        let proxy = reqwest::Proxy::http(url.as_str()).map_err(|e| bad("HTTP", e))?;
+        let proxy = reqwest::Proxy::http(url.as_str())
+            .map_err(|e| bad("`HTTP_PROXY` or `ALL_PROXY`", e))?;
         builder = builder.proxy(proxy.no_proxy(no_proxy()));
     }
     if let Some(url) = &proxies.https {
-        let proxy = reqwest::Proxy::https(url.as_str()).map_err(|e| bad("HTTPS", e))?;
+        let proxy = reqwest::Proxy::https(url.as_str())
+            .map_err(|e| bad("`HTTPS_PROXY` or `ALL_PROXY`", e))?;
         builder = builder.proxy(proxy.no_proxy(no_proxy()));
     }
     Ok(builder)

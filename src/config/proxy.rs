@@ -26,12 +26,14 @@ fn first(var: &impl Fn(&str) -> Option<String>, names: [&str; 2]) -> Option<Stri
     names.into_iter().find_map(var)
 }
 
-/// A proxy URL as given; one without a scheme is an `http://` proxy.
+/// A proxy URL as given; one without a scheme is an `http://` proxy. A value that is not a
+/// URI with a host is no proxy at all (then `ALL_PROXY` applies), as the HTTP client's own
+/// lookup treats it.
 fn proxy_url(value: Option<String>) -> Option<String> {
-    let value = value?.trim().to_owned();
-    if value.is_empty() {
-        None
-    } else if value.contains("://") {
+    let value = value?;
+    let uri = value.parse::<http::Uri>().ok()?;
+    uri.authority()?;
+    if uri.scheme().is_some() {
         Some(value)
     } else {
         Some(format!("http://{value}"))
@@ -130,6 +132,17 @@ mod tests {
         ]))
         .expect("ok");
         assert_eq!(proxies.https, None);
+        // A value that is no URI is no proxy: `ALL_PROXY` applies instead.
+        let proxies = resolve(vars(&[
+            ("HTTP_PROXY", "http://[bad"),
+            ("ALL_PROXY", "http://all:5"),
+        ]))
+        .expect("ok");
+        assert_eq!(proxies.http.as_deref(), Some("http://all:5"));
+        assert_eq!(
+            resolve(vars(&[("HTTP_PROXY", " ")])).expect("ok").http,
+            None
+        );
         // A CGI script: `HTTP_PROXY` may come from a request header.
         let proxies = resolve(vars(&[
             ("REQUEST_METHOD", "GET"),

@@ -2,7 +2,7 @@
 //! with the other flags, and `demo` runs its command lines through the same resolution
 //! against its simulator alone.
 
-use crate::common::{imsjob, stderr_of, stdout_of};
+use crate::common::{Sim, imsjob, stderr_of, stdout_of};
 
 #[test]
 fn wait_numbers_are_refused_with_the_flags_before_credentials_are_looked_for() {
@@ -49,4 +49,27 @@ fn the_demo_talks_to_its_simulator_whatever_the_user_has_configured() {
         assert!(stdout.contains(needle), "{needle}:\n{stdout}");
     }
     assert!(!stdout.contains("someone-elses-token"), "{stdout}");
+}
+
+#[test]
+fn proxy_variables_are_read_as_the_http_client_reads_them() {
+    let sim = Sim::builtin();
+    let get = |variable: &str, value: &str| {
+        sim.cmd()
+            .env(variable, value)
+            .args(["get", "9a175ac692fa12540193005c340f321c", "--jq", ".status"])
+            .output()
+            .expect("runs")
+    };
+    // Not a URI at all: no proxy, as before (the request goes straight to the simulator).
+    let output = get("HTTP_PROXY", "http://[bad");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
+    assert_eq!(stdout_of(&output), "SUCCESS\n");
+    // A URI the client cannot use: a configuration error naming the variables, not a network
+    // error about the endpoint; the value (with its password) is not shown.
+    let output = get("HTTP_PROXY", "http://user:proxy-secret@:99999");
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("`HTTP_PROXY`"), "{stderr}");
+    assert!(!stderr.contains("proxy-secret"), "{stderr}");
 }
