@@ -130,7 +130,13 @@ fn with_proxies(
     };
     // The value is not shown: it may hold a password.
     let bad = |variables: &str, e: reqwest::Error| {
-        let why = std::error::Error::source(&e).map_or_else(|| e.to_string(), ToString::to_string);
+        // The innermost cause says what is wrong ("invalid port number"); the outer ones only
+        // that building failed.
+        let mut why: &dyn std::error::Error = &e;
+        while let Some(source) = why.source() {
+            why = source;
+        }
+        let why = why.to_string();
         crate::usage_error::UsageError::new(format!(
             "the proxy in {variables} is not a usable URL: {}",
             crate::safe_text::sanitize(&why)
