@@ -4,11 +4,11 @@
 //! Any input goes through every parser of untrusted text; none may panic, and what they
 //! accept must hold together.
 
-use imsjob::api::error::ErrorBody;
-use imsjob::api::id::JobId;
-use imsjob::api::model::{Job, Status};
-use imsjob::safe_text::sanitize;
-use imsjob::time::parse_api_time;
+use imsjob::testing::ErrorBody;
+use imsjob::testing::JobId;
+use imsjob::testing::parse_api_time;
+use imsjob::testing::sanitize;
+use imsjob::testing::{Job, Status};
 
 /// Feeds `data` to the job parser, the error-body parser, the time parser and the id
 /// validator, and checks their invariants.
@@ -48,7 +48,7 @@ pub fn parse_any(data: &[u8]) {
         assert!(!text.is_empty());
         assert!(text.chars().count() <= 501, "server strings are capped");
     }
-    let error = imsjob::api::error::ApiError::from_response(500, data, None, None);
+    let error = imsjob::testing::ApiError::from_response(500, data, None, None);
     assert!(
         !error.to_string().chars().any(char::is_control),
         "an error line carries no control character"
@@ -105,14 +105,14 @@ const UNBOUNDED: [&str; 13] = [
 /// anything that can run unbounded never panics either, and prints at most its budget.
 pub fn jq_filter(data: &[u8]) {
     let (filter, document) = split_filter_and_document(data);
-    let Ok(compiled) = imsjob::render::jq::JqFilter::compile(&filter) else {
+    let Ok(compiled) = imsjob::testing::JqFilter::compile(&filter) else {
         return;
     };
     if UNBOUNDED.iter().any(|name| filter.contains(name)) {
         return;
     }
     if let Ok(out) = compiled.run_in_process(&document, data.len() % 2 == 1) {
-        assert!(out.len() <= imsjob::render::jq::OUTPUT_BUDGET + 64 * 1024);
+        assert!(out.len() <= imsjob::testing::OUTPUT_BUDGET + 64 * 1024);
     }
 }
 
@@ -120,13 +120,13 @@ pub fn jq_filter(data: &[u8]) {
 /// whatever the filter, the caller gets an output or an error, within the time budget.
 pub fn jq_filter_in_worker(data: &[u8], exe: &std::path::Path) -> Result<String, String> {
     let (filter, document) = split_filter_and_document(data);
-    let Ok(compiled) = imsjob::render::jq::JqFilter::compile(&filter) else {
+    let Ok(compiled) = imsjob::testing::JqFilter::compile(&filter) else {
         return Err("does not compile".into());
     };
     let started = std::time::Instant::now();
     let result = compiled.run_in_worker(exe, &document, data.len() % 2 == 1);
     assert!(
-        started.elapsed() < imsjob::render::jq::TIME_BUDGET + std::time::Duration::from_secs(5),
+        started.elapsed() < imsjob::testing::TIME_BUDGET + std::time::Duration::from_secs(5),
         "the time budget holds"
     );
     result.map_err(|e| e.to_string())
@@ -143,12 +143,12 @@ pub fn error_body(data: &[u8]) {
         assert!(text.chars().count() <= 501, "server strings are capped");
     }
     for status in [400, 401, 403, 404, 429, 500, 502] {
-        let error = imsjob::api::error::ApiError::from_response(status, data, None, None);
+        let error = imsjob::testing::ApiError::from_response(status, data, None, None);
         let line = error.to_string();
         assert!(!line.chars().any(char::is_control), "{line:?}");
         assert!(line.chars().count() < 2_000, "an error line stays short");
     }
-    use imsjob::auth::keystone;
+    use imsjob::testing as keystone;
     let subject = (!data.is_empty()).then(|| String::from_utf8_lossy(&data[..data.len().min(64)]));
     if let Ok(token) = keystone::parse_token_response(subject.as_deref(), data, Some("eu-de")) {
         assert!(!token.project_id.is_empty());
@@ -161,7 +161,7 @@ pub fn error_body(data: &[u8]) {
         let _ = keystone::ims_endpoint_from_catalog(&value, None, "p");
     }
     let text = String::from_utf8_lossy(data);
-    let redacted = imsjob::safe_text::redact_userinfo(&text);
+    let redacted = imsjob::testing::redact_userinfo(&text);
     if text.contains("://") {
         for (i, _) in redacted.match_indices("://") {
             let authority = &redacted[i + 3..];

@@ -7,38 +7,11 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::service::Service;
 use crate::time::parse_duration;
-use crate::ui::output::ColorChoice;
 
-/// The exit codes, as a literal so that `concat!` can append it to every help text.
-macro_rules! exit_codes {
-    () => {
-        "Exit codes:
-  0    success: get/tree fetched everything; wait: every job SUCCESS
-  1    wait: at least one job ended FAIL
-  2    usage or configuration error (nothing was sent)
-  3    authentication or authorization refused
-  4    job not found
-  5    API unavailable or unusable after retries
-  70   internal error of imsjob itself (a bug, or local I/O)
-  124  wait --timeout passed while a job was still running
-  130  interrupted (SIGINT); 143: terminated (SIGTERM)
-With several jobs the most severe code wins: 3 > 5 > 4 > 124 > 1 > 0."
-    };
-}
-
-/// Examples followed by the exit codes.
-macro_rules! examples_then_exit_codes {
-    ($examples:literal) => {
-        concat!("Examples:\n", $examples, "\n\n", exit_codes!())
-    };
-}
-
-/// The top-level long help: where credentials come from, and which wins.
-macro_rules! top_long_help {
-    () => {
-        "Authentication (the first one configured wins):
+/// The top-level long help: where credentials come from, and which wins. The environment
+/// table and the exit codes follow it (see [`command`]).
+const AUTHENTICATION_HELP: &str = "Authentication (the first one configured wins):
   1. token     OS_AUTH_TOKEN (or OS_TOKEN), with OS_PROJECT_ID
   2. AK/SK     OS_ACCESS_KEY + OS_SECRET_KEY (+ OS_SECURITY_TOKEN), with
                OS_PROJECT_ID or OS_PROJECT_NAME; IMSJOB_AKSK_SIGNER picks the
@@ -48,27 +21,15 @@ macro_rules! top_long_help {
                for MFA); the IAM token is cached
   Or any of these in clouds.yaml / secure.yaml, chosen with --cloud / OS_CLOUD.
   A flag wins over its environment variable, which wins over clouds.yaml.
+";
 
-Environment:
-  IMSJOB_ENDPOINT   IMS base URL (--endpoint)
-  IMSJOB_SERVICE    ims, ecs, evs or bms (--service)
-  OS_REGION_NAME    region (--region)
-  OS_PROJECT_ID     project id (--project-id)
-  OS_CLOUD          clouds.yaml entry (--cloud)
-  OS_CACERT         CA file (--cacert)
-  OS_INSECURE       skip TLS checks: 1/0, true/false, yes/no, on/off
-  NO_COLOR, CLICOLOR, CLICOLOR_FORCE: colour (--color)
-  Empty variables count as unset.
-
-Examples:
+/// Examples of the top-level long help.
+const TOP_EXAMPLES: &str = "Examples:
   imsjob sim                         # a local simulator: paste what it prints
   imsjob get $JOB_ID                 # one job as a table
   imsjob wait $JOB_ID --timeout 30m  # block until it ends; the exit code tells
   imsjob tree $JOB_ID -o json        # a job and its sub-jobs as JSON
-
-"
-    };
-}
+";
 
 /// See and gate on Open Telekom Cloud IMS asynchronous jobs.
 #[derive(Debug, Parser)]
@@ -81,13 +42,11 @@ Examples:
                   Creating, importing, exporting, copying or sharing an image returns a job id; \
                   `imsjob get` shows the job, `imsjob wait` blocks until it ends (exit code = \
                   outcome), `imsjob tree` shows its sub-jobs.",
-    after_help = exit_codes!(),
-    after_long_help = concat!(top_long_help!(), exit_codes!()),
     help_expected = true,
     propagate_version = true,
     max_term_width = 100
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     /// Job options given before the subcommand (`imsjob --json get ID`).
     #[command(flatten)]
     pub job: JobOptions,
@@ -104,7 +63,7 @@ pub struct Cli {
 /// the job commands know them); after the subcommand wins.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Job options")]
-pub struct JobOptions {
+pub(crate) struct JobOptions {
     /// Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`
     #[arg(short, long, value_enum)]
     pub output: Option<OutputFormat>,
@@ -124,7 +83,7 @@ pub struct JobOptions {
     /// Service whose jobs these are; picks the catalog entry and the regional endpoint
     /// [default: ims] [env: IMSJOB_SERVICE]
     #[arg(long, value_enum, value_name = "NAME")]
-    pub service: Option<Service>,
+    pub service: Option<ServiceName>,
 
     /// Region (default: the project-name prefix, else `eu-de`) [env: OS_REGION_NAME]
     #[arg(long, value_name = "NAME")]
@@ -158,10 +117,10 @@ pub struct JobOptions {
 /// Options every command takes.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
-pub struct GlobalArgs {
+pub(crate) struct GlobalArgs {
     /// When to colour output
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
 
     /// No progress on stderr
     #[arg(short, long, global = true, conflicts_with = "verbose")]
@@ -176,7 +135,7 @@ impl JobOptions {
     /// These options over `lower` (those given before the subcommand): values given here win,
     /// switches add up.
     #[must_use]
-    pub fn over(self, lower: Self) -> Self {
+    pub(crate) fn over(self, lower: Self) -> Self {
         Self {
             output: self.output.or(lower.output),
             json: self.json || lower.json,
@@ -196,7 +155,7 @@ impl JobOptions {
     /// The first option that was given, as typed (`--jq`), for refusing it where it does
     /// not apply.
     #[must_use]
-    pub fn first_given(&self) -> Option<&'static str> {
+    pub(crate) fn first_given(&self) -> Option<&'static str> {
         [
             (self.output.is_some(), "--output"),
             (self.json, "--json"),
@@ -216,9 +175,33 @@ impl JobOptions {
     }
 }
 
+/// `--color` (settings map it onto the output's colour choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ColorWhen {
+    /// Colour on a terminal, unless the environment says otherwise.
+    Auto,
+    /// Colour even off a terminal (`NO_COLOR` still wins).
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// `--service` (settings map it onto the service it names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ServiceName {
+    /// Image Management Service
+    Ims,
+    /// Elastic Cloud Server
+    Ecs,
+    /// Elastic Volume Service
+    Evs,
+    /// Bare Metal Server
+    Bms,
+}
+
 /// `-o`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
+pub(crate) enum OutputFormat {
     Table,
     Json,
     Tree,
@@ -228,9 +211,9 @@ pub enum OutputFormat {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Show jobs (a table by default)
-    #[command(after_help = examples_then_exit_codes!("  imsjob get $JOB_ID                    # a table
+    #[command(after_help = concat!("Examples:\n", "  imsjob get $JOB_ID                    # a table
   imsjob get $JOB_ID -o json            # the job exactly as the API returned it
   # a field, or nothing at all when the job has none:
   imsjob get $JOB_ID --jq '.entities.image_id // empty'
@@ -238,14 +221,14 @@ pub enum Command {
   printf '%s\\n' $ID1 $ID2 | imsjob get - --json"))]
     Get(GetArgs),
     /// Poll until every job is SUCCESS or FAIL; the exit code tells which
-    #[command(after_help = examples_then_exit_codes!("  imsjob wait $JOB_ID                   # progress on stderr, table on stdout
+    #[command(after_help = concat!("Examples:\n", "  imsjob wait $JOB_ID                   # progress on stderr, table on stdout
   # the final job object on stdout, also on FAIL (exit 1) or timeout (124):
   imsjob wait $JOB_ID --timeout 30m --json
   imsjob wait $ID1 $ID2 --fail-fast     # stop at the first FAIL
   imsjob wait $JOB_ID --events | tee wait.ndjson   # a JSON line per change"))]
     Wait(WaitArgs),
     /// Show a job and its sub-jobs as a tree
-    #[command(after_help = examples_then_exit_codes!("  imsjob tree $JOB_ID                   # the job and its sub-jobs
+    #[command(after_help = concat!("Examples:\n", "  imsjob tree $JOB_ID                   # the job and its sub-jobs
   imsjob tree $JOB_ID -o json           # {\"job\": {...}, \"sub_jobs\": [...]}
   imsjob tree $JOB_ID --jq '.sub_jobs[].job.status'"))]
     Tree(TreeArgs),
@@ -272,7 +255,7 @@ pub enum Command {
 impl Command {
     /// The subcommand's name, as typed.
     #[must_use]
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             Self::Get(_) => "get",
             Self::Wait(_) => "wait",
@@ -285,7 +268,7 @@ impl Command {
 
     /// The job options given after the subcommand, for the commands that have them.
     #[must_use]
-    pub fn job_options(&self) -> Option<&JobOptions> {
+    pub(crate) fn job_options(&self) -> Option<&JobOptions> {
         match self {
             Self::Get(args) => Some(&args.job),
             Self::Wait(args) => Some(&args.job),
@@ -296,7 +279,7 @@ impl Command {
 }
 
 #[derive(Debug, Args)]
-pub struct GetArgs {
+pub(crate) struct GetArgs {
     /// Job ids, or `-` to read them from stdin (one per line, or `{"job_id": ...}` answers)
     #[arg(required = true, value_name = "JOB_ID")]
     pub ids: Vec<String>,
@@ -306,7 +289,7 @@ pub struct GetArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct WaitArgs {
+pub(crate) struct WaitArgs {
     /// Job ids, or `-` to read them from stdin (one per line, or `{"job_id": ...}` answers)
     #[arg(required = true, value_name = "JOB_ID")]
     pub ids: Vec<String>,
@@ -345,7 +328,7 @@ pub struct WaitArgs {
 
 /// `--timeout`: a duration, or no limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Timeout {
+pub(crate) enum Timeout {
     After(Duration),
     Never,
 }
@@ -359,10 +342,10 @@ fn parse_timeout(text: &str) -> Result<Timeout, String> {
 }
 
 /// Sub-jobs `tree` shows at most by default (`doc/contract.md`).
-pub const DEFAULT_MAX_SUB_JOBS: usize = 1000;
+pub(crate) const DEFAULT_MAX_SUB_JOBS: usize = 1000;
 
 #[derive(Debug, Args)]
-pub struct TreeArgs {
+pub(crate) struct TreeArgs {
     /// The parent job id
     #[arg(value_name = "JOB_ID")]
     pub id: String,
@@ -376,7 +359,7 @@ pub struct TreeArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct SimArgs {
+pub(crate) struct SimArgs {
     /// Port on 127.0.0.1 (0 picks a free one)
     #[arg(long, default_value_t = 0)]
     pub port: u16,
@@ -391,23 +374,52 @@ pub struct SimArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct CompletionsArgs {
+pub(crate) struct CompletionsArgs {
     /// The shell to generate for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
 }
 
-/// The clap command, for parsing, completions, the man page and tests.
+/// The clap command, for parsing, completions, the man page and tests. The exit codes and
+/// the environment come from their one table (`tables`), appended here to the help
+/// of the program and of each job command.
 #[must_use]
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    let exit_codes = crate::tables::exit_codes_help();
+    let long = format!(
+        "{AUTHENTICATION_HELP}\n{}\n{TOP_EXAMPLES}\n{exit_codes}",
+        crate::tables::environment_help()
+    );
+    let mut command = <Cli as clap::CommandFactory>::command()
+        .after_help(exit_codes.clone())
+        .after_long_help(long);
+    // In place: `mut_subcommand` would move each one to the end of the list.
+    for sub in command.get_subcommands_mut() {
+        if matches!(sub.get_name(), "get" | "wait" | "tree") {
+            let examples = sub
+                .get_after_help()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            *sub = std::mem::take(sub).after_help(format!("{examples}\n\n{exit_codes}"));
+        }
+    }
+    command
+}
+
+/// The completion script of `shell`.
+#[must_use]
+pub fn completions(shell: clap_complete::Shell) -> String {
+    let mut command = command();
+    let mut buffer = Vec::new();
+    clap_complete::generate(shell, &mut command, "imsjob", &mut buffer);
+    String::from_utf8_lossy(&buffer).into_owned()
 }
 
 /// Parses the process arguments with [`command`].
 ///
 /// # Errors
 /// clap's error: help, version, or a usage error.
-pub fn parse() -> Result<Cli, clap::Error> {
+pub(crate) fn parse() -> Result<Cli, clap::Error> {
     parse_from(std::env::args_os())
 }
 
@@ -415,12 +427,15 @@ pub fn parse() -> Result<Cli, clap::Error> {
 ///
 /// # Errors
 /// clap's error: help, version, or a usage error.
-pub fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+pub(crate) fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
 where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    Cli::try_parse_from(args)
+    use clap::FromArgMatches as _;
+    let mut command = command();
+    let matches = command.try_get_matches_from_mut(args)?;
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut command))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The one exit-status type: every way `imsjob` can end, and how errors map onto it.
 //!
 //! The codes and their severity order are a contract (doc/contract.md, "Exit codes"): scripts and
-//! CI pipelines branch on them, so they are defined here once and nowhere else.
+//! CI pipelines branch on them, so they are defined here once and nowhere else, with their
+//! one-line meanings: help, the man pages, the README and the contract are made from these.
 
 use crate::api::error::{ApiError, CertificateProblem, GatewayCode};
 use crate::usage_error::UsageError;
@@ -13,7 +14,7 @@ pub enum ExitStatus {
     Success,
     /// `wait`: at least one job ended FAIL.
     JobFailed,
-    /// Bad flag, bad id, or unusable configuration; nothing was sent.
+    /// Bad flag, bad id, no or invalid credentials; nothing was sent (see [`Self::meaning`]).
     Usage,
     /// Authentication or authorization refused (401 after re-auth, 403).
     AuthRefused,
@@ -33,6 +34,53 @@ pub enum ExitStatus {
 }
 
 impl ExitStatus {
+    /// Every exit status, in the order the contract's table lists them. Help, the man page,
+    /// README and `doc/contract.md` are made from this and [`ExitStatus::meaning`].
+    pub const ALL: [Self; 10] = [
+        Self::Success,
+        Self::JobFailed,
+        Self::Usage,
+        Self::AuthRefused,
+        Self::NotFound,
+        Self::Unavailable,
+        Self::Internal,
+        Self::Timeout,
+        Self::Interrupted,
+        Self::Terminated,
+    ];
+
+    /// What the code means, in one line: the one wording every table shows.
+    #[must_use]
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Self::Success => "success: get/tree fetched everything; wait: every job SUCCESS",
+            Self::JobFailed => "wait: at least one job ended FAIL",
+            Self::Usage => {
+                "usage or configuration error (bad flag, id or credentials); nothing sent"
+            }
+            Self::AuthRefused => "authentication or authorization refused (401 after re-auth, 403)",
+            Self::NotFound => "job not found",
+            Self::Unavailable => "API unavailable or unusable after retries",
+            Self::Internal => "internal error of imsjob itself (a bug, or local I/O); never 5",
+            Self::Timeout => {
+                "wait --timeout passed while a job was still running (it may still finish)"
+            }
+            Self::Interrupted => "interrupted by SIGINT (the remote job is not touched)",
+            Self::Terminated => "terminated by SIGTERM (the remote job is not touched)",
+        }
+    }
+
+    /// The statuses a job can earn, most severe first: with several jobs, the most severe wins.
+    #[must_use]
+    pub fn by_severity() -> Vec<Self> {
+        let mut outcomes: Vec<Self> = Self::ALL
+            .into_iter()
+            .filter(|status| status.severity() <= Self::AuthRefused.severity())
+            .collect();
+        outcomes.sort_by_key(|status| std::cmp::Reverse(status.severity()));
+        outcomes
+    }
+
     /// The process exit code.
     #[must_use]
     pub fn code(self) -> u8 {

@@ -1,36 +1,65 @@
 //! imsjob: see and gate on Open Telekom Cloud IMS asynchronous jobs.
 //!
 //! Data flows one way (`doc/contract.md` is the contract it serves), one room at a time:
-//! `cli` (syntax) → `config` (flags, environment and clouds.yaml resolved once into settings)
-//! → `commands` (one module each; they return a `report`, never print) → `api` (the IMS client,
-//! its wire format, typed errors) with `auth` behind its credentials interface → `render`
-//! (report in, text out, the format chosen once) → `ui` (the output object that owns the
-//! streams, and `wait`'s progress observers) → `exit` (the exit status and hints).
-//! Below them all: `usage_error`, `safe_text` (untrusted text made safe to show), `log` (the
-//! `-v` debug log), `time`, `service`. `sim` is the built-in simulator.
+//! `cli` (syntax) → `config` (flags, the environment captured once, and clouds.yaml resolved
+//! into typed settings per command; nothing below sees a clap type or reads a variable)
+//! → `commands` (one module each; `get`, `wait` and `tree` return a `report`) → `api` (the IMS
+//! client, its wire format, TLS trust, typed errors) with `auth` behind its credentials
+//! interface → `render` (report in, text out, the format chosen once) → `ui` (the output object
+//! that owns the streams, and `wait`'s progress observers) → `exit` (the exit status and hints).
+//! Below them all: `tables` (the exit codes and environment variables every help text and
+//! document is made from), `usage_error`, `safe_text` (untrusted text made safe to show), `log`
+//! (the `-v` debug log), `time`, `service`. `sim` is the built-in simulator.
+//!
+//! Only [`main_entry`] is the library's interface; [`testing`] lets the property tests, fuzz
+//! targets and generated-file checks reach the parsers and tables they exercise.
 
-pub mod api;
-pub mod auth;
-pub mod cli;
-pub mod commands;
-pub mod config;
-pub(crate) mod core_dumps;
-pub(crate) mod exit;
-pub(crate) mod log;
-pub mod render;
-pub(crate) mod report;
-pub mod safe_text;
-pub(crate) mod service;
-pub mod sim;
-pub mod time;
-pub(crate) mod ui;
-pub(crate) mod usage_error;
+mod api;
+mod auth;
+mod cli;
+mod commands;
+mod config;
+mod core_dumps;
+mod exit;
+mod log;
+mod render;
+mod report;
+mod safe_text;
+mod service;
+mod sim;
+mod tables;
+mod time;
+mod ui;
+mod usage_error;
+
+/// What the property tests, the fuzz targets and the generated-file checks exercise: the
+/// parsers of untrusted input, the jq worker's limits, the clap command and the contract's
+/// tables. Not an API; the binary is the product.
+#[doc(hidden)]
+pub mod testing {
+    pub use crate::api::error::{ApiError, ErrorBody};
+    pub use crate::api::id::{JobId, ProjectId};
+    pub use crate::api::model::{Job, Status};
+    pub use crate::auth::aksk::{canonical_query, canonical_uri, format_sdk_date, parse_sdk_date};
+    pub use crate::auth::keystone::{
+        ims_endpoint_from_catalog, parse_projects_response, parse_token_response,
+    };
+    pub use crate::cli::{command, completions};
+    pub use crate::config::clouds::{CloudConfig, ConfigEnv, load as load_clouds};
+    pub use crate::render::document::Document;
+    pub use crate::render::jq::{JqFilter, OUTPUT_BUDGET, TIME_BUDGET};
+    pub use crate::render::json::escape_hazards;
+    pub use crate::safe_text::{is_hazard, redact_userinfo, sanitize};
+    pub use crate::sim::scenario::Scenario;
+    pub use crate::tables::{ENV_VARS, EnvVar, exit_codes, severity_sentence};
+    pub use crate::time::{parse_api_time, parse_duration};
+}
 
 use std::process::ExitCode;
 
-use crate::config::settings::{Env, Settings, output_from_env};
+use crate::config::settings::{Env, Settings, output_settings};
 use crate::exit::ExitStatus;
-use crate::ui::output::{Output, OutputSettings};
+use crate::ui::output::Output;
 
 /// Parses the command line, resolves it against the environment, runs it, and turns the
 /// outcome into the process exit code.
@@ -55,12 +84,7 @@ pub fn main_entry() -> ExitCode {
     };
     let env = Env::from_process();
     // Output settings come first so that even a settings error is shown as configured.
-    let out = Output::new(&OutputSettings {
-        color: cli.global.color,
-        quiet: cli.global.quiet,
-        verbose: cli.global.verbose,
-        ..output_from_env(&env)
-    });
+    let out = Output::new(&output_settings(&cli.global, &env));
     let settings = match Settings::resolve(cli, &env) {
         Ok(settings) => settings,
         Err(error) => {

@@ -15,7 +15,7 @@ use crate::exit::ExitStatus;
 
 /// The result of one command.
 #[derive(Debug)]
-pub struct Report {
+pub(crate) struct Report {
     pub status: ExitStatus,
     pub body: Body,
 }
@@ -23,7 +23,7 @@ pub struct Report {
 impl Report {
     /// Text for stdout as is (completions, the demo's narration, the simulator's exports).
     #[must_use]
-    pub fn text(text: impl Into<String>) -> Self {
+    pub(crate) fn text(text: impl Into<String>) -> Self {
         Self {
             status: ExitStatus::Success,
             body: Body::Text(text.into()),
@@ -32,7 +32,7 @@ impl Report {
 
     /// Lines for stderr that `-q` silences.
     #[must_use]
-    pub fn notes(lines: Vec<String>) -> Self {
+    pub(crate) fn notes(lines: Vec<String>) -> Self {
         Self {
             status: ExitStatus::Success,
             body: Body::Notes(lines),
@@ -42,7 +42,7 @@ impl Report {
 
 /// What a report holds.
 #[derive(Debug)]
-pub enum Body {
+pub(crate) enum Body {
     /// `get` and `wait`: jobs in argument order.
     Jobs(Jobs),
     /// `tree`: a job and its sub-jobs.
@@ -53,7 +53,7 @@ pub enum Body {
 
 /// Jobs of `get` or `wait`.
 #[derive(Debug)]
-pub struct Jobs {
+pub(crate) struct Jobs {
     pub entries: Vec<JobEntry>,
     pub kind: JobsKind,
     /// The JSON document is an array: several ids were given, or any came from stdin (a
@@ -63,7 +63,7 @@ pub struct Jobs {
 
 /// Which command the jobs come from: the two differ in what an error means.
 #[derive(Debug)]
-pub enum JobsKind {
+pub(crate) enum JobsKind {
     /// One fetch per id; a lone id that failed prints no document (the error says it all).
     Get,
     /// Final states of a wait.
@@ -72,7 +72,7 @@ pub enum JobsKind {
 
 /// What `wait` knew at its end, beyond the jobs.
 #[derive(Debug, Clone, Copy)]
-pub struct WaitSummary {
+pub(crate) struct WaitSummary {
     pub elapsed: Duration,
     /// `--timeout 0`: checked once.
     pub check_once: bool,
@@ -81,7 +81,7 @@ pub struct WaitSummary {
 
 /// One job of a report.
 #[derive(Debug)]
-pub struct JobEntry {
+pub(crate) struct JobEntry {
     pub id: JobId,
     /// The last document received.
     pub job: Option<Box<Job>>,
@@ -93,14 +93,14 @@ pub struct JobEntry {
 
 impl JobEntry {
     #[must_use]
-    pub fn status(&self) -> Option<&Status> {
+    pub(crate) fn status(&self) -> Option<&Status> {
         self.job.as_ref().map(|job| &job.view.status)
     }
 }
 
 /// How the wait for one job ended.
 #[derive(Debug, Clone)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Success,
     Failed,
     /// Still running at the deadline (or at the single check of `--timeout 0`).
@@ -113,7 +113,7 @@ pub enum Outcome {
 
 impl Outcome {
     #[must_use]
-    pub fn exit_status(&self) -> ExitStatus {
+    pub(crate) fn exit_status(&self) -> ExitStatus {
         match self {
             Self::Success | Self::Abandoned => ExitStatus::Success,
             Self::Failed => ExitStatus::JobFailed,
@@ -125,7 +125,7 @@ impl Outcome {
 
 /// What `tree` found: the nodes, and whether it stopped before the end.
 #[derive(Debug)]
-pub struct Tree {
+pub(crate) struct Tree {
     pub root: TreeNode,
     /// Set when some sub-jobs were left out (the limit, or the depth bound).
     pub stopped: Option<TreeStop>,
@@ -133,7 +133,7 @@ pub struct Tree {
 
 /// Why and where `tree` stopped short.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TreeStop {
+pub(crate) struct TreeStop {
     /// The `--max-sub-jobs` in force.
     pub max_sub_jobs: usize,
     /// Sub-jobs left out because the limit was reached.
@@ -146,7 +146,7 @@ pub struct TreeStop {
 /// One node of `tree`: a job (fetched, or given in full by its parent), or an id that could
 /// not be fetched.
 #[derive(Debug)]
-pub struct TreeNode {
+pub(crate) struct TreeNode {
     pub job_id: String,
     pub outcome: Result<Job, ApiError>,
     pub children: Vec<TreeNode>,
@@ -157,7 +157,7 @@ pub struct TreeNode {
 impl TreeNode {
     /// A node without sub-jobs.
     #[must_use]
-    pub fn leaf(job_id: impl Into<String>, outcome: Result<Job, ApiError>) -> Self {
+    pub(crate) fn leaf(job_id: impl Into<String>, outcome: Result<Job, ApiError>) -> Self {
         Self {
             job_id: job_id.into(),
             outcome,

@@ -10,7 +10,7 @@ use std::sync::RwLock;
 /// non-ASCII letters, is kept as it is.
 ///
 /// Credentials are taken out first: userinfo in any URL (see [`redact_userinfo`]) and this
-/// process's own secrets (see [`register_secret`]), so a server echoing them back, or a URL
+/// process's own secrets (see `register_secret`), so a server echoing them back, or a URL
 /// written with `user:password@`, shows neither.
 #[must_use]
 pub fn sanitize(text: &str) -> Cow<'_, str> {
@@ -52,7 +52,7 @@ fn escape(text: &str) -> Cow<'_, str> {
 /// [`sanitize`] line by line: line breaks are kept, every other control character is made
 /// visible. For messages that are several lines on purpose (an error and its hint).
 #[must_use]
-pub fn sanitize_lines(text: &str) -> Cow<'_, str> {
+pub(crate) fn sanitize_lines(text: &str) -> Cow<'_, str> {
     if !text.chars().any(|c| c != '\n' && is_hazard(c)) {
         return scrub(text);
     }
@@ -65,7 +65,7 @@ pub fn sanitize_lines(text: &str) -> Cow<'_, str> {
 }
 
 /// Shown instead of a credential.
-pub const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 
 /// Shortest value treated as a secret to scrub: shorter ones would match ordinary text.
 const MIN_SECRET_LEN: usize = 6;
@@ -76,7 +76,7 @@ static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
 /// Records a secret this process holds, so that [`sanitize`] never shows it, whoever echoes
 /// it back (a hostile server quoting the password in an error message).
-pub fn register_secret(secret: &str) {
+pub(crate) fn register_secret(secret: &str) {
     let secret = secret.trim();
     if secret.len() < MIN_SECRET_LEN {
         return;
@@ -93,7 +93,7 @@ pub fn register_secret(secret: &str) {
 
 /// `text` with every registered secret replaced by [`REDACTED`].
 #[must_use]
-pub fn scrub_secrets(text: &str) -> Cow<'_, str> {
+pub(crate) fn scrub_secrets(text: &str) -> Cow<'_, str> {
     let secrets = SECRETS
         .read()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -110,7 +110,7 @@ pub fn scrub_secrets(text: &str) -> Cow<'_, str> {
 }
 
 /// `text` with the userinfo of every URL in it (`scheme://user:password@host`) replaced by
-/// [`REDACTED`]: the one place URLs are made fit to print or log, whether `text` is a URL or a
+/// `REDACTED`: the one place URLs are made fit to print or log, whether `text` is a URL or a
 /// message quoting one.
 #[must_use]
 pub fn redact_userinfo(text: &str) -> Cow<'_, str> {
@@ -170,7 +170,7 @@ pub fn is_hazard(c: char) -> bool {
 /// Shows a user-supplied value in an error message: sanitised, and shortened when huge
 /// (a 10 kB id must not become a 10 kB error line).
 #[must_use]
-pub fn quote_input(text: &str) -> String {
+pub(crate) fn quote_input(text: &str) -> String {
     const MAX: usize = 80;
     let clean = sanitize(text);
     match clean.char_indices().nth(MAX) {

@@ -2,11 +2,9 @@
 //! same jobs API (`GET /v1/{project_id}/jobs/{job_id}`), each on its own endpoint, so one
 //! waiter serves them all: a service only decides where the requests go.
 
-use clap::ValueEnum;
-
 /// `--service` / `IMSJOB_SERVICE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum Service {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Service {
     /// Image Management Service
     #[default]
     Ims,
@@ -19,11 +17,11 @@ pub enum Service {
 }
 
 impl Service {
-    pub const ALL: [Self; 4] = [Self::Ims, Self::Ecs, Self::Evs, Self::Bms];
+    pub(crate) const ALL: [Self; 4] = [Self::Ims, Self::Ecs, Self::Evs, Self::Bms];
 
     /// The name as typed, and the host prefix of its endpoints.
     #[must_use]
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Self::Ims => "ims",
             Self::Ecs => "ecs",
@@ -34,7 +32,7 @@ impl Service {
 
     /// For messages: `IMS`, `ECS`, ...
     #[must_use]
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::Ims => "IMS",
             Self::Ecs => "ECS",
@@ -46,7 +44,7 @@ impl Service {
     /// Service types that name it in an IAM token catalog, preferred first. OTC lists ECS as
     /// `ecs` (and its OpenStack face as `compute`), EVS as `evs` (and `volumev2`).
     #[must_use]
-    pub fn catalog_types(self) -> &'static [&'static str] {
+    pub(crate) fn catalog_types(self) -> &'static [&'static str] {
         match self {
             Self::Ims => &["image"],
             Self::Ecs => &["ecs", "compute"],
@@ -58,7 +56,7 @@ impl Service {
     /// The public endpoint of a region: `https://{service}.{region}.otc.t-systems.com`, with
     /// the Swiss region under `.sc.`.
     #[must_use]
-    pub fn regional_endpoint(self, region: &str) -> String {
+    pub(crate) fn regional_endpoint(self, region: &str) -> String {
         let name = self.name();
         if region == "eu-ch2" {
             format!("https://{name}.{region}.sc.otc.t-systems.com")
@@ -71,11 +69,14 @@ impl Service {
     ///
     /// # Errors
     /// The accepted names, when `text` is none of them.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        <Self as ValueEnum>::from_str(text.trim(), true).map_err(|_| {
-            let names: Vec<&str> = Self::ALL.iter().map(|s| s.name()).collect();
-            format!("unknown service `{text}` (one of {})", names.join(", "))
-        })
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|service| service.name().eq_ignore_ascii_case(text.trim()))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|s| s.name()).collect();
+                format!("unknown service `{text}` (one of {})", names.join(", "))
+            })
     }
 }
 

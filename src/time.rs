@@ -44,13 +44,13 @@ fn parse_legacy(text: &str) -> Option<Timestamp> {
 /// `2024-11-06 06:19:43Z`: second precision, always UTC, so tables do not depend on where
 /// they are printed.
 #[must_use]
-pub fn format_started(ts: Timestamp) -> String {
+pub(crate) fn format_started(ts: Timestamp) -> String {
     ts.strftime("%Y-%m-%d %H:%M:%SZ").to_string()
 }
 
 /// Compact duration for tables and progress: `850ms`, `42s`, `3m42s`, `1h05m`, `2d3h`.
 #[must_use]
-pub fn format_duration(duration: Duration) -> String {
+pub(crate) fn format_duration(duration: Duration) -> String {
     let secs = duration.as_secs();
     if secs == 0 {
         return format!("{}ms", duration.as_millis());
@@ -69,7 +69,7 @@ pub fn format_duration(duration: Duration) -> String {
 
 /// Duration between two instants; zero when the clock or the API disagree on order.
 #[must_use]
-pub fn between(start: Timestamp, end: Timestamp) -> Duration {
+pub(crate) fn between(start: Timestamp, end: Timestamp) -> Duration {
     Duration::try_from(end.duration_since(start)).unwrap_or(Duration::ZERO)
 }
 

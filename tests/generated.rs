@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use clap::ValueEnum;
 use clap_complete::{Generator, Shell};
+use imsjob::testing as tables;
 
 /// The command that rewrites every generated file.
 const REFRESH: &str = "IMSJOB_REFRESH_GENERATED=1 cargo test --test generated";
@@ -36,6 +37,61 @@ fn check(relative: &str, fresh: &str) -> Result<(), String> {
     }
 }
 
+/// Compares the block between `<!-- BEGIN generated: {name} -->` and
+/// `<!-- END generated: {name} -->` of a committed Markdown file with its fresh rendering;
+/// rewrites it when asked to.
+fn check_block(relative: &str, name: &str, fresh: &str) -> Result<(), String> {
+    let path = root().join(relative);
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("`{relative}`: {e}"))?;
+    let begin = format!("<!-- BEGIN generated: {name} -->\n");
+    let end = format!("<!-- END generated: {name} -->");
+    let (Some(start), Some(stop)) = (text.find(&begin), text.find(&end)) else {
+        return Err(format!("`{relative}` has no generated {name} block"));
+    };
+    let start = start + begin.len();
+    if text[start..stop] == *fresh {
+        return Ok(());
+    }
+    if std::env::var_os("IMSJOB_REFRESH_GENERATED").is_some() {
+        let updated = format!("{}{fresh}{}", &text[..start], &text[stop..]);
+        return std::fs::write(&path, updated).map_err(|e| format!("{relative}: {e}"));
+    }
+    Err(format!("`{relative}` is stale ({name})"))
+}
+
+/// The exit codes as a Markdown table, and the sentence on several jobs.
+fn exit_codes_markdown() -> String {
+    let mut text = String::from("| code | meaning |\n|---|---|\n");
+    for (code, meaning) in tables::exit_codes() {
+        let _ = writeln!(text, "| {code} | {meaning} |");
+    }
+    let _ = writeln!(text, "\n{}", tables::severity_sentence());
+    text
+}
+
+/// The environment variables as a Markdown table.
+fn environment_markdown() -> String {
+    let mut text = String::from("| variable | meaning |\n|---|---|\n");
+    for var in tables::ENV_VARS {
+        let names: Vec<String> = var.names.iter().map(|n| format!("`{n}`")).collect();
+        let _ = writeln!(text, "| {} | {} |", names.join(", "), var.meaning);
+    }
+    text
+}
+
+#[test]
+fn readme_and_contract_tables_are_up_to_date() {
+    let problems: Vec<String> = [
+        ("README.md", "exit codes", exit_codes_markdown()),
+        ("README.md", "environment", environment_markdown()),
+        ("doc/contract.md", "exit codes", exit_codes_markdown()),
+    ]
+    .into_iter()
+    .filter_map(|(file, name, fresh)| check_block(file, name, &fresh).err())
+    .collect();
+    report(&problems);
+}
+
 fn report(problems: &[String]) {
     assert!(
         problems.is_empty(),
@@ -49,7 +105,7 @@ fn completions_are_up_to_date() {
     let problems: Vec<String> = Shell::value_variants()
         .iter()
         .filter_map(|&shell| {
-            let fresh = imsjob::commands::completions::generate(shell);
+            let fresh = imsjob::testing::completions(shell);
             let file = format!("completions/{}", shell.file_name("imsjob"));
             check(&file, &fresh).err()
         })
@@ -80,7 +136,7 @@ fn the_man_page_has_exit_codes_and_environment() {
         assert!(main.contains(needle), "the man page lacks {needle}");
     }
     // Every subcommand has its page, and the main page points to it.
-    for sub in imsjob::cli::command().get_subcommands() {
+    for sub in imsjob::testing::command().get_subcommands() {
         let name = format!("imsjob-{}", sub.get_name());
         assert!(
             pages
@@ -99,7 +155,7 @@ fn the_man_page_has_exit_codes_and_environment() {
 fn man_pages() -> Vec<(String, String)> {
     // The pages name the release, not the commit `--version` adds: a page that named the
     // commit would be stale after every commit.
-    let mut command = imsjob::cli::command()
+    let mut command = imsjob::testing::command()
         .disable_help_subcommand(true)
         .long_version(None::<&'static str>);
     command.build();
@@ -107,7 +163,7 @@ fn man_pages() -> Vec<(String, String)> {
     for sub in command.get_subcommands() {
         let man = manual(sub);
         let mut page = render_common(&man);
-        page.push_str(&definitions("EXIT CODES", EXIT_CODES));
+        page.push_str(&definitions("EXIT CODES", &exit_codes()));
         page.push_str(&version(&man));
         page.push_str(".SH \"SEE ALSO\"\n\\fBimsjob\\fR(1)\n");
         pages.push((format!("doc/{}", man.get_filename()), page));
@@ -153,9 +209,9 @@ fn main_page(command: &clap::Command) -> String {
     man.render_subcommands_section(&mut subcommands)
         .expect("render the subcommands");
     page.push_str(&String::from_utf8(subcommands).expect("roff is text"));
-    page.push_str(&definitions("EXIT CODES", EXIT_CODES));
-    page.push_str(".PP\nWith several jobs the most severe code wins: 3 > 5 > 4 > 124 > 1 > 0.\n");
-    page.push_str(&definitions("ENVIRONMENT", ENVIRONMENT));
+    page.push_str(&definitions("EXIT CODES", &exit_codes()));
+    let _ = writeln!(page, ".PP\n{}", roff(&tables::severity_sentence()));
+    page.push_str(&definitions("ENVIRONMENT", &environment()));
     page.push_str(&definitions("FILES", FILES));
     page.push_str(".SH EXAMPLES\n");
     for (what, example) in EXAMPLES {
@@ -177,11 +233,32 @@ fn main_page(command: &clap::Command) -> String {
     page
 }
 
+/// The exit codes as term/definition pairs.
+fn exit_codes() -> Vec<(String, String)> {
+    tables::exit_codes()
+        .into_iter()
+        .map(|(code, meaning)| (code.to_string(), meaning.to_owned()))
+        .collect()
+}
+
+/// The environment variables as term/definition pairs.
+fn environment() -> Vec<(String, String)> {
+    tables::ENV_VARS
+        .iter()
+        .map(|var| (var.names.join(", "), var.meaning.to_owned()))
+        .collect()
+}
+
 /// A section of `.TP` term/definition pairs.
-fn definitions(title: &str, items: &[(&str, &str)]) -> String {
+fn definitions<T: AsRef<str>, M: AsRef<str>>(title: &str, items: &[(T, M)]) -> String {
     let mut text = format!(".SH \"{title}\"\n");
     for (term, meaning) in items {
-        let _ = write!(text, ".TP\n\\fB{}\\fR\n{}\n", roff(term), roff(meaning));
+        let _ = write!(
+            text,
+            ".TP\n\\fB{}\\fR\n{}\n",
+            roff(term.as_ref()),
+            roff(meaning.as_ref())
+        );
     }
     text
 }
@@ -202,122 +279,8 @@ fn roff(text: &str) -> String {
         .join("\n")
 }
 
-// The tables below mirror the contract (exit codes, environment) and the README.
-
-const EXIT_CODES: &[(&str, &str)] = &[
-    (
-        "0",
-        "success: get/tree fetched everything; wait: every job SUCCESS",
-    ),
-    ("1", "wait: at least one job ended FAIL"),
-    (
-        "2",
-        "usage or configuration error (bad flag, bad id, no or invalid credentials configuration); nothing was sent",
-    ),
-    (
-        "3",
-        "authentication or authorization refused (401 after re-authentication, 403)",
-    ),
-    ("4", "job not found"),
-    (
-        "5",
-        "API unavailable or unusable after retries (network, timeouts, 5xx, 429, malformed or oversized answer)",
-    ),
-    (
-        "70",
-        "internal error of imsjob itself (a bug, or local I/O that is not the user's to fix); never reported as 5",
-    ),
-    (
-        "124",
-        "wait --timeout passed while a job was still INIT or RUNNING (it may still finish remotely)",
-    ),
-    (
-        "130",
-        "interrupted by SIGINT (the remote job is not touched)",
-    ),
-    (
-        "143",
-        "terminated by SIGTERM (the remote job is not touched)",
-    ),
-];
-
-const ENVIRONMENT: &[(&str, &str)] = &[
-    (
-        "IMSJOB_ENDPOINT",
-        "IMS base URL (no /v1); overrides the catalog and the region (--endpoint)",
-    ),
-    ("OS_CLOUD", "entry of clouds.yaml to use (--cloud)"),
-    (
-        "OS_AUTH_TOKEN, OS_TOKEN",
-        "an IAM token, sent as X-Auth-Token (first authentication method)",
-    ),
-    (
-        "OS_ACCESS_KEY, OS_SECRET_KEY, OS_SECURITY_TOKEN",
-        "AK/SK (and temporary security token): requests are signed with SDK-HMAC-SHA256 (second method)",
-    ),
-    (
-        "IMSJOB_AKSK_SIGNER",
-        "AK/SK signature variant: derived (the default; what the OTC Go SDK and Terraform send) or plain",
-    ),
-    (
-        "OS_AUTH_URL",
-        "IAM endpoint for password authentication, ending in /v3 (third method)",
-    ),
-    ("OS_USERNAME, OS_PASSWORD", "IAM user and password"),
-    (
-        "OS_USER_DOMAIN_NAME, OS_DOMAIN_NAME",
-        "the user's domain (account) name",
-    ),
-    ("OS_PROJECT_ID", "project the jobs belong to (--project-id)"),
-    (
-        "OS_PROJECT_NAME",
-        "project name to scope a password token to (its prefix gives the region)",
-    ),
-    (
-        "OS_PASSCODE",
-        "MFA one-time code for password authentication",
-    ),
-    (
-        "OS_REGION_NAME",
-        "region (--region); default: the project-name prefix, else eu-de",
-    ),
-    (
-        "OS_CACERT",
-        "extra CA certificates (PEM) to trust (--cacert)",
-    ),
-    (
-        "OS_INSECURE",
-        "do not verify TLS certificates (--insecure); warns on stderr",
-    ),
-    (
-        "OS_CLIENT_CONFIG_FILE",
-        "path of clouds.yaml (default: ./, ~/.config/openstack/, /etc/openstack/)",
-    ),
-    (
-        "OS_CLIENT_SECURE_FILE",
-        "path of secure.yaml (secrets kept apart from clouds.yaml)",
-    ),
-    (
-        "NO_COLOR",
-        "when set and not empty, never colour (wins over --color)",
-    ),
-    (
-        "CLICOLOR",
-        "0: no colour unless --color always or CLICOLOR_FORCE",
-    ),
-    (
-        "CLICOLOR_FORCE",
-        "set and not 0: colour even off a terminal (unless --color never or NO_COLOR)",
-    ),
-    (
-        "TERM",
-        "dumb: no colour unless --color always or CLICOLOR_FORCE",
-    ),
-    (
-        "HTTPS_PROXY, NO_PROXY",
-        "proxy for HTTPS requests, and hosts to reach directly",
-    ),
-];
+// The exit codes and the environment come from the library's one table; FILES and EXAMPLES
+// belong to the man page alone.
 
 const FILES: &[(&str, &str)] = &[
     (

@@ -14,11 +14,11 @@ mod check;
 
 use std::path::Path;
 
-use imsjob::api::error::{ApiError, ErrorBody};
-use imsjob::api::id::{JobId, ProjectId};
-use imsjob::api::model::{Job, Status};
-use imsjob::safe_text::sanitize;
-use imsjob::time::{parse_api_time, parse_duration};
+use imsjob::testing::sanitize;
+use imsjob::testing::{ApiError, ErrorBody};
+use imsjob::testing::{Job, Status};
+use imsjob::testing::{JobId, ProjectId};
+use imsjob::testing::{parse_api_time, parse_duration};
 use jiff::Timestamp;
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -98,7 +98,7 @@ fn seeds_and_every_truncation_of_them_are_handled() {
 proptest! {
     #[test]
     fn raw_answers_print_exactly_as_serde_json_would(value in json_value(), spaced in any::<bool>()) {
-        use imsjob::render::document::Document;
+        use imsjob::testing::Document;
         // Compact or spaced text in, the same pretty document out, hazards escaped alike.
         let text = if spaced {
             serde_json::to_string_pretty(&value).expect("JSON")
@@ -107,7 +107,7 @@ proptest! {
         };
         let raw = serde_json::value::RawValue::from_string(text).expect("JSON");
         let document = Document::Array(vec![Document::Raw(&raw), Document::Value(value.clone())]);
-        let expected = imsjob::render::json::escape_hazards(
+        let expected = imsjob::testing::escape_hazards(
             serde_json::to_string_pretty(&Value::Array(vec![value.clone(), value])).expect("serialises"),
         );
         prop_assert_eq!(document.pretty(), expected);
@@ -260,9 +260,9 @@ proptest! {
     #[test]
     fn sanitising_leaves_no_control_character(text in any::<String>()) {
         let clean = sanitize(&text).into_owned();
-        prop_assert!(!clean.chars().any(imsjob::safe_text::is_hazard));
+        prop_assert!(!clean.chars().any(imsjob::testing::is_hazard));
         prop_assert_eq!(sanitize(&clean), clean.as_str());
-        if !text.chars().any(imsjob::safe_text::is_hazard) {
+        if !text.chars().any(imsjob::testing::is_hazard) {
             prop_assert_eq!(clean, text);
         }
     }
@@ -275,7 +275,7 @@ proptest! {
 
     #[test]
     fn aksk_canonical_parts_are_total_and_stable(path in any::<String>(), query in any::<String>()) {
-        use imsjob::auth::aksk::{canonical_query, canonical_uri};
+        use imsjob::testing::{canonical_query, canonical_uri};
         let uri = canonical_uri(&path);
         prop_assert!(uri.ends_with('/'));
         prop_assert!(uri.is_ascii(), "{}", uri);
@@ -287,7 +287,7 @@ proptest! {
 
     #[test]
     fn aksk_dates_round_trip(secs in 0i64..253_402_300_799, text in any::<String>()) {
-        use imsjob::auth::aksk::{format_sdk_date, parse_sdk_date};
+        use imsjob::testing::{format_sdk_date, parse_sdk_date};
         let ts = Timestamp::new(secs, 0).expect("in range");
         prop_assert_eq!(parse_sdk_date(&format_sdk_date(ts)), Some(ts));
         let _ = parse_sdk_date(&text);
@@ -295,23 +295,23 @@ proptest! {
 
     #[test]
     fn scenario_files_never_panic(text in any::<String>()) {
-        let _ = imsjob::sim::scenario::Scenario::parse(&text);
+        let _ = imsjob::testing::Scenario::parse(&text);
     }
 }
 
 /// Runs the clouds.yaml loader on `text` as the only clouds file, selecting `otc`.
-fn load_clouds(text: &str) -> Result<Option<imsjob::config::clouds::CloudConfig>, String> {
+fn load_clouds(text: &str) -> Result<Option<imsjob::testing::CloudConfig>, String> {
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("clouds.yaml");
     std::fs::write(&path, text).expect("write");
-    let env = imsjob::config::clouds::ConfigEnv {
+    let env = imsjob::testing::ConfigEnv {
         cwd: dir.path().to_path_buf(),
         home: None,
         system_dir: dir.path().join("none"),
         client_config_file: Some(path),
         client_secure_file: None,
     };
-    imsjob::config::clouds::load(&env, Some("otc")).map_err(|e| e.to_string())
+    imsjob::testing::load_clouds(&env, Some("otc")).map_err(|e| e.to_string())
 }
 
 /// YAML-ish text around a secret: keys, values, indentation and punctuation in any order.

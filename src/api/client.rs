@@ -1,7 +1,7 @@
 //! The IMS API client: one `GET /v1/{project_id}/jobs/{job_id}`, done carefully.
 //!
 //! Every answer is bounded (request timeout, body cap) and classified into a [`Job`] or an
-//! [`ApiError`]; nothing here prints or decides exit codes. Retrying lives with the callers
+//! [`ApiError`]; nothing here decides exit codes or prints, but for the `-v` debug log. Retrying lives with the callers
 //! (`get`/`tree` retry a few times, `wait` has its own schedule), so this layer makes exactly
 //! one HTTP request per call.
 
@@ -10,29 +10,24 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Url;
 use reqwest::header::HeaderMap;
-use rustls::pki_types::CertificateDer;
-use rustls::pki_types::pem::PemObject;
 
 use super::credentials::RequestCredentials;
 use super::error::{ApiError, network_error};
 use super::id::{JobId, ProjectId};
 use super::model::Job;
+use super::tls::{TlsOptions, cacert_file, system_roots};
 use crate::api::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 use crate::log::debug_log;
 
-/// TLS trust settings.
-#[derive(Debug, Clone, Default)]
-pub struct TlsOptions {
-    /// Extra CA certificates (PEM), trusted beside the system store.
-    pub cacert: Option<std::path::PathBuf>,
-    /// Skip certificate verification (`--insecure`).
-    pub insecure: bool,
-    /// Only `http://` URLs will be used: do not load the system trust store.
-    pub plain_http_only: bool,
-    /// `SSL_CERT_FILE`: the system trust store's bundle, as OpenSSL tools take it.
-    pub ssl_cert_file: Option<std::path::PathBuf>,
-    /// `SSL_CERT_DIR`: the system trust store's directories.
-    pub ssl_cert_dirs: Vec<std::path::PathBuf>,
+/// The proxy settings of a run; empty when no variable is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Proxies {
+    /// The proxy for `http://` URLs.
+    pub http: Option<String>,
+    /// The proxy for `https://` URLs.
+    pub https: Option<String>,
+    /// `NO_PROXY`: hosts (and domains, addresses, ranges) reached directly.
+    pub no_proxy: Option<String>,
 }
 
 /// Everything the client needs, already validated.
@@ -64,6 +59,7 @@ struct Inner {
 pub(crate) fn http_client(
     request_timeout: Duration,
     tls: &TlsOptions,
+    proxies: &Proxies,
 ) -> anyhow::Result<reqwest::Client> {
     // reqwest is built without a default crypto provider (ring instead of aws-lc: far less
     // C to compile); installing fails harmlessly when another caller did it first.
@@ -73,6 +69,7 @@ pub(crate) fn http_client(
         .timeout(request_timeout)
         .connect_timeout(request_timeout.min(Duration::from_secs(10)))
         .redirect(reqwest::redirect::Policy::none());
+    builder = with_proxies(builder, proxies)?;
     let extra = match &tls.cacert {
         Some(path) => cacert_file(path)?,
         None => Vec::new(),
@@ -114,117 +111,49 @@ pub(crate) fn http_client(
     })
 }
 
-/// The certificates of a `--cacert` file: a usage error when it cannot be read or holds none
-/// (a file without a single certificate would silently trust nothing extra).
-fn cacert_file(path: &std::path::Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
-    let pem = std::fs::read(path).map_err(|e| {
-        crate::usage_error::UsageError::new(format!(
-            "cannot read CA file `{}`: {e}",
-            path.display()
-        ))
-    })?;
-    let certs = CertificateDer::pem_slice_iter(&pem)
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| {
-            crate::usage_error::UsageError::new(format!(
-                "CA file `{}` holds no usable PEM certificate: {e}",
-                path.display()
-            ))
-        })?;
-    if certs.is_empty() {
-        return Err(crate::usage_error::UsageError::new(format!(
-            "CA file `{}` holds no PEM certificate",
-            path.display()
-        ))
-        .into());
+/// The proxies resolved from the environment, and no other: the client's own lookup would
+/// read the process environment behind the settings' back. With no proxy variable at all,
+/// macOS and Windows keep their system proxy settings.
+fn with_proxies(
+    builder: reqwest::ClientBuilder,
+    proxies: &Proxies,
+) -> anyhow::Result<reqwest::ClientBuilder> {
+    if *proxies == Proxies::default() && cfg!(any(target_os = "macos", windows)) {
+        return Ok(builder);
     }
-    Ok(certs)
-}
-
-/// Bundle files in the order OpenSSL-based tools look for them (`openssl-probe`'s list for
-/// Linux; the first one that exists is the system store).
-const BUNDLE_FILES: [&str; 8] = [
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/ca-bundle.pem",
-    "/etc/pki/tls/cacert.pem",
-    "/etc/ssl/cert.pem",
-    "/opt/etc/ssl/certs/ca-certificates.crt",
-    "/etc/ssl/certs/cacert.pem",
-];
-/// Directories of single certificates, read only when no bundle file exists.
-const CERT_DIRS: [&str; 3] = [
-    "/etc/ssl/certs",
-    "/etc/pki/tls/certs",
-    "/etc/security/certificates",
-];
-
-/// The system trust store as OpenSSL sees it: `SSL_CERT_FILE` and `SSL_CERT_DIR` when set
-/// (as curl and every OpenSSL tool honour them), else the distribution's bundle file, else
-/// (no bundle at all) the certificate directories. Enterprise CAs installed system-wide are
-/// in the bundle: `update-ca-certificates` and `update-ca-trust` write them there.
-fn system_roots(
-    env_file: Option<&std::path::Path>,
-    env_dirs: &[std::path::PathBuf],
-) -> Vec<CertificateDer<'static>> {
-    let env_file = env_file.filter(|path| path.is_file());
-    let mut certificates = Vec::new();
-    let mut sources = Vec::new();
-    if env_file.is_some() || !env_dirs.is_empty() {
-        if let Some(file) = &env_file {
-            certificates.extend(pem_file(file));
-            sources.push(file.display().to_string());
-        }
-        for dir in env_dirs {
-            certificates.extend(pem_dir(dir));
-            sources.push(dir.display().to_string());
-        }
-    } else if let Some(file) = BUNDLE_FILES
-        .iter()
-        .map(std::path::Path::new)
-        .find(|path| path.is_file())
-    {
-        certificates.extend(pem_file(file));
-        sources.push(file.display().to_string());
-    } else {
-        for dir in CERT_DIRS.iter().map(std::path::Path::new) {
-            certificates.extend(pem_dir(dir));
-            sources.push(dir.display().to_string());
-        }
-    }
-    debug_log(2, || {
-        format!(
-            "trusting {} system CA certificates from {}",
-            certificates.len(),
-            sources.join(", ")
-        )
-    });
-    certificates
-}
-
-/// The certificates of one PEM file; an unreadable or malformed file adds none (as with
-/// OpenSSL, one bad file does not make every other root unusable).
-fn pem_file(path: &std::path::Path) -> Vec<CertificateDer<'static>> {
-    std::fs::read(path)
-        .map(|pem| {
-            CertificateDer::pem_slice_iter(&pem)
-                .filter_map(Result::ok)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The certificates of every file in a directory (hashed links and originals alike).
-fn pem_dir(dir: &std::path::Path) -> Vec<CertificateDer<'static>> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
+    let mut builder = builder.no_proxy();
+    let no_proxy = || {
+        proxies
+            .no_proxy
+            .as_deref()
+            .and_then(reqwest::NoProxy::from_string)
     };
-    entries
-        .flatten()
-        .filter(|entry| entry.path().is_file())
-        .flat_map(|entry| pem_file(&entry.path()))
-        .collect()
+    // The value is not shown: it may hold a password.
+    let bad = |variables: &str, e: reqwest::Error| {
+        // The innermost cause says what is wrong ("invalid port number"); the outer ones only
+        // that building failed.
+        let mut why: &dyn std::error::Error = &e;
+        while let Some(source) = why.source() {
+            why = source;
+        }
+        let why = why.to_string();
+        crate::usage_error::UsageError::new(format!(
+            "the proxy in {variables} is not a usable URL: {}",
+            crate::safe_text::sanitize(&why)
+        ))
+        .with_hint("give it as `http://host:port`, or unset it for imsjob")
+    };
+    if let Some(url) = &proxies.http {
+        let proxy = reqwest::Proxy::http(url.as_str())
+            .map_err(|e| bad("`HTTP_PROXY` or `ALL_PROXY`", e))?;
+        builder = builder.proxy(proxy.no_proxy(no_proxy()));
+    }
+    if let Some(url) = &proxies.https {
+        let proxy = reqwest::Proxy::https(url.as_str())
+            .map_err(|e| bad("`HTTPS_PROXY` or `ALL_PROXY`", e))?;
+        builder = builder.proxy(proxy.no_proxy(no_proxy()));
+    }
+    Ok(builder)
 }
 
 /// Largest 2xx body looked at as a possible error object (see `get_job`).

@@ -340,7 +340,7 @@ fn parse_throttle_window(message: &str) -> Option<Duration> {
 
 /// Describes a transport failure without leaking the URL's path, query, user or password:
 /// only the host and port it was talking to are named.
-pub fn network_error(error: &reqwest::Error) -> ApiError {
+pub(crate) fn network_error(error: &reqwest::Error) -> ApiError {
     let timed_out = error.is_timeout();
     let peer = error.url().map(peer).unwrap_or_default();
     // The innermost cause says what really happened (refused, reset, certificate, ...).

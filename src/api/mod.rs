@@ -2,9 +2,9 @@
 
 pub(crate) mod client;
 pub(crate) mod credentials;
-pub mod error;
-pub mod id;
-pub mod model;
+pub(crate) mod error;
+pub(crate) mod id;
+pub(crate) mod model;
 pub(crate) mod retry;
 pub(crate) mod tls;
 pub(crate) mod wire;

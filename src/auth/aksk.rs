@@ -25,20 +25,20 @@ use sha2::{Digest, Sha256};
 type HmacSha256 = Hmac<Sha256>;
 
 /// The algorithm name that starts both the string to sign and the `Authorization` header.
-pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
+pub(crate) const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
 /// Environment variable that selects the signer variant (`plain` or `derived`).
-pub const SIGNER_ENV_VAR: &str = "IMSJOB_AKSK_SIGNER";
+pub(crate) const SIGNER_ENV_VAR: &str = "IMSJOB_AKSK_SIGNER";
 
 /// The `X-Sdk-Date` header (lower case, as it appears in the signed-header list).
-pub const SDK_DATE_HEADER: &str = "x-sdk-date";
+pub(crate) const SDK_DATE_HEADER: &str = "x-sdk-date";
 /// The `X-Project-Id` header.
-pub const PROJECT_ID_HEADER: &str = "x-project-id";
+pub(crate) const PROJECT_ID_HEADER: &str = "x-project-id";
 /// The `X-Security-Token` header sent with temporary AK/SK.
-pub const SECURITY_TOKEN_HEADER: &str = "x-security-token";
+pub(crate) const SECURITY_TOKEN_HEADER: &str = "x-security-token";
 
 /// Largest accepted distance between `X-Sdk-Date` and the verifier's clock.
-pub const MAX_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
+pub(crate) const MAX_SKEW: jiff::SignedDuration = jiff::SignedDuration::from_mins(15);
 
 const SDK_DATE_FORMAT: &str = "%Y%m%dT%H%M%SZ";
 const DERIVED_TERMINATOR: &str = "sdk_request";
@@ -53,7 +53,7 @@ const ESCAPE: &AsciiSet = &NON_ALPHANUMERIC
 
 /// Which flavour of `SDK-HMAC-SHA256` to send.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SignerVariant {
+pub(crate) enum SignerVariant {
     /// Key = SK, no scope, `Access=AK`.
     Plain,
     /// Key derived from SK and the date, scope `YYYYMMDD///sdk_request`, `Credential=AK/scope`.
@@ -64,13 +64,13 @@ pub enum SignerVariant {
 /// An `IMSJOB_AKSK_SIGNER` value that is neither `plain` nor `derived`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{SIGNER_ENV_VAR}` must be `plain` or `derived`, not `{0}`")]
-pub struct UnknownSignerVariant(pub String);
+pub(crate) struct UnknownSignerVariant(pub String);
 
 impl SignerVariant {
     /// Parses the value of `IMSJOB_AKSK_SIGNER` (case-insensitive, surrounding blanks ignored).
     ///
     /// An empty value means the default, so `IMSJOB_AKSK_SIGNER=` behaves like unset.
-    pub fn from_env_value(value: &str) -> Result<Self, UnknownSignerVariant> {
+    pub(crate) fn from_env_value(value: &str) -> Result<Self, UnknownSignerVariant> {
         match value.trim().to_ascii_lowercase().as_str() {
             "plain" => Ok(Self::Plain),
             "derived" | "" => Ok(Self::Derived),
@@ -90,7 +90,7 @@ impl fmt::Display for SignerVariant {
 
 /// An access key with its secret, and the security token that comes with temporary keys.
 #[derive(Clone)]
-pub struct AkSk {
+pub(crate) struct AkSk {
     /// The access key id; not secret, it appears in every `Authorization` header.
     pub access_key: String,
     /// The secret key.
@@ -99,9 +99,10 @@ pub struct AkSk {
     pub security_token: Option<SecretString>,
 }
 
+#[cfg(test)]
 impl AkSk {
     /// Long-term credentials without a security token.
-    pub fn new(access_key: impl Into<String>, secret_key: impl Into<String>) -> Self {
+    pub(crate) fn new(access_key: impl Into<String>, secret_key: impl Into<String>) -> Self {
         Self {
             access_key: access_key.into(),
             secret_key: SecretString::from(secret_key.into()),
@@ -137,7 +138,7 @@ pub enum SignError {
 
 /// The canonical form of a request, shared by signer and verifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CanonicalRequest {
+pub(crate) struct CanonicalRequest {
     /// The full canonical request text (six lines, the last without a newline).
     pub text: String,
     /// The `;`-joined lower-case signed header names, sorted.
@@ -151,7 +152,7 @@ impl CanonicalRequest {
     /// both are decoded and re-encoded so that signer and verifier agree whatever escaping the
     /// HTTP stack chose. `headers` are exactly the headers to sign; names are compared
     /// case-insensitively and repeated names are joined with `,`.
-    pub fn new(
+    pub(crate) fn new(
         method: &str,
         raw_path: &str,
         raw_query: Option<&str>,
@@ -200,7 +201,7 @@ impl CanonicalRequest {
     }
 
     /// `hex(sha256(canonical request))`, the last line of every string to sign.
-    pub fn hash_hex(&self) -> String {
+    pub(crate) fn hash_hex(&self) -> String {
         hex_sha256(self.text.as_bytes())
     }
 }
@@ -279,7 +280,7 @@ pub fn parse_sdk_date(value: &str) -> Option<Timestamp> {
 
 /// The derived-variant scope for an `X-Sdk-Date`: `YYYYMMDD///sdk_request` (empty region and
 /// service).
-pub fn derived_scope(sdk_date: &str) -> String {
+pub(crate) fn derived_scope(sdk_date: &str) -> String {
     format!(
         "{}///{DERIVED_TERMINATOR}",
         sdk_date.get(..8).unwrap_or(sdk_date)
@@ -287,7 +288,11 @@ pub fn derived_scope(sdk_date: &str) -> String {
 }
 
 /// The string to sign for `variant`, given the `X-Sdk-Date` value and the canonical-request hash.
-pub fn string_to_sign(variant: SignerVariant, sdk_date: &str, canonical_hash: &str) -> String {
+pub(crate) fn string_to_sign(
+    variant: SignerVariant,
+    sdk_date: &str,
+    canonical_hash: &str,
+) -> String {
     match variant {
         SignerVariant::Plain => format!("{ALGORITHM}\n{sdk_date}\n{canonical_hash}"),
         SignerVariant::Derived => format!(
@@ -299,7 +304,7 @@ pub fn string_to_sign(variant: SignerVariant, sdk_date: &str, canonical_hash: &s
 
 /// The derived signing key: HMAC chain `"SDK"+SK` → `YYYYMMDD` → `""` (region) → `""`
 /// (service) → `"sdk_request"`.
-pub fn derived_signing_key(secret_key: &SecretString, yyyymmdd: &str) -> Vec<u8> {
+pub(crate) fn derived_signing_key(secret_key: &SecretString, yyyymmdd: &str) -> Vec<u8> {
     let mut key = Vec::with_capacity(3 + secret_key.expose_secret().len());
     key.extend_from_slice(b"SDK");
     key.extend_from_slice(secret_key.expose_secret().as_bytes());
@@ -332,7 +337,7 @@ fn signing_mac(
 }
 
 /// The hex signature of `string_to_sign` for `variant`.
-pub fn signature_hex(
+pub(crate) fn signature_hex(
     variant: SignerVariant,
     secret_key: &SecretString,
     sdk_date: &str,
@@ -346,7 +351,7 @@ pub fn signature_hex(
 }
 
 /// The `Authorization` header value.
-pub fn authorization_value(
+pub(crate) fn authorization_value(
     variant: SignerVariant,
     access_key: &str,
     sdk_date: &str,
@@ -366,7 +371,7 @@ pub fn authorization_value(
 
 /// The `host` header value the HTTP client will send for `url`: the port only when it is not
 /// the scheme's default (which is what `Url::port` returns).
-pub fn host_header(url: &Url) -> Option<String> {
+pub(crate) fn host_header(url: &Url) -> Option<String> {
     let host = url.host_str()?;
     Some(match url.port() {
         Some(port) => format!("{host}:{port}"),
@@ -376,7 +381,7 @@ pub fn host_header(url: &Url) -> Option<String> {
 
 /// Signs requests with one set of credentials.
 #[derive(Debug, Clone)]
-pub struct Signer {
+pub(crate) struct Signer {
     /// The key pair (and optional security token).
     pub credentials: AkSk,
     /// Which variant to produce.
@@ -385,7 +390,7 @@ pub struct Signer {
 
 impl Signer {
     /// A signer for `credentials` producing `variant`.
-    pub fn new(credentials: AkSk, variant: SignerVariant) -> Self {
+    pub(crate) fn new(credentials: AkSk, variant: SignerVariant) -> Self {
         Self {
             credentials,
             variant,
@@ -398,7 +403,7 @@ impl Signer {
     /// `headers` are the request's other headers that should be covered by the signature
     /// (e.g. `content-type`); `host` is always signed, computed from `url` the way the HTTP
     /// client will send it. The caller must send every header in `headers` unchanged.
-    pub fn sign(
+    pub(crate) fn sign(
         &self,
         method: &reqwest::Method,
         url: &Url,
@@ -477,7 +482,7 @@ fn insert(map: &mut HeaderMap, name: &str, value: &str, sensitive: bool) -> Resu
 
 /// An incoming request as the verifier sees it.
 #[derive(Debug, Clone, Copy)]
-pub struct IncomingRequest<'a> {
+pub(crate) struct IncomingRequest<'a> {
     /// The HTTP method.
     pub method: &'a str,
     /// The raw (percent-encoded) path.
@@ -492,7 +497,7 @@ pub struct IncomingRequest<'a> {
 
 /// A request whose signature checked out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Verified {
+pub(crate) struct Verified {
     /// The access key that signed it.
     pub access_key: String,
     /// The variant the client used.
@@ -501,7 +506,7 @@ pub struct Verified {
 
 /// Why a signed request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VerifyError {
+pub(crate) enum VerifyError {
     /// The access key is not known.
     #[error("unknown access key `{0}`")]
     UnknownKey(String),
@@ -603,7 +608,7 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>,
 /// `x-sdk-date` must be among the signed headers, the date must be within [`MAX_SKEW`] of
 /// `now`, and `lookup` maps an access key to its secret key. Signatures are compared in
 /// constant time.
-pub fn verify(
+pub(crate) fn verify(
     request: &IncomingRequest<'_>,
     lookup: impl FnOnce(&str) -> Option<SecretString>,
     now: Timestamp,

@@ -224,12 +224,6 @@ impl TokenCache {
         }
     }
 
-    /// The default directory: `tokens/` in the user cache directory for imsjob
-    /// (`~/.cache/imsjob/tokens` on Linux), if the platform has one.
-    pub(crate) fn default_dir() -> Option<PathBuf> {
-        directories::ProjectDirs::from("", "", "imsjob").map(|d| d.cache_dir().join("tokens"))
-    }
-
     #[cfg(test)]
     /// The directory this cache uses.
     pub(crate) fn dir(&self) -> &Path {

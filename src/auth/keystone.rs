@@ -21,7 +21,7 @@ pub(crate) const SUBJECT_TOKEN_HEADER: &str = "x-subject-token";
 
 /// How the token is scoped to a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProjectScope {
+pub(crate) enum ProjectScope {
     /// By project id.
     Id(String),
     /// By project name, looked up in the user's domain.
@@ -30,7 +30,7 @@ pub enum ProjectScope {
 
 impl ProjectScope {
     /// The id or name, as configured (used in the cache key).
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         match self {
             Self::Id(s) | Self::Name(s) => s,
         }
@@ -39,7 +39,7 @@ impl ProjectScope {
 
 /// Everything needed to ask IAM for a project-scoped token.
 #[derive(Clone)]
-pub struct PasswordCredentials {
+pub(crate) struct PasswordCredentials {
     /// IAM endpoint ending in `/v3`.
     pub auth_url: String,
     /// The user name.
@@ -349,7 +349,7 @@ pub fn parse_token_response(
     })
 }
 
-/// The IMS base URL from a token catalog (see [`endpoint_from_catalog`]).
+/// The IMS base URL from a token catalog (see `endpoint_from_catalog`).
 pub fn ims_endpoint_from_catalog(
     catalog: &Value,
     region: Option<&str>,

@@ -2,9 +2,9 @@
 //! token cache, and the session that turns resolved credentials (`config::credentials`) into
 //! request headers.
 
-pub mod aksk;
-pub mod cache;
-pub mod keystone;
+pub(crate) mod aksk;
+pub(crate) mod cache;
+pub(crate) mod keystone;
 pub(crate) mod session;
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 use jiff::Timestamp;
 use reqwest::header::{HeaderMap, HeaderValue};
 use reqwest::{Method, Url};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use tokio::sync::Mutex;
 
 use super::cache::{CacheKey, CachedToken, TokenCache};
@@ -104,8 +104,9 @@ impl Authenticator {
     }
 
     /// Credentials for a fixed token in `project_id` (nothing is ever asked of IAM).
+    #[cfg(test)]
     pub(crate) fn for_token(
-        token: SecretString,
+        token: secrecy::SecretString,
         project_id: &str,
         client: reqwest::Client,
     ) -> Self {
@@ -401,6 +402,7 @@ mod tests {
     use crate::auth::aksk::SignerVariant;
     use crate::auth::test_server::{client, header, response, serve};
     use crate::config::credentials::{AuthInputs, resolve};
+    use secrecy::SecretString;
     use serde_json::json;
     use std::collections::HashMap;
 

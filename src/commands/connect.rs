@@ -28,12 +28,8 @@ pub(crate) async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow:
             settings.auth.region
         )
     });
-    let http = http_client(settings.request_timeout, &settings.tls)?;
-    // Only IAM-issued tokens are cached: finding the directory is skipped for the others.
-    let cache = (settings.token_cache && settings.auth.method.issues_tokens())
-        .then(TokenCache::default_dir)
-        .flatten()
-        .map(TokenCache::new);
+    let http = http_client(settings.request_timeout, &settings.tls, &settings.proxies)?;
+    let cache = settings.token_cache.as_deref().map(TokenCache::new);
     let authenticator = Authenticator::new(settings.auth.clone(), http.clone(), cache);
     let session = authenticator.start().await.map_err(ApiError::from)?;
     debug_log(1, || {

@@ -6,9 +6,9 @@ use crate::api::id::JobId;
 use crate::exit::ExitStatus;
 use crate::report::{Body, JobEntry, Jobs, JobsKind, Report};
 
-/// Runs `get`. API errors are reported per job and fold into the exit status. `from_stdin`:
-/// some ids were read from stdin, so the JSON document is an array whatever their number.
-pub(crate) async fn run(client: &ImsClient, ids: &[JobId], from_stdin: bool) -> Report {
+/// Runs `get`. API errors are reported per job and fold into the exit status. `array`: the
+/// JSON document is an array whatever the number of jobs (settings decide it).
+pub(crate) async fn run(client: &ImsClient, ids: &[JobId], array: bool) -> Report {
     let results = fetch_all(client, ids).await;
     let mut status = ExitStatus::Success;
     let entries = ids
@@ -35,7 +35,7 @@ pub(crate) async fn run(client: &ImsClient, ids: &[JobId], from_stdin: bool) -> 
         body: Body::Jobs(Jobs {
             entries,
             kind: JobsKind::Get,
-            array: from_stdin || ids.len() != 1,
+            array,
         }),
     }
 }

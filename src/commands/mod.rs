@@ -1,9 +1,9 @@
-//! One module per subcommand. Each takes resolved settings and returns a [`Report`] (data and
-//! exit status, never printed by the command); [`run`] renders it once, in the format chosen
-//! before anything was sent, and hands the text to [`Output`]. Errors bubble up to `lib` where
-//! they are classified once.
+//! One module per subcommand. `get`, `wait` and `tree` take resolved settings and return a
+//! [`Report`] (data and exit status; `wait` reports progress to an observer); [`run`] renders
+//! it once, in the format chosen before anything was sent, and hands the text to [`Output`].
+//! `demo` and `sim` speak as they go, through the same [`Output`]. Errors bubble up to `lib`
+//! where they are classified once.
 
-pub mod completions;
 pub(crate) mod connect;
 pub(crate) mod demo;
 pub(crate) mod fetch;
@@ -15,25 +15,26 @@ pub(crate) mod wait;
 
 use crate::config::settings::CommandSettings;
 use crate::exit::ExitStatus;
-use crate::report::{Body, Report};
+use crate::report::Report;
 use crate::ui::output::Output;
-use crate::ui::progress::{Progress, wait_observer};
+use crate::ui::progress::wait_observer;
 
 /// Runs a resolved command: run it, render its report once in the mode resolved before
 /// anything was sent, write it.
 ///
 /// # Errors
 /// Any error of the command; the caller classifies it into an exit status.
-pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<ExitStatus> {
     let (report, mode) = match settings {
         CommandSettings::Get {
             ids,
             render,
             connect: settings,
         } => {
-            let (ids, from_stdin) = stdin_ids::job_ids(&ids)?;
+            let array = ids.array;
+            let ids = stdin_ids::job_ids(&ids.args)?;
             let client = connect::connect(&settings, out).await?;
-            (get::run(&client, &ids, from_stdin).await, render)
+            (get::run(&client, &ids, array).await, render)
         }
         CommandSettings::Wait {
             ids,
@@ -41,15 +42,11 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             render,
             connect: settings,
         } => {
-            let options = wait::WaitOptions::from_args(&options)?;
-            let (ids, from_stdin) = stdin_ids::job_ids(&ids)?;
+            let array = ids.array;
+            let ids = stdin_ids::job_ids(&ids.args)?;
             let client = connect::connect(&settings, out).await?;
             let mut observer = wait_observer(out, &render);
-            let array = from_stdin || ids.len() != 1;
-            let mut report = wait::run(&client, ids, &options, &mut *observer).await?;
-            if let Body::Jobs(jobs) = &mut report.body {
-                jobs.array = array;
-            }
+            let report = wait::run(&client, ids, array, &options, &mut *observer).await?;
             (report, render)
         }
         CommandSettings::Tree {
@@ -62,17 +59,11 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             (tree::run(&client, &id, max_sub_jobs).await?, render)
         }
         // Plain text, shown as it comes: demo and sim speak as they go.
-        CommandSettings::Completions(shell) => return show_plain(&completions::run(shell), out),
-        CommandSettings::Demo => {
-            let mut observer = Progress::new(out);
-            return demo::run(&mut observer, &mut |report, mode| {
-                let rendered = crate::render::render(report, mode, &out.view());
-                let status = rendered.status;
-                out.show(rendered)?;
-                Ok(status)
-            })
-            .await;
+        CommandSettings::Completions { script } => {
+            return show_plain(&Report::text(script), out);
         }
+        // Boxed: the demo runs its steps through this very function.
+        CommandSettings::Demo => return Box::pin(demo::run(out)).await,
         CommandSettings::Sim(args) => return sim::run(&args, &mut |r| out.show_plain(r)).await,
     };
     let rendered = crate::render::render(&report, &mode, &out.view());

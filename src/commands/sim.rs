@@ -1,6 +1,6 @@
 //! `imsjob sim`: serve the simulator until interrupted.
 
-use crate::cli::SimArgs;
+use crate::config::settings::SimSettings;
 use crate::exit::ExitStatus;
 use crate::report::Report;
 use crate::sim::{self, scenario::Scenario};
@@ -12,7 +12,7 @@ use crate::usage_error::UsageError;
 /// # Errors
 /// An unreadable or invalid scenario, a port that cannot be bound, or a failure of `show`.
 pub(crate) async fn run(
-    args: &SimArgs,
+    args: &SimSettings,
     show: &mut dyn FnMut(&Report) -> anyhow::Result<()>,
 ) -> anyhow::Result<ExitStatus> {
     let scenario = match &args.scenario {
@@ -27,10 +27,8 @@ pub(crate) async fn run(
         }
         None => Scenario::builtin(),
     };
-    let tls = if args.tls {
-        // Per process, so that several simulators can run side by side.
-        let path = std::env::temp_dir().join(format!("imsjob-sim-{}.pem", std::process::id()));
-        Some(sim::tls::self_signed(&path).map_err(|e| {
+    let tls = if let Some(path) = &args.tls_cert {
+        Some(sim::tls::self_signed(path).map_err(|e| {
             anyhow::anyhow!(
                 "cannot set up TLS (certificate file `{}`): {e}",
                 path.display()
@@ -48,16 +46,16 @@ pub(crate) async fn run(
     // stdout: only the exports, so `eval "$(imsjob sim &)"`-style use and tests can read them.
     show(&Report::text(handle.all_exports()))?;
     let mut notes = Vec::new();
-    if !handle.job_ids.is_empty() {
+    if handle.job_ids.is_empty() {
+        notes.push(format!(
+            "imsjob sim: serving on {}; Ctrl-C stops",
+            handle.endpoint()
+        ));
+    } else {
         notes.push(format!(
             "imsjob sim: serving on {} — jobs: {} (plus the documented examples); Ctrl-C stops",
             handle.endpoint(),
             handle.job_ids.join(", ")
-        ));
-    } else {
-        notes.push(format!(
-            "imsjob sim: serving on {}; Ctrl-C stops",
-            handle.endpoint()
         ));
     }
     if let Some(path) = &handle.cacert {

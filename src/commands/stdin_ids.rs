@@ -1,6 +1,7 @@
 //! Job ids read from stdin (`imsjob wait -`): one per line, or the JSON answer of the IMS call
 //! that started the job (`{"job_id": "..."}`), so that its output can be piped in unchanged.
 
+use std::fmt::Write as _;
 use std::io::BufRead;
 
 use crate::api::id::JobId;
@@ -18,11 +19,10 @@ const MAX_STDIN_LINE: usize = 64 * 1024;
 const MAX_ID_LINE: usize = 1024;
 
 /// The ids of a command line, with `-` replaced by the ids read from stdin at that position.
-/// Returns the ids and whether any came from stdin (then a JSON result is always an array).
 ///
 /// # Errors
 /// The first invalid stdin line (with its number), unreadable stdin, or no id at all.
-pub(crate) fn job_ids(args: &[JobIdArg]) -> Result<(Vec<JobId>, bool), UsageError> {
+pub(crate) fn job_ids(args: &[JobIdArg]) -> Result<Vec<JobId>, UsageError> {
     let mut ids = Vec::new();
     let mut from_stdin = false;
     for arg in args {
@@ -41,7 +41,7 @@ pub(crate) fn job_ids(args: &[JobIdArg]) -> Result<(Vec<JobId>, bool), UsageErro
             "pass ids as arguments, or one per line (or `{\"job_id\": ...}` answers) on stdin with `-`",
         ));
     }
-    Ok((ids, from_stdin))
+    Ok(ids)
 }
 
 /// Reads ids line by line: plain ids, or JSON objects with a `job_id` member (on one line or
@@ -138,10 +138,11 @@ fn id_from_json(text: &str, line: usize) -> Result<Option<JobId>, UsageError> {
                 .and_then(serde_json::Value::as_str);
             let mut message = format!("stdin line {line}: the JSON object has no `job_id` string");
             if let Some(code) = code {
-                message.push_str(&format!(
+                let _ = write!(
+                    message,
                     " (it is an error answer: {})",
                     crate::safe_text::sanitize(code)
-                ));
+                );
             }
             Err(UsageError::new(message)
                 .with_hint("pipe in the answer of the call that started the job, or plain ids"))

@@ -20,12 +20,11 @@ use crate::api::client::ImsClient;
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
 use crate::api::model::Job;
-use crate::cli::{Timeout, WaitArgs};
+use crate::config::settings::WaitOptions;
 use crate::exit::ExitStatus;
 use crate::report::{
     Body, JobEntry, Jobs, JobsKind, Outcome, Report, WaitEvent, WaitObserver, WaitSummary,
 };
-use crate::usage_error::UsageError;
 
 /// Requests in flight at once, whatever the budget (bounds sockets when the API hangs).
 const MAX_IN_FLIGHT: usize = 256;
@@ -34,61 +33,13 @@ pub(crate) const HEARTBEAT: Duration = Duration::from_secs(60);
 /// Jobs named in a heartbeat.
 const HEARTBEAT_SAMPLE: usize = 3;
 
-/// Validated `wait` options.
-#[derive(Debug, Clone)]
-pub(crate) struct WaitOptions {
-    /// `None`: no deadline.
-    pub timeout: Option<Duration>,
-    /// `--timeout 0`: look once, do not wait.
-    pub check_once: bool,
-    pub interval: Duration,
-    pub max_interval: Duration,
-    pub max_rps: f64,
-    pub fail_fast: bool,
-    /// A job not found is taken for one created moments ago for this long (`doc/contract.md`: 30 s).
-    pub not_found_grace: Duration,
-}
-
-impl WaitOptions {
-    /// # Errors
-    /// When the numbers cannot work (zero interval, budget out of range).
-    pub(crate) fn from_args(args: &WaitArgs) -> Result<Self, UsageError> {
-        if args.interval.is_zero() {
-            return Err(UsageError::new("`--interval` must be greater than zero"));
-        }
-        if args.max_interval < args.interval {
-            return Err(UsageError::new(
-                "`--max-interval` must be at least `--interval`",
-            ));
-        }
-        if !(args.max_rps.is_finite() && (0.01..=10_000.0).contains(&args.max_rps)) {
-            return Err(UsageError::new(
-                "`--max-rps` must be a number between 0.01 and 10000",
-            ));
-        }
-        let (timeout, check_once) = match args.timeout {
-            Timeout::Never => (None, false),
-            Timeout::After(d) if d.is_zero() => (None, true),
-            Timeout::After(d) => (Some(d), false),
-        };
-        Ok(Self {
-            timeout,
-            check_once,
-            interval: args.interval,
-            max_interval: args.max_interval,
-            max_rps: args.max_rps,
-            fail_fast: args.fail_fast,
-            not_found_grace: args.not_found_grace,
-        })
-    }
-
-    fn policy(&self) -> Policy {
-        Policy {
-            interval: self.interval,
-            max_interval: self.max_interval,
-            not_found_grace: self.not_found_grace,
-            check_once: self.check_once,
-        }
+/// The schedule's part of the options.
+fn policy(options: &WaitOptions) -> Policy {
+    Policy {
+        interval: options.interval,
+        max_interval: options.max_interval,
+        not_found_grace: options.not_found_grace,
+        check_once: options.check_once,
     }
 }
 
@@ -107,11 +58,12 @@ struct Watch {
 pub(crate) async fn run(
     client: &ImsClient,
     ids: Vec<JobId>,
+    array: bool,
     options: &WaitOptions,
     observer: &mut dyn WaitObserver,
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
-    let policy = options.policy();
+    let policy = policy(options);
     // A job named twice is watched once: polling it twice would only spend the budget.
     let given = ids.len();
     let mut seen = HashSet::with_capacity(given);
@@ -158,7 +110,7 @@ pub(crate) async fn run(
                 check_once: options.check_once,
                 timeout: options.timeout,
             }),
-            array: given != 1,
+            array,
         }),
     })
 }

@@ -19,9 +19,9 @@ pub use super::fields::CloudConfig;
 use super::fields::Where;
 
 /// Variable that names the clouds file, replacing the search.
-pub const CLIENT_CONFIG_FILE_VAR: &str = "OS_CLIENT_CONFIG_FILE";
+pub(crate) const CLIENT_CONFIG_FILE_VAR: &str = "OS_CLIENT_CONFIG_FILE";
 /// Variable that names the secure file, replacing the search.
-pub const CLIENT_SECURE_FILE_VAR: &str = "OS_CLIENT_SECURE_FILE";
+pub(crate) const CLIENT_SECURE_FILE_VAR: &str = "OS_CLIENT_SECURE_FILE";
 
 const SUFFIXES: [&str; 3] = ["yaml", "yml", "json"];
 
@@ -218,7 +218,7 @@ pub fn load(env: &ConfigEnv, name: Option<&str>) -> Result<Option<CloudConfig>, 
     }
     .build(cloud_name.clone(), &entry)
     .map(|mut c| {
-        c.source = source.clone();
+        c.source.clone_from(&source);
         Some(c)
     })
 }

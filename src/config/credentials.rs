@@ -2,7 +2,7 @@
 //! (flag > environment > clouds.yaml), then the first configured method wins — token, then
 //! AK/SK, then password (doc/contract.md, "Authentication").
 //!
-//! Pure: the environment is passed in as a lookup function, so tests need no process state.
+//! No I/O: the environment is passed in as a lookup function, so tests need no process state.
 
 use std::path::PathBuf;
 
@@ -68,7 +68,7 @@ pub(crate) enum ResolveError {
 
 /// How requests will be authenticated.
 #[derive(Debug, Clone)]
-pub enum AuthMethod {
+pub(crate) enum AuthMethod {
     /// A ready token sent as `X-Auth-Token`; never refreshed.
     Token(SecretString),
     /// AK/SK-signed requests; a 401 is never retried.
@@ -85,12 +85,12 @@ pub enum AuthMethod {
 impl AuthMethod {
     /// Whether IAM issues the tokens (password): only those are cached and renewed.
     #[must_use]
-    pub fn issues_tokens(&self) -> bool {
+    pub(crate) fn issues_tokens(&self) -> bool {
         matches!(self, Self::Password(_))
     }
 
     /// A short description for `-v` logs and errors; never includes a secret.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Self::Token(_) => "token (`OS_AUTH_TOKEN`)".to_owned(),
             Self::AkSk { signer, .. } => format!(
@@ -109,7 +109,7 @@ impl AuthMethod {
 
 /// The outcome of credential resolution.
 #[derive(Debug, Clone)]
-pub struct ResolvedAuth {
+pub(crate) struct ResolvedAuth {
     /// How to authenticate.
     pub method: AuthMethod,
     /// The project id, when configured (password and AK/SK can find it from a name).

@@ -46,6 +46,10 @@ macro_rules! credential_fields {
             pub verify: Option<bool>,
         }
 
+        /// Every variable a credential field is read from.
+        #[cfg(test)]
+        pub(crate) const ENV_NAMES: &[&str] = &[$($($var),+),*];
+
         impl AuthInputs {
             /// `self` where set, else `lower`: layers are combined highest first,
             /// `flags.over(env).over(cloud)`.

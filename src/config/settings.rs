@@ -1,7 +1,11 @@
-//! One resolve step: flags, environment and clouds.yaml become validated settings.
-//! The process environment is captured once, at start, into [`Env`] (tests construct one and
-//! never touch the process environment); [`Settings::resolve`] reads it, and commands only ever
-//! see its result.
+//! One resolve step: flags, environment and clouds.yaml become validated, typed settings per
+//! command. Each clap struct is destructured field by field here, so no module below sees a
+//! clap type and a new flag that is not resolved does not compile. The process environment is
+//! captured once, at start, into [`Env`] (tests and `demo` construct one of their own);
+//! [`Settings::resolve`] reads it: credentials, endpoint, proxies, the trust store's
+//! locations, the token cache directory. Commands only ever see its result. (The jq worker's
+//! marker variable is read before settings exist; on macOS and Windows the cache and
+//! temporary directories come from the platform's own lookups.)
 
 use std::collections::HashMap;
 
@@ -10,22 +14,27 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::api::client::TlsOptions;
 use crate::api::id::JobId;
 use crate::api::id::ProjectId;
+use crate::api::tls::TlsOptions;
 use crate::auth::aksk::{SIGNER_ENV_VAR, SignerVariant};
 use crate::config::clouds::{self, ConfigEnv};
 use crate::config::credentials::{AuthInputs, ResolvedAuth};
+use crate::config::proxy::Proxies;
 use clap::ValueEnum;
 
-use crate::cli::{Cli, Command, JobOptions, OutputFormat, SimArgs};
+use crate::cli::{
+    Cli, ColorWhen, Command, CompletionsArgs, GetArgs, GlobalArgs, JobOptions, OutputFormat,
+    ServiceName, SimArgs, Timeout, TreeArgs, WaitArgs,
+};
 use crate::render::jq::JqFilter;
 pub(crate) use crate::render::mode::Render;
 use crate::service::Service;
-use crate::ui::output::{ColorEnv, OutputSettings};
+use crate::ui::output::{ColorChoice, ColorEnv, OutputSettings};
 use crate::usage_error::UsageError;
 
-/// The process environment, captured once so resolution is a pure function of its inputs.
+/// The process environment, captured once: resolution reads variables from it and nowhere
+/// else (it still reads the files they name, such as clouds.yaml).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Env(HashMap<String, String>);
 
@@ -35,7 +44,8 @@ impl Env {
         Self(std::env::vars().collect())
     }
 
-    #[cfg(test)]
+    /// An environment of exactly these variables (tests, and `demo`, which runs its steps
+    /// against the simulator whatever the user's environment holds).
     #[must_use]
     pub(crate) fn from_pairs(pairs: &[(&str, &str)]) -> Self {
         Self(
@@ -71,11 +81,24 @@ pub(crate) struct Settings {
     pub command: CommandSettings,
 }
 
-/// The environment's part of the output settings: colour variables and `COLUMNS`; the
-/// flags at their defaults.
+/// The output settings: `--color`, `--quiet` and `--verbose` over the colour variables and
+/// `COLUMNS`. They are resolved before the rest, so that even a settings error is shown as
+/// configured.
 #[must_use]
-pub(crate) fn output_from_env(env: &Env) -> OutputSettings {
+pub(crate) fn output_settings(global: &GlobalArgs, env: &Env) -> OutputSettings {
+    let GlobalArgs {
+        color,
+        quiet,
+        verbose,
+    } = *global;
     OutputSettings {
+        color: match color {
+            ColorWhen::Auto => ColorChoice::Auto,
+            ColorWhen::Always => ColorChoice::Always,
+            ColorWhen::Never => ColorChoice::Never,
+        },
+        quiet,
+        verbose,
         color_env: ColorEnv {
             no_color: env.raw("NO_COLOR"),
             clicolor: env.raw("CLICOLOR"),
@@ -83,28 +106,27 @@ pub(crate) fn output_from_env(env: &Env) -> OutputSettings {
             term: env.raw("TERM"),
         },
         columns: env.get("COLUMNS").and_then(|c| c.trim().parse().ok()),
-        ..OutputSettings::default()
     }
 }
 
 /// One job-id argument: a validated id, or `-` (read ids from stdin at that position).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JobIdArg {
+pub(crate) enum JobIdArg {
     Id(JobId),
     Stdin,
 }
 
 /// What each subcommand runs with.
 #[derive(Debug)]
-pub enum CommandSettings {
+pub(crate) enum CommandSettings {
     Get {
-        ids: Vec<JobIdArg>,
+        ids: JobIds,
         render: Render,
         connect: Box<ConnectSettings>,
     },
     Wait {
-        ids: Vec<JobIdArg>,
-        options: Box<crate::cli::WaitArgs>,
+        ids: JobIds,
+        options: WaitOptions,
         render: Render,
         connect: Box<ConnectSettings>,
     },
@@ -116,8 +138,55 @@ pub enum CommandSettings {
         connect: Box<ConnectSettings>,
     },
     Demo,
-    Sim(SimArgs),
-    Completions(clap_complete::Shell),
+    Sim(SimSettings),
+    /// The completion script, made from the command-line definition itself.
+    Completions {
+        script: String,
+    },
+}
+
+/// The job ids of `get` and `wait`, and the shape of their JSON document, decided here once:
+/// an array when several ids are given or any come from stdin (a script reading a pipe must
+/// not have to handle an object for one line and an array for two), else the one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct JobIds {
+    pub args: Vec<JobIdArg>,
+    pub array: bool,
+}
+
+impl JobIds {
+    fn parse(args: &[String]) -> Result<Self, UsageError> {
+        let args = job_ids(args)?;
+        let array = args.len() != 1 || args.contains(&JobIdArg::Stdin);
+        Ok(Self { args, array })
+    }
+}
+
+/// Validated `wait` options.
+#[derive(Debug, Clone)]
+pub(crate) struct WaitOptions {
+    /// `None`: no deadline.
+    pub timeout: Option<Duration>,
+    /// `--timeout 0`: look once, do not wait.
+    pub check_once: bool,
+    pub interval: Duration,
+    pub max_interval: Duration,
+    pub max_rps: f64,
+    pub fail_fast: bool,
+    /// A job not found is taken for one created moments ago for this long (`doc/contract.md`: 30 s).
+    pub not_found_grace: Duration,
+}
+
+/// `imsjob sim`.
+#[derive(Debug, Clone)]
+pub(crate) struct SimSettings {
+    /// Port on 127.0.0.1; 0 picks a free one.
+    pub port: u16,
+    /// The scenario file; `None`: the built-in one.
+    pub scenario: Option<PathBuf>,
+    /// With `--tls`: where the self-signed certificate is written (per process, so that
+    /// several simulators can run side by side).
+    pub tls_cert: Option<PathBuf>,
 }
 
 impl Settings {
@@ -140,23 +209,32 @@ impl Settings {
                 JobOptions::default()
             }
         };
+        // Each clap struct is taken apart field by field: a new flag that is not resolved
+        // here does not compile.
         let command = match cli.command {
-            Command::Get(args) => {
-                let ids = job_ids(&args.ids)?;
-                CommandSettings::Get {
-                    render: resolve_render(&job, &GET)?,
-                    ids,
-                    connect: Box::new(resolve_connect(&job, env)?),
-                }
-            }
-            Command::Wait(args) => {
-                let ids = job_ids(&args.ids)?;
+            Command::Get(GetArgs { ids, job: _ }) => CommandSettings::Get {
+                ids: JobIds::parse(&ids)?,
+                render: resolve_render(&job, &GET)?,
+                connect: Box::new(resolve_connect(&job, env)?),
+            },
+            Command::Wait(WaitArgs {
+                ids,
+                timeout,
+                interval,
+                max_interval,
+                max_rps,
+                fail_fast,
+                events,
+                not_found_grace,
+                job: _,
+            }) => {
+                let ids = JobIds::parse(&ids)?;
                 let formats = [
                     (job.output.is_some(), "--output"),
                     (job.json, "--json"),
                     (job.jq.is_some(), "--jq"),
                 ];
-                if args.events
+                if events
                     && let Some(option) = formats
                         .into_iter()
                         .find_map(|(given, name)| given.then_some(name))
@@ -165,28 +243,141 @@ impl Settings {
                         "`--events` and `{option}` cannot be used together"
                     )));
                 }
+                let options = wait_options(
+                    timeout,
+                    interval,
+                    max_interval,
+                    max_rps,
+                    fail_fast,
+                    not_found_grace,
+                )?;
                 CommandSettings::Wait {
-                    render: if args.events {
+                    render: if events {
                         Render::Events
                     } else {
                         resolve_render(&job, &WAIT)?
                     },
                     ids,
+                    options,
                     connect: Box::new(resolve_connect(&job, env)?),
-                    options: Box::new(args),
                 }
             }
-            Command::Tree(args) => CommandSettings::Tree {
-                id: JobId::parse(args.id.trim())?,
-                max_sub_jobs: args.max_sub_jobs,
+            Command::Tree(TreeArgs {
+                id,
+                max_sub_jobs,
+                job: _,
+            }) => CommandSettings::Tree {
+                id: JobId::parse(id.trim())?,
+                max_sub_jobs,
                 render: resolve_render(&job, &TREE)?,
                 connect: Box::new(resolve_connect(&job, env)?),
             },
             Command::Demo => CommandSettings::Demo,
-            Command::Sim(args) => CommandSettings::Sim(args),
-            Command::Completions(args) => CommandSettings::Completions(args.shell),
+            Command::Sim(SimArgs {
+                port,
+                scenario,
+                tls,
+            }) => CommandSettings::Sim(SimSettings {
+                port,
+                scenario,
+                tls_cert: tls
+                    .then(|| temp_dir(env).join(format!("imsjob-sim-{}.pem", std::process::id()))),
+            }),
+            Command::Completions(CompletionsArgs { shell }) => CommandSettings::Completions {
+                script: crate::cli::completions(shell),
+            },
         };
         Ok(Self { command })
+    }
+}
+
+/// Parses a command line (the first item is the program name) and resolves it against
+/// `env`: what the binary does with its own arguments, and what `demo` does with each step.
+///
+/// # Errors
+/// clap's usage error (as text), or the resolve step's.
+pub(crate) fn resolve_args<I, T>(args: I, env: &Env) -> Result<Settings, UsageError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = crate::cli::parse_from(args).map_err(|e| UsageError::new(e.to_string()))?;
+    Settings::resolve(cli, env)
+}
+
+/// Checks that the `wait` numbers can work together.
+///
+/// # Errors
+/// A zero interval, a cap below the interval, a request budget out of range.
+fn wait_options(
+    timeout: Timeout,
+    interval: Duration,
+    max_interval: Duration,
+    max_rps: f64,
+    fail_fast: bool,
+    not_found_grace: Duration,
+) -> Result<WaitOptions, UsageError> {
+    if interval.is_zero() {
+        return Err(UsageError::new("`--interval` must be greater than zero"));
+    }
+    if max_interval < interval {
+        return Err(UsageError::new(
+            "`--max-interval` must be at least `--interval`",
+        ));
+    }
+    if !(max_rps.is_finite() && (0.01..=10_000.0).contains(&max_rps)) {
+        return Err(UsageError::new(
+            "`--max-rps` must be a number between 0.01 and 10000",
+        ));
+    }
+    let (timeout, check_once) = match timeout {
+        Timeout::Never => (None, false),
+        Timeout::After(d) if d.is_zero() => (None, true),
+        Timeout::After(d) => (Some(d), false),
+    };
+    Ok(WaitOptions {
+        timeout,
+        check_once,
+        interval,
+        max_interval,
+        max_rps,
+        fail_fast,
+        not_found_grace,
+    })
+}
+
+/// The directory for temporary files: `TMPDIR`, else `/tmp`, as the standard library reads
+/// it on Unix; elsewhere the platform's own lookup.
+fn temp_dir(env: &Env) -> PathBuf {
+    if cfg!(unix) {
+        env.get("TMPDIR")
+            .map_or_else(|| PathBuf::from("/tmp"), PathBuf::from)
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// The home directory: `HOME`, else the account database.
+fn home_dir(env: &Env) -> Option<PathBuf> {
+    env.get("HOME")
+        .map(PathBuf::from)
+        .or_else(|| directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf()))
+}
+
+/// Where IAM tokens are cached: the user's cache directory, `imsjob/tokens` in it. On Linux
+/// and the BSDs that is `XDG_CACHE_HOME` (when absolute) or `~/.cache`, per the XDG base
+/// directory specification; macOS and Windows keep their own conventions
+/// (`~/Library/Caches`, the local application data folder).
+fn token_cache_dir(env: &Env) -> Option<PathBuf> {
+    if cfg!(all(unix, not(target_os = "macos"))) {
+        let base = env
+            .get("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|dir| dir.is_absolute())
+            .or_else(|| home_dir(env).map(|home| home.join(".cache")))?;
+        Some(base.join("imsjob").join("tokens"))
+    } else {
+        directories::ProjectDirs::from("", "", "imsjob").map(|d| d.cache_dir().join("tokens"))
     }
 }
 
@@ -307,7 +498,7 @@ fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
 /// Everything needed to talk to IMS, before authentication has run (which may still find
 /// the project id and the IMS endpoint in the IAM token).
 #[derive(Debug)]
-pub struct ConnectSettings {
+pub(crate) struct ConnectSettings {
     /// `--endpoint` / `IMSJOB_ENDPOINT`: overrides the catalog and the region.
     pub endpoint: Option<Url>,
     /// `--service` / `IMSJOB_SERVICE`: whose jobs API to ask (catalog entry, regional host).
@@ -318,8 +509,11 @@ pub struct ConnectSettings {
     pub auth: ResolvedAuth,
     pub request_timeout: Duration,
     pub tls: TlsOptions,
-    /// `false` with `--no-token-cache`.
-    pub token_cache: bool,
+    /// Which proxy each request goes through.
+    pub proxies: Proxies,
+    /// The directory of the IAM token cache; `None` with `--no-token-cache`, or when the
+    /// user has no cache directory.
+    pub token_cache: Option<PathBuf>,
 }
 
 impl ConnectSettings {
@@ -327,7 +521,7 @@ impl ConnectSettings {
     /// system trust store is never needed, and not loading it saves a few milliseconds of
     /// reading `/etc/ssl/certs` on every start.
     #[must_use]
-    pub fn only_plain_http(&self) -> bool {
+    pub(crate) fn only_plain_http(&self) -> bool {
         use crate::config::credentials::AuthMethod;
         let plain = |url: &str| url.starts_with("http://");
         let Some(endpoint) = &self.endpoint else {
@@ -346,7 +540,7 @@ impl ConnectSettings {
     ///
     /// # Errors
     /// When the catalog endpoint is not a usable base URL.
-    pub fn jobs_endpoint(&self, from_catalog: Option<&str>) -> Result<Url, UsageError> {
+    pub(crate) fn jobs_endpoint(&self, from_catalog: Option<&str>) -> Result<Url, UsageError> {
         if let Some(url) = &self.endpoint {
             return Ok(url.clone());
         }
@@ -361,9 +555,7 @@ impl ConnectSettings {
 fn config_env(env: &Env) -> ConfigEnv {
     ConfigEnv::new(
         std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-        env.get("HOME")
-            .map(PathBuf::from)
-            .or_else(|| directories::BaseDirs::new().map(|dirs| dirs.home_dir().to_path_buf())),
+        home_dir(env),
         env.get(clouds::CLIENT_CONFIG_FILE_VAR).map(PathBuf::from),
         env.get(clouds::CLIENT_SECURE_FILE_VAR).map(PathBuf::from),
     )
@@ -379,10 +571,23 @@ pub(crate) fn resolve_connect(
     env: &Env,
 ) -> Result<ConnectSettings, UsageError> {
     // A proxy the HTTP client cannot speak would fail every request: say so before any.
-    crate::config::proxy::refuse_unsupported_proxy(|name| env.get(name).map(str::to_owned))?;
+    let proxies = crate::config::proxy::resolve(|name| env.raw(name))?;
+    let JobOptions {
+        output: _,
+        json: _,
+        jq: _,
+        endpoint,
+        service,
+        region,
+        project_id,
+        cloud,
+        request_timeout,
+        cacert,
+        insecure,
+        no_token_cache,
+    } = global;
     // `--cloud` / `OS_CLOUD`; an empty value counts as unset, like every variable.
-    let cloud_name = global
-        .cloud
+    let cloud_name = cloud
         .as_deref()
         .filter(|c| !c.is_empty())
         .or_else(|| env.get("OS_CLOUD"));
@@ -396,10 +601,10 @@ pub(crate) fn resolve_connect(
         None => None,
     };
     let flags = AuthInputs {
-        project_id: global.project_id.clone().filter(|p| !p.is_empty()),
-        region: global.region.clone().filter(|r| !r.is_empty()),
-        cacert: global.cacert.clone(),
-        insecure: global.insecure.then_some(true),
+        project_id: project_id.clone().filter(|p| !p.is_empty()),
+        region: region.clone().filter(|r| !r.is_empty()),
+        cacert: cacert.clone(),
+        insecure: insecure.then_some(true),
         ..AuthInputs::default()
     };
     let from_env = AuthInputs::from_env(|name| env.get(name).map(str::to_owned))
@@ -420,8 +625,7 @@ pub(crate) fn resolve_connect(
         .as_deref()
         .map(ProjectId::parse)
         .transpose()?;
-    let endpoint = global
-        .endpoint
+    let endpoint = endpoint
         .as_deref()
         .filter(|e| !e.is_empty())
         .map(parse_endpoint)
@@ -454,8 +658,13 @@ pub(crate) fn resolve_connect(
             .map(|dirs| std::env::split_paths(dirs).collect())
             .unwrap_or_default(),
     };
-    let service = match global.service {
-        Some(service) => service,
+    let service = match *service {
+        Some(name) => match name {
+            ServiceName::Ims => Service::Ims,
+            ServiceName::Ecs => Service::Ecs,
+            ServiceName::Evs => Service::Evs,
+            ServiceName::Bms => Service::Bms,
+        },
         None => env
             .get(SERVICE_VAR)
             .map(Service::parse)
@@ -463,14 +672,19 @@ pub(crate) fn resolve_connect(
             .map_err(|e| UsageError::new(format!("`{SERVICE_VAR}`: {e}")))?
             .unwrap_or_default(),
     };
+    // Only IAM-issued tokens are cached: the directory is not even worked out otherwise.
+    let token_cache = (!*no_token_cache && auth.method.issues_tokens())
+        .then(|| token_cache_dir(env))
+        .flatten();
     let mut settings = ConnectSettings {
         endpoint,
         service,
         project_id,
         auth,
-        request_timeout: global.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
+        request_timeout: request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
         tls,
-        token_cache: !global.no_token_cache,
+        proxies,
+        token_cache,
     };
     settings.tls.plain_http_only = settings.only_plain_http();
     Ok(settings)
@@ -609,6 +823,44 @@ mod tests {
         assert_eq!(connect.auth.region, "eu-de");
         // The environment is not the user's typing: it is simply not used there.
         assert!(resolve_line(&["completions", "bash"], &[("IMSJOB_ENDPOINT", "x")]).is_ok());
+    }
+
+    #[cfg(all(unix, not(target_os = "macos")))]
+    #[test]
+    fn the_token_cache_directory_comes_from_the_captured_environment() {
+        let password = [
+            ("OS_AUTH_URL", "https://iam.example/v3"),
+            ("OS_USERNAME", "u"),
+            ("OS_PASSWORD", "p"),
+            ("OS_USER_DOMAIN_NAME", "d"),
+            ("OS_PROJECT_ID", "p"),
+        ];
+        let cache = |args: &[&str], more: &[(&str, &str)]| {
+            let mut pairs = password.to_vec();
+            pairs.extend_from_slice(more);
+            resolve_connect(&global(args), &env(&pairs))
+                .expect("resolves")
+                .token_cache
+        };
+        assert_eq!(
+            cache(&[], &[("XDG_CACHE_HOME", "/var/cache/u")]),
+            Some(PathBuf::from("/var/cache/u/imsjob/tokens"))
+        );
+        // A relative XDG directory is ignored, as the specification says.
+        assert_eq!(
+            cache(&[], &[("XDG_CACHE_HOME", "rel")]),
+            Some(PathBuf::from(
+                "/nonexistent-imsjob-test-home/.cache/imsjob/tokens"
+            ))
+        );
+        assert_eq!(cache(&["--no-token-cache"], &[]), None);
+        // A ready token is never cached: no directory is worked out for it.
+        let token = resolve_connect(
+            &global(&[]),
+            &env(&[("OS_AUTH_TOKEN", "t"), ("OS_PROJECT_ID", "p")]),
+        )
+        .expect("resolves");
+        assert_eq!(token.token_cache, None);
     }
 
     #[test]

@@ -27,11 +27,11 @@ pub struct JqFilter {
 }
 
 /// Set (to `1`) in the environment of the worker process that runs a filter.
-pub const WORKER_ENV: &str = "IMSJOB_JQ_WORKER";
+pub(crate) const WORKER_ENV: &str = "IMSJOB_JQ_WORKER";
 
 /// The worker's one argument: with [`WORKER_ENV`], so that neither alone (a stray variable in
 /// a shell, an odd job id) turns an ordinary run into a worker.
-pub const WORKER_ARG: &str = "--internal-jq-worker";
+pub(crate) const WORKER_ARG: &str = "--internal-jq-worker";
 
 /// Longest a filter may run.
 pub const TIME_BUDGET: Duration = Duration::from_secs(10);
@@ -341,7 +341,7 @@ impl JqFilter {
 /// runs the filter under the memory budget and writes its output on stdout (exit 0) or its
 /// error on stderr (exit 1). Returns `None` in an ordinary imsjob process.
 #[must_use]
-pub fn worker_main() -> Option<std::process::ExitCode> {
+pub(crate) fn worker_main() -> Option<std::process::ExitCode> {
     std::env::var_os(WORKER_ENV)?;
     let mut args = std::env::args_os().skip(1);
     if args.next().as_deref() != Some(std::ffi::OsStr::new(WORKER_ARG)) || args.next().is_some() {

@@ -2,11 +2,11 @@
 //! so every rendering is reproducible in tests. [`render`] (in [`page`]) is the one entry
 //! point: it picks the format once, for every command. Writing the text is `ui`'s job.
 
-pub mod document;
+pub(crate) mod document;
 pub(crate) mod events;
 pub(crate) mod fit;
-pub mod jq;
-pub mod json;
+pub(crate) mod jq;
+pub(crate) mod json;
 pub(crate) mod mode;
 pub(crate) mod page;
 pub(crate) mod style;
@@ -14,6 +14,4 @@ pub(crate) mod table;
 pub(crate) mod tree;
 pub(crate) mod unfetched;
 
-pub use self::mode::Render;
-pub use self::page::{Message, Rendered, View, render};
-pub use self::style::{Style, paint_status};
+pub(crate) use self::page::render;

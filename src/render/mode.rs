@@ -4,7 +4,7 @@ use super::document::Document;
 
 /// The output mode of a run.
 #[derive(Debug, Default)]
-pub enum Render {
+pub(crate) enum Render {
     /// The command's table (a tree for `tree`, plain text for text reports).
     #[default]
     Table,
@@ -20,7 +20,7 @@ pub enum Render {
 impl Render {
     /// `-o json`.
     #[must_use]
-    pub fn json() -> Self {
+    pub(crate) fn json() -> Self {
         Self::Document(Box::new(Json))
     }
 }
@@ -28,7 +28,7 @@ impl Render {
 /// A way to write the JSON document of a report. Every command has one (the jobs as
 /// returned, or the nested tree), so a new format is one implementation of this, with no
 /// command or dispatch to change.
-pub trait DocumentFormat: std::fmt::Debug {
+pub(crate) trait DocumentFormat: std::fmt::Debug {
     /// # Errors
     /// When the document cannot be written this way (a jq filter that fails on it).
     fn render(&self, document: &Document<'_>, stdout_is_terminal: bool) -> anyhow::Result<String>;

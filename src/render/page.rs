@@ -19,7 +19,7 @@ use crate::safe_text::sanitize;
 
 /// What the rendering depends on besides the report: the terminal, and the time.
 #[derive(Debug, Clone, Copy)]
-pub struct View {
+pub(crate) struct View {
     pub style: Style,
     /// stdout is a terminal: `--jq` strings have their control characters made visible.
     pub neutralise: bool,
@@ -29,7 +29,7 @@ pub struct View {
 
 /// A line for stderr.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Message {
+pub(crate) enum Message {
     /// `imsjob: error: …`, with a hint line when one helps.
     Error { text: String, hint: Option<String> },
     /// `imsjob: warning: …`.
@@ -41,7 +41,7 @@ pub enum Message {
 /// A rendered report: stderr lines first, then the stdout text (none when there is nothing
 /// to show), and the exit status of the run.
 #[derive(Debug)]
-pub struct Rendered {
+pub(crate) struct Rendered {
     pub messages: Vec<Message>,
     pub stdout: Option<String>,
     /// The report's status, unless writing the document failed where nothing worse happened
@@ -51,7 +51,7 @@ pub struct Rendered {
 
 /// Renders a report in the chosen mode.
 #[must_use]
-pub fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
+pub(crate) fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
     let (messages, stdout) = match &report.body {
         Body::Jobs(jobs) => (
             job_messages(jobs, report.status),

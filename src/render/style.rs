@@ -4,7 +4,7 @@ use crate::api::model::Status;
 
 /// How a rendering may look.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Style {
+pub(crate) struct Style {
     /// Maximum line width; `None` = unlimited.
     pub width: Option<u16>,
     pub color: bool,
@@ -26,7 +26,7 @@ pub(crate) fn status_sgr(status: &Status) -> u8 {
 
 /// Wraps text in the ANSI colour of a status when `color` is set.
 #[must_use]
-pub fn paint_status(status: &Status, color: bool) -> String {
+pub(crate) fn paint_status(status: &Status, color: bool) -> String {
     let text = crate::safe_text::sanitize(status.as_str()).into_owned();
     if !color {
         return text;

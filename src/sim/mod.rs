@@ -4,7 +4,7 @@
 //! child process.
 
 pub(crate) mod iam;
-pub mod scenario;
+pub(crate) mod scenario;
 pub(crate) mod state;
 pub(crate) mod tls;
 
@@ -32,7 +32,7 @@ type Body = UnsyncBoxBody<Bytes, std::io::Error>;
 
 /// One request as the simulator saw it (served at `GET /_sim/requests`).
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct Seen {
+pub(crate) struct Seen {
     pub seq: u64,
     /// Milliseconds since the simulator started.
     pub at_ms: u64,
@@ -55,7 +55,7 @@ struct Shared {
 }
 
 /// A running simulator.
-pub struct SimHandle {
+pub(crate) struct SimHandle {
     pub addr: SocketAddr,
     pub project_id: String,
     pub token: String,
@@ -68,7 +68,7 @@ pub struct SimHandle {
 
 impl SimHandle {
     #[must_use]
-    pub fn endpoint(&self) -> String {
+    pub(crate) fn endpoint(&self) -> String {
         let scheme = if self.cacert.is_some() {
             "https"
         } else {
@@ -80,7 +80,7 @@ impl SimHandle {
     /// The lines a user pastes into a shell. With TLS, the certificate's path follows as a
     /// comment: it is deliberately not exported, so that refusing it can be tried first.
     #[must_use]
-    pub fn exports(&self) -> String {
+    pub(crate) fn exports(&self) -> String {
         let mut text = format!(
             "export IMSJOB_ENDPOINT={}\nexport OS_PROJECT_ID={}\nexport OS_AUTH_TOKEN={}\n",
             self.endpoint(),
@@ -95,7 +95,7 @@ impl SimHandle {
 
     /// [`Self::exports`] followed by the AK/SK and password alternatives as comments.
     #[must_use]
-    pub fn all_exports(&self) -> String {
+    pub(crate) fn all_exports(&self) -> String {
         format!("{}{}", self.exports(), self.other_exports)
     }
 }
@@ -104,7 +104,7 @@ impl SimHandle {
 ///
 /// # Errors
 /// When the port cannot be bound.
-pub async fn start(scenario: Scenario, port: u16) -> std::io::Result<SimHandle> {
+pub(crate) async fn start(scenario: Scenario, port: u16) -> std::io::Result<SimHandle> {
     start_with(scenario, port, None).await
 }
 
@@ -112,7 +112,7 @@ pub async fn start(scenario: Scenario, port: u16) -> std::io::Result<SimHandle> 
 ///
 /// # Errors
 /// When the port cannot be bound.
-pub async fn start_with(
+pub(crate) async fn start_with(
     scenario: Scenario,
     port: u16,
     tls: Option<tls::SelfSigned>,

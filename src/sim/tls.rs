@@ -9,7 +9,7 @@ use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
 /// A fresh self-signed certificate for `127.0.0.1` and `localhost`, ready to serve.
-pub struct SelfSigned {
+pub(crate) struct SelfSigned {
     pub acceptor: TlsAcceptor,
     /// Where the certificate (PEM) was written, for `--cacert`.
     pub pem_path: PathBuf,

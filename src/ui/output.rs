@@ -5,8 +5,8 @@ use std::io::{self, IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// `--color`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ColorChoice {
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum ColorChoice {
     /// Colour on a terminal, unless the environment says otherwise.
     #[default]
     Auto,
@@ -18,7 +18,7 @@ pub enum ColorChoice {
 
 /// The environment variables that bear on colour, read once by `settings`.
 #[derive(Debug, Clone, Default)]
-pub struct ColorEnv {
+pub(crate) struct ColorEnv {
     pub no_color: Option<String>,
     pub clicolor: Option<String>,
     pub clicolor_force: Option<String>,
@@ -50,7 +50,7 @@ pub(crate) fn use_color(choice: ColorChoice, env: &ColorEnv, is_terminal: bool) 
 
 /// How the output object behaves: colour, verbosity, the width off a terminal.
 #[derive(Debug, Clone, Default)]
-pub struct OutputSettings {
+pub(crate) struct OutputSettings {
     pub color: ColorChoice,
     pub color_env: ColorEnv,
     pub quiet: bool,
@@ -63,7 +63,7 @@ pub(crate) use crate::log::debug_log;
 
 /// Where results and messages go.
 #[derive(Debug)]
-pub struct Output {
+pub(crate) struct Output {
     stdout_is_terminal: bool,
     stderr_is_terminal: bool,
     color_stdout: bool,
@@ -77,7 +77,7 @@ pub struct Output {
 
 impl Output {
     #[must_use]
-    pub fn new(settings: &OutputSettings) -> Self {
+    pub(crate) fn new(settings: &OutputSettings) -> Self {
         crate::log::set_verbosity(settings.verbose);
         let (choice, env) = (settings.color, &settings.color_env);
         let stdout_is_terminal = io::stdout().is_terminal();
@@ -94,34 +94,24 @@ impl Output {
     }
 
     #[must_use]
-    pub fn color_stdout(&self) -> bool {
-        self.color_stdout
-    }
-
-    #[must_use]
-    pub fn color_stderr(&self) -> bool {
+    pub(crate) fn color_stderr(&self) -> bool {
         self.color_stderr
     }
 
     #[must_use]
-    pub fn stdout_is_terminal(&self) -> bool {
-        self.stdout_is_terminal
-    }
-
-    #[must_use]
-    pub fn stderr_is_terminal(&self) -> bool {
+    pub(crate) fn stderr_is_terminal(&self) -> bool {
         self.stderr_is_terminal
     }
 
     #[must_use]
-    pub fn quiet(&self) -> bool {
+    pub(crate) fn quiet(&self) -> bool {
         self.quiet
     }
 
     /// Width for tables on stdout: the terminal's, else `COLUMNS`, else unlimited (a pipe
     /// or file gets whole lines, as `kubectl` does).
     #[must_use]
-    pub fn stdout_width(&self) -> Option<u16> {
+    pub(crate) fn stdout_width(&self) -> Option<u16> {
         if self.stdout_is_terminal
             && let Some((_, cols)) = console::Term::stdout().size_checked()
         {
@@ -132,7 +122,7 @@ impl Output {
 
     /// What renderings of this run depend on: stdout's width, colour and terminal, and now.
     #[must_use]
-    pub fn view(&self) -> crate::render::page::View {
+    pub(crate) fn view(&self) -> crate::render::page::View {
         crate::render::page::View {
             style: crate::render::style::Style {
                 width: self.stdout_width(),
@@ -147,7 +137,7 @@ impl Output {
     ///
     /// # Errors
     /// A failed write to stdout.
-    pub fn show(&self, rendered: crate::render::page::Rendered) -> anyhow::Result<()> {
+    pub(crate) fn show(&self, rendered: crate::render::page::Rendered) -> anyhow::Result<()> {
         use crate::render::page::Message;
         for message in &rendered.messages {
             match message {
@@ -166,7 +156,7 @@ impl Output {
     ///
     /// # Errors
     /// A failed write to stdout.
-    pub fn show_plain(&self, report: &crate::report::Report) -> anyhow::Result<()> {
+    pub(crate) fn show_plain(&self, report: &crate::report::Report) -> anyhow::Result<()> {
         let mode = crate::render::mode::Render::default();
         self.show(crate::render::page::render(report, &mode, &self.view()))
     }
@@ -176,7 +166,7 @@ impl Output {
     ///
     /// # Errors
     /// Any other write failure (disk full, ...).
-    pub fn result(&self, text: &str) -> io::Result<()> {
+    pub(crate) fn result(&self, text: &str) -> io::Result<()> {
         if self.stdout_closed.load(Ordering::Relaxed) {
             return Ok(());
         }
@@ -201,19 +191,19 @@ impl Output {
     }
 
     /// A progress or status line on stderr (silenced by `-q`).
-    pub fn progress(&self, line: &str) {
+    pub(crate) fn progress(&self, line: &str) {
         if !self.quiet {
             Self::stderr_line(line);
         }
     }
 
     /// A warning on stderr (shown even with `-q`).
-    pub fn warn(&self, message: &str) {
+    pub(crate) fn warn(&self, message: &str) {
         Self::stderr_line(&format!("imsjob: warning: {message}"));
     }
 
     /// The one-line error, with an optional hint line.
-    pub fn error(&self, message: &str, hint: Option<&str>) {
+    pub(crate) fn error(&self, message: &str, hint: Option<&str>) {
         let mut text = format!("imsjob: error: {message}");
         if let Some(hint) = hint {
             text.push_str("\n  hint: ");

@@ -39,6 +39,7 @@ mod auth_password;
 mod auth_token;
 mod config;
 mod secrets;
+mod settings;
 mod token_cache;
 
 // Unix only: Windows has neither SIGINT/SIGTERM for other processes nor `kill`.

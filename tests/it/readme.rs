@@ -268,7 +268,7 @@ fn documented_scenario_is_valid_and_served() {
     let found = blocks("scenario");
     assert_eq!(found.len(), 1, "the tested scenario is gone");
     let text = &found[0].1;
-    let scenario = imsjob::sim::scenario::Scenario::parse(text).expect("the README's scenario");
+    let scenario = imsjob::testing::Scenario::parse(text).expect("the README's scenario");
     assert!(scenario.random_faults.is_some() && scenario.jobs.len() >= 4);
     // Served without its random faults, so that the checks below are deterministic.
     let calm = text.replace("rate: 0.2", "rate: 0.0");

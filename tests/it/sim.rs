@@ -92,7 +92,7 @@ fn builtin_failing_job_uses_img_0194() {
     let doc = get_job(&sim, "job-fail").json();
     // Not failed yet (5 s), but the scenario is what `wait job-fail` will end with.
     assert_eq!(doc["job_type"], "imsImportImageJob");
-    let scenario = imsjob::sim::scenario::Scenario::builtin();
+    let scenario = imsjob::testing::Scenario::builtin();
     let fail = scenario
         .jobs
         .iter()
