@@ -11,6 +11,8 @@ mod hardening;
 mod hostile;
 mod readme;
 mod realworld;
+mod results;
+mod screen;
 mod services;
 mod sim;
 mod surface;
