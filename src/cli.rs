@@ -297,7 +297,8 @@ impl Command {
 
 #[derive(Debug, Args)]
 pub struct GetArgs {
-    /// Job ids, or `-` to read them from stdin (one per line, or `{"job_id": ...}` answers)
+    /// Job ids, or `-` to read them from stdin (one per line, `{"job_id": ...}` answers, or a
+    /// JSON array of them)
     #[arg(required = true, value_name = "JOB_ID")]
     pub ids: Vec<String>,
 
@@ -307,7 +308,8 @@ pub struct GetArgs {
 
 #[derive(Debug, Args)]
 pub struct WaitArgs {
-    /// Job ids, or `-` to read them from stdin (one per line, or `{"job_id": ...}` answers)
+    /// Job ids, or `-` to read them from stdin (one per line, `{"job_id": ...}` answers, or a
+    /// JSON array of them)
     #[arg(required = true, value_name = "JOB_ID")]
     pub ids: Vec<String>,
 

@@ -64,7 +64,7 @@ pub struct Jobs {
 /// Which command the jobs come from: the two differ in what an error means.
 #[derive(Debug)]
 pub enum JobsKind {
-    /// One fetch per id; a lone id that failed prints no document (the error says it all).
+    /// One fetch per id; a lone id that failed is only its error line in a table.
     Get,
     /// Final states of a wait.
     Wait(WaitSummary),

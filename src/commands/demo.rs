@@ -161,7 +161,7 @@ pub(crate) async fn run(
     )?;
     typed(&format!("tree {ova}"), show)?;
     ended(
-        &tree::run(&client, &ova, crate::cli::DEFAULT_MAX_SUB_JOBS).await?,
+        &tree::run(&client, &ova, crate::cli::DEFAULT_MAX_SUB_JOBS).await,
         &Render::Tree,
         ExitStatus::Success,
         "the job and its sub-jobs",

@@ -31,7 +31,7 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             render,
             connect: settings,
         } => {
-            let (ids, from_stdin) = stdin_ids::job_ids(&ids)?;
+            let (ids, from_stdin) = job_ids(&ids, out)?;
             let client = connect::connect(&settings, out).await?;
             (get::run(&client, &ids, from_stdin).await, render)
         }
@@ -42,7 +42,7 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             connect: settings,
         } => {
             let options = wait::WaitOptions::from_args(&options)?;
-            let (ids, from_stdin) = stdin_ids::job_ids(&ids)?;
+            let (ids, from_stdin) = job_ids(&ids, out)?;
             let client = connect::connect(&settings, out).await?;
             let mut observer = wait_observer(out, &render);
             let array = from_stdin || ids.len() != 1;
@@ -59,7 +59,7 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             connect: settings,
         } => {
             let client = connect::connect(&settings, out).await?;
-            (tree::run(&client, &id, max_sub_jobs).await?, render)
+            (tree::run(&client, &id, max_sub_jobs).await, render)
         }
         // Plain text, shown as it comes: demo and sim speak as they go.
         CommandSettings::Completions(shell) => return show_plain(&completions::run(shell), out),
@@ -79,6 +79,21 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
     let status = rendered.status;
     out.show(rendered)?;
     Ok(status)
+}
+
+/// The ids of the command line, `-` read from stdin; a person at a terminal is told that
+/// `imsjob` is reading, rather than left before a silent prompt.
+fn job_ids(
+    args: &[crate::config::settings::JobIdArg],
+    out: &Output,
+) -> Result<(Vec<crate::api::id::JobId>, bool), crate::usage_error::UsageError> {
+    let reads_stdin = args
+        .iter()
+        .any(|arg| matches!(arg, crate::config::settings::JobIdArg::Stdin));
+    if reads_stdin && out.stdin_is_terminal() {
+        out.progress("reading job ids from stdin (`-`), one per line or as JSON; end with Ctrl-D");
+    }
+    stdin_ids::job_ids(args)
 }
 
 fn show_plain(report: &Report, out: &Output) -> anyhow::Result<ExitStatus> {

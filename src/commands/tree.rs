@@ -26,15 +26,21 @@ pub(crate) const CONCURRENCY: usize = 8;
 
 /// Runs `tree`.
 ///
-/// # Errors
-/// The root's API error (the exit status follows from it); sub-jobs that cannot be fetched
-/// are part of the report.
-pub(crate) async fn run(
-    client: &ImsClient,
-    id: &JobId,
-    max_sub_jobs: usize,
-) -> anyhow::Result<Report> {
-    let root = fetch(client, id).await?;
+/// A job that cannot be fetched, the root as much as a sub-job, is part of the report, so
+/// that every command shows an unfetchable id the same way (`doc/contract.md`).
+pub(crate) async fn run(client: &ImsClient, id: &JobId, max_sub_jobs: usize) -> Report {
+    let root = match fetch(client, id).await {
+        Ok(root) => root,
+        Err(error) => {
+            return Report {
+                status: ExitStatus::from(&error),
+                body: Body::Tree(Box::new(Tree {
+                    root: TreeNode::leaf(id.as_str(), Err(error)),
+                    stopped: None,
+                })),
+            };
+        }
+    };
     let tree = walk(root, id.as_str(), max_sub_jobs, |id| async move {
         match JobId::parse(&id) {
             Ok(valid) => fetch(client, &valid).await,
@@ -47,10 +53,10 @@ pub(crate) async fn run(
         }
     })
     .await;
-    Ok(Report {
+    Report {
         status: worst(&tree.root),
         body: Body::Tree(Box::new(tree)),
-    })
+    }
 }
 
 /// A node while the tree grows: its children are indices into the arena.

@@ -65,6 +65,8 @@ pub fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
             }
             let stdout = match mode {
                 Render::Document(format) => format.render(&to_json(tree), view.neutralise),
+                // The job asked for could not be fetched: its error line says everything.
+                _ if tree.root.outcome.is_err() => Ok(String::new()),
                 Render::Wide => Ok(to_text(tree, view.style, view.now, true)),
                 Render::Table | Render::Tree | Render::Events => {
                     Ok(to_text(tree, view.style, view.now, false))
@@ -155,11 +157,12 @@ fn jobs_text(
 ) -> anyhow::Result<Option<String>> {
     let single = !jobs.array && jobs.entries.len() == 1;
     let wait = match &jobs.kind {
-        // One id that could not be fetched: its error line says everything.
-        JobsKind::Get if single && jobs.entries[0].job.is_none() => return Ok(None),
         JobsKind::Get => None,
         JobsKind::Wait(summary) => Some(summary),
     };
+    // One id that `get` could not fetch: in a table its error line says everything; a
+    // document still holds its stand-in, the shape `wait` and `tree` give it too.
+    let lone_error = wait.is_none() && single && jobs.entries[0].job.is_none();
     match (mode, wait) {
         (Render::Events, Some(summary)) => Ok(Some(end_line(
             &jobs.entries,
@@ -186,6 +189,7 @@ fn jobs_text(
             };
             format.render(&document, view.neutralise).map(Some)
         }
+        _ if lone_error => Ok(None),
         _ => {
             let rows: Vec<Row<'_>> = jobs.entries.iter().map(row).collect();
             let wide = matches!(mode, Render::Wide);
@@ -373,13 +377,18 @@ mod tests {
     }
 
     #[test]
-    fn a_lone_job_that_get_could_not_fetch_is_only_an_error_line() {
+    fn a_lone_job_that_get_could_not_fetch_is_an_error_line_and_its_stand_in() {
         let mut missing = entry("gone", None, None);
         missing.error = Some(not_found());
         let report = report(JobsKind::Get, vec![missing]);
-        for mode in [Render::Table, Render::json()] {
+        let stand_in = serde_json::json!({"job_id": "gone",
+            "error": {"status": 404, "code": null, "message": null}});
+        for (mode, stdout) in [(Render::Table, None), (Render::json(), Some(stand_in))] {
             let rendered = render(&report, &mode, &view());
-            assert_eq!(rendered.stdout, None);
+            let document = rendered
+                .stdout
+                .map(|text| serde_json::from_str::<serde_json::Value>(&text).expect("JSON"));
+            assert_eq!(document, stdout);
             let [Message::Error { text, .. }] = rendered.messages.as_slice() else {
                 panic!("{:?}", rendered.messages);
             };

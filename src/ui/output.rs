@@ -113,6 +113,12 @@ impl Output {
         self.stderr_is_terminal
     }
 
+    /// Whether a person may be typing on stdin (then `-` says it reads from there).
+    #[must_use]
+    pub fn stdin_is_terminal(&self) -> bool {
+        io::stdin().is_terminal()
+    }
+
     #[must_use]
     pub fn quiet(&self) -> bool {
         self.quiet

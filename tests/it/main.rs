@@ -13,6 +13,7 @@ mod readme;
 mod realworld;
 mod results;
 mod screen;
+mod scripts;
 mod services;
 mod sim;
 mod surface;
