@@ -290,7 +290,7 @@ fn id_from_value(value: &serde_json::Value, place: &str) -> Result<JobId, UsageE
         }
         _ => {
             // The call that should have started a job may have answered an error instead.
-            let error = value.get("error").unwrap_or(&value);
+            let error = value.get("error").unwrap_or(value);
             let code = error
                 .get("code")
                 .or_else(|| error.get("error_code"))

@@ -9,6 +9,7 @@ mod config;
 mod core;
 mod hardening;
 mod hostile;
+mod live;
 mod readme;
 mod realworld;
 mod results;

@@ -16,8 +16,9 @@ impl Tmux {
     /// text such as `stty echoctl;`). `None` when tmux is not installed.
     pub(crate) fn imsjob(sim: &Sim, cols: u16, setup: &str, args: &str) -> Option<Self> {
         // `env -i`: the program sees only what is set here, whatever the tmux server has.
+        // The shell traps SIGINT so that a Ctrl-C meant for imsjob does not end the window.
         let command = format!(
-            "{setup} env -i HOME={home} TERM=xterm-256color IMSJOB_ENDPOINT={endpoint} \
+            "trap : INT; {setup} env -i HOME={home} TERM=xterm-256color IMSJOB_ENDPOINT={endpoint} \
              OS_PROJECT_ID={project} OS_AUTH_TOKEN={token} {binary} {args}; \
              echo __EXIT=$?; sleep 600",
             home = sim.home.path().display(),
