@@ -255,10 +255,15 @@ pub enum Command {
     )]
     Demo,
     /// Serve the IMS simulator on 127.0.0.1 for offline script testing
-    #[command(after_help = "Examples:
+    #[command(
+        after_help = "On start it lists on stderr the jobs it serves: the built-in (or the
+scenario's) jobs and the job ids of the 14 documented example responses.
+
+Examples:
   imsjob sim                            # prints the exports to paste
   imsjob sim --port 8080 --scenario jobs.yaml   # your jobs, timelines, faults
-  imsjob sim --tls                      # HTTPS, a certificate made at start")]
+  imsjob sim --tls                      # HTTPS, a certificate made at start"
+    )]
     Sim(SimArgs),
     /// Print a shell completion script
     #[command(after_help = "Examples:

@@ -65,6 +65,26 @@ pub(crate) fn http_client(
     request_timeout: Duration,
     tls: &TlsOptions,
 ) -> anyhow::Result<reqwest::Client> {
+    build(http_builder(request_timeout, tls)?)
+}
+
+/// The client of a simulator in this very process (`imsjob demo`): a proxy from the
+/// environment could not reach it, so none is used.
+///
+/// # Errors
+/// As [`http_client`].
+pub(crate) fn in_process_client(
+    request_timeout: Duration,
+    tls: &TlsOptions,
+) -> anyhow::Result<reqwest::Client> {
+    build(http_builder(request_timeout, tls)?.no_proxy())
+}
+
+/// The configuration shared by every client.
+fn http_builder(
+    request_timeout: Duration,
+    tls: &TlsOptions,
+) -> anyhow::Result<reqwest::ClientBuilder> {
     // reqwest is built without a default crypto provider (ring instead of aws-lc: far less
     // C to compile); installing fails harmlessly when another caller did it first.
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -105,6 +125,10 @@ pub(crate) fn http_client(
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         builder = builder.tls_backend_preconfigured(config);
     }
+    Ok(builder)
+}
+
+fn build(builder: reqwest::ClientBuilder) -> anyhow::Result<reqwest::Client> {
     builder.build().map_err(|e| {
         ApiError::Network {
             message: format!("cannot set up the HTTP client: {e}"),

@@ -9,7 +9,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::{get, tree, wait};
-use crate::api::client::{ClientConfig, ImsClient, TlsOptions, http_client};
+use crate::api::client::{ClientConfig, ImsClient, TlsOptions, in_process_client};
 use crate::api::id::{JobId, ProjectId};
 use crate::auth::session::Authenticator;
 use crate::exit::ExitStatus;
@@ -71,7 +71,7 @@ pub(crate) async fn run(
         ..TlsOptions::default()
     };
     let request_timeout = Duration::from_secs(5);
-    let http = http_client(request_timeout, &tls)?;
+    let http = in_process_client(request_timeout, &tls)?;
     let token = SecretString::from(handle.token.clone());
     let client = ImsClient::with_http(
         http.clone(),

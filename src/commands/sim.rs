@@ -47,18 +47,25 @@ pub(crate) async fn run(
         })?;
     // stdout: only the exports, so `eval "$(imsjob sim &)"`-style use and tests can read them.
     show(&Report::text(handle.all_exports()))?;
-    let mut notes = Vec::new();
+    let mut notes = vec![format!(
+        "imsjob sim: serving on {}; Ctrl-C stops",
+        handle.endpoint()
+    )];
     if !handle.job_ids.is_empty() {
+        notes.push(format!("imsjob sim: jobs: {}", handle.job_ids.join(", ")));
+    }
+    // Only what is served is announced: a scenario with `examples: false` has none.
+    if !handle.example_ids.is_empty() {
         notes.push(format!(
-            "imsjob sim: serving on {} — jobs: {} (plus the documented examples); Ctrl-C stops",
-            handle.endpoint(),
-            handle.job_ids.join(", ")
+            "imsjob sim: the {} documented examples, by job id:",
+            handle.example_ids.len()
         ));
-    } else {
-        notes.push(format!(
-            "imsjob sim: serving on {}; Ctrl-C stops",
-            handle.endpoint()
-        ));
+        notes.extend(
+            handle
+                .example_ids
+                .iter()
+                .map(|(id, name)| format!("  {id}  {name}")),
+        );
     }
     if let Some(path) = &handle.cacert {
         notes.push(format!(

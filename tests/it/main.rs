@@ -17,6 +17,7 @@ mod screen;
 mod scripts;
 mod services;
 mod sim;
+mod simulator;
 mod surface;
 mod terminal;
 mod tls;
