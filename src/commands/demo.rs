@@ -15,8 +15,9 @@ use crate::auth::session::Authenticator;
 use crate::exit::ExitStatus;
 use crate::render::Render;
 use crate::render::jq::JqFilter;
-use crate::report::{Report, WaitObserver};
+use crate::report::Report;
 use crate::sim::{self, scenario::Scenario};
+use crate::ui::printer::Printer;
 
 /// The demo's jobs: every one starts moving at the first `get`, so the steps overlap.
 const SCENARIO: &str = r"
@@ -45,18 +46,14 @@ jobs:
     image_name: copied
 ";
 
-/// Shows a report in a mode and says the exit code it gives.
-pub(crate) type Show<'a> = dyn FnMut(&Report, &Render) -> anyhow::Result<ExitStatus> + 'a;
-
-/// Runs the demo, handing each part to `show` as it comes. Exit 0 when every step ended as
-/// the contract says it must.
+/// Runs the demo, showing each part through `printer` as it comes. Its report says whether
+/// every step ended as the contract says it must (exit 0, else 70).
 ///
 /// # Errors
-/// When the simulator cannot start, a command fails, or `show` does.
-pub(crate) async fn run(
-    observer: &mut dyn WaitObserver,
-    show: &mut Show<'_>,
-) -> anyhow::Result<ExitStatus> {
+/// When the simulator cannot start, a command fails, or writing does.
+pub(crate) async fn run(printer: Printer<'_>) -> anyhow::Result<Report> {
+    let mut observer = printer.observer(&Render::Table);
+    let observer = &mut *observer;
     let scenario = Scenario::parse(SCENARIO).map_err(anyhow::Error::msg)?;
     let id = |text: &str| JobId::parse(text);
     let (ova, image, fail, slow) = (
@@ -87,31 +84,21 @@ pub(crate) async fn run(
          (0 success, 1 a job failed, 124 timed out; `imsjob --help` lists them all).\n",
         handle.endpoint()
     );
-    show(&Report::text(intro), &Render::Table)?;
+    printer.text(&intro)?;
 
     let mut ok = true;
     // A step: the command as typed, then (once it has run, its progress shown) its output
     // and the exit code it gives.
-    let typed = |command: &str, show: &mut Show<'_>| {
-        show(
-            &Report::text(format!("\n$ imsjob {command}")),
-            &Render::Table,
-        )
-        .map(drop)
-    };
+    let typed = |command: &str| printer.text(&format!("\n$ imsjob {command}"));
     let mut ended = |report: &Report,
                      mode: &Render,
                      expected: ExitStatus,
-                     meaning: &str,
-                     show: &mut Show<'_>|
+                     meaning: &str|
      -> anyhow::Result<()> {
-        let status = show(report, mode)?;
+        let status = printer.show(report, mode)?;
         ok &= status == expected;
-        show(
-            &Report::text(format!("  -> exit {}: {meaning}", status.code())),
-            &Render::Table,
-        )
-        .map(drop)
+        printer.text(&format!("  -> exit {}: {meaning}", status.code()))?;
+        Ok(())
     };
     let options = |timeout: u64| wait::WaitOptions {
         timeout: Some(Duration::from_secs(timeout)),
@@ -124,91 +111,77 @@ pub(crate) async fn run(
     };
 
     let all = [ova.clone(), image.clone(), fail.clone(), slow.clone()];
-    typed(&format!("get {ova} {image} {fail} {slow}"), show)?;
+    typed(&format!("get {ova} {image} {fail} {slow}"))?;
     ended(
         &get::run(&client, &all, false).await,
         &Render::Table,
         ExitStatus::Success,
         "a table of the jobs, whatever their state (they start moving now)",
-        show,
     )?;
-    typed(&format!("wait {ova}"), show)?;
+    typed(&format!("wait {ova}"))?;
     let waited = wait::run(&client, vec![ova.clone()], &options(30), observer).await?;
     ended(
         &waited,
         &Render::Table,
         ExitStatus::Success,
         "SUCCESS; progress went to stderr, the table to stdout",
-        show,
     )?;
-    typed(&format!("wait {fail}"), show)?;
+    typed(&format!("wait {fail}"))?;
     let waited = wait::run(&client, vec![fail.clone()], &options(30), observer).await?;
     ended(
         &waited,
         &Render::Table,
         ExitStatus::JobFailed,
         "FAIL; the error code and reason are on stderr",
-        show,
     )?;
-    typed(&format!("wait {slow} --timeout 2s"), show)?;
+    typed(&format!("wait {slow} --timeout 2s"))?;
     let waited = wait::run(&client, vec![slow.clone()], &options(2), observer).await?;
     ended(
         &waited,
         &Render::Table,
         ExitStatus::Timeout,
         "not done in time; the job itself goes on",
-        show,
     )?;
-    typed(&format!("tree {ova}"), show)?;
+    typed(&format!("tree {ova}"))?;
     ended(
         &tree::run(&client, &ova, crate::cli::DEFAULT_MAX_SUB_JOBS).await,
         &Render::Tree,
         ExitStatus::Success,
         "the job and its sub-jobs",
-        show,
     )?;
-    typed(&format!("get {fail} --json"), show)?;
+    typed(&format!("get {fail} --json"))?;
     ended(
         &get::run(&client, std::slice::from_ref(&fail), false).await,
         &Render::json(),
         ExitStatus::Success,
         "the job exactly as the API returned it (`get` fetched it: exit 0)",
-        show,
     )?;
     let program = ".entities.image_id // empty";
     let jq = Render::Document(Box::new(JqFilter::compile(program)?));
-    typed(&format!("wait {image} --jq '{program}'"), show)?;
+    typed(&format!("wait {image} --jq '{program}'"))?;
     let waited = wait::run(&client, vec![image.clone()], &options(30), observer).await?;
     ended(
         &waited,
         &jq,
         ExitStatus::Success,
         "strings print raw, for IMAGE=$(imsjob wait ... --jq ...)",
-        show,
     )?;
 
     let port = format!(":{}", handle.addr.port());
-    show(
-        &Report::text(format!(
-            "\nTry it yourself against the simulator:\n\
+    printer.text(&format!(
+        "\nTry it yourself against the simulator:\n\
              \x20 imsjob sim --port 8080 &          # serves, after printing these exports:\n\
              {}\
              \x20 imsjob get job-success job-fail\n\
              \x20 imsjob wait job-fail; echo \"exit $?\"\n\
              \x20 imsjob wait job-slow --timeout 5s --json; echo \"exit $?\"\n\
              \x20 IMAGE=$(imsjob wait job-success --jq '.entities.image_id // empty')\n",
-            handle
-                .exports()
-                .lines()
-                .map(|l| format!("  {l}\n"))
-                .collect::<String>()
-                .replace(&port, ":8080")
-        )),
-        &Render::Table,
-    )?;
-    Ok(if ok {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Internal
-    })
+        handle
+            .exports()
+            .lines()
+            .map(|l| format!("  {l}\n"))
+            .collect::<String>()
+            .replace(&port, ":8080")
+    ))?;
+    Ok(Report::new(crate::report::Body::SelfCheck { passed: ok }))
 }

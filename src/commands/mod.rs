@@ -1,7 +1,7 @@
-//! One module per subcommand. Each takes resolved settings and returns a [`Report`] (data and
-//! exit status, never printed by the command); [`run`] renders it once, in the format chosen
-//! before anything was sent, and hands the text to [`Output`]. Errors bubble up to `lib` where
-//! they are classified once.
+//! One module per subcommand. Each takes resolved settings and returns a [`Report`] (data,
+//! never printed by the command); [`run`] hands it up with the format chosen before anything
+//! was sent, and `lib` shows it through the printer, where its exit status is decided once.
+//! Errors bubble up to `lib` where they are classified once.
 
 pub mod completions;
 pub(crate) mod connect;
@@ -13,19 +13,23 @@ pub(crate) mod stdin_ids;
 pub(crate) mod tree;
 pub(crate) mod wait;
 
-use crate::config::settings::CommandSettings;
-use crate::exit::ExitStatus;
-use crate::report::{Body, Report};
+use crate::config::settings::{CommandSettings, JobIdArg};
+use crate::render::Render;
+use crate::report::Report;
 use crate::ui::output::Output;
-use crate::ui::progress::{Progress, wait_observer};
+use crate::ui::printer::Printer;
 
-/// Runs a resolved command: run it, render its report once in the mode resolved before
-/// anything was sent, write it.
+/// Runs a resolved command and returns its report, to be shown in the mode resolved before
+/// anything was sent. `demo` and `sim` speak through `printer` as they go.
 ///
 /// # Errors
 /// Any error of the command; the caller classifies it into an exit status.
-pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<ExitStatus> {
-    let (report, mode) = match settings {
+pub async fn run(
+    settings: CommandSettings,
+    printer: Printer<'_>,
+) -> anyhow::Result<(Report, Render)> {
+    let out = printer.out();
+    Ok(match settings {
         CommandSettings::Get {
             ids,
             render,
@@ -44,10 +48,10 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             let options = wait::WaitOptions::from_args(&options)?;
             let (ids, from_stdin) = job_ids(&ids, out)?;
             let client = connect::connect(&settings, out).await?;
-            let mut observer = wait_observer(out, &render);
+            let mut observer = printer.observer(&render);
             let array = from_stdin || ids.len() != 1;
             let mut report = wait::run(&client, ids, &options, &mut *observer).await?;
-            if let Body::Jobs(jobs) = &mut report.body {
+            if let crate::report::Body::Jobs(jobs) = &mut report.body {
                 jobs.array = array;
             }
             (report, render)
@@ -61,42 +65,21 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             let client = connect::connect(&settings, out).await?;
             (tree::run(&client, &id, max_sub_jobs).await, render)
         }
-        // Plain text, shown as it comes: demo and sim speak as they go.
-        CommandSettings::Completions(shell) => return show_plain(&completions::run(shell), out),
-        CommandSettings::Demo => {
-            let mut observer = Progress::new(out);
-            return demo::run(&mut observer, &mut |report, mode| {
-                let rendered = crate::render::render(report, mode, &out.view());
-                let status = rendered.status;
-                out.show(rendered)?;
-                Ok(status)
-            })
-            .await;
-        }
-        CommandSettings::Sim(args) => return sim::run(&args, &mut |r| out.show_plain(r)).await,
-    };
-    let rendered = crate::render::render(&report, &mode, &out.view());
-    let status = rendered.status;
-    out.show(rendered)?;
-    Ok(status)
+        CommandSettings::Completions(shell) => (completions::run(shell), Render::default()),
+        CommandSettings::Demo => (demo::run(printer).await?, Render::default()),
+        CommandSettings::Sim(args) => (sim::run(&args, printer).await?, Render::default()),
+    })
 }
 
 /// The ids of the command line, `-` read from stdin; a person at a terminal is told that
 /// `imsjob` is reading, rather than left before a silent prompt.
 fn job_ids(
-    args: &[crate::config::settings::JobIdArg],
+    args: &[JobIdArg],
     out: &Output,
 ) -> Result<(Vec<crate::api::id::JobId>, bool), crate::usage_error::UsageError> {
-    let reads_stdin = args
-        .iter()
-        .any(|arg| matches!(arg, crate::config::settings::JobIdArg::Stdin));
+    let reads_stdin = args.iter().any(|arg| matches!(arg, JobIdArg::Stdin));
     if reads_stdin && out.stdin_is_terminal() {
         out.progress("reading job ids from stdin (`-`), one per line or as JSON; end with Ctrl-D");
     }
     stdin_ids::job_ids(args)
-}
-
-fn show_plain(report: &Report, out: &Output) -> anyhow::Result<ExitStatus> {
-    out.show_plain(report)?;
-    Ok(report.status)
 }

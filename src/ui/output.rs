@@ -158,6 +158,9 @@ impl Output {
         for message in &rendered.messages {
             match message {
                 Message::Error { text, hint } => self.error(text, hint.as_deref()),
+                Message::ApiError { text, error } => {
+                    self.error(text, crate::exit::api_hint(error).as_deref());
+                }
                 Message::Warning(text) => self.warn(text),
                 Message::Note(text) => self.progress(text),
             }
@@ -166,15 +169,6 @@ impl Output {
             self.result(&text)?;
         }
         Ok(())
-    }
-
-    /// Renders a report in its plain form (a table, a tree, text) and writes it.
-    ///
-    /// # Errors
-    /// A failed write to stdout.
-    pub fn show_plain(&self, report: &crate::report::Report) -> anyhow::Result<()> {
-        let mode = crate::render::mode::Render::default();
-        self.show(crate::render::page::render(report, &mode, &self.view()))
     }
 
     /// Writes a result on stdout. A closed pipe is not an error: the reader has what it
