@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::common::{Sim, binary, hermetic, stderr_of, stdout_of};
 
@@ -24,9 +25,20 @@ fn banner(args: &[&str], last: impl Fn(&str) -> bool) -> Vec<String> {
         .spawn()
         .expect("starts");
     let stderr = child.stderr.take().expect("stderr");
+    // Read on a thread: a banner that never prints the line looked for fails the test
+    // within the deadline instead of blocking it.
+    let (send, lines_read) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if send.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
     let mut lines = Vec::new();
-    for line in BufReader::new(stderr).lines() {
-        let line = line.expect("readable");
+    while let Ok(line) = lines_read.recv_timeout(deadline.saturating_duration_since(Instant::now()))
+    {
         let done = last(&line);
         lines.push(line);
         if done {
@@ -35,6 +47,7 @@ fn banner(args: &[&str], last: impl Fn(&str) -> bool) -> Vec<String> {
     }
     let _ = child.kill();
     let _ = child.wait();
+    assert!(lines.last().is_some_and(|l| last(l)), "{lines:#?}");
     lines
 }
 
