@@ -6,6 +6,7 @@ asserts nothing (timing belongs in a benchmark, not in a test). Usage:
 
     bench/run.sh                 # builds release, then runs this
     python3 bench/bench.py [--quick] [--full-10m]
+    IMSJOB_BIN=path python3 bench/bench.py   # measures an existing binary
 """
 
 import json
@@ -18,14 +19,17 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "imsjob")
+BIN = os.environ.get("IMSJOB_BIN") or os.path.join(ROOT, "target", "release", "imsjob")
+# The simulator runs on 127.0.0.1: a proxy of the caller's shell could not reach it.
+PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 QUICK = "--quick" in sys.argv
 FULL_10M = "--full-10m" in sys.argv
 
 
 def clean_env(extra=None):
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("OS_", "IMSJOB_")) and k not in ("NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE")}
+           if not k.startswith(("OS_", "IMSJOB_")) and k not in ("NO_COLOR", "CLICOLOR", "CLICOLOR_FORCE")
+           and k.upper() not in PROXY_VARS}
     env.update(extra or {})
     return env
 

@@ -238,10 +238,15 @@ pub(crate) enum Command {
     )]
     Demo,
     /// Serve the IMS simulator on 127.0.0.1 for offline script testing
-    #[command(after_help = "Examples:
+    #[command(
+        after_help = "On start it lists on stderr the jobs it serves: the built-in (or the
+scenario's) jobs and the job ids of the 14 documented example responses.
+
+Examples:
   imsjob sim                            # prints the exports to paste
   imsjob sim --port 8080 --scenario jobs.yaml   # your jobs, timelines, faults
-  imsjob sim --tls                      # HTTPS, a certificate made at start")]
+  imsjob sim --tls                      # HTTPS, a certificate made at start"
+    )]
     Sim(SimArgs),
     /// Print a shell completion script
     #[command(after_help = "Examples:
@@ -280,7 +285,8 @@ impl Command {
 
 #[derive(Debug, Args)]
 pub(crate) struct GetArgs {
-    /// Job ids, or `-` to read them from stdin (one per line, or `{"job_id": ...}` answers)
+    /// Job ids, or `-` to read them from stdin (one per line, `{"job_id": ...}` answers, or a
+    /// JSON array of them)
     #[arg(required = true, value_name = "JOB_ID")]
     pub ids: Vec<String>,
 
@@ -290,7 +296,8 @@ pub(crate) struct GetArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct WaitArgs {
-    /// Job ids, or `-` to read them from stdin (one per line, or `{"job_id": ...}` answers)
+    /// Job ids, or `-` to read them from stdin (one per line, `{"job_id": ...}` answers, or a
+    /// JSON array of them)
     #[arg(required = true, value_name = "JOB_ID")]
     pub ids: Vec<String>,
 

@@ -5,6 +5,7 @@
 //! one-line meanings: help, the man pages, the README and the contract are made from these.
 
 use crate::api::error::{ApiError, CertificateProblem, GatewayCode};
+use crate::report::{Body, JobsKind, Outcome, Report, Signal, TreeNode};
 use crate::usage_error::UsageError;
 
 /// How a run of `imsjob` ended.
@@ -122,6 +123,64 @@ impl ExitStatus {
         } else {
             self
         }
+    }
+}
+
+/// The exit status of a command that ran: the one place where a report (the jobs' outcomes,
+/// the errors of the ids that could not be fetched, a signal) becomes an exit status.
+#[must_use]
+pub(crate) fn status(report: &Report) -> ExitStatus {
+    match report.stopped_by {
+        Some(Signal::Interrupt) => return ExitStatus::Interrupted,
+        Some(Signal::Terminate) => return ExitStatus::Terminated,
+        None => {}
+    }
+    match &report.body {
+        Body::Jobs(jobs) => jobs
+            .entries
+            .iter()
+            .map(|entry| match (&jobs.kind, &entry.outcome, &entry.error) {
+                (JobsKind::Wait(_), Some(outcome), _) => outcome_status(outcome),
+                (JobsKind::Get, _, Some(error)) => ExitStatus::from(error),
+                _ => ExitStatus::Success,
+            })
+            .fold(ExitStatus::Success, ExitStatus::worst),
+        Body::Tree(tree) => tree_status(&tree.root),
+        Body::SelfCheck { passed: false } => ExitStatus::Internal,
+        Body::SelfCheck { passed: true } | Body::Text(_) | Body::Notes(_) => ExitStatus::Success,
+    }
+}
+
+/// What the end of the wait for one job earns.
+#[must_use]
+pub(crate) fn outcome_status(outcome: &Outcome) -> ExitStatus {
+    match outcome {
+        Outcome::Success | Outcome::Abandoned => ExitStatus::Success,
+        Outcome::Failed => ExitStatus::JobFailed,
+        Outcome::TimedOut => ExitStatus::Timeout,
+        Outcome::Error(error) => ExitStatus::from(error),
+    }
+}
+
+/// The worst status of the nodes of a tree that could not be fetched.
+fn tree_status(node: &TreeNode) -> ExitStatus {
+    let own = match &node.outcome {
+        Ok(_) => ExitStatus::Success,
+        Err(error) => ExitStatus::from(error),
+    };
+    node.children
+        .iter()
+        .fold(own, |status, child| status.worst(tree_status(child)))
+}
+
+/// The status once the document was written: a `--jq` program that failed on it is a usage
+/// error, but only where the jobs themselves went well; it never hides a FAIL or a timeout.
+#[must_use]
+pub(crate) fn after_rendering(status: ExitStatus, filter_failed: bool) -> ExitStatus {
+    if filter_failed && status == ExitStatus::Success {
+        ExitStatus::Usage
+    } else {
+        status
     }
 }
 
@@ -361,6 +420,76 @@ mod tests {
                 assert_eq!(b.worst(*a), *a);
             }
         }
+    }
+
+    #[test]
+    fn a_report_decides_its_status_once() {
+        use crate::api::id::JobId;
+        use crate::report::{JobEntry, Jobs, Tree, WaitSummary};
+        let missing = ApiError::Status {
+            status: 404,
+            code: None,
+            message: None,
+            request_id: None,
+            retry_after: None,
+            clock_offset: None,
+        };
+        let entry = |outcome: Option<Outcome>, error: Option<ApiError>| JobEntry {
+            id: JobId::parse("a").expect("an id"),
+            job: None,
+            error,
+            outcome,
+        };
+        let jobs = |kind, entries| {
+            Report::new(Body::Jobs(Jobs {
+                entries,
+                kind,
+                array: true,
+            }))
+        };
+        let get = jobs(
+            JobsKind::Get,
+            vec![entry(None, None), entry(None, Some(missing.clone()))],
+        );
+        assert_eq!(status(&get), NotFound);
+        let summary = WaitSummary {
+            elapsed: std::time::Duration::ZERO,
+            check_once: false,
+            timeout: None,
+        };
+        let mut wait = jobs(
+            JobsKind::Wait(summary),
+            vec![
+                entry(Some(Outcome::Failed), None),
+                entry(Some(Outcome::TimedOut), None),
+                // The last failed poll of a job that succeeded in the end does not count.
+                entry(Some(Outcome::Success), Some(missing.clone())),
+            ],
+        );
+        assert_eq!(status(&wait), Timeout);
+        wait.stopped_by = Some(Signal::Terminate);
+        assert_eq!(status(&wait), Terminated);
+        let mut root = TreeNode::leaf("r", Err(missing.clone()));
+        root.children.push(TreeNode::leaf(
+            "s",
+            Err(ApiError::Network {
+                message: "down".into(),
+                timed_out: true,
+            }),
+        ));
+        let tree = Report::new(Body::Tree(Box::new(Tree {
+            root,
+            stopped: None,
+        })));
+        assert_eq!(status(&tree), Unavailable);
+        assert_eq!(
+            status(&Report::new(Body::SelfCheck { passed: false })),
+            Internal
+        );
+        assert_eq!(status(&Report::text("x")), Success);
+        assert_eq!(after_rendering(Success, true), Usage);
+        assert_eq!(after_rendering(JobFailed, true), JobFailed);
+        assert_eq!(after_rendering(Success, false), Success);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! → `commands` (one module each; `get`, `wait` and `tree` return a `report`) → `api` (the IMS
 //! client, its wire format, TLS trust, typed errors) with `auth` behind its credentials
 //! interface → `render` (report in, text out, the format chosen once) → `ui` (the output object
-//! that owns the streams, and `wait`'s progress observers) → `exit` (the exit status and hints).
+//! that owns the streams, the printer every report goes through, and `wait`'s progress
+//! observers) → `exit` (the exit status, decided once from the report, and hints).
 //! Below them all: `tables` (the exit codes and environment variables every help text and
 //! document is made from), `usage_error`, `safe_text` (untrusted text made safe to show), `log`
 //! (the `-v` debug log), `time`, `service`. `sim` is the built-in simulator.
@@ -102,7 +103,11 @@ pub fn main_entry() -> ExitCode {
             return ExitStatus::Internal.into();
         }
     };
-    let status = match runtime.block_on(commands::run(settings.command, &out)) {
+    let printer = ui::printer::Printer::new(&out);
+    let status = match runtime
+        .block_on(commands::run(settings.command, printer))
+        .and_then(|(report, mode)| printer.show(&report, &mode))
+    {
         Ok(status) => status,
         Err(error) => {
             out.error(&error_line(&error), exit::hint(&error).as_deref());

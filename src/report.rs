@@ -1,8 +1,9 @@
 //! What commands return: the data of a run, never its presentation.
 //!
 //! A command fetches or waits and hands back a [`Report`] (the jobs with their outcome or
-//! error, a tree, or plain text) with its exit status. `render` turns a report into text once,
-//! in the format chosen up front, and `Output` writes it. The `wait` progress vocabulary
+//! error, a tree, or plain text). The exit status is not part of it: `exit::status` derives
+//! it from the report, once, at the top. `render` turns a report into text once, in the
+//! format chosen up front, and `ui` writes it. The `wait` progress vocabulary
 //! ([`WaitEvent`], [`WaitObserver`]) lives here too, so that the polling loop and the displays
 //! that follow it only share data, not code.
 
@@ -11,33 +12,45 @@ use std::time::Duration;
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
 use crate::api::model::{Job, Status};
-use crate::exit::ExitStatus;
 
 /// The result of one command.
 #[derive(Debug)]
 pub(crate) struct Report {
-    pub status: ExitStatus,
     pub body: Body,
+    /// The signal that stopped the command before its end (`wait`).
+    pub stopped_by: Option<Signal>,
 }
 
 impl Report {
+    /// A report of a command that ran to its end.
+    #[must_use]
+    pub(crate) fn new(body: Body) -> Self {
+        Self {
+            body,
+            stopped_by: None,
+        }
+    }
+
     /// Text for stdout as is (completions, the demo's narration, the simulator's exports).
     #[must_use]
     pub(crate) fn text(text: impl Into<String>) -> Self {
-        Self {
-            status: ExitStatus::Success,
-            body: Body::Text(text.into()),
-        }
+        Self::new(Body::Text(text.into()))
     }
 
     /// Lines for stderr that `-q` silences.
     #[must_use]
     pub(crate) fn notes(lines: Vec<String>) -> Self {
-        Self {
-            status: ExitStatus::Success,
-            body: Body::Notes(lines),
-        }
+        Self::new(Body::Notes(lines))
     }
+}
+
+/// A signal that stopped a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Signal {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM (Ctrl-Break on Windows).
+    Terminate,
 }
 
 /// What a report holds.
@@ -49,6 +62,10 @@ pub(crate) enum Body {
     Tree(Box<Tree>),
     Text(String),
     Notes(Vec<String>),
+    /// `demo`'s verdict: whether every step ended as the contract says.
+    SelfCheck {
+        passed: bool,
+    },
 }
 
 /// Jobs of `get` or `wait`.
@@ -64,7 +81,7 @@ pub(crate) struct Jobs {
 /// Which command the jobs come from: the two differ in what an error means.
 #[derive(Debug)]
 pub(crate) enum JobsKind {
-    /// One fetch per id; a lone id that failed prints no document (the error says it all).
+    /// One fetch per id; a lone id that failed is only its error line in a table.
     Get,
     /// Final states of a wait.
     Wait(WaitSummary),
@@ -109,18 +126,6 @@ pub(crate) enum Outcome {
     Abandoned,
     /// An error ended the wait for this job (not found, refused, unavailable).
     Error(ApiError),
-}
-
-impl Outcome {
-    #[must_use]
-    pub(crate) fn exit_status(&self) -> ExitStatus {
-        match self {
-            Self::Success | Self::Abandoned => ExitStatus::Success,
-            Self::Failed => ExitStatus::JobFailed,
-            Self::TimedOut => ExitStatus::Timeout,
-            Self::Error(error) => ExitStatus::from(error),
-        }
-    }
 }
 
 /// What `tree` found: the nodes, and whether it stopped before the end.

@@ -87,6 +87,26 @@ impl MemberResult {
     }
 }
 
+/// An id found in a job's `entities`: its key (`backup_id`, `elb.id`) and value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntityId {
+    pub key: String,
+    pub value: String,
+}
+
+/// The `entities` key of the id a job of a known type makes, for types whose jobs name
+/// several ids (a VBS backup job names the volume it backs up beside the backup it makes).
+/// Matched on the start of `job_type`, first match wins. Jobs of other types name one id
+/// (ECS `server_id`, EVS `volume_id`, SDRS `server_group_id`, classic ELB `elb.id`), which
+/// [`JobView::made_id`] takes. Sources: the "Querying the Job Status" pages of the IMS, VBS,
+/// SDRS, ECS and EVS API references (github.com/opentelekomcloud/docs).
+const MADE_BY_TYPE: [(&str, &str); 4] = [
+    ("ims", "image_id"),
+    ("bksCreateBackup", "backup_id"),
+    ("createServer", "server_id"),
+    ("createSingleServer", "server_id"),
+];
+
 /// A job: the JSON text as returned, and the view derived from it.
 #[derive(Clone)]
 pub struct Job {
@@ -128,8 +148,10 @@ pub struct JobView {
     pub fail_reason: Option<String>,
     pub image_id: Option<String>,
     pub image_name: Option<String>,
-    /// What an ECS/BMS (`server_id`) or EVS (`volume_id`) job made.
-    pub resource_id: Option<String>,
+    /// The ids in `entities`, in the order sent: every `*_id` string, and the `id` of an
+    /// object member as `<member>.id` (classic ELB's `elb`). Which one the job made is
+    /// [`JobView::made_id`]'s call.
+    pub ids: Vec<EntityId>,
     pub results: Vec<MemberResult>,
     /// Sub-jobs given in full, in `entities.sub_jobs_result` (IMS) or `entities.sub_jobs`
     /// (ECS, EVS, BMS). Malformed ones (no textual `status`) are left out.
@@ -324,7 +346,7 @@ const JOB_KEYS: [&str; 8] = [
     "entities",
 ];
 
-const ENTITY_KEYS: [&str; 14] = [
+const ENTITY_KEYS: [&str; 12] = [
     "image_id",
     "image_name",
     "results",
@@ -337,8 +359,6 @@ const ENTITY_KEYS: [&str; 14] = [
     "error_code",
     "addition_error_msg",
     "error",
-    "server_id",
-    "volume_id",
 ];
 
 impl JobView {
@@ -367,8 +387,6 @@ impl JobView {
             entity_error_code,
             addition_error_msg,
             entity_error,
-            server_id,
-            volume_id,
         ] = entities
             .and_then(|e| pick(e.get(), &ENTITY_KEYS))
             .unwrap_or([None; ENTITY_KEYS.len()]);
@@ -408,7 +426,7 @@ impl JobView {
                 .or_else(|| text(entity_error)),
             image_id: text(image_id),
             image_name: text(image_name),
-            resource_id: text(server_id).or_else(|| text(volume_id)),
+            ids: entities.map(entity_ids).unwrap_or_default(),
             results,
             sub_jobs,
             sub_jobs_list,
@@ -440,6 +458,23 @@ impl JobView {
             .collect()
     }
 
+    /// The id of what the job made: the one its type is known to make (`MADE_BY_TYPE`),
+    /// else `image_id`, else the first id in `entities`.
+    #[must_use]
+    pub fn made_id(&self) -> Option<&EntityId> {
+        let by_key = |key: &str| self.ids.iter().find(|id| id.key == key);
+        self.job_type
+            .as_deref()
+            .and_then(|kind| {
+                MADE_BY_TYPE
+                    .iter()
+                    .find(|(prefix, _)| kind.starts_with(prefix))
+            })
+            .and_then(|(_, key)| by_key(key))
+            .or_else(|| by_key("image_id"))
+            .or_else(|| self.ids.first())
+    }
+
     /// Number of sub-jobs known, from either list or the announced total.
     #[must_use]
     pub fn sub_job_count(&self) -> usize {
@@ -457,6 +492,61 @@ impl JobView {
             .iter()
             .filter(|job| job.status == Status::Success)
             .count()
+    }
+}
+
+/// The ids of an `entities` object (see [`JobView::ids`]); values are borrowed as raw text
+/// and only ids are copied, so a large `sub_jobs` member costs one pass.
+fn entity_ids(entities: &RawValue) -> Vec<EntityId> {
+    let text = entities.get();
+    if !text.starts_with('{') {
+        return Vec::new();
+    }
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let members = Members.deserialize(&mut deserializer).unwrap_or_default();
+    let mut ids = Vec::new();
+    for (key, value) in members {
+        if key.ends_with("_id") {
+            if let Some(id) = self::text(Some(value)) {
+                ids.push(EntityId { key, value: id });
+            }
+        } else if let Some([id]) = pick(value.get(), &["id"])
+            && let Some(id) = self::text(id)
+        {
+            ids.push(EntityId {
+                key: format!("{key}.id"),
+                value: id,
+            });
+        }
+    }
+    ids
+}
+
+/// The members of a JSON object in the order sent, values as raw text.
+struct Members;
+
+impl<'de> DeserializeSeed<'de> for Members {
+    type Value = Vec<(String, &'de RawValue)>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Members {
+    type Value = Vec<(String, &'de RawValue)>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut members = Vec::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value::<&'de RawValue>()?;
+            members.push((key, value));
+        }
+        Ok(members)
     }
 }
 
@@ -569,8 +659,45 @@ mod tests {
         let first = job.embedded(&job.view.sub_jobs[0]).expect("a sub-job");
         assert!(first.raw.get().starts_with(r#"{"job_id": "s1""#));
         assert!(first.raw.get().contains("2.50"), "kept as sent");
-        assert_eq!(first.view.resource_id.as_deref(), Some("vm-1"));
+        assert_eq!(
+            first.view.made_id().map(|id| id.value.as_str()),
+            Some("vm-1")
+        );
         assert_eq!(job.view.sub_jobs[1].status, Status::PendingPayment);
+    }
+
+    #[test]
+    fn the_id_made_follows_the_job_type_then_the_first_id() {
+        let made = |value: Value| {
+            let job = Job::from_value(value).expect("job");
+            job.view
+                .made_id()
+                .map(|id| (id.key.clone(), id.value.clone()))
+        };
+        let pair = |k: &str, v: &str| Some((k.to_owned(), v.to_owned()));
+        assert_eq!(
+            made(json!({"status": "SUCCESS", "job_type": "bksCreateBackup",
+                "entities": {"volume_id": "v", "backup_id": "b", "snapshot_id": "s"}})),
+            pair("backup_id", "b")
+        );
+        assert_eq!(
+            made(
+                json!({"status": "SUCCESS", "job_type": "createProtectionGroupNoCG",
+                "entities": {"server_group_id": "g"}})
+            ),
+            pair("server_group_id", "g")
+        );
+        assert_eq!(
+            made(json!({"status": "SUCCESS", "job_type": "somethingNew",
+                "entities": {"sub_jobs": [{"server_id": "x"}], "elb": {"id": "e", "name": "n"},
+                              "listener_id": "l"}})),
+            pair("elb.id", "e")
+        );
+        assert_eq!(
+            made(json!({"status": "SUCCESS", "entities": {"image_id": "i", "a_id": 7}})),
+            pair("image_id", "i")
+        );
+        assert_eq!(made(json!({"status": "SUCCESS", "entities": []})), None);
     }
 
     #[test]

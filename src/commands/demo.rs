@@ -8,9 +8,9 @@ use std::fmt::Write as _;
 
 use crate::config::settings::{Env, resolve_args};
 use crate::exit::ExitStatus;
-use crate::report::Report;
+use crate::report::{Body, Report};
 use crate::sim::{self, scenario::Scenario};
-use crate::ui::output::Output;
+use crate::ui::printer::Printer;
 
 /// The demo's jobs: every one starts moving at the first `get`, so the steps overlap.
 const SCENARIO: &str = r"
@@ -113,12 +113,13 @@ fn quoted(arg: &str) -> String {
 }
 
 /// Runs the demo: each step's command line goes through the same parsing, settings and
-/// command as if typed, against the simulator, its output shown as it comes. Exit 0 when
-/// every step ended as the contract says it must.
+/// command as if typed, against the simulator, its output shown through `printer` as it
+/// comes. Its report says whether every step ended as the contract says it must (exit 0,
+/// else 70).
 ///
 /// # Errors
 /// When the simulator cannot start, a step cannot run, or the output cannot be written.
-pub(crate) async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
+pub(crate) async fn run(printer: Printer<'_>) -> anyhow::Result<Report> {
     let scenario = Scenario::parse(SCENARIO).map_err(anyhow::Error::msg)?;
     let handle = sim::start(scenario, 0).await?;
     let endpoint = handle.endpoint();
@@ -129,7 +130,7 @@ pub(crate) async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
         ("OS_PROJECT_ID", handle.project_id.as_str()),
         ("OS_AUTH_TOKEN", handle.token.as_str()),
     ]);
-    let say = |text: String| out.show_plain(&Report::text(text));
+    let say = |text: String| printer.text(&text);
     say(format!(
         "imsjob demo: a simulated IMS on {endpoint} (no account, no network).\n\
          Each step is a command you can type; `exit N` is the code a script would see\n\
@@ -140,7 +141,8 @@ pub(crate) async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
         let typed: Vec<String> = args.iter().map(|arg| quoted(arg)).collect();
         say(format!("\n$ imsjob {}", typed.join(" ")))?;
         let settings = resolve_args(std::iter::once("imsjob").chain(args), &env)?;
-        let status = Box::pin(super::run(settings.command, out)).await?;
+        let (report, mode) = Box::pin(super::run(settings.command, printer)).await?;
+        let status = printer.show(&report, &mode)?;
         ok &= status == expected;
         say(format!("  -> exit {}: {meaning}", status.code()))?;
     }
@@ -163,9 +165,5 @@ pub(crate) async fn run(out: &Output) -> anyhow::Result<ExitStatus> {
             })
             .replace(&port, ":8080")
     ))?;
-    Ok(if ok {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Internal
-    })
+    Ok(Report::new(Body::SelfCheck { passed: ok }))
 }

@@ -3,24 +3,19 @@
 use super::fetch::fetch_all;
 use crate::api::client::ImsClient;
 use crate::api::id::JobId;
-use crate::exit::ExitStatus;
 use crate::report::{Body, JobEntry, Jobs, JobsKind, Report};
 
-/// Runs `get`. API errors are reported per job and fold into the exit status. `array`: the
+/// Runs `get`. API errors are reported per job. `array`: the
 /// JSON document is an array whatever the number of jobs (settings decide it).
 pub(crate) async fn run(client: &ImsClient, ids: &[JobId], array: bool) -> Report {
     let results = fetch_all(client, ids).await;
-    let mut status = ExitStatus::Success;
     let entries = ids
         .iter()
         .zip(results)
         .map(|(id, result)| {
             let (job, error) = match result {
                 Ok(job) => (Some(Box::new(job)), None),
-                Err(error) => {
-                    status = status.worst(ExitStatus::from(&error));
-                    (None, Some(error))
-                }
+                Err(error) => (None, Some(error)),
             };
             JobEntry {
                 id: id.clone(),
@@ -30,12 +25,9 @@ pub(crate) async fn run(client: &ImsClient, ids: &[JobId], array: bool) -> Repor
             }
         })
         .collect();
-    Report {
-        status,
-        body: Body::Jobs(Jobs {
-            entries,
-            kind: JobsKind::Get,
-            array,
-        }),
-    }
+    Report::new(Body::Jobs(Jobs {
+        entries,
+        kind: JobsKind::Get,
+        array,
+    }))
 }

@@ -1,8 +1,8 @@
-//! One module per subcommand. `get`, `wait` and `tree` take resolved settings and return a
-//! [`Report`] (data and exit status; `wait` reports progress to an observer); [`run`] renders
-//! it once, in the format chosen before anything was sent, and hands the text to [`Output`].
-//! `demo` and `sim` speak as they go, through the same [`Output`]. Errors bubble up to `lib`
-//! where they are classified once.
+//! One module per subcommand. Each takes resolved settings and returns a [`Report`] (data,
+//! never printed by the command; `wait` reports progress to an observer); [`run`] hands it up
+//! with the format chosen before anything was sent, and `lib` shows it through the printer,
+//! where its exit status is decided once. `demo` and `sim` speak as they go, through the same
+//! printer. Errors bubble up to `lib` where they are classified once.
 
 pub(crate) mod connect;
 pub(crate) mod demo;
@@ -13,26 +13,30 @@ pub(crate) mod stdin_ids;
 pub(crate) mod tree;
 pub(crate) mod wait;
 
-use crate::config::settings::CommandSettings;
-use crate::exit::ExitStatus;
+use crate::config::settings::{CommandSettings, JobIdArg};
+use crate::render::Render;
 use crate::report::Report;
 use crate::ui::output::Output;
-use crate::ui::progress::wait_observer;
+use crate::ui::printer::Printer;
 
-/// Runs a resolved command: run it, render its report once in the mode resolved before
-/// anything was sent, write it.
+/// Runs a resolved command and returns its report, to be shown in the mode resolved before
+/// anything was sent. `demo` and `sim` speak through `printer` as they go.
 ///
 /// # Errors
 /// Any error of the command; the caller classifies it into an exit status.
-pub(crate) async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<ExitStatus> {
-    let (report, mode) = match settings {
+pub(crate) async fn run(
+    settings: CommandSettings,
+    printer: Printer<'_>,
+) -> anyhow::Result<(Report, Render)> {
+    let out = printer.out();
+    Ok(match settings {
         CommandSettings::Get {
             ids,
             render,
             connect: settings,
         } => {
             let array = ids.array;
-            let ids = stdin_ids::job_ids(&ids.args)?;
+            let ids = job_ids(&ids.args, out)?;
             let client = connect::connect(&settings, out).await?;
             (get::run(&client, &ids, array).await, render)
         }
@@ -43,9 +47,9 @@ pub(crate) async fn run(settings: CommandSettings, out: &Output) -> anyhow::Resu
             connect: settings,
         } => {
             let array = ids.array;
-            let ids = stdin_ids::job_ids(&ids.args)?;
+            let ids = job_ids(&ids.args, out)?;
             let client = connect::connect(&settings, out).await?;
-            let mut observer = wait_observer(out, &render);
+            let mut observer = printer.observer(&render);
             let report = wait::run(&client, ids, array, &options, &mut *observer).await?;
             (report, render)
         }
@@ -56,23 +60,24 @@ pub(crate) async fn run(settings: CommandSettings, out: &Output) -> anyhow::Resu
             connect: settings,
         } => {
             let client = connect::connect(&settings, out).await?;
-            (tree::run(&client, &id, max_sub_jobs).await?, render)
+            (tree::run(&client, &id, max_sub_jobs).await, render)
         }
-        // Plain text, shown as it comes: demo and sim speak as they go.
-        CommandSettings::Completions { script } => {
-            return show_plain(&Report::text(script), out);
-        }
+        CommandSettings::Completions { script } => (Report::text(script), Render::default()),
         // Boxed: the demo runs its steps through this very function.
-        CommandSettings::Demo => return Box::pin(demo::run(out)).await,
-        CommandSettings::Sim(args) => return sim::run(&args, &mut |r| out.show_plain(r)).await,
-    };
-    let rendered = crate::render::render(&report, &mode, &out.view());
-    let status = rendered.status;
-    out.show(rendered)?;
-    Ok(status)
+        CommandSettings::Demo => (Box::pin(demo::run(printer)).await?, Render::default()),
+        CommandSettings::Sim(args) => (sim::run(&args, printer).await?, Render::default()),
+    })
 }
 
-fn show_plain(report: &Report, out: &Output) -> anyhow::Result<ExitStatus> {
-    out.show_plain(report)?;
-    Ok(report.status)
+/// The ids of the command line, `-` read from stdin; a person at a terminal is told that
+/// `imsjob` is reading, rather than left before a silent prompt.
+fn job_ids(
+    args: &[JobIdArg],
+    out: &Output,
+) -> Result<Vec<crate::api::id::JobId>, crate::usage_error::UsageError> {
+    let reads_stdin = args.iter().any(|arg| matches!(arg, JobIdArg::Stdin));
+    if reads_stdin && out.stdin_is_terminal() {
+        out.progress("reading job ids from stdin (`-`), one per line or as JSON; end with Ctrl-D");
+    }
+    stdin_ids::job_ids(args)
 }

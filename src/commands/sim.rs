@@ -1,20 +1,17 @@
 //! `imsjob sim`: serve the simulator until interrupted.
 
 use crate::config::settings::SimSettings;
-use crate::exit::ExitStatus;
 use crate::report::Report;
 use crate::sim::{self, scenario::Scenario};
+use crate::ui::printer::Printer;
 use crate::usage_error::UsageError;
 
-/// Runs `sim`: what it has to say is handed to `show` as it happens, since serving only
+/// Runs `sim`: what it has to say goes through `printer` as it happens, since serving only
 /// ends with a signal.
 ///
 /// # Errors
-/// An unreadable or invalid scenario, a port that cannot be bound, or a failure of `show`.
-pub(crate) async fn run(
-    args: &SimSettings,
-    show: &mut dyn FnMut(&Report) -> anyhow::Result<()>,
-) -> anyhow::Result<ExitStatus> {
+/// An unreadable or invalid scenario, a port that cannot be bound, or a failed write.
+pub(crate) async fn run(args: &SimSettings, printer: Printer<'_>) -> anyhow::Result<Report> {
     let scenario = match &args.scenario {
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -44,19 +41,26 @@ pub(crate) async fn run(
                 .with_hint("pick another `--port`, or `--port 0` for a free one")
         })?;
     // stdout: only the exports, so `eval "$(imsjob sim &)"`-style use and tests can read them.
-    show(&Report::text(handle.all_exports()))?;
-    let mut notes = Vec::new();
-    if handle.job_ids.is_empty() {
+    printer.text(&handle.all_exports())?;
+    let mut notes = vec![format!(
+        "imsjob sim: serving on {}; Ctrl-C stops",
+        handle.endpoint()
+    )];
+    if !handle.job_ids.is_empty() {
+        notes.push(format!("imsjob sim: jobs: {}", handle.job_ids.join(", ")));
+    }
+    // Only what is served is announced: a scenario with `examples: false` has none.
+    if !handle.example_ids.is_empty() {
         notes.push(format!(
-            "imsjob sim: serving on {}; Ctrl-C stops",
-            handle.endpoint()
+            "imsjob sim: the {} documented examples, by job id:",
+            handle.example_ids.len()
         ));
-    } else {
-        notes.push(format!(
-            "imsjob sim: serving on {} — jobs: {} (plus the documented examples); Ctrl-C stops",
-            handle.endpoint(),
-            handle.job_ids.join(", ")
-        ));
+        notes.extend(
+            handle
+                .example_ids
+                .iter()
+                .map(|(id, name)| format!("  {id}  {name}")),
+        );
     }
     if let Some(path) = &handle.cacert {
         notes.push(format!(
@@ -64,13 +68,13 @@ pub(crate) async fn run(
             path.display()
         ));
     }
-    show(&Report::notes(notes))?;
+    printer.notes(&notes);
     let stopped = wait_for_stop().await;
     if let Some(path) = &handle.cacert {
         let _ = std::fs::remove_file(path);
     }
     stopped?;
-    Ok(ExitStatus::Success)
+    Ok(Report::notes(Vec::new()))
 }
 
 #[cfg(unix)]

@@ -1,5 +1,6 @@
-//! Job ids read from stdin (`imsjob wait -`): one per line, or the JSON answer of the IMS call
-//! that started the job (`{"job_id": "..."}`), so that its output can be piped in unchanged.
+//! Job ids read from stdin (`imsjob wait -`): one per line, the JSON answer of the IMS call
+//! that started the job (`{"job_id": "..."}`), or a JSON array of such objects (what
+//! `imsjob get A B --json` prints), so that either output can be piped in unchanged.
 
 use std::fmt::Write as _;
 use std::io::BufRead;
@@ -44,14 +45,28 @@ pub(crate) fn job_ids(args: &[JobIdArg]) -> Result<Vec<JobId>, UsageError> {
     Ok(ids)
 }
 
-/// Reads ids line by line: plain ids, or JSON objects with a `job_id` member (on one line or
-/// pretty-printed over several). Blank lines and `#` comments are skipped.
+/// Reads ids line by line: plain ids, JSON objects with a `job_id` member (on one line or
+/// pretty-printed over several), or JSON arrays of them. Blank lines and `#` comments are
+/// skipped.
 fn read_ids(mut input: impl BufRead, ids: &mut Vec<JobId>) -> Result<(), UsageError> {
     let mut line = Vec::with_capacity(128);
     let mut number = 0usize;
     // A JSON object being collected, and the line it started on.
     let mut object: Option<(String, usize)> = None;
     loop {
+        let unreadable =
+            |e: std::io::Error| UsageError::new(format!("cannot read job ids from stdin: {e}"));
+        if object.is_none() {
+            match ahead(&mut input, &mut number).map_err(unreadable)? {
+                Ahead::Array => {
+                    number += read_array(&mut input, ids, number + 1)?;
+                    continue;
+                }
+                // A terminal's Ctrl-D is said once: a second read would wait for more.
+                Ahead::End => return Ok(()),
+                Ahead::Line => {}
+            }
+        }
         line.clear();
         let (total, ended) = read_bounded_line(&mut input, &mut line, MAX_STDIN_LINE)
             .map_err(|e| UsageError::new(format!("cannot read job ids from stdin: {e}")))?;
@@ -105,12 +120,151 @@ fn read_ids(mut input: impl BufRead, ids: &mut Vec<JobId>) -> Result<(), UsageEr
             }
             JobId::parse(text).map_err(|e| UsageError::new(format!("stdin line {number}: {e}")))?
         };
-        if ids.len() >= MAX_STDIN_IDS {
-            return Err(UsageError::new(format!(
-                "more than {MAX_STDIN_IDS} job ids on stdin"
-            )));
+        push(ids, id)?;
+    }
+}
+
+/// Adds an id within the bound on stdin ids.
+fn push(ids: &mut Vec<JobId>, id: JobId) -> Result<(), UsageError> {
+    if ids.len() >= MAX_STDIN_IDS {
+        return Err(UsageError::new(format!(
+            "more than {MAX_STDIN_IDS} job ids on stdin"
+        )));
+    }
+    ids.push(id);
+    Ok(())
+}
+
+/// What comes next on stdin.
+enum Ahead {
+    /// A JSON array.
+    Array,
+    /// Anything else, read by lines.
+    Line,
+    /// The end of the input.
+    End,
+}
+
+/// Skips blank space up to the next content (counting the lines passed in `number`) and
+/// tells what that content is.
+fn ahead(input: &mut impl BufRead, number: &mut usize) -> std::io::Result<Ahead> {
+    loop {
+        let buffer = match input.fill_buf() {
+            Ok(buffer) => buffer,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let Some(blank) = buffer
+            .iter()
+            .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        else {
+            let passed = buffer.len();
+            if passed == 0 {
+                return Ok(Ahead::End);
+            }
+            *number += buffer.iter().filter(|&&b| b == b'\n').count();
+            input.consume(passed);
+            continue;
+        };
+        let next = if buffer[blank] == b'[' {
+            Ahead::Array
+        } else {
+            Ahead::Line
+        };
+        *number += buffer[..blank].iter().filter(|&&b| b == b'\n').count();
+        input.consume(blank);
+        return Ok(next);
+    }
+}
+
+/// Reads one JSON array from `input` as a stream, one element at a time (a job object as
+/// `get --json` prints it, or an id string), and returns the newlines it spanned. `line` is
+/// the stdin line the array starts on.
+fn read_array(
+    input: &mut impl BufRead,
+    ids: &mut Vec<JobId>,
+    line: usize,
+) -> Result<usize, UsageError> {
+    let mut counted = Counting {
+        inner: input,
+        newlines: 0,
+    };
+    let mut deserializer = serde_json::Deserializer::from_reader(&mut counted);
+    let mut elements = Elements {
+        ids,
+        line,
+        error: None,
+    };
+    let parsed = serde::de::DeserializeSeed::deserialize(&mut elements, &mut deserializer);
+    drop(deserializer);
+    if let Some(error) = elements.error {
+        return Err(error);
+    }
+    parsed.map_err(|e| {
+        UsageError::new(format!(
+            "stdin line {line}: the JSON array does not parse: {e} (counted from its first line)"
+        ))
+    })?;
+    Ok(counted.newlines)
+}
+
+/// A reader that counts the newlines read through it.
+struct Counting<'a, R> {
+    inner: &'a mut R,
+    newlines: usize,
+}
+
+impl<R: std::io::Read> std::io::Read for Counting<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        self.newlines += buf[..read].iter().filter(|&&b| b == b'\n').count();
+        Ok(read)
+    }
+}
+
+/// The elements of a JSON array of job objects or ids, taken one at a time.
+struct Elements<'a> {
+    ids: &'a mut Vec<JobId>,
+    line: usize,
+    /// Why an element was refused (the parse stops there).
+    error: Option<UsageError>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for &mut Elements<'_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for &mut Elements<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON array of job objects or ids")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0usize;
+        while let Some(value) = seq.next_element::<serde_json::Value>()? {
+            index += 1;
+            let place = format!(
+                "stdin line {}: element {index} of the JSON array",
+                self.line
+            );
+            let id = match &value {
+                serde_json::Value::String(id) => {
+                    JobId::parse(id.trim()).map_err(|e| UsageError::new(format!("{place}: {e}")))
+                }
+                _ => id_from_value(&value, &place),
+            };
+            if let Err(error) = id.and_then(|id| push(self.ids, id)) {
+                self.error = Some(error);
+                return Err(serde::de::Error::custom("refused"));
+            }
         }
-        ids.push(id);
+        Ok(())
     }
 }
 
@@ -125,18 +279,23 @@ fn id_from_json(text: &str, line: usize) -> Result<Option<JobId>, UsageError> {
             )));
         }
     };
+    id_from_value(&value, &format!("stdin line {line}")).map(Some)
+}
+
+/// The `job_id` of a JSON object; `place` says where it was read.
+fn id_from_value(value: &serde_json::Value, place: &str) -> Result<JobId, UsageError> {
     match value.get("job_id") {
-        Some(serde_json::Value::String(id)) => JobId::parse(id.trim())
-            .map(Some)
-            .map_err(|e| UsageError::new(format!("stdin line {line}: `job_id`: {e}"))),
+        Some(serde_json::Value::String(id)) => {
+            JobId::parse(id.trim()).map_err(|e| UsageError::new(format!("{place}: `job_id`: {e}")))
+        }
         _ => {
             // The call that should have started a job may have answered an error instead.
-            let error = value.get("error").unwrap_or(&value);
+            let error = value.get("error").unwrap_or(value);
             let code = error
                 .get("code")
                 .or_else(|| error.get("error_code"))
                 .and_then(serde_json::Value::as_str);
-            let mut message = format!("stdin line {line}: the JSON object has no `job_id` string");
+            let mut message = format!("{place}: the JSON object has no `job_id` string");
             if let Some(code) = code {
                 let _ = write!(
                     message,
@@ -229,6 +388,27 @@ mod tests {
         assert!(error.message.contains("invalid job id"), "{error}");
         let error = read_ids(&b"{\"job_id\": "[..], &mut ids).expect_err("incomplete");
         assert!(error.message.contains("not complete"), "{error}");
+    }
+
+    #[test]
+    fn arrays_of_job_objects_are_read_as_they_come() {
+        let mut ids = Vec::new();
+        let input = b"plain-0\n\n[\n  {\n    \"job_id\": \"a\",\n    \"entities\": {\"x\": [1]}\n  },\n  \"b\",\n  {\"job_id\": \"c\", \"error\": null}\n]\n[{\"job_id\": \"d\"}] \nplain-1\n../x\n";
+        let error = read_ids(&input[..], &mut ids).expect_err("the last line is refused");
+        let got: Vec<_> = ids.iter().map(JobId::as_str).collect();
+        assert_eq!(got, ["plain-0", "a", "b", "c", "d", "plain-1"]);
+        assert!(error.message.starts_with("stdin line 13: "), "{error}");
+        let mut ids = Vec::new();
+        let error =
+            read_ids(&b"\n[{\"job_id\": \"a\"}, {\"id\": 1}]"[..], &mut ids).expect_err("refused");
+        assert!(
+            error.message.starts_with(
+                "stdin line 2: element 2 of the JSON array: the JSON object has no `job_id`"
+            ),
+            "{error}"
+        );
+        let error = read_ids(&b"[{\"job_id\": \"a\"}"[..], &mut ids).expect_err("refused");
+        assert!(error.message.contains("does not parse"), "{error}");
     }
 
     #[test]

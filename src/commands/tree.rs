@@ -16,7 +16,6 @@ use crate::api::client::ImsClient;
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
 use crate::api::model::Job;
-use crate::exit::ExitStatus;
 use crate::report::{Body, Report, Tree, TreeNode, TreeStop};
 
 /// Levels of sub-jobs below the job asked for: they nest one level in practice.
@@ -26,15 +25,18 @@ pub(crate) const CONCURRENCY: usize = 8;
 
 /// Runs `tree`.
 ///
-/// # Errors
-/// The root's API error (the exit status follows from it); sub-jobs that cannot be fetched
-/// are part of the report.
-pub(crate) async fn run(
-    client: &ImsClient,
-    id: &JobId,
-    max_sub_jobs: usize,
-) -> anyhow::Result<Report> {
-    let root = fetch(client, id).await?;
+/// A job that cannot be fetched, the root as much as a sub-job, is part of the report, so
+/// that every command shows an unfetchable id the same way (`doc/contract.md`).
+pub(crate) async fn run(client: &ImsClient, id: &JobId, max_sub_jobs: usize) -> Report {
+    let root = match fetch(client, id).await {
+        Ok(root) => root,
+        Err(error) => {
+            return Report::new(Body::Tree(Box::new(Tree {
+                root: TreeNode::leaf(id.as_str(), Err(error)),
+                stopped: None,
+            })));
+        }
+    };
     let tree = walk(root, id.as_str(), max_sub_jobs, |id| async move {
         match JobId::parse(&id) {
             Ok(valid) => fetch(client, &valid).await,
@@ -47,10 +49,7 @@ pub(crate) async fn run(
         }
     })
     .await;
-    Ok(Report {
-        status: worst(&tree.root),
-        body: Body::Tree(Box::new(tree)),
-    })
+    Report::new(Body::Tree(Box::new(tree)))
 }
 
 /// A node while the tree grows: its children are indices into the arena.
@@ -169,17 +168,6 @@ fn assemble(arena: &mut [Slot], index: usize) -> TreeNode {
         .map(|child| assemble(arena, child))
         .collect();
     node
-}
-
-/// The worst exit status of the nodes that could not be fetched.
-fn worst(node: &TreeNode) -> ExitStatus {
-    let own = match &node.outcome {
-        Ok(_) => ExitStatus::Success,
-        Err(error) => ExitStatus::from(error),
-    };
-    node.children
-        .iter()
-        .fold(own, |status, child| status.worst(worst(child)))
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use crate::api::model::Job;
 use crate::config::settings::WaitOptions;
 use crate::exit::ExitStatus;
 use crate::report::{
-    Body, JobEntry, Jobs, JobsKind, Outcome, Report, WaitEvent, WaitObserver, WaitSummary,
+    Body, JobEntry, Jobs, JobsKind, Outcome, Report, Signal, WaitEvent, WaitObserver, WaitSummary,
 };
 
 /// Requests in flight at once, whatever the budget (bounds sockets when the API hangs).
@@ -93,16 +93,8 @@ pub(crate) async fn run(
     observer.finish();
     // After a signal the report holds what was known: the last state of every job, open ones
     // without an outcome (`doc/contract.md`, "wait").
-    let status = stop?.unwrap_or_else(|| {
-        watches
-            .iter()
-            .filter_map(|w| w.entry.outcome.as_ref())
-            .fold(ExitStatus::Success, |status, outcome| {
-                status.worst(outcome.exit_status())
-            })
-    });
     Ok(Report {
-        status,
+        stopped_by: stop?,
         body: Body::Jobs(Jobs {
             entries: watches.into_iter().map(|w| w.entry).collect(),
             kind: JobsKind::Wait(WaitSummary {
@@ -115,7 +107,7 @@ pub(crate) async fn run(
     })
 }
 
-/// The polling loop. Returns the signal's exit status when interrupted.
+/// The polling loop. Returns the signal when interrupted.
 async fn poll_until_done(
     client: &ImsClient,
     watches: &mut [Watch],
@@ -123,7 +115,7 @@ async fn poll_until_done(
     policy: &Policy,
     observer: &mut dyn WaitObserver,
     started: Instant,
-) -> anyhow::Result<Option<ExitStatus>> {
+) -> anyhow::Result<Option<Signal>> {
     let mut signals = Signals::new()?;
     let mut random = FastRand;
     let deadline = options.timeout.map(|t| instant_at(started, t));
@@ -168,7 +160,7 @@ async fn poll_until_done(
                         pending -= 1;
                         let outcome = watch.entry.outcome.as_ref();
                         let failed = matches!(outcome, Some(Outcome::Failed));
-                        let refused = outcome.is_some_and(|o| o.exit_status() == ExitStatus::AuthRefused);
+                        let refused = outcome.is_some_and(|o| crate::exit::outcome_status(o) == ExitStatus::AuthRefused);
                         if refused || (failed && options.fail_fast) {
                             // Refused credentials will be refused for every job (and repeated
                             // AK/SK failures lock the key); --fail-fast asked to stop here.
@@ -311,10 +303,10 @@ impl Signals {
         })
     }
 
-    async fn recv(&mut self) -> ExitStatus {
+    async fn recv(&mut self) -> Signal {
         tokio::select! {
-            _ = self.interrupt.recv() => ExitStatus::Interrupted,
-            _ = self.terminate.recv() => ExitStatus::Terminated,
+            _ = self.interrupt.recv() => Signal::Interrupt,
+            _ = self.terminate.recv() => Signal::Terminate,
         }
     }
 }
@@ -337,10 +329,10 @@ impl Signals {
         })
     }
 
-    async fn recv(&mut self) -> ExitStatus {
+    async fn recv(&mut self) -> Signal {
         tokio::select! {
-            _ = self.interrupt.recv() => ExitStatus::Interrupted,
-            _ = self.terminate.recv() => ExitStatus::Terminated,
+            _ = self.interrupt.recv() => Signal::Interrupt,
+            _ = self.terminate.recv() => Signal::Terminate,
         }
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! 1. TYPE is shortened (to no less than 12 columns, ending in `…`);
 //! 2. STARTED is dropped;
-//! 3. RESULT is shortened, keeping the image id or error code it starts with whole;
+//! 3. RESULT is shortened, keeping the id or error code it starts with whole;
 //! 4. TYPE is dropped;
 //! 5. DURATION is dropped;
 //! 6. RESULT moves to its own indented line under each row, shortened to the width.

@@ -97,6 +97,50 @@ impl JqRunError {
     }
 }
 
+/// jaq's reason for refusing an expression, where it saw the problem: the first lex or
+/// parse error, as jaq's own command line words it.
+fn load_reason(expr: &str, errors: &jaq_core::load::Errors<&str, ()>) -> Option<String> {
+    use jaq_core::load::{Error, lex};
+    let (_, error) = errors.first()?;
+    match error {
+        Error::Io(list) => list.first().map(|(_, message)| message.clone()),
+        Error::Lex(list) => list.first().map(|(expected, found)| {
+            let expected = match expected {
+                // `as_str` knows only the four delimiters jaq opens; name any other plainly.
+                lex::Expect::Delim(open) => match *open {
+                    "(" => "closing parenthesis".to_owned(),
+                    "[" => "closing bracket".to_owned(),
+                    "{" => "closing brace".to_owned(),
+                    "\"" => "closing quote".to_owned(),
+                    open => format!("a match for `{open}`"),
+                },
+                other => other.as_str().to_owned(),
+            };
+            format!("expected {expected}{}", at(expr, found))
+        }),
+        Error::Parse(list) => list.first().map(|(expected, found)| {
+            let shown = match found.chars().next() {
+                None => "the end".to_owned(),
+                Some(_) => format!("`{}`", found.chars().take(12).collect::<String>()),
+            };
+            format!(
+                "expected {}, found {shown}{}",
+                expected.as_str(),
+                at(expr, found)
+            )
+        }),
+    }
+}
+
+/// ` at column N` for a slice of `expr` (jaq points into the text it was given).
+fn at(expr: &str, slice: &str) -> String {
+    let offset = (slice.as_ptr() as usize).checked_sub(expr.as_ptr() as usize);
+    match offset.filter(|&o| o <= expr.len() && expr.is_char_boundary(o)) {
+        Some(offset) => format!(" at column {}", expr[..offset].chars().count() + 1),
+        None => String::new(),
+    }
+}
+
 impl JqFilter {
     /// # Errors
     /// A usage error when the expression does not parse or names unknown functions.
@@ -113,15 +157,27 @@ impl JqFilter {
             .chain(jaq_json::funs());
         let loader = Loader::new(defs);
         let arena = Arena::default();
-        let invalid = || {
-            UsageError::new(format!("invalid `--jq` expression `{expr}`"))
+        let invalid = |reason: Option<String>| {
+            let reason = reason.map_or_else(String::new, |r| format!(": {r}"));
+            UsageError::new(format!("invalid `--jq` expression `{expr}`{reason}"))
                 .with_hint("the syntax is jq's: for example `--jq .entities.image_id`")
         };
-        let modules = loader.load(&arena, program).map_err(|_| invalid())?;
+        let modules = loader
+            .load(&arena, program)
+            .map_err(|errors| invalid(load_reason(expr, &errors)))?;
         let filter = Compiler::default()
             .with_funs(funs)
             .compile(modules)
-            .map_err(|_| invalid())?;
+            .map_err(|errors| {
+                let first = errors.iter().flat_map(|(_, list)| list).next();
+                invalid(first.map(|(name, undefined)| {
+                    format!(
+                        "undefined {} `{name}`{}",
+                        undefined.as_str(),
+                        at(expr, name)
+                    )
+                }))
+            })?;
         Ok(Self {
             filter,
             expr: expr.to_owned(),

@@ -14,4 +14,5 @@ pub(crate) mod table;
 pub(crate) mod tree;
 pub(crate) mod unfetched;
 
+pub(crate) use self::mode::Render;
 pub(crate) use self::page::render;

@@ -28,10 +28,16 @@ pub(crate) struct View {
 }
 
 /// A line for stderr.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Message {
     /// `imsjob: error: …`, with a hint line when one helps.
     Error { text: String, hint: Option<String> },
+    /// `imsjob: error: job ID: <error>`: the hint is the error's (`exit::api_hint`), looked up
+    /// where the line is written, so that rendering stays apart from the hint tables.
+    ApiError {
+        text: String,
+        error: crate::api::error::ApiError,
+    },
     /// `imsjob: warning: …`.
     Warning(String),
     /// A status line that `-q` silences.
@@ -39,23 +45,23 @@ pub(crate) enum Message {
 }
 
 /// A rendered report: stderr lines first, then the stdout text (none when there is nothing
-/// to show), and the exit status of the run.
+/// to show).
 #[derive(Debug)]
 pub(crate) struct Rendered {
     pub messages: Vec<Message>,
     pub stdout: Option<String>,
-    /// The report's status, unless writing the document failed where nothing worse happened
-    /// (a `--jq` runtime error after a clean run is exit 2; it never hides a FAIL or a timeout).
-    pub status: ExitStatus,
+    /// A `--jq` program failed on the document (`exit::after_rendering` weighs it).
+    pub filter_failed: bool,
 }
 
-/// Renders a report in the chosen mode.
+/// Renders a report in the chosen mode. `status` is the report's exit status, decided
+/// before (`exit::status`): the `--events` end line and the `--jq` messages quote it.
 #[must_use]
-pub(crate) fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
+pub(crate) fn render(report: &Report, status: ExitStatus, mode: &Render, view: &View) -> Rendered {
     let (messages, stdout) = match &report.body {
         Body::Jobs(jobs) => (
-            job_messages(jobs, report.status),
-            jobs_text(jobs, report, mode, view),
+            job_messages(jobs, report.stopped_by.is_some()),
+            jobs_text(jobs, status, mode, view),
         ),
         Body::Tree(tree) => {
             let mut messages = Vec::new();
@@ -65,6 +71,8 @@ pub(crate) fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
             }
             let stdout = match mode {
                 Render::Document(format) => format.render(&to_json(tree), view.neutralise),
+                // The job asked for could not be fetched: its error line says everything.
+                _ if tree.root.outcome.is_err() => Ok(String::new()),
                 Render::Wide => Ok(to_text(tree, view.style, view.now, true)),
                 Render::Table | Render::Tree | Render::Events => {
                     Ok(to_text(tree, view.style, view.now, false))
@@ -74,8 +82,9 @@ pub(crate) fn render(report: &Report, mode: &Render, view: &View) -> Rendered {
         }
         Body::Text(text) => (Vec::new(), Ok(Some(text.clone()))),
         Body::Notes(lines) => (lines.iter().cloned().map(Message::Note).collect(), Ok(None)),
+        Body::SelfCheck { .. } => (Vec::new(), Ok(None)),
     };
-    settle(messages, stdout, report.status)
+    settle(messages, stdout, status)
 }
 
 /// A document format that stopped (a `--jq` program's runtime error, `halt` or
@@ -92,48 +101,39 @@ fn settle(
                 messages,
                 // A filter may print nothing at all (`// empty`): then stdout stays empty.
                 stdout: stdout.filter(|text| !text.is_empty()),
-                status,
+                filter_failed: false,
             };
         }
         Err(error) => error,
     };
-    let (partial, status) = match error.downcast::<JqRunError>() {
+    let (partial, filter_failed) = match error.downcast::<JqRunError>() {
         Ok(stopped) => {
             let text = stopped.to_string();
-            let status = match stopped.stop {
-                JqStop::Halt(0) => status,
+            let failed = match stopped.stop {
+                JqStop::Halt(0) => false,
                 JqStop::Halt(_) => {
                     messages.push(Message::Warning(format!(
                         "{text}; imsjob's exit code follows the jobs ({})",
                         status.code()
                     )));
-                    status
+                    false
                 }
                 JqStop::Error(_) => {
                     messages.push(jq_error(text, status));
-                    after_jq_error(status)
+                    true
                 }
             };
-            (Some(stopped.partial).filter(|p| !p.is_empty()), status)
+            (Some(stopped.partial).filter(|p| !p.is_empty()), failed)
         }
         Err(other) => {
             messages.push(jq_error(format!("{other:#}"), status));
-            (None, after_jq_error(status))
+            (None, true)
         }
     };
     Rendered {
         messages,
         stdout: partial,
-        status,
-    }
-}
-
-/// A filter error is a usage error only where the jobs themselves went well.
-fn after_jq_error(status: ExitStatus) -> ExitStatus {
-    if status == ExitStatus::Success {
-        ExitStatus::Usage
-    } else {
-        status
+        filter_failed,
     }
 }
 
@@ -149,21 +149,22 @@ fn jq_error(text: String, status: ExitStatus) -> Message {
 
 fn jobs_text(
     jobs: &Jobs,
-    report: &Report,
+    status: ExitStatus,
     mode: &Render,
     view: &View,
 ) -> anyhow::Result<Option<String>> {
     let single = !jobs.array && jobs.entries.len() == 1;
     let wait = match &jobs.kind {
-        // One id that could not be fetched: its error line says everything.
-        JobsKind::Get if single && jobs.entries[0].job.is_none() => return Ok(None),
         JobsKind::Get => None,
         JobsKind::Wait(summary) => Some(summary),
     };
+    // One id that `get` could not fetch: in a table its error line says everything; a
+    // document still holds its stand-in, the shape `wait` and `tree` give it too.
+    let lone_error = wait.is_none() && single && jobs.entries[0].job.is_none();
     match (mode, wait) {
         (Render::Events, Some(summary)) => Ok(Some(end_line(
             &jobs.entries,
-            report.status,
+            status,
             view.now,
             summary.elapsed,
         ))),
@@ -186,6 +187,7 @@ fn jobs_text(
             };
             format.render(&document, view.neutralise).map(Some)
         }
+        _ if lone_error => Ok(None),
         _ => {
             let rows: Vec<Row<'_>> = jobs.entries.iter().map(row).collect();
             let wide = matches!(mode, Render::Wide);
@@ -208,8 +210,8 @@ fn row(entry: &JobEntry) -> Row<'_> {
 }
 
 /// The error lines of `get` and `wait`, in job order; after a signal, what was left running.
-fn job_messages(jobs: &Jobs, status: ExitStatus) -> Vec<Message> {
-    if matches!(status, ExitStatus::Interrupted | ExitStatus::Terminated) {
+fn job_messages(jobs: &Jobs, stopped: bool) -> Vec<Message> {
+    if stopped {
         return interrupted(jobs);
     }
     jobs.entries
@@ -247,9 +249,9 @@ fn interrupted(jobs: &Jobs) -> Vec<Message> {
 
 /// `job X: <error>` with the error's hint.
 fn api_error(id: &JobId, error: &crate::api::error::ApiError) -> Message {
-    Message::Error {
+    Message::ApiError {
         text: format!("job {id}: {error}"),
-        hint: crate::exit::api_hint(error),
+        error: error.clone(),
     }
 }
 
@@ -362,25 +364,36 @@ mod tests {
     }
 
     fn report(kind: JobsKind, entries: Vec<JobEntry>) -> Report {
-        Report {
-            status: ExitStatus::Success,
-            body: Body::Jobs(Jobs {
-                array: entries.len() != 1,
-                entries,
-                kind,
-            }),
-        }
+        Report::new(Body::Jobs(Jobs {
+            array: entries.len() != 1,
+            entries,
+            kind,
+        }))
+    }
+
+    /// Renders as the top of the program does: the status decided from the report, then
+    /// weighed with what the rendering met.
+    fn render(report: &Report, mode: &Render, view: &View) -> (Rendered, ExitStatus) {
+        let status = crate::exit::status(report);
+        let rendered = super::render(report, status, mode, view);
+        let status = crate::exit::after_rendering(status, rendered.filter_failed);
+        (rendered, status)
     }
 
     #[test]
-    fn a_lone_job_that_get_could_not_fetch_is_only_an_error_line() {
+    fn a_lone_job_that_get_could_not_fetch_is_an_error_line_and_its_stand_in() {
         let mut missing = entry("gone", None, None);
         missing.error = Some(not_found());
         let report = report(JobsKind::Get, vec![missing]);
-        for mode in [Render::Table, Render::json()] {
-            let rendered = render(&report, &mode, &view());
-            assert_eq!(rendered.stdout, None);
-            let [Message::Error { text, .. }] = rendered.messages.as_slice() else {
+        let stand_in = serde_json::json!({"job_id": "gone",
+            "error": {"status": 404, "code": null, "message": null}});
+        for (mode, stdout) in [(Render::Table, None), (Render::json(), Some(stand_in))] {
+            let (rendered, _) = render(&report, &mode, &view());
+            let document = rendered
+                .stdout
+                .map(|text| serde_json::from_str::<serde_json::Value>(&text).expect("JSON"));
+            assert_eq!(document, stdout);
+            let [Message::ApiError { text, .. }] = rendered.messages.as_slice() else {
                 panic!("{:?}", rendered.messages);
             };
             assert!(text.starts_with("job gone: "), "{text}");
@@ -403,7 +416,7 @@ mod tests {
                 entry("never", None, Some(Outcome::Abandoned)),
             ],
         );
-        let rendered = render(&report, &Render::Table, &view());
+        let (rendered, _) = render(&report, &Render::Table, &view());
         let texts: Vec<&str> = rendered
             .messages
             .iter()
@@ -426,7 +439,7 @@ mod tests {
                 .any(|l| l.starts_with("never") && l.ends_with("not checked")),
             "{table}"
         );
-        let events = render(&report, &Render::Events, &view());
+        let (events, _) = render(&report, &Render::Events, &view());
         let line = events.stdout.expect("the end line");
         assert!(line.starts_with(r#"{"event":"end","#), "{line}");
         assert!(line.contains(r#""elapsed_ms":3000"#), "{line}");
@@ -446,20 +459,21 @@ mod tests {
                 entry("ghost", None, None),
             ],
         );
-        interrupted.status = ExitStatus::Interrupted;
-        let rendered = render(&interrupted, &Render::json(), &view());
-        assert_eq!(rendered.status, ExitStatus::Interrupted);
+        interrupted.stopped_by = Some(crate::report::Signal::Interrupt);
+        let (rendered, status) = render(&interrupted, &Render::json(), &view());
+        assert_eq!(status, ExitStatus::Interrupted);
+        let [Message::Warning(warning)] = rendered.messages.as_slice() else {
+            panic!("{:?}", rendered.messages);
+        };
         assert_eq!(
-            rendered.messages,
-            [Message::Warning(
-                "interrupted: stopped waiting; 1 job(s) keep running remotely (imsjob never cancels jobs); 1 job id(s) had not been found yet".into()
-            )]
+            warning,
+            "interrupted: stopped waiting; 1 job(s) keep running remotely (imsjob never cancels jobs); 1 job id(s) had not been found yet"
         );
         let document: serde_json::Value =
             serde_json::from_str(&rendered.stdout.expect("a document")).expect("JSON");
         assert_eq!(document[1]["status"], "RUNNING");
         assert_eq!(document[2]["job_id"], "ghost");
-        let events = render(&interrupted, &Render::Events, &view());
+        let (events, _) = render(&interrupted, &Render::Events, &view());
         let line = events.stdout.expect("the end line");
         assert!(line.contains(r#""exit_code":130"#), "{line}");
         assert!(
@@ -473,7 +487,7 @@ mod tests {
         use crate::render::jq::JqFilter;
         let jq =
             |expr: &str| Render::Document(Box::new(JqFilter::compile(expr).expect("compiles")));
-        let mut failed = report(
+        let failed = report(
             JobsKind::Wait(WaitSummary {
                 elapsed: Duration::from_secs(3),
                 check_once: false,
@@ -481,7 +495,6 @@ mod tests {
             }),
             vec![entry("bad", Some("FAIL"), Some(Outcome::Failed))],
         );
-        failed.status = ExitStatus::JobFailed;
         for expr in [
             "halt",
             "halt_error",
@@ -489,16 +502,12 @@ mod tests {
             "error(\"x\")",
             ".[0]",
         ] {
-            let rendered = render(&failed, &jq(expr), &view());
-            assert_eq!(rendered.status, ExitStatus::JobFailed, "{expr}");
+            let (_, status) = render(&failed, &jq(expr), &view());
+            assert_eq!(status, ExitStatus::JobFailed, "{expr}");
         }
         let fine = report(JobsKind::Get, vec![entry("ok", Some("SUCCESS"), None)]);
-        let rendered = render(&fine, &jq(".job_id, error(\"x\")"), &view());
-        assert_eq!(
-            rendered.status,
-            ExitStatus::Usage,
-            "a jq error after a clean run"
-        );
+        let (rendered, status) = render(&fine, &jq(".job_id, error(\"x\")"), &view());
+        assert_eq!(status, ExitStatus::Usage, "a jq error after a clean run");
         assert_eq!(
             rendered.stdout.as_deref(),
             Some("ok\n"),
@@ -507,11 +516,8 @@ mod tests {
         assert!(
             matches!(&rendered.messages[..], [Message::Error { text, .. }] if text.starts_with("jq: "))
         );
-        let rendered = render(&fine, &jq("halt"), &view());
-        assert_eq!(
-            (rendered.status, rendered.stdout),
-            (ExitStatus::Success, None)
-        );
+        let (rendered, status) = render(&fine, &jq("halt"), &view());
+        assert_eq!((status, rendered.stdout), (ExitStatus::Success, None));
     }
 }
 
@@ -548,28 +554,22 @@ mod new_format {
             neutralise: false,
             now: jiff::Timestamp::UNIX_EPOCH,
         };
-        let get = Report {
-            status: ExitStatus::Success,
-            body: Body::Jobs(Jobs {
-                entries: vec![JobEntry {
-                    id: JobId::parse("a").expect("an id"),
-                    job: Some(Box::new(job.clone())),
-                    error: None,
-                    outcome: None,
-                }],
-                kind: JobsKind::Get,
-                array: false,
-            }),
-        };
-        let tree = Report {
-            status: ExitStatus::Success,
-            body: Body::Tree(Box::new(crate::report::Tree {
-                root: TreeNode::leaf("a", Ok(job)),
-                stopped: None,
-            })),
-        };
+        let get = Report::new(Body::Jobs(Jobs {
+            entries: vec![JobEntry {
+                id: JobId::parse("a").expect("an id"),
+                job: Some(Box::new(job.clone())),
+                error: None,
+                outcome: None,
+            }],
+            kind: JobsKind::Get,
+            array: false,
+        }));
+        let tree = Report::new(Body::Tree(Box::new(crate::report::Tree {
+            root: TreeNode::leaf("a", Ok(job)),
+            stopped: None,
+        })));
         let mode = Render::Document(Box::new(Keys));
-        let text = |report: &Report| render(report, &mode, &view).stdout;
+        let text = |report: &Report| render(report, ExitStatus::Success, &mode, &view).stdout;
         assert_eq!(text(&get).as_deref(), Some("keys: job_id,status"));
         assert_eq!(text(&tree).as_deref(), Some("keys: job,sub_jobs"));
     }

@@ -40,7 +40,7 @@ pub(crate) fn jobs_table(rows: &[Row<'_>], style: Style, now: Timestamp, wide: b
                     status_cell(&job.status),
                     Cell::whole(started_text(job, now, wide)),
                     Cell::whole(duration_text(job, now)),
-                    result_cell(job),
+                    result_cell(job, wide),
                 ],
                 Row::Error { job_id, message } => vec![
                     Cell::whole(sanitize(job_id)),
@@ -108,9 +108,11 @@ pub(crate) fn job_duration(job: &JobView, now: Timestamp) -> Option<std::time::D
     }
 }
 
-/// The RESULT cell: its leading image id or error code is kept whole when it is shortened.
+/// The RESULT cell: what the job made ([`JobView::made_id`], an image with its name), or
+/// its error code, leads and is kept whole when the cell is shortened; `wide` adds every
+/// other id of `entities` as `key=value`.
 #[must_use]
-pub(crate) fn result_cell(job: &JobView) -> Cell {
+pub(crate) fn result_cell(job: &JobView, wide: bool) -> Cell {
     let clean = |s: &str| sanitize(s).into_owned();
     if job.status == Status::Fail {
         let reason = job.fail_reason.as_deref().map(clean);
@@ -127,15 +129,20 @@ pub(crate) fn result_cell(job: &JobView) -> Cell {
     }
     let mut parts = Vec::new();
     let mut keep = 0;
-    if let Some(id) = &job.image_id {
-        let id = clean(id);
+    let made = job.made_id();
+    if let Some(made) = made {
+        let id = clean(&made.value);
         keep = id.len();
-        parts.push(match &job.image_name {
+        let name = job.image_name.as_ref().filter(|_| made.key == "image_id");
+        parts.push(match name {
             Some(name) => format!("{id} ({})", clean(name)),
             None => id,
         });
-    } else if let Some(id) = &job.resource_id {
-        parts.push(clean(id));
+    }
+    if wide {
+        for other in job.ids.iter().filter(|id| Some(*id) != made) {
+            parts.push(format!("{}={}", clean(&other.key), clean(&other.value)));
+        }
     }
     let members = &job.results;
     if !members.is_empty() {

@@ -78,7 +78,7 @@ pub(crate) fn stop_warning(stop: &TreeStop) -> String {
 #[must_use]
 pub(crate) fn to_text(tree: &Tree, style: Style, now: Timestamp, wide: bool) -> String {
     let mut rows = Vec::new();
-    add_rows(&mut rows, &tree.root, "", "", now);
+    add_rows(&mut rows, &tree.root, ("", ""), now, wide);
     fit::render(&COLUMNS, &rows, fit_width(style, wide), style.color)
 }
 
@@ -90,7 +90,15 @@ const COLUMNS: [(&str, Role); 5] = [
     ("RESULT", Role::Result),
 ];
 
-fn add_rows(rows: &mut Vec<Row>, node: &TreeNode, lead: &str, child_lead: &str, now: Timestamp) {
+/// The rows of `node` and its sub-jobs; `leads` are the branch drawings before the node's
+/// own id and before its children's.
+fn add_rows(
+    rows: &mut Vec<Row>,
+    node: &TreeNode,
+    (lead, child_lead): (&str, &str),
+    now: Timestamp,
+    wide: bool,
+) {
     let id = Cell::whole(format!("{lead}{}", sanitize(&node.job_id)));
     let cells = match &node.outcome {
         Ok(job) => vec![
@@ -98,7 +106,7 @@ fn add_rows(rows: &mut Vec<Row>, node: &TreeNode, lead: &str, child_lead: &str, 
             Cell::plain(type_text(&job.view)),
             status_cell(&job.view.status),
             Cell::whole(duration_text(&job.view, now)),
-            result_cell(&job.view),
+            result_cell(&job.view, wide),
         ],
         Err(error) => vec![
             id,
@@ -126,9 +134,12 @@ fn add_rows(rows: &mut Vec<Row>, node: &TreeNode, lead: &str, child_lead: &str, 
         add_rows(
             rows,
             child,
-            &format!("{child_lead}{branch}"),
-            &format!("{child_lead}{rest}"),
+            (
+                &format!("{child_lead}{branch}"),
+                &format!("{child_lead}{rest}"),
+            ),
             now,
+            wide,
         );
     }
     if node.not_shown > 0 {

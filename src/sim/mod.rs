@@ -60,6 +60,8 @@ pub(crate) struct SimHandle {
     pub project_id: String,
     pub token: String,
     pub job_ids: Vec<String>,
+    /// The documented examples served (none with `examples: false`): job id and example name.
+    pub example_ids: Vec<(String, &'static str)>,
     /// With `--tls`: the PEM file of the self-signed certificate served.
     pub cacert: Option<std::path::PathBuf>,
     /// Export lines for the other ways to authenticate (AK/SK, password), as shell comments.
@@ -144,6 +146,11 @@ pub(crate) async fn start_with(
         project_id: scenario.project_id.clone(),
         token: scenario.token.clone(),
         job_ids: scenario.jobs.iter().map(|j| j.id.clone()).collect(),
+        example_ids: if scenario.examples {
+            state::example_ids()
+        } else {
+            Vec::new()
+        },
         cacert: tls.as_ref().map(|t| t.pem_path.clone()),
         other_exports,
     };

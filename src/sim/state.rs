@@ -97,6 +97,19 @@ pub(crate) enum Lookup {
     NotFound,
 }
 
+/// The job id of each documented example, with the example's name (its job type), in the
+/// order of [`EXAMPLES`].
+#[must_use]
+pub(crate) fn example_ids() -> Vec<(String, &'static str)> {
+    EXAMPLES
+        .iter()
+        .filter_map(|(name, text)| {
+            let value: Value = serde_json::from_str(text).ok()?;
+            Some((value["job_id"].as_str()?.to_owned(), *name))
+        })
+        .collect()
+}
+
 impl Jobs {
     #[must_use]
     pub(crate) fn new(scenario: Scenario) -> Self {

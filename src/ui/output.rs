@@ -103,6 +103,12 @@ impl Output {
         self.stderr_is_terminal
     }
 
+    /// Whether a person may be typing on stdin (then `-` says it reads from there).
+    #[must_use]
+    pub(crate) fn stdin_is_terminal(&self) -> bool {
+        io::stdin().is_terminal()
+    }
+
     #[must_use]
     pub(crate) fn quiet(&self) -> bool {
         self.quiet
@@ -142,6 +148,9 @@ impl Output {
         for message in &rendered.messages {
             match message {
                 Message::Error { text, hint } => self.error(text, hint.as_deref()),
+                Message::ApiError { text, error } => {
+                    self.error(text, crate::exit::api_hint(error).as_deref());
+                }
                 Message::Warning(text) => self.warn(text),
                 Message::Note(text) => self.progress(text),
             }
@@ -150,15 +159,6 @@ impl Output {
             self.result(&text)?;
         }
         Ok(())
-    }
-
-    /// Renders a report in its plain form (a table, a tree, text) and writes it.
-    ///
-    /// # Errors
-    /// A failed write to stdout.
-    pub(crate) fn show_plain(&self, report: &crate::report::Report) -> anyhow::Result<()> {
-        let mode = crate::render::mode::Render::default();
-        self.show(crate::render::page::render(report, &mode, &self.view()))
     }
 
     /// Writes a result on stdout. A closed pipe is not an error: the reader has what it

@@ -1,8 +1,11 @@
 //! Progress of `wait` on stderr (never stdout).
 //!
-//! - On a terminal: a live indicatif line per job (status, elapsed, a bar from
-//!   `process_percent`, sub-job counts, retry notices), or one summary line when there are
-//!   many jobs.
+//! - On a terminal: a live indicatif line per job (status, the job's own duration, which
+//!   advances at every redraw, a bar only once the API gives `process_percent`, the current
+//!   task, sub-job counts, retry notices), or one summary line when there are many jobs.
+//!   Between redraws the cursor rests at the start of the last live line, so that the `^C` a
+//!   terminal echoes on Ctrl-C cannot wrap onto a line of its own and the display is cleared
+//!   whole, whatever the echo settings.
 //! - Off a terminal: one plain line per state change, plus a heartbeat at most every 60 s —
 //!   never a redraw into a log.
 //! - `-q` (or `--events`, whose stream is the progress) silences it.
@@ -13,7 +16,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use jiff::Timestamp;
 
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
@@ -24,7 +28,7 @@ use crate::render::style::paint_status;
 use crate::render::table::{job_duration, sub_jobs_text};
 use crate::report::{Outcome, WaitEvent, WaitObserver};
 use crate::safe_text::sanitize;
-use crate::time::format_duration;
+use crate::time::{between, format_duration};
 use crate::ui::output::Output;
 
 /// The observer of a `wait` shown in `mode`: the `--events` stream (which is the progress
@@ -68,6 +72,11 @@ pub(crate) struct Progress<'a> {
     missing_said: HashSet<JobId>,
     /// The terminal is too narrow for the id column: live lines name the job in the message.
     id_in_message: bool,
+    /// The width of the id column, and the room for a bar (`None`: no room).
+    id_width: usize,
+    bar_width: Option<usize>,
+    /// The terminal's width when the wait started.
+    columns: usize,
 }
 
 impl<'a> Progress<'a> {
@@ -82,16 +91,93 @@ impl<'a> Progress<'a> {
             failed: 0,
             missing_said: HashSet::new(),
             id_in_message: false,
+            id_width: 0,
+            bar_width: None,
+            columns: 80,
         }
     }
 
-    /// A live line's message, led by the job id when the id has no column of its own.
-    fn label(&self, watch: &JobId, message: String) -> String {
-        if self.id_in_message {
-            format!("{watch} {message}")
-        } else {
-            message
+    /// The style of a job's live line: a bar only where the API gave a percentage, then
+    /// `head` (the job id when it has no column of its own, status and duration), then the
+    /// message, cut at the edge.
+    fn line_style(&self, bar: Option<usize>, head: Head) -> ProgressStyle {
+        let width = self.id_width;
+        let template = match bar {
+            _ if self.id_in_message => "{spinner} {head}{wide_msg}".to_owned(),
+            Some(w) => {
+                format!("{{spinner}} {{prefix:<{width}}} [{{bar:{w}}}] {{head}}{{wide_msg}}")
+            }
+            None => format!("{{spinner}} {{prefix:<{width}}} {{head}}{{wide_msg}}"),
+        };
+        style(&template).with_key(
+            "head",
+            move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = w.write_str(&head.text(Timestamp::now()));
+            },
+        )
+    }
+
+    /// The head of a line that shows no job yet: the id when it has no column of its own.
+    fn bare_head(&self, watch: &JobId) -> Head {
+        Head {
+            lead: self.lead(watch),
+            ..Head::default()
         }
+    }
+
+    fn lead(&self, watch: &JobId) -> String {
+        if self.id_in_message {
+            format!("{watch} ")
+        } else {
+            String::new()
+        }
+    }
+
+    /// Shows `job` on its live line.
+    fn show_job(&self, bar: &ProgressBar, watch: &JobId, job: &Job) {
+        let view = &job.view;
+        let percent = view.process_percent.filter(|_| !view.status.is_terminal());
+        let head = Head {
+            lead: self.lead(watch),
+            status: Some(paint_status(&view.status, self.color)),
+            begin: view.begin_time,
+            end: view.end_time,
+            running: !view.status.is_terminal(),
+        };
+        let code = match (&view.status, &view.error_code) {
+            (Status::Fail, Some(code)) => format!(" {}", sanitize(code)),
+            _ => String::new(),
+        };
+        // A bar shows the percentage, so the text leaves it out; but the bar is drawn only
+        // where the line then still has room for the whole text (the task, the sub-jobs).
+        let without_percent = format!("{code}{}", extra(job, false));
+        let text = console::measure_text_width(&head.text(Timestamp::now()))
+            + console::measure_text_width(&without_percent)
+            // a duration may grow by a few characters while the job runs
+            + 3;
+        // spinner, id column, the bar's brackets and spaces, the text, the last column
+        let room = self
+            .columns
+            .saturating_sub(2 + self.id_width + 1 + 3 + text + 1);
+        let drawn = self
+            .bar_width
+            .map(|widest| widest.min(room))
+            .filter(|&w| w >= 8 && percent.is_some() && !self.id_in_message);
+        bar.set_style(self.line_style(drawn, head));
+        if let Some(fraction) = percent {
+            // process_percent is a fraction (0.2 = 20 %).
+            #[expect(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                reason = "a fraction clamped to 0..=1 when read: 0 to 100"
+            )]
+            let position = (fraction * 100.0).round() as u64;
+            bar.set_position(position);
+        }
+        bar.set_message(match drawn {
+            Some(_) => without_percent,
+            None => format!("{code}{}", extra(job, true)),
+        });
     }
 
     fn start(&mut self, watches: &[JobId]) {
@@ -100,10 +186,14 @@ impl<'a> Progress<'a> {
         self.mode = if out.quiet() {
             Mode::Silent
         } else if out.stderr_is_terminal() {
-            let columns = console::Term::stderr()
+            let term = console::Term::stderr();
+            let columns = term
                 .size_checked()
                 .map_or(80, |(_, cols)| usize::from(cols));
-            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr_with_hz(8));
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::term_like_with_hz(
+                Box::new(Parked(term)),
+                8,
+            ));
             let summary = watches.len() > MAX_JOB_LINES;
             let bars = if summary {
                 let bar = multi.add(ProgressBar::new(watches.len() as u64));
@@ -124,20 +214,16 @@ impl<'a> Progress<'a> {
                 // Too narrow even for the id and a status: the id goes into the message,
                 // which is cut at the edge, rather than a line that wraps.
                 self.id_in_message = width + 12 > columns;
-                let template = match bar_width(columns, width + 4) {
-                    _ if self.id_in_message => "{spinner} {wide_msg}".to_owned(),
-                    Some(w) => {
-                        format!("{{spinner}} {{prefix:<{width}}} [{{bar:{w}}}] {{wide_msg}}")
-                    }
-                    None => format!("{{spinner}} {{prefix:<{width}}} {{wide_msg}}"),
-                };
+                self.id_width = width;
+                self.columns = columns;
+                self.bar_width = bar_width(columns, width + 4);
                 watches
                     .iter()
                     .map(|w| {
                         let bar = multi.add(ProgressBar::new(100));
-                        bar.set_style(style(&template));
+                        bar.set_style(self.line_style(None, self.bare_head(w)));
                         bar.set_prefix(w.to_string());
-                        bar.set_message(self.label(w, "waiting for the first answer".into()));
+                        bar.set_message("waiting for the first answer");
                         bar
                     })
                     .collect()
@@ -172,18 +258,8 @@ impl<'a> Progress<'a> {
         let view = &job.view;
         let now = jiff::Timestamp::now();
         if let Some(bar) = self.bar_for(watch) {
-            // A finished job's bar is settled by `done`: a FAIL is never drawn full.
-            if let Some(fraction) = view.process_percent.filter(|_| !view.status.is_terminal()) {
-                // process_percent is a fraction (0.2 = 20 %).
-                #[expect(
-                    clippy::cast_possible_truncation,
-                    clippy::cast_sign_loss,
-                    reason = "a fraction clamped to 0..=1 when read: 0 to 100"
-                )]
-                let percent = (fraction * 100.0).round() as u64;
-                bar.set_position(percent);
-            }
-            bar.set_message(self.label(watch, describe(job, self.color, now)));
+            // A finished job's line is settled by `done`: a FAIL is never drawn full.
+            self.show_job(bar, watch, job);
             return;
         }
         if matches!(self.mode, Mode::Lines) && old != Some(&view.status) {
@@ -203,7 +279,7 @@ impl<'a> Progress<'a> {
                 "job {}: {from}{}{ran}{}",
                 watch,
                 sanitize(view.status.as_str()),
-                extra(job)
+                extra(job, true)
             ));
         }
     }
@@ -228,7 +304,19 @@ impl<'a> Progress<'a> {
             format!("{error}; retrying in {}", format_duration(delay))
         };
         if let Some(bar) = self.bar_for(watch) {
-            bar.set_message(self.label(watch, notice));
+            // A live line is short: the whole notice would be cut at 60 columns.
+            let live = if error.is_not_found() {
+                let left = grace_left.map_or_else(String::new, |left| {
+                    format!("; {} left", format_duration(left))
+                });
+                format!("not found yet{left}")
+            } else {
+                format!(" {error}; retrying in {}", format_duration(delay))
+            };
+            if error.is_not_found() {
+                bar.set_style(self.line_style(None, self.bare_head(watch)));
+            }
+            bar.set_message(live);
             return;
         }
         if let Mode::Bars { bars, .. } = &self.mode {
@@ -267,17 +355,18 @@ impl<'a> Progress<'a> {
             }
             Mode::Bars { .. } => {
                 if let Some(bar) = self.bar_for(watch) {
-                    let message = last.map_or_else(
-                        || crate::render::events::outcome_name(outcome).to_owned(),
-                        |job| describe(job, self.color, jiff::Timestamp::now()),
-                    );
-                    let message = self.label(watch, message);
+                    match last {
+                        Some(job) => self.show_job(bar, watch, job),
+                        None => {
+                            bar.set_style(self.line_style(None, self.bare_head(watch)));
+                            bar.set_message(crate::render::events::outcome_name(outcome));
+                        }
+                    }
                     if matches!(outcome, Outcome::Success) {
-                        bar.set_position(100);
-                        bar.finish_with_message(message);
+                        bar.finish();
                     } else {
-                        // `abandon` keeps the bar where the job left it.
-                        bar.abandon_with_message(message);
+                        // `abandon` keeps the line as the job left it.
+                        bar.abandon();
                     }
                 }
             }
@@ -380,32 +469,110 @@ fn bar_width(columns: usize, used: usize) -> Option<usize> {
     (room >= 8).then(|| room.min(BAR_WIDTH))
 }
 
-/// `RUNNING 1m12s (40%, 1/2 sub-jobs done)` for a live line: the job's own duration; a FAIL
-/// with its error code.
-fn describe(job: &Job, color: bool, now: jiff::Timestamp) -> String {
-    let view = &job.view;
-    let ran = job_duration(view, now)
-        .map(|d| format!(" {}", format_duration(d)))
-        .unwrap_or_default();
-    let code = match (&view.status, &view.error_code) {
-        (Status::Fail, Some(code)) => format!(" {}", sanitize(code)),
-        _ => String::new(),
-    };
-    format!(
-        "{}{ran}{code}{}",
-        paint_status(&view.status, color),
-        extra(job)
-    )
+/// The start of a live line, written at every redraw: `RUNNING 1m12s`, the job's own
+/// duration counted to the moment of drawing while it runs.
+#[derive(Debug, Clone, Default)]
+struct Head {
+    /// The job id and a space, when it has no column of its own.
+    lead: String,
+    /// The painted status; `None` before the first answer.
+    status: Option<String>,
+    begin: Option<Timestamp>,
+    end: Option<Timestamp>,
+    running: bool,
 }
 
-/// ` (40%, 1/2 sub-jobs done)`: progress and sub-jobs where the answer tells them.
-fn extra(job: &Job) -> String {
+impl Head {
+    fn text(&self, now: Timestamp) -> String {
+        let Some(status) = &self.status else {
+            return self.lead.clone();
+        };
+        let ran = match (self.begin, self.end) {
+            (Some(begin), Some(end)) => Some(between(begin, end)),
+            (Some(begin), None) if self.running => Some(between(begin, now)),
+            _ => None,
+        };
+        // Whole seconds while it runs: the figure changes once a second, not at every redraw.
+        let ran = ran.map_or_else(String::new, |d| {
+            let d = if self.running {
+                Duration::from_secs(d.as_secs())
+            } else {
+                d
+            };
+            if d.is_zero() && self.running {
+                " 0s".to_owned()
+            } else {
+                format!(" {}", format_duration(d))
+            }
+        });
+        format!("{}{status}{ran}", self.lead)
+    }
+}
+
+/// stderr's terminal, with the cursor parked at the start of the last live line after each
+/// redraw. indicatif fills every line to the full width and lets the terminal wrap, which
+/// leaves the cursor past the last column: a `^C` echoed there would wrap onto a new line,
+/// one the final clear (counted in live lines) never reaches.
+#[derive(Debug)]
+struct Parked(console::Term);
+
+impl indicatif::TermLike for Parked {
+    fn width(&self) -> u16 {
+        self.0.size().1
+    }
+
+    fn height(&self) -> u16 {
+        self.0.size().0
+    }
+
+    fn move_cursor_up(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_up(n)
+    }
+
+    fn move_cursor_down(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_down(n)
+    }
+
+    fn move_cursor_right(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_right(n)
+    }
+
+    fn move_cursor_left(&self, n: usize) -> std::io::Result<()> {
+        self.0.move_cursor_left(n)
+    }
+
+    fn write_line(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_line(s)
+    }
+
+    fn write_str(&self, s: &str) -> std::io::Result<()> {
+        self.0.write_str(s)
+    }
+
+    fn clear_line(&self) -> std::io::Result<()> {
+        self.0.clear_line()
+    }
+
+    fn flush(&self) -> std::io::Result<()> {
+        // indicatif starts each redraw with a carriage return after moving up: parking the
+        // cursor at the start of the line changes nothing for it.
+        self.0.write_str("\r")?;
+        self.0.flush()
+    }
+}
+
+/// ` (40%, CreateImageTask, 1/2 sub-jobs done)`: progress (unless `percent` is false), the
+/// task under way and sub-jobs, where the answer tells them.
+fn extra(job: &Job, percent: bool) -> String {
     let view = &job.view;
     let mut parts = Vec::new();
-    if !view.status.is_terminal()
-        && let Some(fraction) = view.process_percent
-    {
-        parts.push(format!("{:.0}%", fraction * 100.0));
+    if !view.status.is_terminal() {
+        if let Some(fraction) = view.process_percent.filter(|_| percent) {
+            parts.push(format!("{:.0}%", fraction * 100.0));
+        }
+        if let Some(task) = &view.current_task {
+            parts.push(sanitize(task).into_owned());
+        }
     }
     if let Some(subs) = sub_jobs_text(view) {
         parts.push(subs);

@@ -11,6 +11,7 @@ mod test;
 mod demo;
 mod get;
 mod sim;
+mod simulator;
 mod tree;
 mod wait;
 
@@ -20,7 +21,11 @@ mod escapes;
 mod events;
 mod ids;
 mod jq;
+mod live;
 mod progress;
+mod results;
+mod screen;
+mod scripts;
 mod table;
 mod terminal;
 
