@@ -7,6 +7,11 @@
 //! password-derived token is ever renewed (once per generation, however many requests in
 //! flight saw the 401), and AK/SK or a fixed token never are — five failed AK/SK attempts lock
 //! the key.
+//!
+//! A failed IAM login is remembered: a refusal for the rest of the process (asking again with
+//! the same password only adds failed logins, which IAM counts against the account), any other
+//! failure (IAM unreachable or hanging) for [`LOGIN_FAILURE_MEMORY`], so that a hundred jobs
+//! cost one login attempt and one request timeout, not one per job.
 
 use jiff::Timestamp;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -63,12 +68,28 @@ pub(crate) struct Session {
     pub source: TokenSource,
 }
 
+/// How long a login that failed for a reason other than a refusal is not tried again: long
+/// enough to cover every request of a one-shot command, short enough that a long `wait`
+/// outlives a passing IAM outage.
+pub(crate) const LOGIN_FAILURE_MEMORY: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[derive(Debug, Default)]
 struct State {
     token: Option<CachedToken>,
     source: Option<TokenSource>,
     generation: u64,
     project_id: Option<String>,
+    /// The last failed login, and when it failed.
+    login_failure: Option<(ApiError, std::time::Instant)>,
+}
+
+impl State {
+    /// The failure of an earlier login that still stands, if any.
+    fn standing_login_failure(&self) -> Option<&ApiError> {
+        let (error, when) = self.login_failure.as_ref()?;
+        let refused = matches!(error, ApiError::Status { status: 401 | 403, .. });
+        (refused || when.elapsed() < LOGIN_FAILURE_MEMORY).then_some(error)
+    }
 }
 
 /// Applies the configured authentication to requests; shareable across tasks (`Arc`).
@@ -280,7 +301,17 @@ impl Authenticator {
             state.generation += 1;
             return Ok(TokenSource::Cache);
         }
-        let issued = keystone::issue_token(&self.client, creds, Some(&self.region)).await?;
+        if let Some(error) = state.standing_login_failure() {
+            return Err(KeystoneError::Earlier(error.clone()));
+        }
+        let issued = match keystone::issue_token(&self.client, creds, Some(&self.region)).await {
+            Ok(issued) => issued,
+            Err(error) => {
+                let error = ApiError::from(error);
+                state.login_failure = Some((error.clone(), std::time::Instant::now()));
+                return Err(KeystoneError::Earlier(error));
+            }
+        };
         crate::safe_text::register_secret(issued.token.expose_secret());
         if let Some((cache, key)) = &key {
             // The cache is an optimisation: failing to write it must not fail the command.

@@ -126,7 +126,7 @@ pub(crate) async fn run(
     let all = [ova.clone(), image.clone(), fail.clone(), slow.clone()];
     typed(&format!("get {ova} {image} {fail} {slow}"), show)?;
     ended(
-        &get::run(&client, &all, false).await,
+        &get::run(&client, &all, false, &|_| {}).await,
         &Render::Table,
         ExitStatus::Success,
         "a table of the jobs, whatever their state (they start moving now)",
@@ -161,7 +161,7 @@ pub(crate) async fn run(
     )?;
     typed(&format!("tree {ova}"), show)?;
     ended(
-        &tree::run(&client, &ova, crate::cli::DEFAULT_MAX_SUB_JOBS).await?,
+        &tree::run(&client, &ova, crate::cli::DEFAULT_MAX_SUB_JOBS, &|_| {}).await?,
         &Render::Tree,
         ExitStatus::Success,
         "the job and its sub-jobs",
@@ -169,7 +169,7 @@ pub(crate) async fn run(
     )?;
     typed(&format!("get {fail} --json"), show)?;
     ended(
-        &get::run(&client, std::slice::from_ref(&fail), false).await,
+        &get::run(&client, std::slice::from_ref(&fail), false, &|_| {}).await,
         &Render::json(),
         ExitStatus::Success,
         "the job exactly as the API returned it (`get` fetched it: exit 0)",

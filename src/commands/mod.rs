@@ -33,7 +33,8 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
         } => {
             let (ids, from_stdin) = stdin_ids::job_ids(&ids)?;
             let client = connect::connect(&settings, out).await?;
-            (get::run(&client, &ids, from_stdin).await, render)
+            let notify = |notice| show_notice(notice, out);
+            (get::run(&client, &ids, from_stdin, &notify).await, render)
         }
         CommandSettings::Wait {
             ids,
@@ -59,7 +60,11 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
             connect: settings,
         } => {
             let client = connect::connect(&settings, out).await?;
-            (tree::run(&client, &id, max_sub_jobs).await?, render)
+            let notify = |notice| show_notice(notice, out);
+            (
+                tree::run(&client, &id, max_sub_jobs, &notify).await?,
+                render,
+            )
         }
         // Plain text, shown as it comes: demo and sim speak as they go.
         CommandSettings::Completions(shell) => return show_plain(&completions::run(shell), out),
@@ -79,6 +84,14 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
     let status = rendered.status;
     out.show(rendered)?;
     Ok(status)
+}
+
+/// What a one-shot run says while it goes: pauses as progress, why it stopped as a warning.
+fn show_notice(notice: fetch::Notice, out: &Output) {
+    match notice {
+        fetch::Notice::Note(text) => out.progress(&text),
+        fetch::Notice::Warning(text) => out.warn(&text),
+    }
 }
 
 fn show_plain(report: &Report, out: &Output) -> anyhow::Result<ExitStatus> {

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use futures_util::StreamExt;
 
-use super::fetch::fetch;
+use super::fetch::{Notice, Unfetched, fetcher};
 use crate::api::client::ImsClient;
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
@@ -33,20 +33,33 @@ pub(crate) async fn run(
     client: &ImsClient,
     id: &JobId,
     max_sub_jobs: usize,
+    notify: &dyn Fn(Notice),
 ) -> anyhow::Result<Report> {
-    let root = fetch(client, id).await?;
+    let fetcher = fetcher(client, notify);
+    let root = match fetcher.fetch(id).await {
+        Ok(root) => root,
+        Err(Unfetched::Error(error)) => {
+            fetcher.finish(0, "sub-job(s)");
+            return Err(error.into());
+        }
+        // The first request of a run is always sent; should it not be, nothing is shown.
+        Err(Unfetched::NotAttempted) => anyhow::bail!("job {id}: no request was sent"),
+    };
+    let fetcher = &fetcher;
     let tree = walk(root, id.as_str(), max_sub_jobs, |id| async move {
         match JobId::parse(&id) {
-            Ok(valid) => fetch(client, &valid).await,
+            Ok(valid) => fetcher.fetch(&valid).await,
             // An id the API lists is still validated before it goes into a URL.
-            Err(e) => Err(ApiError::Decode {
+            Err(e) => Err(Unfetched::Error(ApiError::Decode {
                 status: 200,
                 reason: format!("the parent lists an invalid sub-job id: {e}"),
                 request_id: None,
-            }),
+            })),
         }
     })
     .await;
+    // The tree's own warning counts the sub-jobs left out.
+    fetcher.finish(0, "sub-job(s)");
     Ok(Report {
         status: worst(&tree.root),
         body: Body::Tree(Box::new(tree)),
@@ -60,11 +73,12 @@ struct Slot {
 }
 
 /// Builds the tree under `root`, fetching listed sub-jobs with `get` (any order of
-/// completion; results are placed in listing order).
+/// completion; results are placed in listing order). Sub-jobs `get` did not attempt (the run
+/// stopped) are counted like those left out.
 pub(crate) async fn walk<F, Fut>(root: Job, root_id: &str, max_sub_jobs: usize, get: F) -> Tree
 where
     F: Fn(String) -> Fut,
-    Fut: Future<Output = Result<Job, ApiError>>,
+    Fut: Future<Output = Result<Job, Unfetched>>,
 {
     let mut arena = vec![Slot {
         node: TreeNode::leaf(root_id, Ok(root)),
@@ -74,6 +88,7 @@ where
     let mut budget = max_sub_jobs;
     let mut over_limit = 0;
     let mut too_deep = 0;
+    let mut not_attempted = 0;
     let mut frontier = vec![0];
     for depth in 1..=MAX_DEPTH + 1 {
         let mut given = Vec::new();
@@ -125,6 +140,15 @@ where
             .collect()
             .await;
         for (parent, id, result) in fetched {
+            let result = match result {
+                Ok(job) => Ok(job),
+                Err(Unfetched::Error(error)) => Err(error),
+                Err(Unfetched::NotAttempted) => {
+                    not_attempted += 1;
+                    arena[parent].node.not_shown += 1;
+                    continue;
+                }
+            };
             next.push(attach(&mut arena, parent, TreeNode::leaf(id, result)));
         }
         if next.is_empty() {
@@ -132,11 +156,12 @@ where
         }
         frontier = next;
     }
-    let stopped = (over_limit + too_deep > 0).then_some(TreeStop {
+    let stopped = (over_limit + too_deep + not_attempted > 0).then_some(TreeStop {
         max_sub_jobs,
         over_limit,
         too_deep,
         max_depth: MAX_DEPTH,
+        not_attempted,
     });
     Tree {
         root: assemble(&mut arena, 0),
