@@ -240,9 +240,8 @@ impl Backoff {
         if patience == Patience::OneShot && asked > ONE_SHOT_PATIENCE {
             return Verdict::GiveUp(GiveUp::TooLongAWait(asked));
         }
-        let delay = jittered_backoff(attempt, random).max(asked.min(patience.server_delay_cap()));
-        if !reached && error.is_unreachable() && now.saturating_add(delay) > DEAD_ENDPOINT_BUDGET
-        {
+        let delay = backoff_delay(attempt, random).max(asked.min(patience.server_delay_cap()));
+        if !reached && error.is_unreachable() && now.saturating_add(delay) > DEAD_ENDPOINT_BUDGET {
             return Verdict::GiveUp(GiveUp::DeadEndpoint);
         }
         Verdict::RetryIn(delay)
@@ -250,7 +249,7 @@ impl Backoff {
 }
 
 /// Full jitter over the exponential window of retry number `attempt` (0-based).
-fn jittered_backoff(attempt: u32, random: &mut impl Random) -> Duration {
+fn backoff_delay(attempt: u32, random: &mut impl Random) -> Duration {
     let window = RETRY_BASE
         .saturating_mul(2u32.saturating_pow(attempt.min(16)))
         .min(RETRY_CAP);
@@ -363,16 +362,9 @@ pub(crate) mod tests {
         assert_eq!(sent, 4);
         assert_eq!(
             slept,
-            [
-                Duration::from_millis(250),
-                Duration::from_millis(500),
-                SEC
-            ]
+            [Duration::from_millis(250), Duration::from_millis(500), SEC]
         );
-        let (result, sent, _) = drive(
-            Patience::OneShot,
-            vec![Err(status(502, None)), Ok(7)],
-        );
+        let (result, sent, _) = drive(Patience::OneShot, vec![Err(status(502, None)), Ok(7)]);
         assert_eq!(result.expect("recovers"), 7);
         assert_eq!(sent, 2);
     }
@@ -495,7 +487,7 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn backoff_doubles_within_its_window() {
+    fn delays_double_within_their_window() {
         let mut backoff = Backoff::default();
         let top: Vec<f64> = (0..10)
             .map(|_| {

@@ -60,6 +60,8 @@ pub(crate) fn refuses_credentials(error: &ApiError) -> bool {
 enum Stop {
     /// The credentials were refused.
     Refused,
+    /// Credentials could not be obtained (IAM unreachable or hanging).
+    LoginFailed,
     /// The server asked for a longer pause than a one-shot command takes (the whole text).
     Window(String),
 }
@@ -69,6 +71,8 @@ pub(crate) struct Fetcher<'a, F, C> {
     fetch: F,
     clock: C,
     notify: &'a dyn Fn(Notice),
+    /// Whether obtaining credentials has failed (then every request would fail alike).
+    credentials_failed: Box<dyn Fn() -> bool + 'a>,
     /// No request is sent any more, and why.
     stopped: Cell<bool>,
     why: std::cell::RefCell<Option<Stop>>,
@@ -85,11 +89,13 @@ pub(crate) fn fetcher<'a>(
     client: &'a ImsClient,
     notify: &'a dyn Fn(Notice),
 ) -> Fetcher<'a, impl AsyncFn(&JobId) -> Result<Job, ApiError> + 'a, TokioClock> {
-    Fetcher::new(
+    let mut fetcher = Fetcher::new(
         async move |id: &JobId| client.get_job(id).await,
         TokioClock::start(),
         notify,
-    )
+    );
+    fetcher.credentials_failed = Box::new(|| client.credentials_failed());
+    fetcher
 }
 
 impl<'a, F, C> Fetcher<'a, F, C>
@@ -102,6 +108,7 @@ where
             fetch,
             clock,
             notify,
+            credentials_failed: Box::new(|| false),
             stopped: Cell::new(false),
             why: std::cell::RefCell::new(None),
             paused_until: Cell::new(Duration::ZERO),
@@ -149,9 +156,14 @@ where
                 }
                 Err(error) => error,
             };
-            self.reached.set(self.reached.get() || !error.is_unreachable());
+            self.reached
+                .set(self.reached.get() || !error.is_unreachable());
             if refuses_credentials(&error) {
                 self.stop(Stop::Refused);
+                return Err(Unfetched::Error(error));
+            }
+            if (self.credentials_failed)() {
+                self.stop(Stop::LoginFailed);
                 return Err(Unfetched::Error(error));
             }
             let now = self.clock.now();
@@ -218,9 +230,12 @@ where
             Some(Stop::Refused) if not_attempted > 0 => format!(
                 "the credentials were refused: no further request was sent ({left_out}; every request with refused credentials counts towards locking them)"
             ),
+            Some(Stop::LoginFailed) if not_attempted > 0 => format!(
+                "no token could be obtained from IAM: no further request was sent ({left_out})"
+            ),
             Some(Stop::Window(text)) if not_attempted > 0 => format!("{text} ({left_out})"),
             Some(Stop::Window(text)) => text,
-            Some(Stop::Refused) | None => return,
+            Some(Stop::Refused | Stop::LoginFailed) | None => return,
         };
         (self.notify)(Notice::Warning(text));
     }
@@ -242,9 +257,11 @@ where
 /// The wall-clock time a window of `window` from now ends, `14:05:09 UTC`, to the second up.
 fn retry_time(window: Duration) -> String {
     let seconds = window.as_secs() + u64::from(window.subsec_nanos() > 0);
-    let at = i64::try_from(seconds)
-        .ok()
-        .and_then(|s| jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_secs(s)).ok());
+    let at = i64::try_from(seconds).ok().and_then(|s| {
+        jiff::Timestamp::now()
+            .checked_add(jiff::SignedDuration::from_secs(s))
+            .ok()
+    });
     match at {
         Some(at) => format!("{} UTC", at.strftime("%Y-%m-%d %H:%M:%S")),
         None => "a long while".to_owned(),

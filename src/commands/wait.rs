@@ -494,18 +494,20 @@ mod tests {
         })
         .await;
         assert_eq!(stop, None);
-        assert!(
-            outcomes(&watches)
-                .iter()
-                .all(|o| o == "Some(Success)")
-        );
+        assert!(outcomes(&watches).iter().all(|o| o == "Some(Success)"));
         // A first poll at once (spaced by the request budget), then ~2, ~3, ~4.5 s apart:
         // at most five polls per job in ten seconds.
         let first: Vec<_> = log.iter().take(3).map(|(_, at)| *at).collect();
         assert!(first[2] >= Duration::from_millis(200), "{first:?}");
         for i in 0..3 {
-            let polls = log.iter().filter(|(id, _)| *id == format!("job-{i}")).count();
-            assert!((4..=6).contains(&polls), "job-{i}: {polls} polls in {log:?}");
+            let polls = log
+                .iter()
+                .filter(|(id, _)| *id == format!("job-{i}"))
+                .count();
+            assert!(
+                (4..=6).contains(&polls),
+                "job-{i}: {polls} polls in {log:?}"
+            );
         }
     }
 
@@ -543,11 +545,7 @@ mod tests {
             }
         })
         .await;
-        assert!(
-            outcomes(&watches)
-                .iter()
-                .all(|o| o == "Some(Success)")
-        );
+        assert!(outcomes(&watches).iter().all(|o| o == "Some(Success)"));
         // job-0 was throttled at once: the others' first polls, due right after it, wait
         // out the minute, as does job-0's retry.
         let after: Vec<_> = log.iter().skip(1).map(|(_, at)| *at).collect();

@@ -11,6 +11,7 @@ mod hardening;
 mod hostile;
 mod readme;
 mod realworld;
+mod refusals;
 mod services;
 mod sim;
 mod surface;

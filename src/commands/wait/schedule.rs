@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use crate::api::error::ApiError;
 use crate::api::model::{Job, Status};
-pub(crate) use crate::api::retry::{FastRand, Random};
 use crate::api::retry::{Backoff, Patience, Verdict, throttle_pause};
+pub(crate) use crate::api::retry::{FastRand, Random};
 use crate::report::Outcome;
 
 /// Growth of the polling interval per poll.
@@ -224,7 +224,9 @@ fn jitter(delay: Duration, random: &mut impl Random) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::retry::{DEAD_ENDPOINT_BUDGET, OUTAGE_BUDGET, SERVER_DELAY_CAP, THROTTLE_FLOOR};
+    use crate::api::retry::{
+        DEAD_ENDPOINT_BUDGET, OUTAGE_BUDGET, SERVER_DELAY_CAP, THROTTLE_FLOOR,
+    };
 
     /// Always the same number.
     struct Fixed(f64);
@@ -484,7 +486,7 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_within_its_window() {
+    fn failed_polls_wait_twice_as_long_each_time() {
         let policy = policy();
         let mut schedule = JobSchedule::new(&policy);
         let unavailable = status_error(503, None);
