@@ -253,13 +253,13 @@ fn a_refused_access_key_costs_one_request_for_two_hundred_ids() {
         let stand_in = StandIn::start(move |_, _| refusal.clone());
         let home = tempfile::tempdir().expect("home");
         let run = run(home.path(), &aksk_env(&stand_in.base), &get_args(200));
-        assert_stopped_at_the_refusal(&run, 200);
         let (jobs, logins) = stand_in.counts();
         report(&format!(
             "AK/SK, {name}: get of 200 ids -> {jobs} request(s), {logins} login(s), exit {:?}, {:?}",
             run.output.status.code(),
             run.elapsed
         ));
+        assert_stopped_at_the_refusal(&run, 200);
         assert_eq!((jobs, logins), (1, 0), "{name}");
         // In JSON every id keeps its place: the refusal, then `"error": null` (not attempted).
         let json = {
