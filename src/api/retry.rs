@@ -544,7 +544,13 @@ pub(crate) mod tests {
             Verdict::RetryIn(_)
         ));
         assert!(matches!(
-            backoff.after(&down, start + OUTAGE_BUDGET - SEC, true, WAIT, &mut r),
+            backoff.after(
+                &down,
+                start + OUTAGE_BUDGET.saturating_sub(SEC),
+                true,
+                WAIT,
+                &mut r
+            ),
             Verdict::RetryIn(_)
         ));
         assert_eq!(

@@ -210,7 +210,7 @@ where
             if until <= now || self.stopped.get() {
                 return;
             }
-            self.clock.sleep(until - now).await;
+            self.clock.sleep(until.saturating_sub(now)).await;
         }
     }
 
@@ -223,9 +223,7 @@ where
 
     /// The end of the run: says why it stopped early, if it did, and what that left out.
     pub(crate) fn finish(&self, not_attempted: usize, what: &str) {
-        let left_out = (not_attempted > 0)
-            .then(|| format!("{not_attempted} {what} not attempted"))
-            .unwrap_or_default();
+        let left_out = format!("{not_attempted} {what} not attempted");
         let text = match self.why.borrow_mut().take() {
             Some(Stop::Refused) if not_attempted > 0 => format!(
                 "the credentials were refused: no further request was sent ({left_out}; every request with refused credentials counts towards locking them)"

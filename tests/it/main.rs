@@ -16,6 +16,7 @@ mod services;
 mod sim;
 mod surface;
 mod terminal;
+mod throttling;
 mod tls;
 mod version;
 mod waiting;
