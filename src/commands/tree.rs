@@ -241,6 +241,29 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn sub_jobs_not_attempted_are_counted_not_shown() {
+        // The run stopped after the first sub-job was refused: the others were never sent.
+        let ids: Vec<String> = (0..5).map(|i| format!("s{i}")).collect();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let tree = walk(job("root", &ids), "root", 100, |_| {
+            let first = calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0;
+            async move {
+                if first {
+                    Err(Unfetched::Error(ApiError::from_response(401, b"", None, None)))
+                } else {
+                    Err(Unfetched::NotAttempted)
+                }
+            }
+        })
+        .await;
+        assert_eq!(tree.root.children.len(), 1, "the refused one is shown");
+        assert_eq!(tree.root.not_shown, 4);
+        let stop = tree.stopped.expect("stopped");
+        assert_eq!((stop.not_attempted, stop.over_limit), (4, 0));
+        assert_eq!(worst(&tree.root), ExitStatus::AuthRefused);
+    }
+
+    #[tokio::test]
     async fn cycles_are_fetched_once_and_depth_is_bounded() {
         // Every job names its successor and the root: a chain deeper than the bound.
         let tree = walk(job("root", &["a0".into()]), "root", 1000, |id| async move {
