@@ -85,6 +85,12 @@ impl TokioClock {
         }
     }
 
+    /// A clock counting from `started`.
+    #[must_use]
+    pub(crate) fn from(started: tokio::time::Instant) -> Self {
+        Self { started }
+    }
+
     /// The instant `offset` after the start; one a year away when it cannot be represented
     /// (an absurd server delay must never panic).
     #[must_use]

@@ -249,7 +249,9 @@ mod tests {
             let first = calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0;
             async move {
                 if first {
-                    Err(Unfetched::Error(ApiError::from_response(401, b"", None, None)))
+                    Err(Unfetched::Error(ApiError::from_response(
+                        401, b"", None, None,
+                    )))
                 } else {
                     Err(Unfetched::NotAttempted)
                 }

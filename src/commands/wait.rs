@@ -22,6 +22,7 @@ use crate::api::client::ImsClient;
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
 use crate::api::model::Job;
+use crate::api::retry::{Clock, TokioClock};
 use crate::cli::{Timeout, WaitArgs};
 use crate::exit::ExitStatus;
 use crate::report::{
@@ -183,9 +184,10 @@ where
     F: Fn(JobId) -> Fut,
     Fut: Future<Output = Result<Job, ApiError>>,
 {
+    let clock = TokioClock::from(started);
     let mut signals = Signals::new()?;
     let mut random = FastRand;
-    let deadline = options.timeout.map(|t| instant_at(started, t));
+    let deadline = options.timeout.map(|t| clock.instant_at(t));
     let spacing = Duration::from_secs_f64(1.0 / options.max_rps);
     let mut next_send = started;
     let mut due: BinaryHeap<Reverse<(Instant, usize)>> =
@@ -211,18 +213,18 @@ where
                 return Ok(None);
             }
             Some((index, result)) = in_flight.next(), if !in_flight.is_empty() => {
-                let now = Instant::now().saturating_duration_since(started);
+                let now = clock.now();
                 let result: Result<Job, ApiError> = result;
                 // Any HTTP answer, even an error, shows the endpoint is the right one.
                 reached |= !matches!(&result, Err(error) if error.is_unreachable());
                 if let Err(error) = &result
                     && let Some(until) = throttled_until(error, now, policy)
                 {
-                    next_send = next_send.max(instant_at(started, until));
+                    next_send = next_send.max(clock.instant_at(until));
                 }
                 let watch = &mut watches[index];
                 match answer(watch, result, reached, policy, now, observer, &mut random)? {
-                    Some(at) => due.push(Reverse((instant_at(started, at), index))),
+                    Some(at) => due.push(Reverse((clock.instant_at(at), index))),
                     None => {
                         pending -= 1;
                         let outcome = watch.entry.outcome.as_ref();
@@ -323,17 +325,6 @@ fn heartbeat_event(watches: &[Watch], elapsed: Duration) -> WaitEvent<'_> {
         total: watches.len(),
         sample,
     }
-}
-
-/// `started + offset`, for offsets that may come from the server or a huge flag value: an
-/// `Instant` that cannot be represented becomes one a year away (never reached in practice,
-/// and never a panic).
-fn instant_at(started: Instant, offset: Duration) -> Instant {
-    const FAR: Duration = Duration::from_secs(365 * 24 * 3600);
-    started
-        .checked_add(offset)
-        .or_else(|| started.checked_add(FAR))
-        .unwrap_or(started)
 }
 
 async fn sleep_until_opt(at: Option<Instant>) {
