@@ -146,6 +146,9 @@ pub(crate) struct TreeStop {
     /// Sub-jobs left out because they nest deeper than `max_depth`.
     pub too_deep: usize,
     pub max_depth: usize,
+    /// Sub-jobs not fetched because the run stopped sending requests (a refusal, a long
+    /// throttling window).
+    pub not_attempted: usize,
 }
 
 /// One node of `tree`: a job (fetched, or given in full by its parent), or an id that could

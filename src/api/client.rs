@@ -183,6 +183,13 @@ impl ImsClient {
         })
     }
 
+    /// Whether obtaining credentials has failed in this run (see
+    /// [`RequestCredentials::have_failed`]).
+    #[must_use]
+    pub(crate) fn credentials_failed(&self) -> bool {
+        self.inner.auth.have_failed()
+    }
+
     /// The URL of one job.
     #[must_use]
     pub(crate) fn job_url(&self, id: &JobId) -> Url {

@@ -41,6 +41,12 @@ pub(crate) trait RequestCredentials: Send + Sync {
 
     /// A short description for logs; never includes a secret.
     fn describe(&self) -> String;
+
+    /// Whether obtaining credentials has failed in this run (an IAM login refused, unreachable
+    /// or hanging): a one-shot run stops there rather than fail every job the same way.
+    fn have_failed(&self) -> bool {
+        false
+    }
 }
 
 // By hand: only the description, so that no secret can reach `{:?}`.

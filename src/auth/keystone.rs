@@ -114,6 +114,9 @@ pub enum KeystoneError {
     /// The lookup request could not be signed.
     #[error(transparent)]
     Sign(#[from] SignError),
+    /// A login that failed earlier in this run, not asked again (see `auth::session`).
+    #[error("{0}")]
+    Earlier(ApiError),
 }
 
 /// IAM failures in the API error taxonomy, so that exit codes and hints stay in one place:
@@ -171,6 +174,7 @@ impl From<KeystoneError> for ApiError {
                 reason: format!("IAM: {reason}"),
                 request_id: None,
             },
+            KeystoneError::Earlier(error) => error,
             error @ (KeystoneError::InvalidAuthUrl(_)
             | KeystoneError::ProjectNotFound(_)
             | KeystoneError::Sign(_)) => Self::Config {

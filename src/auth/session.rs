@@ -7,6 +7,11 @@
 //! password-derived token is ever renewed (once per generation, however many requests in
 //! flight saw the 401), and AK/SK or a fixed token never are — five failed AK/SK attempts lock
 //! the key.
+//!
+//! A failed IAM login is remembered: a refusal for the rest of the process (asking again with
+//! the same password only adds failed logins, which IAM counts against the account), any other
+//! failure (IAM unreachable or hanging) for [`LOGIN_FAILURE_MEMORY`], so that a hundred jobs
+//! cost one login attempt and one request timeout, not one per job.
 
 use jiff::Timestamp;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -63,12 +68,34 @@ pub(crate) struct Session {
     pub source: TokenSource,
 }
 
+/// How long a login that failed for a reason other than a refusal is not tried again: long
+/// enough to cover every request of a one-shot command, short enough that a long `wait`
+/// outlives a passing IAM outage.
+pub(crate) const LOGIN_FAILURE_MEMORY: std::time::Duration = std::time::Duration::from_secs(30);
+
 #[derive(Debug, Default)]
 struct State {
     token: Option<CachedToken>,
     source: Option<TokenSource>,
     generation: u64,
     project_id: Option<String>,
+    /// The last failed login, and when it failed.
+    login_failure: Option<(ApiError, std::time::Instant)>,
+}
+
+impl State {
+    /// The failure of an earlier login that still stands, if any.
+    fn standing_login_failure(&self) -> Option<&ApiError> {
+        let (error, when) = self.login_failure.as_ref()?;
+        let refused = matches!(
+            error,
+            ApiError::Status {
+                status: 401 | 403,
+                ..
+            }
+        );
+        (refused || when.elapsed() < LOGIN_FAILURE_MEMORY).then_some(error)
+    }
 }
 
 /// Applies the configured authentication to requests; shareable across tasks (`Arc`).
@@ -81,6 +108,8 @@ pub(crate) struct Authenticator {
     client: reqwest::Client,
     cache: Option<TokenCache>,
     state: Mutex<State>,
+    /// Set once a login has failed (read without waiting for the state's lock).
+    login_failed: std::sync::atomic::AtomicBool,
 }
 
 impl Authenticator {
@@ -100,6 +129,7 @@ impl Authenticator {
             client,
             cache,
             state: Mutex::new(State::default()),
+            login_failed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -281,7 +311,19 @@ impl Authenticator {
             state.generation += 1;
             return Ok(TokenSource::Cache);
         }
-        let issued = keystone::issue_token(&self.client, creds, Some(&self.region)).await?;
+        if let Some(error) = state.standing_login_failure() {
+            return Err(KeystoneError::Earlier(error.clone()));
+        }
+        let issued = match keystone::issue_token(&self.client, creds, Some(&self.region)).await {
+            Ok(issued) => issued,
+            Err(error) => {
+                let error = ApiError::from(error);
+                state.login_failure = Some((error.clone(), std::time::Instant::now()));
+                self.login_failed
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+                return Err(KeystoneError::Earlier(error));
+            }
+        };
         crate::safe_text::register_secret(issued.token.expose_secret());
         if let Some((cache, key)) = &key {
             // The cache is an optimisation: failing to write it must not fail the command.
@@ -312,6 +354,10 @@ impl RequestCredentials for Authenticator {
 
     fn describe(&self) -> String {
         self.method.describe()
+    }
+
+    fn have_failed(&self) -> bool {
+        self.login_failed.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -643,6 +689,87 @@ mod tests {
         assert_eq!(a.headers["x-project-id"], "p-looked-up");
         assert!(a.headers.contains_key("authorization"));
         assert!(!auth.reauthenticate(a.generation).await.expect("no renewal"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_renewal_is_remembered_for_every_request_in_flight() {
+        // A token, then a changed password: the one renewal is refused, and a hundred
+        // requests rejected with the old token make no further login.
+        let refusal = response(
+            "401 Unauthorized",
+            &[],
+            br#"{"error": {"code": 401, "message": "wrong"}}"#,
+        );
+        let (base, server) = serve(vec![token_response("OLD", 60), refusal]).await;
+        let auth = std::sync::Arc::new(Authenticator::new(password_auth(&base), client(), None));
+        auth.start().await.expect("starts");
+        let generation = auth
+            .authorize(&Method::GET, &url(), &[], b"")
+            .await
+            .expect("authorizes")
+            .generation;
+        assert!(!auth.have_failed());
+        let attempts: Vec<_> = (0..100)
+            .map(|_| {
+                let auth = auth.clone();
+                tokio::spawn(async move { auth.reauthenticate(generation).await })
+            })
+            .collect();
+        for attempt in attempts {
+            let error = ApiError::from(attempt.await.expect("joins").expect_err("refused"));
+            assert!(
+                matches!(error, ApiError::Status { status: 401, .. }),
+                "{error}"
+            );
+        }
+        let error = auth
+            .authorize(&Method::GET, &url(), &[], b"")
+            .await
+            .expect_err("no token, no new login");
+        assert!(ApiError::from(error).to_string().contains("IAM refused"));
+        assert!(auth.have_failed());
+        assert_eq!(server.await.expect("server").len(), 2);
+    }
+
+    #[tokio::test]
+    async fn a_hanging_login_costs_one_timeout_not_one_per_request() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        // Accepts connections and never answers; counts them.
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = accepted.clone();
+        let server = tokio::spawn(async move {
+            let mut open = Vec::new();
+            while let Ok((socket, _)) = listener.accept().await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                open.push(socket);
+            }
+        });
+        let timeout = std::time::Duration::from_millis(300);
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .expect("client");
+        let auth = Authenticator::new(password_auth(&base), http, None);
+        let started = std::time::Instant::now();
+        for _ in 0..20 {
+            let error = auth.start().await.expect_err("IAM hangs");
+            assert!(
+                matches!(
+                    ApiError::from(error),
+                    ApiError::Network {
+                        timed_out: true,
+                        ..
+                    }
+                ),
+                "a timeout"
+            );
+        }
+        assert!(started.elapsed() < 2 * timeout, "{:?}", started.elapsed());
+        assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 1);
+        server.abort();
     }
 
     #[tokio::test]

@@ -38,7 +38,8 @@ pub(crate) async fn run(
             let array = ids.array;
             let ids = job_ids(&ids.args, out)?;
             let client = connect::connect(&settings, out).await?;
-            (get::run(&client, &ids, array).await, render)
+            let notify = |notice| show_notice(notice, out);
+            (get::run(&client, &ids, array, &notify).await, render)
         }
         CommandSettings::Wait {
             ids,
@@ -60,7 +61,11 @@ pub(crate) async fn run(
             connect: settings,
         } => {
             let client = connect::connect(&settings, out).await?;
-            (tree::run(&client, &id, max_sub_jobs).await, render)
+            let notify = |notice| show_notice(notice, out);
+            (
+                tree::run(&client, &id, max_sub_jobs, &notify).await?,
+                render,
+            )
         }
         CommandSettings::Completions { script } => (Report::text(script), Render::default()),
         // Boxed: the demo runs its steps through this very function.
@@ -80,4 +85,12 @@ fn job_ids(
         out.progress("reading job ids from stdin (`-`), one per line or as JSON; end with Ctrl-D");
     }
     stdin_ids::job_ids(args)
+}
+
+/// What a one-shot run says while it goes: pauses as progress, why it stopped as a warning.
+fn show_notice(notice: fetch::Notice, out: &Output) {
+    match notice {
+        fetch::Notice::Note(text) => out.progress(&text),
+        fetch::Notice::Warning(text) => out.warn(&text),
+    }
 }

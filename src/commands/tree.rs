@@ -11,7 +11,7 @@ use std::collections::HashSet;
 
 use futures_util::StreamExt;
 
-use super::fetch::fetch;
+use super::fetch::{Notice, Unfetched, fetcher};
 use crate::api::client::ImsClient;
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
@@ -27,29 +27,44 @@ pub(crate) const CONCURRENCY: usize = 8;
 ///
 /// A job that cannot be fetched, the root as much as a sub-job, is part of the report, so
 /// that every command shows an unfetchable id the same way (`doc/contract.md`).
-pub(crate) async fn run(client: &ImsClient, id: &JobId, max_sub_jobs: usize) -> Report {
-    let root = match fetch(client, id).await {
+///
+/// # Errors
+/// Only when the root was not attempted, which cannot happen: the first request of a run is
+/// always sent.
+pub(crate) async fn run(
+    client: &ImsClient,
+    id: &JobId,
+    max_sub_jobs: usize,
+    notify: &dyn Fn(Notice),
+) -> anyhow::Result<Report> {
+    let fetcher = fetcher(client, notify);
+    let root = match fetcher.fetch(id).await {
         Ok(root) => root,
-        Err(error) => {
-            return Report::new(Body::Tree(Box::new(Tree {
+        Err(Unfetched::Error(error)) => {
+            fetcher.finish(0, "sub-job(s)");
+            return Ok(Report::new(Body::Tree(Box::new(Tree {
                 root: TreeNode::leaf(id.as_str(), Err(error)),
                 stopped: None,
-            })));
+            }))));
         }
+        Err(Unfetched::NotAttempted) => anyhow::bail!("job {id}: no request was sent"),
     };
+    let fetcher = &fetcher;
     let tree = walk(root, id.as_str(), max_sub_jobs, |id| async move {
         match JobId::parse(&id) {
-            Ok(valid) => fetch(client, &valid).await,
+            Ok(valid) => fetcher.fetch(&valid).await,
             // An id the API lists is still validated before it goes into a URL.
-            Err(e) => Err(ApiError::Decode {
+            Err(e) => Err(Unfetched::Error(ApiError::Decode {
                 status: 200,
                 reason: format!("the parent lists an invalid sub-job id: {e}"),
                 request_id: None,
-            }),
+            })),
         }
     })
     .await;
-    Report::new(Body::Tree(Box::new(tree)))
+    // The tree's own warning counts the sub-jobs left out.
+    fetcher.finish(0, "sub-job(s)");
+    Ok(Report::new(Body::Tree(Box::new(tree))))
 }
 
 /// A node while the tree grows: its children are indices into the arena.
@@ -59,11 +74,12 @@ struct Slot {
 }
 
 /// Builds the tree under `root`, fetching listed sub-jobs with `get` (any order of
-/// completion; results are placed in listing order).
+/// completion; results are placed in listing order). Sub-jobs `get` did not attempt (the run
+/// stopped) are counted like those left out.
 pub(crate) async fn walk<F, Fut>(root: Job, root_id: &str, max_sub_jobs: usize, get: F) -> Tree
 where
     F: Fn(String) -> Fut,
-    Fut: Future<Output = Result<Job, ApiError>>,
+    Fut: Future<Output = Result<Job, Unfetched>>,
 {
     let mut arena = vec![Slot {
         node: TreeNode::leaf(root_id, Ok(root)),
@@ -73,6 +89,7 @@ where
     let mut budget = max_sub_jobs;
     let mut over_limit = 0;
     let mut too_deep = 0;
+    let mut not_attempted = 0;
     let mut frontier = vec![0];
     for depth in 1..=MAX_DEPTH + 1 {
         let mut given = Vec::new();
@@ -124,6 +141,15 @@ where
             .collect()
             .await;
         for (parent, id, result) in fetched {
+            let result = match result {
+                Ok(job) => Ok(job),
+                Err(Unfetched::Error(error)) => Err(error),
+                Err(Unfetched::NotAttempted) => {
+                    not_attempted += 1;
+                    arena[parent].node.not_shown += 1;
+                    continue;
+                }
+            };
             next.push(attach(&mut arena, parent, TreeNode::leaf(id, result)));
         }
         if next.is_empty() {
@@ -131,11 +157,12 @@ where
         }
         frontier = next;
     }
-    let stopped = (over_limit + too_deep > 0).then_some(TreeStop {
+    let stopped = (over_limit + too_deep + not_attempted > 0).then_some(TreeStop {
         max_sub_jobs,
         over_limit,
         too_deep,
         max_depth: MAX_DEPTH,
+        not_attempted,
     });
     Tree {
         root: assemble(&mut arena, 0),
@@ -201,6 +228,35 @@ mod tests {
         // 4900 never fetched, and the 100 grandchildren named by the fetched ones.
         assert_eq!(stop.over_limit, 5000);
         assert_eq!(tree.root.not_shown, 4900);
+    }
+
+    #[tokio::test]
+    async fn sub_jobs_not_attempted_are_counted_not_shown() {
+        // The run stopped after the first sub-job was refused: the others were never sent.
+        let ids: Vec<String> = (0..5).map(|i| format!("s{i}")).collect();
+        let calls = std::sync::atomic::AtomicUsize::new(0);
+        let tree = walk(job("root", &ids), "root", 100, |_| {
+            let first = calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed) == 0;
+            async move {
+                if first {
+                    Err(Unfetched::Error(ApiError::from_response(
+                        401, b"", None, None,
+                    )))
+                } else {
+                    Err(Unfetched::NotAttempted)
+                }
+            }
+        })
+        .await;
+        assert_eq!(tree.root.children.len(), 1, "the refused one is shown");
+        assert_eq!(tree.root.not_shown, 4);
+        let stop = tree.stopped.expect("stopped");
+        assert_eq!((stop.not_attempted, stop.over_limit), (4, 0));
+        let report = Report::new(Body::Tree(Box::new(tree)));
+        assert_eq!(
+            crate::exit::status(&report),
+            crate::exit::ExitStatus::AuthRefused
+        );
     }
 
     #[tokio::test]

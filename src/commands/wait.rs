@@ -9,6 +9,7 @@ pub(crate) mod schedule;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashSet};
+use std::future::Future;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -16,12 +17,13 @@ use futures_util::stream::FuturesUnordered;
 use tokio::time::Instant;
 
 use self::schedule::{FastRand, JobSchedule, Next, Policy, throttled_until};
+use super::fetch::refuses_credentials;
 use crate::api::client::ImsClient;
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
 use crate::api::model::Job;
+use crate::api::retry::{Clock, TokioClock};
 use crate::config::settings::WaitOptions;
-use crate::exit::ExitStatus;
 use crate::report::{
     Body, JobEntry, Jobs, JobsKind, Outcome, Report, Signal, WaitEvent, WaitObserver, WaitSummary,
 };
@@ -89,7 +91,11 @@ pub(crate) async fn run(
         })
         .collect();
 
-    let stop = poll_until_done(client, &mut watches, options, &policy, observer, started).await;
+    let fetch = |id: JobId| {
+        let client = client.clone();
+        async move { client.get_job(&id).await }
+    };
+    let stop = poll_until_done(fetch, &mut watches, options, &policy, observer, started).await;
     observer.finish();
     // After a signal the report holds what was known: the last state of every job, open ones
     // without an outcome (`doc/contract.md`, "wait").
@@ -107,18 +113,24 @@ pub(crate) async fn run(
     })
 }
 
-/// The polling loop. Returns the signal when interrupted.
-async fn poll_until_done(
-    client: &ImsClient,
+/// The polling loop over `fetch` (one request for one job). Returns the signal when
+/// interrupted.
+async fn poll_until_done<F, Fut>(
+    fetch: F,
     watches: &mut [Watch],
     options: &WaitOptions,
     policy: &Policy,
     observer: &mut dyn WaitObserver,
     started: Instant,
-) -> anyhow::Result<Option<Signal>> {
+) -> anyhow::Result<Option<Signal>>
+where
+    F: Fn(JobId) -> Fut,
+    Fut: Future<Output = Result<Job, ApiError>>,
+{
+    let clock = TokioClock::from(started);
     let mut signals = Signals::new()?;
     let mut random = FastRand;
-    let deadline = options.timeout.map(|t| instant_at(started, t));
+    let deadline = options.timeout.map(|t| clock.instant_at(t));
     let spacing = Duration::from_secs_f64(1.0 / options.max_rps);
     let mut next_send = started;
     let mut due: BinaryHeap<Reverse<(Instant, usize)>> =
@@ -144,23 +156,23 @@ async fn poll_until_done(
                 return Ok(None);
             }
             Some((index, result)) = in_flight.next(), if !in_flight.is_empty() => {
-                let now = Instant::now().saturating_duration_since(started);
+                let now = clock.now();
                 let result: Result<Job, ApiError> = result;
                 // Any HTTP answer, even an error, shows the endpoint is the right one.
                 reached |= !matches!(&result, Err(error) if error.is_unreachable());
                 if let Err(error) = &result
                     && let Some(until) = throttled_until(error, now, policy)
                 {
-                    next_send = next_send.max(instant_at(started, until));
+                    next_send = next_send.max(clock.instant_at(until));
                 }
                 let watch = &mut watches[index];
                 match answer(watch, result, reached, policy, now, observer, &mut random)? {
-                    Some(at) => due.push(Reverse((instant_at(started, at), index))),
+                    Some(at) => due.push(Reverse((clock.instant_at(at), index))),
                     None => {
                         pending -= 1;
                         let outcome = watch.entry.outcome.as_ref();
                         let failed = matches!(outcome, Some(Outcome::Failed));
-                        let refused = outcome.is_some_and(|o| crate::exit::outcome_status(o) == ExitStatus::AuthRefused);
+                        let refused = matches!(outcome, Some(Outcome::Error(error)) if refuses_credentials(error));
                         if refused || (failed && options.fail_fast) {
                             // Refused credentials will be refused for every job (and repeated
                             // AK/SK failures lock the key); --fail-fast asked to stop here.
@@ -175,9 +187,8 @@ async fn poll_until_done(
             () = sleep_until_opt(next_due), if next_due.is_some() => {
                 let Some(Reverse((_, index))) = due.pop() else { continue };
                 next_send = Instant::now() + spacing;
-                let id = watches[index].entry.id.clone();
-                let client = client.clone();
-                in_flight.push(async move { (index, client.get_job(&id).await) });
+                let request = fetch(watches[index].entry.id.clone());
+                in_flight.push(async move { (index, request.await) });
             }
             _ = heartbeat.tick() => observer.on(&heartbeat_event(watches, started.elapsed()))?,
         }
@@ -259,17 +270,6 @@ fn heartbeat_event(watches: &[Watch], elapsed: Duration) -> WaitEvent<'_> {
     }
 }
 
-/// `started + offset`, for offsets that may come from the server or a huge flag value: an
-/// `Instant` that cannot be represented becomes one a year away (never reached in practice,
-/// and never a panic).
-fn instant_at(started: Instant, offset: Duration) -> Instant {
-    const FAR: Duration = Duration::from_secs(365 * 24 * 3600);
-    started
-        .checked_add(offset)
-        .or_else(|| started.checked_add(FAR))
-        .unwrap_or(started)
-}
-
 async fn sleep_until_opt(at: Option<Instant>) {
     match at {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -334,5 +334,192 @@ impl Signals {
             _ = self.interrupt.recv() => Signal::Interrupt,
             _ = self.terminate.recv() => Signal::Terminate,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+
+    use super::*;
+
+    const SEC: Duration = Duration::from_secs(1);
+
+    fn options() -> WaitOptions {
+        WaitOptions {
+            timeout: Some(3600 * SEC),
+            check_once: false,
+            interval: 2 * SEC,
+            max_interval: 30 * SEC,
+            max_rps: 10.0,
+            fail_fast: false,
+            not_found_grace: 30 * SEC,
+        }
+    }
+
+    fn watches(n: usize, policy: &Policy) -> Vec<Watch> {
+        (0..n)
+            .map(|i| Watch {
+                entry: JobEntry {
+                    id: JobId::parse(&format!("job-{i}")).expect("an id"),
+                    job: None,
+                    error: None,
+                    outcome: None,
+                },
+                schedule: JobSchedule::new(policy),
+            })
+            .collect()
+    }
+
+    fn job(id: &JobId, status: &str) -> Job {
+        Job::from_value(serde_json::json!({"job_id": id.as_str(), "status": status}))
+            .expect("a job")
+    }
+
+    /// Says nothing, remembers nothing.
+    struct Quiet;
+
+    impl WaitObserver for Quiet {
+        fn on(&mut self, _: &WaitEvent<'_>) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// Every request the loop sent: (job, time since the start).
+    type Log = RefCell<Vec<(String, Duration)>>;
+
+    /// Runs the polling loop in paused time over `answer` (given the job and the time).
+    async fn run(
+        n: usize,
+        options: &WaitOptions,
+        answer: impl Fn(&JobId, Duration) -> Result<Job, ApiError>,
+    ) -> (Vec<Watch>, Option<Signal>, Vec<(String, Duration)>) {
+        let policy = policy(options);
+        let mut watches = watches(n, &policy);
+        let started = Instant::now();
+        let log = Log::default();
+        let fetch = |id: JobId| {
+            let at = started.elapsed();
+            log.borrow_mut().push((id.as_str().to_owned(), at));
+            let result = answer(&id, at);
+            async move {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                result
+            }
+        };
+        let stop = poll_until_done(fetch, &mut watches, options, &policy, &mut Quiet, started)
+            .await
+            .expect("no observer failure");
+        (watches, stop, log.into_inner())
+    }
+
+    fn outcomes(watches: &[Watch]) -> Vec<String> {
+        watches
+            .iter()
+            .map(|w| {
+                format!(
+                    "{:?}",
+                    w.entry.outcome.as_ref().map(crate::exit::outcome_status)
+                )
+            })
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn jobs_are_polled_on_their_cadence_until_they_end() {
+        // Each job runs for 10 s.
+        let (watches, stop, log) = run(3, &options(), |id, at| {
+            Ok(job(id, if at >= 10 * SEC { "SUCCESS" } else { "RUNNING" }))
+        })
+        .await;
+        assert_eq!(stop, None);
+        assert!(outcomes(&watches).iter().all(|o| o == "Some(Success)"));
+        // A first poll at once (spaced by the request budget), then ~2, ~3, ~4.5 s apart:
+        // at most five polls per job in ten seconds.
+        let first: Vec<_> = log.iter().take(3).map(|(_, at)| *at).collect();
+        assert!(first[2] >= Duration::from_millis(200), "{first:?}");
+        for i in 0..3 {
+            let polls = log
+                .iter()
+                .filter(|(id, _)| *id == format!("job-{i}"))
+                .count();
+            assert!(
+                (4..=6).contains(&polls),
+                "job-{i}: {polls} polls in {log:?}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_abandons_every_other_job_after_one_request() {
+        let refused = ApiError::from_response(
+            401,
+            b"AK access failed to reach the limit,forbidden.",
+            None,
+            None,
+        );
+        let (watches, stop, log) = run(200, &options(), |_, _| Err(refused.clone())).await;
+        assert_eq!(stop, None);
+        // The answer comes back before the request budget allows a second request.
+        assert_eq!(log.len(), 1, "{log:?}");
+        assert!(matches!(
+            watches[0].entry.outcome,
+            Some(Outcome::Error(ref e)) if refuses_credentials(e)
+        ));
+        assert!(
+            watches[1..]
+                .iter()
+                .all(|w| matches!(w.entry.outcome, Some(Outcome::Abandoned)))
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttled_answer_pauses_every_job_for_its_window() {
+        let body = br#"{"error_code": "APIGW.0308", "error_msg": "limit:2000,time:1 minute"}"#;
+        let (watches, _, log) = run(3, &options(), |id, at| {
+            if id.as_str() == "job-0" && at < SEC {
+                Err(ApiError::from_response(429, body, None, None))
+            } else {
+                Ok(job(id, "SUCCESS"))
+            }
+        })
+        .await;
+        assert!(outcomes(&watches).iter().all(|o| o == "Some(Success)"));
+        // job-0 was throttled at once: the others' first polls, due right after it, wait
+        // out the minute, as does job-0's retry.
+        let after: Vec<_> = log.iter().skip(1).map(|(_, at)| *at).collect();
+        assert_eq!(after.len(), 3, "{log:?}");
+        assert!(
+            after.iter().all(|at| *at >= 60 * SEC),
+            "no request inside the window: {log:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_deadline_ends_open_jobs_and_check_once_sends_one_request_each() {
+        let options = WaitOptions {
+            timeout: Some(5 * SEC),
+            ..options()
+        };
+        let (watches, stop, _) = run(2, &options, |id, _| Ok(job(id, "RUNNING"))).await;
+        assert_eq!(stop, None);
+        assert!(
+            watches
+                .iter()
+                .all(|w| matches!(w.entry.outcome, Some(Outcome::TimedOut)))
+        );
+        let once = WaitOptions {
+            check_once: true,
+            timeout: None,
+            ..options
+        };
+        let unavailable = ApiError::from_response(503, b"", None, None);
+        let (watches, _, log) = run(4, &once, |_, _| Err(unavailable.clone())).await;
+        assert_eq!(log.len(), 4);
+        assert!(
+            watches
+                .iter()
+                .all(|w| matches!(w.entry.outcome, Some(Outcome::Error(_))))
+        );
     }
 }

@@ -12,20 +12,21 @@ use crate::safe_text::sanitize;
 
 /// The tree's JSON document: nodes as [`node_json`], and when sub-jobs were left out a
 /// `"truncated"` object at the top (`{"max_sub_jobs", "max_depth", "over_limit",
-/// "too_deep"}`).
+/// "too_deep"}`, and `"not_attempted"` when the run stopped sending requests).
 #[must_use]
 pub(crate) fn to_json(tree: &Tree) -> Document<'_> {
     let mut root = node_json(&tree.root);
     if let (Some(stop), Document::Object(entries)) = (&tree.stopped, &mut root) {
-        entries.push((
-            "truncated",
-            Document::Value(json!({
-                "max_sub_jobs": stop.max_sub_jobs,
-                "max_depth": stop.max_depth,
-                "over_limit": stop.over_limit,
-                "too_deep": stop.too_deep,
-            })),
-        ));
+        let mut truncated = json!({
+            "max_sub_jobs": stop.max_sub_jobs,
+            "max_depth": stop.max_depth,
+            "over_limit": stop.over_limit,
+            "too_deep": stop.too_deep,
+        });
+        if stop.not_attempted > 0 {
+            truncated["not_attempted"] = json!(stop.not_attempted);
+        }
+        entries.push(("truncated", Document::Value(truncated)));
     }
     root
 }
@@ -68,6 +69,12 @@ pub(crate) fn stop_warning(stop: &TreeStop) -> String {
         parts.push(format!(
             "{} sub-job(s) nested deeper than {} levels not shown",
             stop.too_deep, stop.max_depth
+        ));
+    }
+    if stop.not_attempted > 0 {
+        parts.push(format!(
+            "{} sub-job(s) not attempted: no further request was sent",
+            stop.not_attempted
         ));
     }
     format!("tree stopped early: {}", parts.join("; "))

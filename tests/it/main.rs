@@ -34,8 +34,10 @@ mod api_errors;
 mod chaos;
 mod limits;
 mod proxy;
+mod refusals;
 mod retries;
 mod services;
+mod throttling;
 mod tls;
 
 // Credentials and configuration.

@@ -1,51 +1,24 @@
 //! When to poll a job next: a pure function of (answer, now, policy, randomness).
 //!
-//! Two loops are kept apart:
-//! - the *cadence* of a healthy job: first poll at once, then `--interval` growing ×1.5 with
-//!   ±10 % jitter up to `--max-interval`; when a job's `process_percent` grows steadily, one
-//!   poll may move earlier, to just after the predicted end;
-//! - the *retry* of a failed poll: exponential backoff with full jitter, never sooner than
-//!   `Retry-After` (or the throttling window the gateway names), until five minutes of
-//!   continuous failure; an endpoint that has never answered gets seconds, not minutes.
+//! The *cadence* of a healthy job lives here: first poll at once, then `--interval` growing
+//! ×1.5 with ±10 % jitter up to `--max-interval`; when a job's `process_percent` grows
+//! steadily, one poll may move earlier, to just after the predicted end. A job not found is
+//! given `--not-found-grace`. Every other failed poll is the retry policy's to judge
+//! ([`crate::api::retry`], shared with `get` and `tree`).
 //!
 //! Time is a [`Duration`] since the wait started and randomness a source of numbers in
 //! `[0, 1)`, both passed in, so every decision can be replayed in a test.
 
 use std::time::Duration;
 
-use crate::api::error::{ApiError, GatewayCode};
+use crate::api::error::ApiError;
 use crate::api::model::{Job, Status};
-use crate::api::retry::{RETRY_BASE, RETRY_CAP};
+use crate::api::retry::{Backoff, Patience, Verdict, throttle_pause};
+pub(crate) use crate::api::retry::{FastRand, Random};
 use crate::report::Outcome;
 
-/// After this much continuous failure the API counts as unavailable (exit 5).
-pub(crate) const GIVE_UP_AFTER: Duration = Duration::from_secs(300);
 /// Growth of the polling interval per poll.
 pub(crate) const CADENCE_GROWTH: f64 = 1.5;
-/// An endpoint that has never answered in this run (refused, unknown host, TLS failure) is
-/// a wrong endpoint, not an outage: no retry is planned past this point of the wait
-/// (doc/contract.md: given up within 15 s, which leaves room for the last attempt).
-pub(crate) const DEAD_ENDPOINT_BUDGET: Duration = Duration::from_secs(10);
-/// How long all polling pauses after a 429 that names no window and carries no
-/// `Retry-After`: the gateway's shortest published window.
-pub(crate) const THROTTLE_PAUSE: Duration = Duration::from_secs(5);
-/// Server-supplied delays are honoured up to `max(--max-interval, this)`.
-pub(crate) const SERVER_DELAY_CAP: Duration = Duration::from_secs(60);
-
-/// Numbers in `[0, 1)`: `fastrand` in a run, a fixed sequence in a test.
-pub(crate) trait Random {
-    fn next(&mut self) -> f64;
-}
-
-/// The process-wide generator.
-#[derive(Debug, Default)]
-pub(crate) struct FastRand;
-
-impl Random for FastRand {
-    fn next(&mut self) -> f64 {
-        fastrand::f64()
-    }
-}
 
 /// The options that shape polling.
 #[derive(Debug, Clone, Copy)]
@@ -59,10 +32,12 @@ pub(crate) struct Policy {
 }
 
 impl Policy {
-    /// The longest delay a server may impose on a poll.
+    /// How long failed polls are retried (the shared retry policy's `wait` patience).
     #[must_use]
-    pub(crate) fn server_delay_cap(&self) -> Duration {
-        self.max_interval.max(SERVER_DELAY_CAP)
+    pub(crate) fn patience(&self) -> Patience {
+        Patience::Wait {
+            max_interval: self.max_interval,
+        }
     }
 }
 
@@ -105,8 +80,7 @@ pub(crate) struct JobSchedule {
     /// Delay before the next poll of a healthy job.
     cadence: Duration,
     /// Consecutive failed polls, and since when.
-    failures: u32,
-    failing_since: Option<Duration>,
+    backoff: Backoff,
     not_found_since: Option<Duration>,
     /// An earlier `process_percent` reading and when it was taken, to estimate the end.
     progress_mark: Option<(Duration, f64)>,
@@ -119,8 +93,7 @@ impl JobSchedule {
     pub(crate) fn new(policy: &Policy) -> Self {
         Self {
             cadence: policy.interval,
-            failures: 0,
-            failing_since: None,
+            backoff: Backoff::default(),
             not_found_since: None,
             progress_mark: None,
             early_poll: false,
@@ -130,7 +103,7 @@ impl JobSchedule {
     /// Consecutive failed polls so far.
     #[must_use]
     pub(crate) fn failure_streak(&self) -> u32 {
-        self.failures
+        self.backoff.streak()
     }
 
     /// While a job is not found: how much longer it may take to appear before the wait for
@@ -153,8 +126,7 @@ impl JobSchedule {
         policy: &Policy,
         random: &mut impl Random,
     ) -> Next {
-        self.failures = 0;
-        self.failing_since = None;
+        self.backoff.reset();
         self.not_found_since = None;
         match job.view.status {
             Status::Success => return Next::Done(DoneWith::Success),
@@ -204,23 +176,13 @@ impl JobSchedule {
             // Not found moments after creation is normal: keep the healthy cadence.
             return Next::RetryAt(now + jitter(policy.interval, random));
         }
-        // In a long wait even an oversized answer is asked again (with backoff, within the
-        // five-minute limit): one bad answer must not end it, and it never counts as success.
-        let retryable = error.is_transient() || matches!(error, ApiError::TooLarge { .. });
-        if !retryable {
-            return Next::Done(DoneWith::Error);
+        match self
+            .backoff
+            .after(error, now, reached, policy.patience(), random)
+        {
+            Verdict::RetryIn(delay) => Next::RetryAt(now.saturating_add(delay)),
+            Verdict::GiveUp(_) => Next::Done(DoneWith::Error),
         }
-        let since = *self.failing_since.get_or_insert(now);
-        let attempt = self.failures;
-        self.failures = self.failures.saturating_add(1);
-        if now.saturating_sub(since) >= GIVE_UP_AFTER {
-            return Next::Done(DoneWith::Error);
-        }
-        let at = now.saturating_add(retry_delay(attempt, error, policy, random));
-        if !reached && error.is_unreachable() && at > DEAD_ENDPOINT_BUDGET {
-            return Next::Done(DoneWith::Error);
-        }
-        Next::RetryAt(at)
     }
 
     /// When a running job will end, judged from how fast its `process_percent` grew since an
@@ -251,23 +213,7 @@ pub(crate) fn throttled_until(
     now: Duration,
     policy: &Policy,
 ) -> Option<Duration> {
-    is_throttled(error).then(|| now.saturating_add(server_delay(error, policy)))
-}
-
-fn is_throttled(error: &ApiError) -> bool {
-    error.http_status() == Some(429) || error.gateway_code() == Some(GatewayCode::Throttled)
-}
-
-/// The least delay the server asks for: `Retry-After`; for a throttled answer without it,
-/// the window its message names, else [`THROTTLE_PAUSE`]. Clamped to
-/// [`Policy::server_delay_cap`], so no server value can stall a wait for years.
-fn server_delay(error: &ApiError, policy: &Policy) -> Duration {
-    let asked = match error.retry_after() {
-        Some(delay) => delay,
-        None if is_throttled(error) => error.throttle_window().unwrap_or(THROTTLE_PAUSE),
-        None => Duration::ZERO,
-    };
-    asked.min(policy.server_delay_cap())
+    throttle_pause(error, policy.patience()).map(|pause| now.saturating_add(pause))
 }
 
 /// ±10 % so that many jobs started together do not poll in lockstep.
@@ -275,24 +221,12 @@ fn jitter(delay: Duration, random: &mut impl Random) -> Duration {
     delay.mul_f64(0.9 + 0.2 * random.next())
 }
 
-/// The delay before retry number `attempt` (0-based): full jitter over the exponential
-/// window, raised to what the server asked for (see [`server_delay`]).
-fn retry_delay(
-    attempt: u32,
-    error: &ApiError,
-    policy: &Policy,
-    random: &mut impl Random,
-) -> Duration {
-    let window = RETRY_BASE
-        .saturating_mul(2u32.saturating_pow(attempt.min(16)))
-        .min(RETRY_CAP);
-    let jittered = window.mul_f64(random.next().clamp(0.0, 1.0));
-    jittered.max(server_delay(error, policy))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::retry::{
+        DEAD_ENDPOINT_BUDGET, OUTAGE_BUDGET, SERVER_DELAY_CAP, THROTTLE_FLOOR,
+    };
 
     /// Always the same number.
     struct Fixed(f64);
@@ -416,7 +350,7 @@ mod tests {
         assert_eq!(throttled_until(&throttled, SEC, &policy), Some(8 * SEC));
         assert_eq!(
             throttled_until(&status_error(429, None), SEC, &policy),
-            Some(SEC + THROTTLE_PAUSE)
+            Some(SEC + THROTTLE_FLOOR)
         );
         assert_eq!(
             throttled_until(&status_error(503, None), SEC, &policy),
@@ -450,7 +384,7 @@ mod tests {
         let unnamed = throttled_saying("The throttling threshold has been reached");
         let mut schedule = JobSchedule::new(&policy);
         let at = poll_at(&schedule.on_error(&unnamed, SEC, true, &policy, &mut r));
-        assert_eq!(at, SEC + THROTTLE_PAUSE);
+        assert_eq!(at, SEC + THROTTLE_FLOOR);
     }
 
     #[test]
@@ -552,7 +486,7 @@ mod tests {
     }
 
     #[test]
-    fn backoff_doubles_within_its_window() {
+    fn failed_polls_wait_twice_as_long_each_time() {
         let policy = policy();
         let mut schedule = JobSchedule::new(&policy);
         let unavailable = status_error(503, None);
@@ -617,7 +551,7 @@ mod tests {
             schedule.on_error(&down, start, true, &policy, &mut r),
             Next::RetryAt(_)
         ));
-        let almost = (start + GIVE_UP_AFTER)
+        let almost = (start + OUTAGE_BUDGET)
             .checked_sub(SEC)
             .expect("no underflow");
         assert!(matches!(
@@ -625,7 +559,7 @@ mod tests {
             Next::RetryAt(_)
         ));
         assert_eq!(
-            schedule.on_error(&down, start + GIVE_UP_AFTER, true, &policy, &mut r),
+            schedule.on_error(&down, start + OUTAGE_BUDGET, true, &policy, &mut r),
             Next::Done(DoneWith::Error)
         );
         // A good answer in between starts the budget again.
@@ -633,7 +567,7 @@ mod tests {
         schedule.on_error(&down, start, true, &policy, &mut r);
         schedule.on_job(&job("RUNNING", None), start + 100 * SEC, &policy, &mut r);
         assert!(matches!(
-            schedule.on_error(&down, start + GIVE_UP_AFTER, true, &policy, &mut r),
+            schedule.on_error(&down, start + OUTAGE_BUDGET, true, &policy, &mut r),
             Next::RetryAt(_)
         ));
         // A refusal is never retried.

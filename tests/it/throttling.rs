@@ -1,0 +1,86 @@
+//! Throttling in one-shot commands: `get` and `tree` take a short throttling window (announced
+//! on stderr) and refuse to stall on a long one: exit 5 at once, saying when to try again.
+//! (`wait` honouring windows of any length is tested with paused time in `commands::wait`.)
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::common::{Sim, all_output, stderr_of};
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/error-bodies")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A simulator whose jobs first answer with `fault`.
+fn sim(jobs: &[&str], fault: &serde_json::Value) -> Sim {
+    let jobs: Vec<_> = jobs
+        .iter()
+        .map(|id| json!({"id": id, "duration": "0s", "faults": [fault]}))
+        .collect();
+    Sim::with(&json!({"examples": false, "jobs": jobs}).to_string())
+}
+
+#[test]
+fn get_does_not_stall_on_a_one_minute_throttling_window() {
+    let minute =
+        json!({"status": 429, "body": fixture("gateway-throttled-minute.json"), "times": 100});
+    let ids = ["a", "b", "c"];
+    let sim = sim(&ids, &minute);
+    let started = Instant::now();
+    let output = sim.cmd().arg("get").args(ids).output().expect("runs");
+    let elapsed = started.elapsed();
+    let stderr = stderr_of(&output);
+    crate::common::report(&format!(
+        "get of 3 ids on the one-minute throttle body: exit {:?} after {elapsed:?}",
+        output.status.code()
+    ));
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(elapsed < Duration::from_secs(35), "{elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(5),
+        "ends at once: {elapsed:?}"
+    );
+    assert!(
+        stderr.contains("asks to wait 1m") && stderr.contains("try again after"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 job(s) not attempted"), "{stderr}");
+    let sent: usize = ids.iter().map(|id| sim.requests_for(id).len()).sum();
+    assert_eq!(sent, 1, "one request, then no more: {stderr}");
+    // `tree` likewise.
+    let started = Instant::now();
+    let output = sim.cmd().args(["tree", "a"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(5), "{}", all_output(&output));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(stderr_of(&output).contains("try again after"));
+}
+
+#[test]
+fn get_waits_out_a_five_second_window_and_says_so() {
+    let five = json!({"status": 429, "body": fixture("gateway-throttled.json")});
+    let sim = sim(&["t"], &five);
+    let started = Instant::now();
+    let output = sim.cmd().args(["get", "t"]).output().expect("runs");
+    let elapsed = started.elapsed();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(
+        elapsed >= Duration::from_secs(5) && elapsed < Duration::from_secs(15),
+        "{elapsed:?}"
+    );
+    assert!(
+        stderr.contains("job t: HTTP 429 APIG.0308") && stderr.contains("retrying in 5s"),
+        "{stderr}"
+    );
+    assert_eq!(sim.requests_for("t").len(), 2);
+    // `-q` silences the notice, not the pause.
+    let sim = self::sim(&["t"], &five);
+    let output = sim.cmd().args(["get", "t", "-q"]).output().expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stderr_of(&output), "");
+}
