@@ -104,9 +104,9 @@ impl From<&ApiError> for ExitStatus {
     }
 }
 
-/// What an API gateway code earns: the exit status, whether asking again may help (the API
-/// layer decides retries with [`ApiError::is_transient`]; a unit test keeps both in step),
-/// and the hint.
+/// What an API gateway code earns: the exit status, whether asking again may help and the
+/// hint. The last two are the code's row of the table of codes (`crate::codes`), which the API
+/// layer's retry decision ([`ApiError::is_transient`]) and `imsjob explain` read too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct GatewayRule {
     pub exit: ExitStatus,
@@ -121,49 +121,45 @@ pub(crate) enum GatewayHint {
     Clock,
 }
 
+/// Not a code of its own: the gateway says "reach the limit" with `APIG.0301` or in a
+/// plain-text 401.
 const KEY_LOCKED: &str = "the access key is locked for 5 minutes after repeated failed authentications: stop every job using it now (each attempt prolongs the lock), fix `OS_ACCESS_KEY`/`OS_SECRET_KEY`, then wait 5 minutes";
-const REFUSED: &str = "the credentials were refused: check the token (`OS_AUTH_TOKEN`; tokens expire after 24 h), the access key pair (`OS_ACCESS_KEY`/`OS_SECRET_KEY`) or the password settings";
 
-/// The table of gateway codes (`APIG.xxxx` and `APIGW.xxxx` alike), by what they mean.
+/// The table's row of a gateway code. The rows of the six codes imsjob knows by meaning are
+/// checked by a unit test, so this only fails on a table the tests would refuse.
+fn gateway_row(code: GatewayCode) -> Option<&'static crate::codes::Code> {
+    crate::codes::table().get(code.table_code()?)
+}
+
+/// Refused credentials, also for a 401 without a gateway code: the table's `APIG.0301` advice.
+fn refused() -> String {
+    gateway_row(GatewayCode::Credentials)
+        .map(|row| row.what_to_do.to_owned())
+        .unwrap_or_default()
+}
+
+/// The rule of a gateway code (`APIG.xxxx` and `APIGW.xxxx` alike), by what it means.
 #[must_use]
 pub(crate) fn gateway_rule_for(code: GatewayCode, key_locked: bool) -> Option<GatewayRule> {
     use ExitStatus::{AuthRefused, Unavailable};
-    let (exit, retry, hint) = match code {
-        GatewayCode::ApiNotFound => (
-            Unavailable,
-            false,
-            GatewayHint::Text(
-                "the gateway knows no such API: the endpoint, region or path is wrong, not the job id; check `--endpoint`/`IMSJOB_ENDPOINT` and `--region`",
-            ),
-        ),
-        GatewayCode::BackendUnavailable => (
-            Unavailable,
-            true,
-            GatewayHint::Text(
-                "the API gateway cannot reach the IMS backend: a service-side outage; try again later",
-            ),
-        ),
-        GatewayCode::Credentials if key_locked => {
-            (AuthRefused, false, GatewayHint::Text(KEY_LOCKED))
+    let row = gateway_row(code)?;
+    let exit = match code {
+        GatewayCode::ApiNotFound | GatewayCode::BackendUnavailable | GatewayCode::Throttled => {
+            Unavailable
         }
-        GatewayCode::Credentials => (AuthRefused, false, GatewayHint::Text(REFUSED)),
-        GatewayCode::AccessDenied => (
-            AuthRefused,
-            false,
-            GatewayHint::Text(
-                "the gateway refuses requests from this IP address or account (an access-control list): check the IAM and network ACLs",
-            ),
-        ),
-        GatewayCode::SignatureExpired => (AuthRefused, false, GatewayHint::Clock),
-        GatewayCode::Throttled => (
-            Unavailable,
-            true,
-            GatewayHint::Text(
-                "the API gateway throttles this account: lower `--max-rps`, or run fewer imsjob processes at once",
-            ),
-        ),
+        GatewayCode::Credentials | GatewayCode::AccessDenied | GatewayCode::SignatureExpired => {
+            AuthRefused
+        }
         GatewayCode::Other => return None,
     };
+    let hint = match code {
+        GatewayCode::Credentials if key_locked => GatewayHint::Text(KEY_LOCKED),
+        GatewayCode::SignatureExpired => GatewayHint::Clock,
+        _ => GatewayHint::Text(row.what_to_do),
+    };
+    // A gateway code names its own retry rule; any HTTP status the gateway sends it with
+    // gives the same answer.
+    let retry = row.retried == crate::codes::Retried::Yes;
     Some(GatewayRule { exit, retry, hint })
 }
 
@@ -196,9 +192,9 @@ fn clock_hint(error: &ApiError) -> String {
                 "the signature expired: the local clock is {amount} {side} the server's (its `Date` header); {ADVICE}"
             )
         }
-        None => format!(
-            "the signature expired: compare the local clock with the server's (`date -u`); {ADVICE}"
-        ),
+        None => gateway_row(GatewayCode::SignatureExpired)
+            .map(|row| row.what_to_do.to_owned())
+            .unwrap_or_default(),
     }
 }
 
@@ -213,7 +209,7 @@ pub(crate) fn api_hint(error: &ApiError) -> Option<String> {
     }
     Some(match error {
         ApiError::Status { status: 401, .. } if error.is_key_locked() => KEY_LOCKED.into(),
-        ApiError::Status { status: 401, .. } => REFUSED.into(),
+        ApiError::Status { status: 401, .. } => refused(),
         ApiError::Status { status: 403, .. } => {
             "the credentials are valid but may not read this project's jobs: check `OS_PROJECT_ID` and your IAM permissions".into()
         }
@@ -254,10 +250,20 @@ pub(crate) fn api_hint(error: &ApiError) -> Option<String> {
         } => {
             "the endpoint redirects, and imsjob does not follow redirects: give the final URL with `--endpoint` (`curl -sI URL` shows where it points)".into()
         }
+        ApiError::Status {
+            code: Some(code), ..
+        } => return coded_hint(code),
         ApiError::Status { .. } | ApiError::Decode { .. } | ApiError::TooLarge { .. } => {
             return None;
         }
     })
+}
+
+/// What to do about an API answer's code, from the table of codes (`IMG.0001: fix the
+/// request body ...`).
+fn coded_hint(code: &str) -> Option<String> {
+    let row = crate::codes::table().get(code)?;
+    Some(format!("{}: {}", row.code, row.what_to_do))
 }
 
 /// Classifies an error chain once, at the top: the first typed error found decides. An

@@ -7,11 +7,13 @@
 //! (report in, text out, the format chosen once) → `ui` (the output object that owns the
 //! streams, and `wait`'s progress observers) → `exit` (the exit status and hints).
 //! Below them all: `usage_error`, `safe_text` (untrusted text made safe to show), `log` (the
-//! `-v` debug log), `time`, `service`. `sim` is the built-in simulator.
+//! `-v` debug log), `time`, `service`, `codes` (the table of error codes: meaning, what to do,
+//! retried). `sim` is the built-in simulator.
 
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod codes;
 pub mod commands;
 pub mod config;
 pub(crate) mod core_dumps;
