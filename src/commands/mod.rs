@@ -6,6 +6,7 @@
 pub mod completions;
 pub(crate) mod connect;
 pub(crate) mod demo;
+pub(crate) mod explain;
 pub(crate) mod fetch;
 pub(crate) mod get;
 pub(crate) mod sim;
@@ -72,6 +73,13 @@ pub async fn run(settings: CommandSettings, out: &Output) -> anyhow::Result<Exit
                 Ok(status)
             })
             .await;
+        }
+        // Offline: the table of codes is compiled in.
+        CommandSettings::Explain(args) => {
+            let rendered = explain::run(&args);
+            let status = rendered.status;
+            out.show(rendered)?;
+            return Ok(status);
         }
         CommandSettings::Sim(args) => return sim::run(&args, &mut |r| out.show_plain(r)).await,
     };

@@ -18,7 +18,7 @@ use crate::config::clouds::{self, ConfigEnv};
 use crate::config::credentials::{AuthInputs, ResolvedAuth};
 use clap::ValueEnum;
 
-use crate::cli::{Cli, Command, JobOptions, OutputFormat, SimArgs};
+use crate::cli::{Cli, Command, ExplainArgs, JobOptions, OutputFormat, SimArgs};
 use crate::render::jq::JqFilter;
 pub(crate) use crate::render::mode::Render;
 use crate::service::Service;
@@ -118,6 +118,7 @@ pub enum CommandSettings {
     Demo,
     Sim(SimArgs),
     Completions(clap_complete::Shell),
+    Explain(ExplainArgs),
 }
 
 impl Settings {
@@ -185,6 +186,7 @@ impl Settings {
             Command::Demo => CommandSettings::Demo,
             Command::Sim(args) => CommandSettings::Sim(args),
             Command::Completions(args) => CommandSettings::Completions(args.shell),
+            Command::Explain(args) => CommandSettings::Explain(args),
         };
         Ok(Self { command })
     }

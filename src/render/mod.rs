@@ -9,6 +9,7 @@ pub mod jq;
 pub mod json;
 pub(crate) mod mode;
 pub(crate) mod page;
+pub(crate) mod remedy;
 pub(crate) mod style;
 pub(crate) mod table;
 pub(crate) mod tree;
