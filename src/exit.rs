@@ -423,6 +423,31 @@ mod tests {
     }
 
     #[test]
+    fn gateway_hints_are_the_rows_of_the_table_of_codes() {
+        let table = crate::codes::table();
+        for (status, code) in [
+            (404, "APIGW.0101"),
+            (503, "APIG.0201"),
+            (401, "APIG.0301"),
+            (403, "APIGW.0302"),
+            (401, "APIG.0303"),
+            (429, "APIGW.0308"),
+        ] {
+            let row = table.get(code).expect("a row");
+            let error = gateway(status, code, "message");
+            assert_eq!(api_hint(&error).as_deref(), Some(row.what_to_do), "{code}");
+            assert_eq!(error.is_transient(), row.retried_with(status), "{code}");
+        }
+        // Other coded answers get the table's advice when nothing else fits.
+        let bad = gateway(400, "img.0001", "The request message format is invalid.");
+        assert_eq!(
+            api_hint(&bad).as_deref(),
+            Some("IMG.0001: fix the request body against the API reference")
+        );
+        assert_eq!(api_hint(&gateway(400, "IMG.9999", "?")), None);
+    }
+
+    #[test]
     fn hints_name_the_real_cause() {
         let hint = |e: &ApiError| api_hint(e).unwrap_or_default();
         let missing_api = gateway(404, "APIGW.0101", "The API does not exist");

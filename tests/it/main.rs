@@ -4,6 +4,7 @@
 
 mod auth;
 mod chaos;
+mod codes;
 mod common;
 mod config;
 mod core;

@@ -164,7 +164,14 @@ fn off_a_terminal_rows_never_wrap_and_wide_shows_utc_times() {
         .output()
         .expect("runs");
     let text = stdout_of(&output);
-    assert_eq!(text.lines().count(), 4, "one line per job: {text}");
+    // The header, a row per job, then the advice for the failed job's code.
+    assert_eq!(text.lines().count(), 5, "one line per job: {text}");
+    assert!(
+        text.lines()
+            .last()
+            .is_some_and(|l| l.starts_with("what to do: IMG.0194: ")),
+        "{text}"
+    );
     assert!(
         text.contains("IMG.0194: The maximum number of images being imported at once is reached.")
     );
