@@ -181,7 +181,18 @@ fn a_failed_job_ends_with_what_to_do_in_the_table_and_the_tree_only() {
         .args(["wait", "import", "--events"])
         .output()
         .expect("runs");
-    assert!(!stdout_of(&output).contains("what to do"));
+    let end: Value = serde_json::from_str(stdout_of(&output).lines().last().unwrap_or_default())
+        .expect("an end line");
+    assert_eq!(end["event"], "end");
+    assert_eq!(end["explain"][0]["code"], "IMG.0194");
+    assert_eq!(
+        end["explain"][0]["what_to_do"],
+        "wait for running imports to end, then submit again"
+    );
+    assert_eq!(
+        end["jobs"][0],
+        serde_json::json!({"job_id": "import", "status": "FAIL", "outcome": "failed"})
+    );
     // The table itself carries it once, without the stderr duplicate.
     let output = sim.cmd().args(["wait", "import"]).output().expect("runs");
     assert_eq!(output.status.code(), Some(1));
