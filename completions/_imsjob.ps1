@@ -49,6 +49,7 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'A guided run against the built-in simulator; no account needed')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Serve the IMS simulator on 127.0.0.1 for offline script testing')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What an error code means, what to do about it, and whether imsjob retries it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -174,6 +175,20 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'imsjob;explain' {
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to colour output')
+            [CompletionResult]::new('--list', '--list', [CompletionResultType]::ParameterName, 'Print every known code, one per line: code, service, meaning')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'JSON for scripts: an object per code (an array for several codes or `--list`)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'No progress on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'No progress on stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Debug log on stderr (repeat for more); secrets are never shown')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Debug log on stderr (repeat for more); secrets are never shown')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'imsjob;help' {
             [CompletionResult]::new('get', 'get', [CompletionResultType]::ParameterValue, 'Show jobs (a table by default)')
             [CompletionResult]::new('wait', 'wait', [CompletionResultType]::ParameterValue, 'Poll until every job is SUCCESS or FAIL; the exit code tells which')
@@ -181,6 +196,7 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
             [CompletionResult]::new('demo', 'demo', [CompletionResultType]::ParameterValue, 'A guided run against the built-in simulator; no account needed')
             [CompletionResult]::new('sim', 'sim', [CompletionResultType]::ParameterValue, 'Serve the IMS simulator on 127.0.0.1 for offline script testing')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
+            [CompletionResult]::new('explain', 'explain', [CompletionResultType]::ParameterValue, 'What an error code means, what to do about it, and whether imsjob retries it')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -200,6 +216,9 @@ Register-ArgumentCompleter -Native -CommandName 'imsjob' -ScriptBlock {
             break
         }
         'imsjob;help;completions' {
+            break
+        }
+        'imsjob;help;explain' {
             break
         }
         'imsjob;help;help' {

@@ -22,6 +22,9 @@ _imsjob() {
             imsjob,demo)
                 cmd="imsjob__subcmd__demo"
                 ;;
+            imsjob,explain)
+                cmd="imsjob__subcmd__explain"
+                ;;
             imsjob,get)
                 cmd="imsjob__subcmd__get"
                 ;;
@@ -42,6 +45,9 @@ _imsjob() {
                 ;;
             imsjob__subcmd__help,demo)
                 cmd="imsjob__subcmd__help__subcmd__demo"
+                ;;
+            imsjob__subcmd__help,explain)
+                cmd="imsjob__subcmd__help__subcmd__explain"
                 ;;
             imsjob__subcmd__help,get)
                 cmd="imsjob__subcmd__help__subcmd__get"
@@ -65,7 +71,7 @@ _imsjob() {
 
     case "${cmd}" in
         imsjob)
-            opts="-o -q -v -h -V --output --json --jq --endpoint --service --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version get wait tree demo sim completions help"
+            opts="-o -q -v -h -V --output --json --jq --endpoint --service --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version get wait tree demo sim completions explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -158,6 +164,24 @@ _imsjob() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        imsjob__subcmd__explain)
+            opts="-q -v -h -V --list --json --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         imsjob__subcmd__get)
             opts="-o -q -v -h -V --output --json --jq --endpoint --service --region --project-id --cloud --request-timeout --cacert --insecure --no-token-cache --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -217,7 +241,7 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__help)
-            opts="get wait tree demo sim completions help"
+            opts="get wait tree demo sim completions explain help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -245,6 +269,20 @@ _imsjob() {
             return 0
             ;;
         imsjob__subcmd__help__subcmd__demo)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        imsjob__subcmd__help__subcmd__explain)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

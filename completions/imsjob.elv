@@ -46,6 +46,7 @@ set edit:completion:arg-completer[imsjob] = {|@words|
             cand demo 'A guided run against the built-in simulator; no account needed'
             cand sim 'Serve the IMS simulator on 127.0.0.1 for offline script testing'
             cand completions 'Print a shell completion script'
+            cand explain 'What an error code means, what to do about it, and whether imsjob retries it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imsjob;get'= {
@@ -164,6 +165,19 @@ set edit:completion:arg-completer[imsjob] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'imsjob;explain'= {
+            cand --color 'When to colour output'
+            cand --list 'Print every known code, one per line: code, service, meaning'
+            cand --json 'JSON for scripts: an object per code (an array for several codes or `--list`)'
+            cand -q 'No progress on stderr'
+            cand --quiet 'No progress on stderr'
+            cand -v 'Debug log on stderr (repeat for more); secrets are never shown'
+            cand --verbose 'Debug log on stderr (repeat for more); secrets are never shown'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'imsjob;help'= {
             cand get 'Show jobs (a table by default)'
             cand wait 'Poll until every job is SUCCESS or FAIL; the exit code tells which'
@@ -171,6 +185,7 @@ set edit:completion:arg-completer[imsjob] = {|@words|
             cand demo 'A guided run against the built-in simulator; no account needed'
             cand sim 'Serve the IMS simulator on 127.0.0.1 for offline script testing'
             cand completions 'Print a shell completion script'
+            cand explain 'What an error code means, what to do about it, and whether imsjob retries it'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'imsjob;help;get'= {
@@ -184,6 +199,8 @@ set edit:completion:arg-completer[imsjob] = {|@words|
         &'imsjob;help;sim'= {
         }
         &'imsjob;help;completions'= {
+        }
+        &'imsjob;help;explain'= {
         }
         &'imsjob;help;help'= {
         }

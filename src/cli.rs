@@ -255,6 +255,18 @@ Examples:
   mkdir -p ~/.config/fish/completions
   imsjob completions fish > ~/.config/fish/completions/imsjob.fish")]
     Completions(CompletionsArgs),
+    /// What an error code means, what to do about it, and whether imsjob retries it
+    #[command(after_help = "Examples:
+  imsjob explain IMG.0194               # meaning, HTTP status, what to do
+  imsjob explain apigw.0308 EVS.2024    # any case; APIGW. and APIG. are one code
+  imsjob explain --list                 # every known code, one per line, code first
+  imsjob explain IMG.0194 --json        # for scripts
+
+Exit codes:
+  0    every code is known
+  2    an argument is not shaped like a code (letters, a dot, digits)
+  4    a code is not in the table (the nearest known codes are suggested)")]
+    Explain(ExplainArgs),
 }
 
 impl Command {
@@ -268,6 +280,7 @@ impl Command {
             Self::Demo => "demo",
             Self::Sim(_) => "sim",
             Self::Completions(_) => "completions",
+            Self::Explain(_) => "explain",
         }
     }
 
@@ -278,7 +291,7 @@ impl Command {
             Self::Get(args) => Some(&args.job),
             Self::Wait(args) => Some(&args.job),
             Self::Tree(args) => Some(&args.job),
-            Self::Demo | Self::Sim(_) | Self::Completions(_) => None,
+            Self::Demo | Self::Sim(_) | Self::Completions(_) | Self::Explain(_) => None,
         }
     }
 }
@@ -385,6 +398,21 @@ pub(crate) struct CompletionsArgs {
     /// The shell to generate for
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ExplainArgs {
+    /// Error codes, as a job or an API answer gives them (`IMG.0194`, `Ecs.0039`, `APIGW.0308`)
+    #[arg(value_name = "CODE", required_unless_present = "list")]
+    pub codes: Vec<String>,
+
+    /// Print every known code, one per line: code, service, meaning
+    #[arg(long, conflicts_with = "codes")]
+    pub list: bool,
+
+    /// JSON for scripts: an object per code (an array for several codes or `--list`)
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The clap command, for parsing, completions, the man page and tests. The exit codes and

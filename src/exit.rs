@@ -5,7 +5,7 @@
 //! one-line meanings: help, the man pages, the README and the contract are made from these.
 
 use crate::api::error::{ApiError, CertificateProblem, GatewayCode};
-use crate::report::{Body, JobsKind, Outcome, Report, Signal, TreeNode};
+use crate::report::{Body, Explained, Explanation, JobsKind, Outcome, Report, Signal, TreeNode};
 use crate::usage_error::UsageError;
 
 /// How a run of `imsjob` ended.
@@ -148,6 +148,16 @@ pub(crate) fn status(report: &Report) -> ExitStatus {
         Body::Tree(tree) => tree_status(&tree.root),
         Body::SelfCheck { passed: false } => ExitStatus::Internal,
         Body::SelfCheck { passed: true } | Body::Text(_) | Body::Notes(_) => ExitStatus::Success,
+        Body::Explain(Explanation::List) => ExitStatus::Success,
+        Body::Explain(Explanation::Codes(asked)) => asked
+            .iter()
+            .map(|explained| match explained {
+                Explained::Known(_) => ExitStatus::Success,
+                // As a job that is not found: the code may be newer than the table.
+                Explained::Unknown { .. } => ExitStatus::NotFound,
+                Explained::NotACode { .. } => ExitStatus::Usage,
+            })
+            .fold(ExitStatus::Success, ExitStatus::worst),
     }
 }
 
@@ -211,9 +221,9 @@ impl From<&ApiError> for ExitStatus {
     }
 }
 
-/// What an API gateway code earns: the exit status, whether asking again may help (the API
-/// layer decides retries with [`ApiError::is_transient`]; a unit test keeps both in step),
-/// and the hint.
+/// What an API gateway code earns: the exit status, whether asking again may help and the
+/// hint. The last two are the code's row of the table of codes (`crate::codes`), which the API
+/// layer's retry decision ([`ApiError::is_transient`]) and `imsjob explain` read too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct GatewayRule {
     pub exit: ExitStatus,
@@ -228,49 +238,45 @@ pub(crate) enum GatewayHint {
     Clock,
 }
 
+/// Not a code of its own: the gateway says "reach the limit" with `APIG.0301` or in a
+/// plain-text 401.
 const KEY_LOCKED: &str = "the access key is locked for 5 minutes after repeated failed authentications: stop every job using it now (each attempt prolongs the lock), fix `OS_ACCESS_KEY`/`OS_SECRET_KEY`, then wait 5 minutes";
-const REFUSED: &str = "the credentials were refused: check the token (`OS_AUTH_TOKEN`; tokens expire after 24 h), the access key pair (`OS_ACCESS_KEY`/`OS_SECRET_KEY`) or the password settings";
 
-/// The table of gateway codes (`APIG.xxxx` and `APIGW.xxxx` alike), by what they mean.
+/// The table's row of a gateway code. The rows of the six codes imsjob knows by meaning are
+/// checked by a unit test, so this only fails on a table the tests would refuse.
+fn gateway_row(code: GatewayCode) -> Option<&'static crate::codes::Code> {
+    crate::codes::table().get(code.table_code()?)
+}
+
+/// Refused credentials, also for a 401 without a gateway code: the table's `APIG.0301` advice.
+fn refused() -> String {
+    gateway_row(GatewayCode::Credentials)
+        .map(|row| row.what_to_do.to_owned())
+        .unwrap_or_default()
+}
+
+/// The rule of a gateway code (`APIG.xxxx` and `APIGW.xxxx` alike), by what it means.
 #[must_use]
 pub(crate) fn gateway_rule_for(code: GatewayCode, key_locked: bool) -> Option<GatewayRule> {
     use ExitStatus::{AuthRefused, Unavailable};
-    let (exit, retry, hint) = match code {
-        GatewayCode::ApiNotFound => (
-            Unavailable,
-            false,
-            GatewayHint::Text(
-                "the gateway knows no such API: the endpoint, region or path is wrong, not the job id; check `--endpoint`/`IMSJOB_ENDPOINT` and `--region`",
-            ),
-        ),
-        GatewayCode::BackendUnavailable => (
-            Unavailable,
-            true,
-            GatewayHint::Text(
-                "the API gateway cannot reach the IMS backend: a service-side outage; try again later",
-            ),
-        ),
-        GatewayCode::Credentials if key_locked => {
-            (AuthRefused, false, GatewayHint::Text(KEY_LOCKED))
+    let row = gateway_row(code)?;
+    let exit = match code {
+        GatewayCode::ApiNotFound | GatewayCode::BackendUnavailable | GatewayCode::Throttled => {
+            Unavailable
         }
-        GatewayCode::Credentials => (AuthRefused, false, GatewayHint::Text(REFUSED)),
-        GatewayCode::AccessDenied => (
-            AuthRefused,
-            false,
-            GatewayHint::Text(
-                "the gateway refuses requests from this IP address or account (an access-control list): check the IAM and network ACLs",
-            ),
-        ),
-        GatewayCode::SignatureExpired => (AuthRefused, false, GatewayHint::Clock),
-        GatewayCode::Throttled => (
-            Unavailable,
-            true,
-            GatewayHint::Text(
-                "the API gateway throttles this account: lower `--max-rps`, or run fewer imsjob processes at once",
-            ),
-        ),
+        GatewayCode::Credentials | GatewayCode::AccessDenied | GatewayCode::SignatureExpired => {
+            AuthRefused
+        }
         GatewayCode::Other => return None,
     };
+    let hint = match code {
+        GatewayCode::Credentials if key_locked => GatewayHint::Text(KEY_LOCKED),
+        GatewayCode::SignatureExpired => GatewayHint::Clock,
+        _ => GatewayHint::Text(row.what_to_do),
+    };
+    // A gateway code names its own retry rule; any HTTP status the gateway sends it with
+    // gives the same answer.
+    let retry = row.retried == crate::codes::Retried::Yes;
     Some(GatewayRule { exit, retry, hint })
 }
 
@@ -303,9 +309,9 @@ fn clock_hint(error: &ApiError) -> String {
                 "the signature expired: the local clock is {amount} {side} the server's (its `Date` header); {ADVICE}"
             )
         }
-        None => format!(
-            "the signature expired: compare the local clock with the server's (`date -u`); {ADVICE}"
-        ),
+        None => gateway_row(GatewayCode::SignatureExpired)
+            .map(|row| row.what_to_do.to_owned())
+            .unwrap_or_default(),
     }
 }
 
@@ -320,7 +326,7 @@ pub(crate) fn api_hint(error: &ApiError) -> Option<String> {
     }
     Some(match error {
         ApiError::Status { status: 401, .. } if error.is_key_locked() => KEY_LOCKED.into(),
-        ApiError::Status { status: 401, .. } => REFUSED.into(),
+        ApiError::Status { status: 401, .. } => refused(),
         ApiError::Status { status: 403, .. } => {
             "the credentials are valid but may not read this project's jobs: check `OS_PROJECT_ID` and your IAM permissions".into()
         }
@@ -361,10 +367,20 @@ pub(crate) fn api_hint(error: &ApiError) -> Option<String> {
         } => {
             "the endpoint redirects, and imsjob does not follow redirects: give the final URL with `--endpoint` (`curl -sI URL` shows where it points)".into()
         }
+        ApiError::Status {
+            code: Some(code), ..
+        } => return coded_hint(code),
         ApiError::Status { .. } | ApiError::Decode { .. } | ApiError::TooLarge { .. } => {
             return None;
         }
     })
+}
+
+/// What to do about an API answer's code, from the table of codes (`IMG.0001: fix the
+/// request body ...`).
+fn coded_hint(code: &str) -> Option<String> {
+    let row = crate::codes::table().get(code)?;
+    Some(format!("{}: {}", row.code, row.what_to_do))
 }
 
 /// Classifies an error chain once, at the top: the first typed error found decides. An
@@ -591,6 +607,31 @@ mod tests {
                 assert!(api_hint(&error).is_some(), "{error}");
             }
         }
+    }
+
+    #[test]
+    fn gateway_hints_are_the_rows_of_the_table_of_codes() {
+        let table = crate::codes::table();
+        for (status, code) in [
+            (404, "APIGW.0101"),
+            (503, "APIG.0201"),
+            (401, "APIG.0301"),
+            (403, "APIGW.0302"),
+            (401, "APIG.0303"),
+            (429, "APIGW.0308"),
+        ] {
+            let row = table.get(code).expect("a row");
+            let error = gateway(status, code, "message");
+            assert_eq!(api_hint(&error).as_deref(), Some(row.what_to_do), "{code}");
+            assert_eq!(error.is_transient(), row.retried_with(status), "{code}");
+        }
+        // Other coded answers get the table's advice when nothing else fits.
+        let bad = gateway(400, "img.0001", "The request message format is invalid.");
+        assert_eq!(
+            api_hint(&bad).as_deref(),
+            Some("IMG.0001: fix the request body against the API reference")
+        );
+        assert_eq!(api_hint(&gateway(400, "IMG.9999", "?")), None);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! observers) → `exit` (the exit status, decided once from the report, and hints).
 //! Below them all: `tables` (the exit codes and environment variables every help text and
 //! document is made from), `usage_error`, `safe_text` (untrusted text made safe to show), `log`
-//! (the `-v` debug log), `time`, `service`. `sim` is the built-in simulator.
+//! (the `-v` debug log), `time`, `service`, `codes` (the table of published error codes:
+//! meaning, what to do, retried). `sim` is the built-in simulator.
 //!
 //! Only [`main_entry`] is the library's interface; [`testing`] lets the property tests, fuzz
 //! targets and generated-file checks reach the parsers and tables they exercise.
@@ -18,6 +19,7 @@
 mod api;
 mod auth;
 mod cli;
+mod codes;
 mod commands;
 mod config;
 mod core_dumps;
@@ -46,6 +48,7 @@ pub mod testing {
         ims_endpoint_from_catalog, parse_projects_response, parse_token_response,
     };
     pub use crate::cli::{command, completions};
+    pub use crate::codes::{is_code_shaped, table as codes_table};
     pub use crate::config::clouds::{CloudConfig, ConfigEnv, load as load_clouds};
     pub use crate::render::document::Document;
     pub use crate::render::jq::{JqFilter, OUTPUT_BUDGET, TIME_BUDGET};

@@ -66,6 +66,32 @@ pub(crate) enum Body {
     SelfCheck {
         passed: bool,
     },
+    /// `explain`: codes looked up in the table of published error codes.
+    Explain(Explanation),
+}
+
+/// What `explain` found.
+#[derive(Debug)]
+pub(crate) enum Explanation {
+    /// `--list`: every code in the table.
+    List,
+    /// The codes asked for, in the order given.
+    Codes(Vec<Explained>),
+}
+
+/// One code asked for.
+#[derive(Debug)]
+pub(crate) enum Explained {
+    Known(&'static crate::codes::Code),
+    /// Shaped like a code but not in the table, with the nearest known codes.
+    Unknown {
+        asked: String,
+        nearest: Vec<&'static str>,
+    },
+    /// Not shaped like a code at all.
+    NotACode {
+        asked: String,
+    },
 }
 
 /// Jobs of `get` or `wait`.

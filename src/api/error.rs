@@ -106,6 +106,20 @@ impl GatewayCode {
             _ => Self::Other,
         })
     }
+
+    /// The code's row in the table of codes (`crate::codes`), spelled `APIG.xxxx`.
+    #[must_use]
+    pub fn table_code(self) -> Option<&'static str> {
+        Some(match self {
+            Self::ApiNotFound => "APIG.0101",
+            Self::BackendUnavailable => "APIG.0201",
+            Self::Credentials => "APIG.0301",
+            Self::AccessDenied => "APIG.0302",
+            Self::SignatureExpired => "APIG.0303",
+            Self::Throttled => "APIG.0308",
+            Self::Other => return None,
+        })
+    }
 }
 
 fn request_suffix(request_id: Option<&str>) -> String {
@@ -241,20 +255,12 @@ impl ApiError {
     #[must_use]
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Status { status, .. } => match self.gateway_code() {
-                Some(GatewayCode::Throttled | GatewayCode::BackendUnavailable) => true,
-                // A wrong path, refused or locked credentials, an expired signature: the same
-                // request gets the same answer (and more failures prolong a key lock).
-                Some(
-                    GatewayCode::ApiNotFound
-                    | GatewayCode::Credentials
-                    | GatewayCode::AccessDenied
-                    | GatewayCode::SignatureExpired,
-                ) => false,
-                Some(GatewayCode::Other) | None => {
-                    matches!(status, 429 | 500 | 502 | 503 | 504)
-                }
-            },
+            // The table of codes decides where it names the code (a wrong path, refused or
+            // locked credentials or an expired signature get the same answer again; a
+            // throttled or unreachable backend passes), the HTTP status everywhere else.
+            Self::Status { status, code, .. } => {
+                crate::codes::is_transient(code.as_deref(), *status)
+            }
             // A proxy's HTML page or a torn body with a 2xx status: usually a passing gateway
             // fault, and asking again costs one small request. It never counts as a job.
             Self::Network { .. } | Self::Decode { .. } => true,

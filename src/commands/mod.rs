@@ -6,6 +6,7 @@
 
 pub(crate) mod connect;
 pub(crate) mod demo;
+pub(crate) mod explain;
 pub(crate) mod fetch;
 pub(crate) mod get;
 pub(crate) mod sim;
@@ -70,6 +71,12 @@ pub(crate) async fn run(
         CommandSettings::Completions { script } => (Report::text(script), Render::default()),
         // Boxed: the demo runs its steps through this very function.
         CommandSettings::Demo => (Box::pin(demo::run(printer)).await?, Render::default()),
+        // Offline: the table of codes is compiled in.
+        CommandSettings::Explain {
+            codes,
+            list,
+            render,
+        } => (explain::run(&codes, list), render),
         CommandSettings::Sim(args) => (sim::run(&args, printer).await?, Render::default()),
     })
 }

@@ -24,8 +24,8 @@ use crate::config::proxy::Proxies;
 use clap::ValueEnum;
 
 use crate::cli::{
-    Cli, ColorWhen, Command, CompletionsArgs, GetArgs, GlobalArgs, JobOptions, OutputFormat,
-    ServiceName, SimArgs, Timeout, TreeArgs, WaitArgs,
+    Cli, ColorWhen, Command, CompletionsArgs, ExplainArgs, GetArgs, GlobalArgs, JobOptions,
+    OutputFormat, ServiceName, SimArgs, Timeout, TreeArgs, WaitArgs,
 };
 use crate::render::jq::JqFilter;
 pub(crate) use crate::render::mode::Render;
@@ -139,6 +139,12 @@ pub(crate) enum CommandSettings {
     },
     Demo,
     Sim(SimSettings),
+    /// `explain`: offline, from the table of codes.
+    Explain {
+        codes: Vec<String>,
+        list: bool,
+        render: Render,
+    },
     /// The completion script, made from the command-line definition itself.
     Completions {
         script: String,
@@ -285,6 +291,11 @@ impl Settings {
             }),
             Command::Completions(CompletionsArgs { shell }) => CommandSettings::Completions {
                 script: crate::cli::completions(shell),
+            },
+            Command::Explain(ExplainArgs { codes, list, json }) => CommandSettings::Explain {
+                codes,
+                list,
+                render: if json { Render::json() } else { Render::Table },
             },
         };
         Ok(Self { command })

@@ -81,13 +81,31 @@ pub(crate) fn end_line(
             })
         })
         .collect();
-    compact(&json!({
+    let mut line = json!({
         "event": "end",
         "time": time.to_string(),
         "elapsed_ms": millis(elapsed),
         "exit_code": status.code(),
         "jobs": jobs,
-    }))
+    });
+    // What to do about the failed jobs' known codes, as the table shows it: a member added
+    // within schema 1, only when there is advice.
+    let mut advice: Vec<Value> = Vec::new();
+    for job in entries.iter().filter_map(|e| e.job.as_ref()) {
+        for code in super::remedy::codes_of(&job.view) {
+            if !advice.iter().any(|a| a["code"] == code.code) {
+                advice.push(json!({
+                    "code": code.code,
+                    "meaning": code.meaning,
+                    "what_to_do": code.what_to_do,
+                }));
+            }
+        }
+    }
+    if let (false, Value::Object(members)) = (advice.is_empty(), &mut line) {
+        members.insert("explain".to_owned(), Value::Array(advice));
+    }
+    compact(&line)
 }
 
 /// The `outcome` of a job in the `end` line.

@@ -4,11 +4,13 @@
 
 pub(crate) mod document;
 pub(crate) mod events;
+pub(crate) mod explain;
 pub(crate) mod fit;
 pub(crate) mod jq;
 pub(crate) mod json;
 pub(crate) mod mode;
 pub(crate) mod page;
+pub(crate) mod remedy;
 pub(crate) mod style;
 pub(crate) mod table;
 pub(crate) mod tree;

@@ -7,8 +7,9 @@ use super::document::Document;
 use super::events::end_line;
 use super::jq::{JqRunError, JqStop};
 use super::mode::Render;
+use super::remedy;
 use super::style::Style;
-use super::table::{Row, jobs_table};
+use super::table::{Row, fit_width, jobs_table};
 use super::tree::{stop_warning, to_json, to_text};
 use super::unfetched::unfetched;
 use crate::api::id::JobId;
@@ -59,10 +60,15 @@ pub(crate) struct Rendered {
 #[must_use]
 pub(crate) fn render(report: &Report, status: ExitStatus, mode: &Render, view: &View) -> Rendered {
     let (messages, stdout) = match &report.body {
-        Body::Jobs(jobs) => (
-            job_messages(jobs, report.stopped_by.is_some()),
-            jobs_text(jobs, status, mode, view),
-        ),
+        Body::Jobs(jobs) => {
+            // The table ends with the advice for failed jobs; other formats get it as the
+            // hint of the failure on stderr.
+            let table = !matches!(mode, Render::Document(_) | Render::Events);
+            (
+                job_messages(jobs, report.stopped_by.is_some(), table),
+                jobs_text(jobs, status, mode, view),
+            )
+        }
         Body::Tree(tree) => {
             let mut messages = Vec::new();
             tree_messages(&tree.root, &mut messages);
@@ -73,18 +79,38 @@ pub(crate) fn render(report: &Report, status: ExitStatus, mode: &Render, view: &
                 Render::Document(format) => format.render(&to_json(tree), view.neutralise),
                 // The job asked for could not be fetched: its error line says everything.
                 _ if tree.root.outcome.is_err() => Ok(String::new()),
-                Render::Wide => Ok(to_text(tree, view.style, view.now, true)),
-                Render::Table | Render::Tree | Render::Events => {
-                    Ok(to_text(tree, view.style, view.now, false))
-                }
+                Render::Wide => Ok(tree_text(tree, view, true)),
+                Render::Table | Render::Tree | Render::Events => Ok(tree_text(tree, view, false)),
             };
             (messages, stdout.map(Some))
         }
         Body::Text(text) => (Vec::new(), Ok(Some(text.clone()))),
         Body::Notes(lines) => (lines.iter().cloned().map(Message::Note).collect(), Ok(None)),
         Body::SelfCheck { .. } => (Vec::new(), Ok(None)),
+        Body::Explain(explanation) => {
+            let (messages, stdout) =
+                super::explain::render(explanation, matches!(mode, Render::Document(_)));
+            (messages, Ok(stdout))
+        }
     };
     settle(messages, stdout, status)
+}
+
+/// The tree as text, ended by the advice for its failed jobs.
+fn tree_text(tree: &crate::report::Tree, view: &View, wide: bool) -> String {
+    fn views<'a>(node: &'a TreeNode, out: &mut Vec<&'a crate::api::model::JobView>) {
+        if let Ok(job) = &node.outcome {
+            out.push(&job.view);
+        }
+        for child in &node.children {
+            views(child, out);
+        }
+    }
+    let mut text = to_text(tree, view.style, view.now, wide);
+    let mut jobs = Vec::new();
+    views(&tree.root, &mut jobs);
+    remedy::append(&mut text, jobs, fit_width(view.style, wide));
+    text
 }
 
 /// A document format that stopped (a `--jq` program's runtime error, `halt` or
@@ -191,7 +217,14 @@ fn jobs_text(
         _ => {
             let rows: Vec<Row<'_>> = jobs.entries.iter().map(row).collect();
             let wide = matches!(mode, Render::Wide);
-            Ok(Some(jobs_table(&rows, view.style, view.now, wide)))
+            let mut text = jobs_table(&rows, view.style, view.now, wide);
+            let jobs = jobs.entries.iter().filter_map(|e| e.job.as_ref());
+            remedy::append(
+                &mut text,
+                jobs.map(|job| &job.view),
+                fit_width(view.style, wide),
+            );
+            Ok(Some(text))
         }
     }
 }
@@ -210,7 +243,7 @@ fn row(entry: &JobEntry) -> Row<'_> {
 }
 
 /// The error lines of `get` and `wait`, in job order; after a signal, what was left running.
-fn job_messages(jobs: &Jobs, stopped: bool) -> Vec<Message> {
+fn job_messages(jobs: &Jobs, stopped: bool, table: bool) -> Vec<Message> {
     if stopped {
         return interrupted(jobs);
     }
@@ -221,7 +254,7 @@ fn job_messages(jobs: &Jobs, stopped: bool) -> Vec<Message> {
             JobsKind::Wait(summary) => entry
                 .outcome
                 .as_ref()
-                .and_then(|outcome| outcome_message(entry, outcome, summary)),
+                .and_then(|outcome| outcome_message(entry, outcome, summary, table)),
         })
         .collect()
 }
@@ -256,7 +289,12 @@ fn api_error(id: &JobId, error: &crate::api::error::ApiError) -> Message {
 }
 
 /// Why a wait did not end in success, when it did not.
-fn outcome_message(entry: &JobEntry, outcome: &Outcome, summary: &WaitSummary) -> Option<Message> {
+fn outcome_message(
+    entry: &JobEntry,
+    outcome: &Outcome,
+    summary: &WaitSummary,
+    table: bool,
+) -> Option<Message> {
     match outcome {
         Outcome::Success | Outcome::Abandoned => None,
         Outcome::Failed => {
@@ -276,7 +314,14 @@ fn outcome_message(entry: &JobEntry, outcome: &Outcome, summary: &WaitSummary) -
                     sanitize(code),
                     sanitize(reason)
                 ),
-                hint: None,
+                // Where the table does not end with it: what to do, for each known code.
+                hint: view.filter(|_| !table).and_then(|view| {
+                    let advice: Vec<String> = remedy::codes_of(view)
+                        .into_iter()
+                        .map(|code| format!("{}: {}", code.code, code.what_to_do))
+                        .collect();
+                    (!advice.is_empty()).then(|| format!("what to do: {}", advice.join("; ")))
+                }),
             })
         }
         Outcome::TimedOut => {

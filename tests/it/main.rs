@@ -17,6 +17,7 @@ mod wait;
 
 // Input and output.
 mod cli;
+mod codes;
 mod escapes;
 mod events;
 mod ids;

@@ -82,10 +82,19 @@ fn off_a_terminal_rows_never_wrap_and_wide_shows_utc_times() {
         .any_exit()
         .stdout_has("IMG.0194: The maximum number of images being imported at once is reached.")
         .run();
+    // The header, a row per job, then the advice for the failed job's code.
     assert_eq!(
         ran.stdout.lines().count(),
-        4,
+        5,
         "one line per job: {}",
+        ran.stdout
+    );
+    assert!(
+        ran.stdout
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("what to do: IMG.0194: ")),
+        "{}",
         ran.stdout
     );
     let wide = Test::on(&sim)

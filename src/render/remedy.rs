@@ -1,0 +1,125 @@
+//! The `what to do:` lines that end a table or tree showing failed jobs: the advice of the
+//! table of codes (`crate::codes`) for each failed job's `error_code`, and for the known codes
+//! written inside its `fail_reason` (`"…-fail:EVS.2024 …"`). Only the table's own text is
+//! printed, never the API's, so nothing here needs sanitising.
+
+use unicode_width::UnicodeWidthStr;
+
+use crate::api::model::{JobView, Status};
+use crate::codes::{Code, table};
+
+const LEAD: &str = "what to do: ";
+
+/// The known codes of a failed job, each once: its `error_code`, then those in its reason.
+#[must_use]
+pub(crate) fn codes_of(job: &JobView) -> Vec<&'static Code> {
+    if job.status != Status::Fail {
+        return Vec::new();
+    }
+    let table = table();
+    let mut codes: Vec<&'static Code> = Vec::new();
+    let own = job.error_code.as_deref().and_then(|code| table.get(code));
+    let inside = job
+        .fail_reason
+        .as_deref()
+        .map(|reason| table.find_in(reason))
+        .unwrap_or_default();
+    for code in own.into_iter().chain(inside) {
+        if !codes.iter().any(|seen| seen.code == code.code) {
+            codes.push(code);
+        }
+    }
+    codes
+}
+
+/// Appends one `what to do: CODE: advice` line per distinct code of `jobs` to `text`,
+/// wrapped at `width` between words only, so that a code is never split.
+pub(crate) fn append<'a>(
+    text: &mut String,
+    jobs: impl IntoIterator<Item = &'a JobView>,
+    width: Option<usize>,
+) {
+    let mut seen: Vec<&'static Code> = Vec::new();
+    for job in jobs {
+        for code in codes_of(job) {
+            if !seen.iter().any(|s| s.code == code.code) {
+                seen.push(code);
+            }
+        }
+    }
+    if seen.is_empty() {
+        return;
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    for code in seen {
+        let line = format!("{LEAD}{}: {}", code.code, code.what_to_do);
+        for piece in wrap(&line, width, LEAD.len()) {
+            text.push_str(&piece);
+            text.push('\n');
+        }
+    }
+}
+
+/// Breaks `line` between words into lines of at most `width` columns (a single longer word
+/// stays whole); continuation lines are indented by `indent`.
+fn wrap(line: &str, width: Option<usize>, indent: usize) -> Vec<String> {
+    let Some(width) = width.filter(|w| *w > indent + 10) else {
+        return vec![line.to_owned()];
+    };
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ') {
+        let candidate = if current.trim().is_empty() {
+            current.clone() + word
+        } else {
+            format!("{current} {word}")
+        };
+        if candidate.width() <= width || current.trim().is_empty() {
+            current = candidate;
+        } else {
+            lines.push(current);
+            current = format!("{}{word}", " ".repeat(indent));
+        }
+    }
+    lines.push(current);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(document: &str) -> JobView {
+        crate::api::model::Job::from_text(document.to_owned())
+            .expect("job")
+            .view
+    }
+
+    #[test]
+    fn a_failed_job_gets_the_advice_of_its_codes() {
+        let failed = job(
+            r#"{"job_id": "j", "status": "FAIL", "error_code": "img.0194", "fail_reason": "sub-job createVolume-fail:EVS.2024 and IMG.0194"}"#,
+        );
+        let codes: Vec<&str> = codes_of(&failed).iter().map(|c| c.code).collect();
+        assert_eq!(codes, ["IMG.0194", "EVS.2024"]);
+        let mut text = String::from("table");
+        append(&mut text, [&failed, &failed], None);
+        assert_eq!(text.matches("what to do: ").count(), 2, "{text}");
+        assert!(text.starts_with("table\nwhat to do: IMG.0194: "), "{text}");
+        let running = job(r#"{"job_id": "j", "status": "RUNNING", "error_code": "IMG.0194"}"#);
+        assert!(codes_of(&running).is_empty());
+    }
+
+    #[test]
+    fn wrapping_never_splits_a_word() {
+        let line = "what to do: APIG.0101: the gateway knows no such API: the endpoint, region or path is wrong";
+        let lines = wrap(line, Some(30), LEAD.len());
+        assert!(lines.iter().all(|l| l.width() <= 30), "{lines:?}");
+        assert_eq!(lines[0], "what to do: APIG.0101: the");
+        let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+        assert_eq!(words.join(" "), line);
+        assert_eq!(wrap(line, None, LEAD.len()), [line]);
+    }
+}
