@@ -28,12 +28,11 @@ pub(crate) async fn run(
         None => Scenario::builtin(),
     };
     let tls = if args.tls {
-        // Per process, so that several simulators can run side by side.
-        let path = std::env::temp_dir().join(format!("imsjob-sim-{}.pem", std::process::id()));
-        Some(sim::tls::self_signed(&path).map_err(|e| {
+        let dir = std::env::temp_dir();
+        Some(sim::tls::self_signed(&dir).map_err(|e| {
             anyhow::anyhow!(
-                "cannot set up TLS (certificate file `{}`): {e}",
-                path.display()
+                "cannot set up TLS (certificate file in `{}`): {e}",
+                dir.display()
             )
         })?)
     } else {

@@ -3,7 +3,9 @@
 #![allow(dead_code, reason = "not every test module uses every helper")]
 
 mod auth;
+mod cache_entries;
 mod chaos;
+mod closed_streams;
 mod common;
 mod config;
 mod core;
@@ -13,6 +15,7 @@ mod readme;
 mod realworld;
 mod services;
 mod sim;
+mod sim_resources;
 mod surface;
 mod terminal;
 mod tls;
