@@ -11,6 +11,7 @@ mod config;
 mod core;
 mod hardening;
 mod hostile;
+mod json_escapes;
 mod readme;
 mod realworld;
 mod services;
