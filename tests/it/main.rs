@@ -8,6 +8,7 @@ mod chaos;
 mod closed_streams;
 mod common;
 mod config;
+mod config_limits;
 mod core;
 mod hardening;
 mod hostile;
