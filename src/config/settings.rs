@@ -15,7 +15,7 @@ use crate::api::id::JobId;
 use crate::api::id::ProjectId;
 use crate::auth::aksk::{SIGNER_ENV_VAR, SignerVariant};
 use crate::config::clouds::{self, ConfigEnv};
-use crate::config::credentials::{AuthInputs, ResolvedAuth};
+use crate::config::credentials::{AuthInputs, NamedLayer, ResolvedAuth};
 use clap::ValueEnum;
 
 use crate::cli::{Cli, Command, JobOptions, OutputFormat, SimArgs};
@@ -404,9 +404,36 @@ pub(crate) fn resolve_connect(
     };
     let from_env = AuthInputs::from_env(|name| env.get(name).map(str::to_owned))
         .map_err(|e| UsageError::new(e.to_string()))?;
+    let from_cloud = cloud.as_ref().map(AuthInputs::from_cloud);
+    // The region becomes part of host names: checked here, where each layer can be named.
+    let mut layers = vec![
+        NamedLayer {
+            inputs: &flags,
+            region: "`--region`".to_owned(),
+            project_name: "the project name".to_owned(),
+        },
+        NamedLayer {
+            inputs: &from_env,
+            region: "`OS_REGION_NAME`".to_owned(),
+            project_name: "`OS_PROJECT_NAME`".to_owned(),
+        },
+    ];
+    if let (Some(cloud), Some(inputs)) = (&cloud, &from_cloud) {
+        let file = cloud.source.display();
+        layers.push(NamedLayer {
+            inputs,
+            region: format!("`region_name` of cloud `{}` in `{file}`", cloud.name),
+            project_name: format!("`auth.project_name` of cloud `{}` in `{file}`", cloud.name),
+        });
+    }
+    crate::config::credentials::check_region(&layers).map_err(|e| {
+        UsageError::new(e.to_string())
+            .with_hint("OTC regions are named like `eu-de`, `eu-nl` or `eu-ch2`")
+    })?;
+    drop(layers);
     let mut merged = flags.over(from_env);
-    if let Some(cloud) = &cloud {
-        merged = merged.over(AuthInputs::from_cloud(cloud));
+    if let Some(inputs) = from_cloud {
+        merged = merged.over(inputs);
     }
     let variant = SignerVariant::from_env_value(env.get(SIGNER_ENV_VAR).unwrap_or(""))
         .map_err(|e| UsageError::new(e.to_string()))?;

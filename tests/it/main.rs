@@ -10,6 +10,7 @@ mod common;
 mod config;
 mod config_limits;
 mod core;
+mod endpoint_host;
 mod hardening;
 mod hostile;
 mod json_escapes;
