@@ -266,11 +266,14 @@ pub(crate) fn api_hint(error: &ApiError) -> Option<String> {
 pub(crate) fn classify(error: &anyhow::Error) -> ExitStatus {
     for cause in error.chain() {
         // A `--jq` filter that fails on the document is the expression's fault, not the API's.
-        if cause.downcast_ref::<UsageError>().is_some()
-            || cause
-                .downcast_ref::<crate::render::jq::JqRunError>()
-                .is_some()
-        {
+        if let Some(jq) = cause.downcast_ref::<crate::render::jq::JqRunError>() {
+            return match jq.stop {
+                crate::render::jq::JqStop::Signal { terminated: true } => ExitStatus::Terminated,
+                crate::render::jq::JqStop::Signal { terminated: false } => ExitStatus::Interrupted,
+                _ => ExitStatus::Usage,
+            };
+        }
+        if cause.downcast_ref::<UsageError>().is_some() {
             return ExitStatus::Usage;
         }
         if let Some(api) = cause.downcast_ref::<ApiError>() {

@@ -113,6 +113,14 @@ fn settle(
                     messages.push(jq_error(text, status));
                     after_jq_error(status)
                 }
+                // A signal ends the command as it would have without a filter running.
+                JqStop::Signal { terminated } => {
+                    if terminated {
+                        ExitStatus::Terminated
+                    } else {
+                        ExitStatus::Interrupted
+                    }
+                }
             };
             (Some(stopped.partial).filter(|p| !p.is_empty()), status)
         }

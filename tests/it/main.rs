@@ -13,6 +13,8 @@ mod core;
 mod endpoint_host;
 mod hardening;
 mod hostile;
+mod job_memory;
+mod jq_worker;
 mod json_escapes;
 mod readme;
 mod realworld;
