@@ -462,10 +462,19 @@ impl JobView {
         }
         let mut sub_jobs_list = IdList::default();
         for_each_item(sub_jobs_list_raw, |id| {
-            if let Some(id) = string(Some(id)) {
-                sub_jobs_list.push(&id);
+            let text = id.get();
+            // Ids need no escapes: copied straight from the text, without a string each.
+            match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(plain) if !plain.contains('\\') => sub_jobs_list.push(plain),
+                _ => {
+                    if let Some(id) = string(Some(id)) {
+                        sub_jobs_list.push(&id);
+                    }
+                }
             }
         });
+        sub_jobs_list.text.shrink_to_fit();
+        sub_jobs_list.ends.shrink_to_fit();
         let time = |raw| text(raw).as_deref().and_then(parse_api_time);
         Ok(Self {
             job_id: text(job_id).unwrap_or_default(),
