@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """imsjob memory: peak RSS of `get` (table, JSON) over ten 7 MB answers of 600 000 keys each,
-and of `tree` over a job naming 100 000 sub-jobs.
+over ten 7.5 MB answers of 2.5 million empty member results, and over ten 7.5 MB answers
+listing 1.9 million one-letter sub-job ids (the shapes that cost the typed view most), and of
+`tree` over a job naming 100 000 sub-jobs.
 
 A canned HTTP server in this process answers the jobs API on 127.0.0.1 (the bodies are too
 large for a scenario file to be pleasant), counts the requests, and each run's peak resident
@@ -25,6 +27,8 @@ PROJECT = "0123456789abcdef0123456789abcdef"
 BIG_KEYS = 600_000
 BIG_JOBS = 10
 WIDE_SUB_JOBS = 100_000
+EMPTY_MEMBERS = 2_500_000
+SHORT_IDS = 1_875_000
 
 
 def binary():
@@ -56,6 +60,18 @@ def wide_body():
         "begin_time": "2024-11-06T06:19:43.195Z",
         "entities": {"process_percent": 0.5, "sub_jobs_list": ids},
     }).encode()
+
+
+def members_body(job_id):
+    """7.5 MB of `{}` in `entities.results`: each is a member the view would count."""
+    return ('{"job_id":"%s","status":"RUNNING","entities":{"results":[%s]}}'
+            % (job_id, ",".join(["{}"] * EMPTY_MEMBERS))).encode()
+
+
+def listed_body(job_id):
+    """7.5 MB of one-letter ids in `entities.sub_jobs_list`."""
+    return ('{"job_id":"%s","status":"RUNNING","entities":{"sub_jobs_list":[%s]}}'
+            % (job_id, ",".join(['"a"'] * SHORT_IDS))).encode()
 
 
 class Server(http.server.ThreadingHTTPServer):
@@ -125,6 +141,12 @@ def main():
     for i in range(BIG_JOBS):
         Handler.bodies[f"big-{i}"] = template.replace(b"@@ID@@", f"big-{i}".encode())
     Handler.bodies["wide"] = wide_body()
+    members = [f"members-{i}" for i in range(BIG_JOBS)]
+    listed = [f"listed-{i}" for i in range(BIG_JOBS)]
+    for job_id in members:
+        Handler.bodies[job_id] = members_body(job_id)
+    for job_id in listed:
+        Handler.bodies[job_id] = listed_body(job_id)
     server = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     home = tempfile.mkdtemp(prefix="imsjob-memory-")
@@ -144,6 +166,8 @@ def main():
         ("get, table", [exe, "get", *big], "<= 256 MiB"),
         ("get, -o json", [exe, "get", *big, "-o", "json"], "<= 256 MiB"),
         ("get, --jq .[].job_id", [exe, "get", *big, "--jq", ".[].job_id"], "(jq needs a parsed copy)"),
+        ("get, 2.5 M members", [exe, "get", *members], "<= 256 MiB"),
+        ("get, 1.9 M listed ids", [exe, "get", *listed], "<= 256 MiB"),
         ("tree, 100 000 sub-jobs", [exe, "tree", "wide"], "<= 256 MiB, <= 5000 requests, < 2 min"),
         ("tree, -o json", [exe, "tree", "wide", "-o", "json"], "<= 256 MiB"),
     ]

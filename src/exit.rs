@@ -183,14 +183,27 @@ fn tree_status(node: &TreeNode) -> ExitStatus {
         .fold(own, |status, child| status.worst(tree_status(child)))
 }
 
+/// How the `--jq` program, if any, ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FilterEnd {
+    /// No filter, or it ran to its end (or to `halt` with any code: the jobs decide).
+    Finished,
+    /// A runtime error.
+    Failed,
+    /// A signal stopped it: the command ends as it would have without a filter running.
+    Signalled(Signal),
+}
+
 /// The status once the document was written: a `--jq` program that failed on it is a usage
-/// error, but only where the jobs themselves went well; it never hides a FAIL or a timeout.
+/// error, but only where the jobs themselves went well (it never hides a FAIL or a timeout);
+/// a signal during the filter ends the command as it would have without one.
 #[must_use]
-pub(crate) fn after_rendering(status: ExitStatus, filter_failed: bool) -> ExitStatus {
-    if filter_failed && status == ExitStatus::Success {
-        ExitStatus::Usage
-    } else {
-        status
+pub(crate) fn after_rendering(status: ExitStatus, filter: FilterEnd) -> ExitStatus {
+    match filter {
+        FilterEnd::Failed if status == ExitStatus::Success => ExitStatus::Usage,
+        FilterEnd::Signalled(Signal::Interrupt) => ExitStatus::Interrupted,
+        FilterEnd::Signalled(Signal::Terminate) => ExitStatus::Terminated,
+        FilterEnd::Finished | FilterEnd::Failed => status,
     }
 }
 
@@ -389,11 +402,14 @@ fn coded_hint(code: &str) -> Option<String> {
 pub(crate) fn classify(error: &anyhow::Error) -> ExitStatus {
     for cause in error.chain() {
         // A `--jq` filter that fails on the document is the expression's fault, not the API's.
-        if cause.downcast_ref::<UsageError>().is_some()
-            || cause
-                .downcast_ref::<crate::render::jq::JqRunError>()
-                .is_some()
-        {
+        if let Some(jq) = cause.downcast_ref::<crate::render::jq::JqRunError>() {
+            return match jq.stop {
+                crate::render::jq::JqStop::Signal { terminated: true } => ExitStatus::Terminated,
+                crate::render::jq::JqStop::Signal { terminated: false } => ExitStatus::Interrupted,
+                _ => ExitStatus::Usage,
+            };
+        }
+        if cause.downcast_ref::<UsageError>().is_some() {
             return ExitStatus::Usage;
         }
         if let Some(api) = cause.downcast_ref::<ApiError>() {
@@ -503,9 +519,13 @@ mod tests {
             Internal
         );
         assert_eq!(status(&Report::text("x")), Success);
-        assert_eq!(after_rendering(Success, true), Usage);
-        assert_eq!(after_rendering(JobFailed, true), JobFailed);
-        assert_eq!(after_rendering(Success, false), Success);
+        assert_eq!(after_rendering(Success, FilterEnd::Failed), Usage);
+        assert_eq!(after_rendering(JobFailed, FilterEnd::Failed), JobFailed);
+        assert_eq!(after_rendering(Success, FilterEnd::Finished), Success);
+        assert_eq!(
+            after_rendering(JobFailed, FilterEnd::Signalled(Signal::Terminate)),
+            Terminated
+        );
     }
 
     #[test]

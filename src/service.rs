@@ -54,7 +54,8 @@ impl Service {
     }
 
     /// The public endpoint of a region: `https://{service}.{region}.otc.t-systems.com`, with
-    /// the Swiss region under `.sc.`.
+    /// the Swiss region under `.sc.`. `region` has passed the credential resolution's check
+    /// (`[a-z0-9-]+`): pasted into the host, anything else could name another host.
     #[must_use]
     pub(crate) fn regional_endpoint(self, region: &str) -> String {
         let name = self.name();

@@ -11,7 +11,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use jiff::Timestamp;
-use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -69,22 +69,15 @@ impl Status {
     }
 }
 
-/// One entry of `entities.results` (image member jobs).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MemberResult {
-    pub image_id: Option<String>,
-    pub project_id: Option<String>,
-    pub status: Option<String>,
-}
-
-impl MemberResult {
-    /// Member statuses are lower case in every example; compare without case.
-    #[must_use]
-    pub fn succeeded(&self) -> bool {
-        self.status
-            .as_deref()
-            .is_some_and(|s| s.eq_ignore_ascii_case("success"))
-    }
+/// The entries of `entities.results` (image member jobs), counted: the table shows how many
+/// succeeded, and a count costs nothing however long the list is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Members {
+    /// Entries that are objects.
+    pub total: usize,
+    /// Those whose `status` is `success` (member statuses are lower case in every example;
+    /// compared without case).
+    pub succeeded: usize,
 }
 
 /// An id found in a job's `entities`: its key (`backup_id`, `elb.id`) and value.
@@ -152,12 +145,13 @@ pub struct JobView {
     /// object member as `<member>.id` (classic ELB's `elb`). Which one the job made is
     /// [`JobView::made_id`]'s call.
     pub ids: Vec<EntityId>,
-    pub results: Vec<MemberResult>,
+    /// `entities.results`, counted.
+    pub members: Members,
     /// Sub-jobs given in full, in `entities.sub_jobs_result` (IMS) or `entities.sub_jobs`
     /// (ECS, EVS, BMS). Malformed ones (no textual `status`) are left out.
     pub sub_jobs: Vec<SubJob>,
     /// All sub-job ids, from `entities.sub_jobs_list`; may name jobs not yet in `sub_jobs`.
-    pub sub_jobs_list: Vec<String>,
+    pub sub_jobs_list: IdList,
     /// `entities.sub_jobs_total` (ECS, EVS, BMS): how many sub-jobs there are in all.
     pub sub_jobs_total: Option<u64>,
     /// Progress as a fraction 0.0–1.0.
@@ -314,12 +308,92 @@ fn text(raw: Option<&RawValue>) -> Option<String> {
     string(raw).filter(|s| !s.is_empty())
 }
 
-/// The items of a JSON array.
-fn items(raw: Option<&RawValue>) -> Vec<&RawValue> {
-    raw.map(RawValue::get)
-        .filter(|text| text.starts_with('['))
-        .and_then(|text| serde_json::from_str(text).ok())
-        .unwrap_or_default()
+/// Calls `each` with every item of a JSON array, in order, without collecting them: an
+/// answer may hold millions of items, and a list of them would cost several times the text.
+fn for_each_item<'a>(raw: Option<&'a RawValue>, each: impl FnMut(&'a RawValue)) {
+    let Some(text) = raw.map(RawValue::get).filter(|text| text.starts_with('[')) else {
+        return;
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    // The text was validated as a whole already; an error here cannot happen, and would
+    // only end the walk early.
+    let _ = deserializer.deserialize_seq(Each(each));
+}
+
+struct Each<F>(F);
+
+impl<'de, F: FnMut(&'de RawValue)> Visitor<'de> for Each<F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(item) = seq.next_element::<&'de RawValue>()? {
+            (self.0)(item);
+        }
+        Ok(())
+    }
+}
+
+/// Ids kept in one string, end to end: a million short ids cost their bytes and a 4-byte
+/// offset each, not a million allocations.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct IdList {
+    text: String,
+    ends: Vec<u32>,
+}
+
+impl IdList {
+    fn push(&mut self, id: &str) {
+        // Answers are capped far below 4 GiB; an id past that could not have been read.
+        let Ok(end) = u32::try_from(self.text.len() + id.len()) else {
+            return;
+        };
+        self.text.push_str(id);
+        self.ends.push(end);
+    }
+
+    /// How many ids there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The ids, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        let offset = |at: u32| usize::try_from(at).unwrap_or(usize::MAX);
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts
+            .zip(self.ends.iter().copied())
+            .map(move |(start, end)| {
+                self.text
+                    .get(offset(start)..offset(end))
+                    .unwrap_or_default()
+            })
+    }
+}
+
+impl fmt::Debug for IdList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter().take(8)).finish()?;
+        if self.len() > 8 {
+            write!(f, " ({} in all)", self.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl<const N: usize> PartialEq<[&str; N]> for IdList {
+    fn eq(&self, other: &[&str; N]) -> bool {
+        self.len() == N && self.iter().eq(other.iter().copied())
+    }
 }
 
 /// A number, or a numeric string.
@@ -380,7 +454,7 @@ impl JobView {
             results,
             sub_jobs_result,
             sub_jobs,
-            sub_jobs_list,
+            sub_jobs_list_raw,
             sub_jobs_total,
             process_percent,
             current_task,
@@ -390,29 +464,35 @@ impl JobView {
         ] = entities
             .and_then(|e| pick(e.get(), &ENTITY_KEYS))
             .unwrap_or([None; ENTITY_KEYS.len()]);
-        let results = items(results)
-            .into_iter()
-            .filter_map(|item| {
-                let [image_id, project_id, status] =
-                    pick(item.get(), &["image_id", "project_id", "status"])?;
-                Some(MemberResult {
-                    image_id: text(image_id),
-                    project_id: text(project_id),
-                    status: text(status),
-                })
-            })
-            .collect();
+        let mut members = Members::default();
+        for_each_item(results, |item| {
+            if let Some([status]) = pick(item.get(), &["status"]) {
+                members.total += 1;
+                let ok = text(status).is_some_and(|s| s.eq_ignore_ascii_case("success"));
+                members.succeeded += usize::from(ok);
+            }
+        });
         // A malformed sub-job is skipped rather than failing the parent: the parent's own
         // status is what decides the outcome.
-        let sub_jobs = items(sub_jobs_result)
-            .into_iter()
-            .chain(items(sub_jobs))
-            .filter_map(|item| sub_job(document, item))
-            .collect();
-        let sub_jobs_list = items(sub_jobs_list)
-            .into_iter()
-            .filter_map(|id| string(Some(id)))
-            .collect();
+        let mut given = Vec::new();
+        for list in [sub_jobs_result, sub_jobs] {
+            for_each_item(list, |item| given.extend(sub_job(document, item)));
+        }
+        let mut sub_jobs_list = IdList::default();
+        for_each_item(sub_jobs_list_raw, |id| {
+            let text = id.get();
+            // Ids need no escapes: copied straight from the text, without a string each.
+            match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(plain) if !plain.contains('\\') => sub_jobs_list.push(plain),
+                _ => {
+                    if let Some(id) = string(Some(id)) {
+                        sub_jobs_list.push(&id);
+                    }
+                }
+            }
+        });
+        sub_jobs_list.text.shrink_to_fit();
+        sub_jobs_list.ends.shrink_to_fit();
         let time = |raw| text(raw).as_deref().and_then(parse_api_time);
         Ok(Self {
             job_id: text(job_id).unwrap_or_default(),
@@ -427,8 +507,8 @@ impl JobView {
             image_id: text(image_id),
             image_name: text(image_name),
             ids: entities.map(entity_ids).unwrap_or_default(),
-            results,
-            sub_jobs,
+            members,
+            sub_jobs: given,
             sub_jobs_list,
             sub_jobs_total: number(sub_jobs_total)
                 .filter(|n| *n >= 0.0)
@@ -447,15 +527,12 @@ impl JobView {
         })
     }
 
-    /// Ids of sub-jobs listed in `sub_jobs_list` but not (yet) given in full.
-    #[must_use]
-    pub fn missing_sub_jobs(&self) -> Vec<&str> {
+    /// Ids of sub-jobs listed in `sub_jobs_list` but not (yet) given in full, in order.
+    pub fn missing_sub_jobs(&self) -> impl Iterator<Item = &str> {
         let given: HashSet<&str> = self.sub_jobs.iter().map(|s| s.job_id.as_str()).collect();
         self.sub_jobs_list
             .iter()
-            .map(String::as_str)
-            .filter(|id| !given.contains(id))
-            .collect()
+            .filter(move |id| !given.contains(id))
     }
 
     /// The id of what the job made: the one its type is known to make (`MADE_BY_TYPE`),
@@ -478,7 +555,7 @@ impl JobView {
     /// Number of sub-jobs known, from either list or the announced total.
     #[must_use]
     pub fn sub_job_count(&self) -> usize {
-        let known = self.sub_jobs.len() + self.missing_sub_jobs().len();
+        let known = self.sub_jobs.len() + self.missing_sub_jobs().count();
         let total = self
             .sub_jobs_total
             .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
@@ -503,7 +580,9 @@ fn entity_ids(entities: &RawValue) -> Vec<EntityId> {
         return Vec::new();
     }
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let members = Members.deserialize(&mut deserializer).unwrap_or_default();
+    let members = ObjectMembers
+        .deserialize(&mut deserializer)
+        .unwrap_or_default();
     let mut ids = Vec::new();
     for (key, value) in members {
         if key.ends_with("_id") {
@@ -523,9 +602,9 @@ fn entity_ids(entities: &RawValue) -> Vec<EntityId> {
 }
 
 /// The members of a JSON object in the order sent, values as raw text.
-struct Members;
+struct ObjectMembers;
 
-impl<'de> DeserializeSeed<'de> for Members {
+impl<'de> DeserializeSeed<'de> for ObjectMembers {
     type Value = Vec<(String, &'de RawValue)>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
@@ -533,7 +612,7 @@ impl<'de> DeserializeSeed<'de> for Members {
     }
 }
 
-impl<'de> Visitor<'de> for Members {
+impl<'de> Visitor<'de> for ObjectMembers {
     type Value = Vec<(String, &'de RawValue)>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -616,7 +695,7 @@ mod tests {
         assert!(job.view.begin_time.is_some());
         assert!(job.view.end_time.is_none());
         assert_eq!(job.view.process_percent, Some(0.2));
-        assert_eq!(job.view.missing_sub_jobs(), vec!["c"]);
+        assert_eq!(job.view.missing_sub_jobs().collect::<Vec<_>>(), ["c"]);
         assert_eq!(job.view.sub_job_count(), 2);
         assert_eq!(job.view.sub_jobs_done(), 1);
     }
@@ -638,7 +717,7 @@ mod tests {
         .expect("job");
         assert_eq!(odd.view.process_percent, Some(0.5));
         assert_eq!(odd.view.sub_jobs_list, ["b"]);
-        assert_eq!(odd.view.results.len(), 1);
+        assert_eq!(odd.view.members.total, 1);
         // A repeated key keeps its last value, as a JSON object built from the text would.
         let twice =
             Job::from_text(r#"{"status": "FAIL", "status": "SUCCESS"}"#.into()).expect("job");
@@ -711,11 +790,24 @@ mod tests {
 
     #[test]
     fn member_status_ignores_case() {
-        let ok = MemberResult {
-            image_id: None,
-            project_id: None,
-            status: Some("Success".into()),
-        };
-        assert!(ok.succeeded());
+        let job = Job::from_value(json!({"status": "RUNNING", "entities": {"results": [
+            {"status": "Success"}, {"status": "success"}, {"status": "failed"}, {}]}}))
+        .expect("job");
+        assert_eq!(
+            job.view.members,
+            Members {
+                total: 4,
+                succeeded: 2
+            }
+        );
+    }
+
+    #[test]
+    fn listed_ids_keep_their_order_and_text() {
+        let job = Job::from_value(json!({"status": "RUNNING", "entities": {
+            "sub_jobs_list": ["a", "", "ü-\"q\"", "a"]}}))
+        .expect("job");
+        assert_eq!(job.view.sub_jobs_list, ["a", "", "ü-\"q\"", "a"]);
+        assert_eq!(job.view.sub_job_count(), 4);
     }
 }

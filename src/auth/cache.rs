@@ -415,15 +415,11 @@ impl TokenCache {
 }
 
 /// A warning about the cache on stderr: the cache is disabled, not the command.
-#[expect(
-    clippy::print_stderr,
-    reason = "a one-off warning from below the output layer"
-)]
 fn warn(message: &str) {
-    eprintln!(
+    crate::log::log_line(&format!(
         "imsjob: warning: {}",
         crate::safe_text::sanitize_lines(message)
-    );
+    ));
 }
 
 /// Reads one cache file, refusing anything we would not have written ourselves.
@@ -443,6 +439,15 @@ fn read_entry(path: &Path, uid: u32) -> Option<CachedToken> {
         return None;
     }
     let expires_at: Timestamp = entry.expires_at.parse().ok()?;
+    // Files without these fields: valid until `expires_at`, with the full margin. A time so
+    // near the end of the representable range that the day before does not exist is no
+    // time we wrote: the entry is treated as absent.
+    let received_at = match entry.received_at.and_then(|t| t.parse().ok()) {
+        Some(at) => at,
+        None => expires_at
+            .checked_sub(SignedDuration::from_hours(24))
+            .ok()?,
+    };
     Some(CachedToken {
         token: SecretString::from(entry.token),
         expires_at,
@@ -453,11 +458,7 @@ fn read_entry(path: &Path, uid: u32) -> Option<CachedToken> {
             .lifetime_secs
             .filter(|s| *s > 0)
             .map(SignedDuration::from_secs),
-        // Files without these fields: valid until `expires_at`, with the full margin.
-        received_at: entry
-            .received_at
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(expires_at - SignedDuration::from_hours(24)),
+        received_at,
         local_expires_at: entry
             .local_expires_at
             .and_then(|t| t.parse().ok())

@@ -24,11 +24,11 @@ pub(crate) async fn run(args: &SimSettings, printer: Printer<'_>) -> anyhow::Res
         }
         None => Scenario::builtin(),
     };
-    let tls = if let Some(path) = &args.tls_cert {
-        Some(sim::tls::self_signed(path).map_err(|e| {
+    let tls = if let Some(dir) = &args.tls_dir {
+        Some(sim::tls::self_signed(dir).map_err(|e| {
             anyhow::anyhow!(
-                "cannot set up TLS (certificate file `{}`): {e}",
-                path.display()
+                "cannot set up TLS (certificate file in `{}`): {e}",
+                dir.display()
             )
         })?)
     } else {

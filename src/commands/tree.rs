@@ -104,7 +104,7 @@ where
                 .sub_jobs
                 .iter()
                 .map(|sub| (sub.job_id.as_str(), Some(sub)))
-                .chain(view.missing_sub_jobs().into_iter().map(|id| (id, None)));
+                .chain(view.missing_sub_jobs().map(|id| (id, None)));
             for (id, sub) in subs {
                 if seen.contains(id) {
                     continue;

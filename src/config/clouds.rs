@@ -133,6 +133,24 @@ pub enum CloudsError {
         /// The parser's description, without its location and without any value.
         message: String,
     },
+    /// The file is larger than any real one.
+    #[error("`{}` is larger than {} KiB; a clouds file holds a few entries", path.display(), limit / 1024)]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// Flow collections nest deeper than any real file needs.
+    #[error("`{}` line {line}: brackets nest more than {limit} levels deep", path.display())]
+    TooDeep {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line where the limit was passed.
+        line: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// A key has the wrong type (e.g. a list where a string belongs).
     #[error("`{}`: `{key}` must be {expected}", path.display())]
     WrongType {
@@ -223,11 +241,44 @@ pub fn load(env: &ConfigEnv, name: Option<&str>) -> Result<Option<CloudConfig>, 
     })
 }
 
+/// The largest clouds or secure file read: real ones are a few kilobytes, and a huge one is
+/// a mistake (or a trap) that would only cost time.
+pub(crate) const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The deepest nesting of flow collections (`[...]`, `{...}`) accepted; a real file needs
+/// three or four. The YAML parser takes seconds over tens of thousands of levels before it
+/// gives up, so they are counted first.
+pub(crate) const MAX_FLOW_DEPTH: usize = 64;
+
 fn read_yaml(path: &Path) -> Result<Value, CloudsError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CloudsError::Read {
+    use std::io::Read;
+    let read_error = |source| CloudsError::Read {
         path: path.to_path_buf(),
         source,
+    };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(CloudsError::TooLarge {
+            path: path.to_path_buf(),
+            limit: MAX_FILE_BYTES,
+        });
+    }
+    let text = String::from_utf8(bytes).map_err(|_| CloudsError::Parse {
+        path: path.to_path_buf(),
+        line: None,
+        message: "not UTF-8 text".to_owned(),
     })?;
+    if let Some(line) = too_deep(&text, MAX_FLOW_DEPTH) {
+        return Err(CloudsError::TooDeep {
+            path: path.to_path_buf(),
+            line,
+            limit: MAX_FLOW_DEPTH,
+        });
+    }
     match serde_norway::from_str::<Value>(&text) {
         Ok(value) => Ok(value),
         Err(err) => Err(CloudsError::Parse {
@@ -236,6 +287,54 @@ fn read_yaml(path: &Path) -> Result<Value, CloudsError> {
             message: parse_message(&err),
         }),
     }
+}
+
+/// The 1-based line where flow collections (`[`, `{`) nest deeper than `limit`, if they do.
+/// Quoted scalars and comments are skipped; a bracket inside a plain scalar may count too,
+/// which can only make a far-fetched file be refused, never let a deep one through.
+fn too_deep(text: &str, limit: usize) -> Option<usize> {
+    let mut depth = 0_usize;
+    let mut line = 1;
+    let mut quote = None;
+    let mut previous = '\n';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            line += 1;
+        }
+        match quote {
+            Some('\'') if c == '\'' => {
+                // `''` is an escaped quote inside a single-quoted scalar.
+                if chars.next_if_eq(&'\'').is_none() {
+                    quote = None;
+                }
+            }
+            Some('"') if c == '\\' => {
+                if chars.next() == Some('\n') {
+                    line += 1;
+                }
+            }
+            Some('"') if c == '"' => quote = None,
+            Some(_) => {}
+            None => match c {
+                // A quote opens a scalar only where one starts: `it's` is plain text.
+                '\'' | '"' if previous.is_whitespace() || matches!(previous, '[' | '{' | ',') => {
+                    quote = Some(c);
+                }
+                '#' if previous.is_whitespace() => while chars.next_if(|&c| c != '\n').is_some() {},
+                '[' | '{' => {
+                    depth += 1;
+                    if depth > limit {
+                        return Some(line);
+                    }
+                }
+                ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
+        }
+        previous = c;
+    }
+    None
 }
 
 /// The parser's message without its trailing ` at line L column C` (we print the line
@@ -376,6 +475,18 @@ fn join_key(at: &str, key: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn flow_nesting_is_counted_outside_quotes_and_comments() {
+        assert_eq!(too_deep("a: [[1]]\n", 2), None);
+        assert_eq!(too_deep("a: [[[1]]]\n", 2), Some(1));
+        assert_eq!(
+            too_deep("a: '[[[['\nb: \"{{{\\\"{\"\n# [[[[\nc: x#[[[\n", 2),
+            Some(4)
+        );
+        assert_eq!(too_deep("p: it's\nq: [[[x]]]\n", 2), Some(2));
+        assert_eq!(too_deep(&"[".repeat(100_000), MAX_FLOW_DEPTH), Some(1));
+    }
     use secrecy::ExposeSecret;
 
     struct Fixture {

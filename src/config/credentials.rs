@@ -55,6 +55,15 @@ pub(crate) enum ResolveError {
         /// Variables (or alternatives) still needed.
         missing: Vec<&'static str>,
     },
+    /// A region, or the region prefix of a project name, that is no region name: it would
+    /// become part of an endpoint's host name (the value is not repeated).
+    #[error(
+        "{origin} must be a region name such as `eu-de` (lower-case letters, digits and `-`): it becomes part of the endpoint's host name"
+    )]
+    InvalidRegion {
+        /// Where the value came from: a flag, a variable or a `clouds.yaml` key.
+        origin: String,
+    },
     /// A variable has a value that cannot be understood (the value is not repeated: it may
     /// be secret).
     #[error("`{variable}` must be {expected}")]
@@ -131,6 +140,58 @@ pub(crate) fn region_from_project_name(name: &str) -> Option<&str> {
         .filter(|p| !p.is_empty())
 }
 
+/// Whether `text` can stand as a region in a host name (`ims.{region}.otc.t-systems.com`):
+/// lower-case letters, digits and `-` only. Anything else (`evil.example/`, `x@host:port/`)
+/// would move the request, and the token with it, to another host.
+pub(crate) fn is_region_name(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// One layer of settings (flags, environment, a `clouds.yaml` entry) with the names its
+/// region and project name go by, for messages.
+pub(crate) struct NamedLayer<'a> {
+    pub inputs: &'a AuthInputs,
+    pub region: String,
+    pub project_name: String,
+}
+
+/// Checks the region the layers (highest first) will resolve to, naming where it came from:
+/// the first region set, else the prefix of the first project name set.
+///
+/// # Errors
+/// [`ResolveError::InvalidRegion`] naming the flag, variable or file key.
+pub(crate) fn check_region(layers: &[NamedLayer<'_>]) -> Result<(), ResolveError> {
+    let invalid = |origin: &str| ResolveError::InvalidRegion {
+        origin: origin.to_owned(),
+    };
+    if let Some(layer) = layers.iter().find(|l| l.inputs.region.is_some()) {
+        let region = layer.inputs.region.as_deref().unwrap_or_default();
+        return if is_region_name(region) {
+            Ok(())
+        } else {
+            Err(invalid(&layer.region))
+        };
+    }
+    let Some(layer) = layers.iter().find(|l| l.inputs.project_name.is_some()) else {
+        return Ok(());
+    };
+    match layer
+        .inputs
+        .project_name
+        .as_deref()
+        .and_then(region_from_project_name)
+    {
+        Some(prefix) if !is_region_name(prefix) => Err(invalid(&format!(
+            "the prefix before `_` of {} (taken as the region when none is set)",
+            layer.project_name
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The domain suffix of a region's public endpoints (the Swiss region lives apart).
 fn region_domain(region: &str) -> String {
     if region == "eu-ch2" {
@@ -179,6 +240,13 @@ pub(crate) fn resolve(
                 .map(str::to_owned)
         })
         .unwrap_or_else(|| DEFAULT_REGION.to_owned());
+    // Callers name the source first (see [`check_region`]); this keeps any other path from
+    // building a host out of an unchecked value.
+    if !is_region_name(&region) {
+        return Err(ResolveError::InvalidRegion {
+            origin: "the region (`--region` / `OS_REGION_NAME` / `region_name`, else the `OS_PROJECT_NAME` prefix)".to_owned(),
+        });
+    }
     let has_project = inputs.project_id.is_some() || inputs.project_name.is_some();
 
     let method = if let Some(token) = inputs.token {
@@ -412,6 +480,58 @@ mod tests {
             default_auth_url("eu-ch2"),
             "https://iam-pub.eu-ch2.sc.otc.t-systems.com/v3"
         );
+    }
+
+    #[test]
+    fn regions_that_are_no_host_label_are_refused() {
+        for bad in [
+            "evil.example/",
+            "x@127.0.0.1:9/",
+            "EU-DE",
+            "eu de",
+            "eu-de\n",
+        ] {
+            let err = resolve(
+                env(&[
+                    ("OS_TOKEN", "t"),
+                    ("OS_PROJECT_ID", "p"),
+                    ("OS_REGION_NAME", bad),
+                ]),
+                SignerVariant::Derived,
+            )
+            .expect_err(bad);
+            assert!(matches!(err, ResolveError::InvalidRegion { .. }), "{bad}");
+        }
+        let mut aksk = vec![("OS_ACCESS_KEY", "AK"), ("OS_SECRET_KEY", "SK")];
+        aksk.push(("OS_PROJECT_NAME", "evil.example/_x"));
+        assert!(resolve(env(&aksk), SignerVariant::Derived).is_err());
+        let flags = AuthInputs {
+            region: Some("eu-nl".into()),
+            ..AuthInputs::default()
+        };
+        let from_env = env(&[
+            ("OS_REGION_NAME", "evil.example/"),
+            ("OS_PROJECT_NAME", "Big_x"),
+        ]);
+        let layer = |inputs, region: &str, project: &str| NamedLayer {
+            inputs,
+            region: region.into(),
+            project_name: project.into(),
+        };
+        // The highest layer that sets a region decides, and is the one named.
+        assert!(
+            check_region(&[layer(&flags, "--region", "-"), layer(&from_env, "E", "P")]).is_ok()
+        );
+        let err = check_region(&[layer(&from_env, "`OS_REGION_NAME`", "P")]).expect_err("bad");
+        assert!(
+            err.to_string().starts_with("`OS_REGION_NAME` must be"),
+            "{err}"
+        );
+        let named = env(&[("OS_PROJECT_NAME", "Big_x")]);
+        let err = check_region(&[layer(&named, "R", "`OS_PROJECT_NAME`")]).expect_err("bad");
+        assert!(err.to_string().contains("`OS_PROJECT_NAME`"), "{err}");
+        let plain = env(&[("OS_PROJECT_NAME", "plain")]);
+        assert!(check_region(&[layer(&plain, "R", "P")]).is_ok());
     }
 
     #[test]

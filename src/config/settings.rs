@@ -19,7 +19,7 @@ use crate::api::id::ProjectId;
 use crate::api::tls::TlsOptions;
 use crate::auth::aksk::{SIGNER_ENV_VAR, SignerVariant};
 use crate::config::clouds::{self, ConfigEnv};
-use crate::config::credentials::{AuthInputs, ResolvedAuth};
+use crate::config::credentials::{AuthInputs, NamedLayer, ResolvedAuth};
 use crate::config::proxy::Proxies;
 use clap::ValueEnum;
 
@@ -190,9 +190,9 @@ pub(crate) struct SimSettings {
     pub port: u16,
     /// The scenario file; `None`: the built-in one.
     pub scenario: Option<PathBuf>,
-    /// With `--tls`: where the self-signed certificate is written (per process, so that
-    /// several simulators can run side by side).
-    pub tls_cert: Option<PathBuf>,
+    /// With `--tls`: the directory where the self-signed certificate is written, in a fresh
+    /// file of a name nobody can predict.
+    pub tls_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -286,8 +286,7 @@ impl Settings {
             }) => CommandSettings::Sim(SimSettings {
                 port,
                 scenario,
-                tls_cert: tls
-                    .then(|| temp_dir(env).join(format!("imsjob-sim-{}.pem", std::process::id()))),
+                tls_dir: tls.then(|| temp_dir(env)),
             }),
             Command::Completions(CompletionsArgs { shell }) => CommandSettings::Completions {
                 script: crate::cli::completions(shell),
@@ -620,9 +619,36 @@ pub(crate) fn resolve_connect(
     };
     let from_env = AuthInputs::from_env(|name| env.get(name).map(str::to_owned))
         .map_err(|e| UsageError::new(e.to_string()))?;
+    let from_cloud = cloud.as_ref().map(AuthInputs::from_cloud);
+    // The region becomes part of host names: checked here, where each layer can be named.
+    let mut layers = vec![
+        NamedLayer {
+            inputs: &flags,
+            region: "`--region`".to_owned(),
+            project_name: "the project name".to_owned(),
+        },
+        NamedLayer {
+            inputs: &from_env,
+            region: "`OS_REGION_NAME`".to_owned(),
+            project_name: "`OS_PROJECT_NAME`".to_owned(),
+        },
+    ];
+    if let (Some(cloud), Some(inputs)) = (&cloud, &from_cloud) {
+        let file = cloud.source.display();
+        layers.push(NamedLayer {
+            inputs,
+            region: format!("`region_name` of cloud `{}` in `{file}`", cloud.name),
+            project_name: format!("`auth.project_name` of cloud `{}` in `{file}`", cloud.name),
+        });
+    }
+    crate::config::credentials::check_region(&layers).map_err(|e| {
+        UsageError::new(e.to_string())
+            .with_hint("OTC regions are named like `eu-de`, `eu-nl` or `eu-ch2`")
+    })?;
+    drop(layers);
     let mut merged = flags.over(from_env);
-    if let Some(cloud) = &cloud {
-        merged = merged.over(AuthInputs::from_cloud(cloud));
+    if let Some(inputs) = from_cloud {
+        merged = merged.over(inputs);
     }
     let variant = SignerVariant::from_env_value(env.get(SIGNER_ENV_VAR).unwrap_or(""))
         .map_err(|e| UsageError::new(e.to_string()))?;

@@ -55,7 +55,7 @@ impl Document<'_> {
     }
 
     /// Pretty-printed with a two-space indent, as `serde_json::to_string_pretty` lays it
-    /// out, with DEL, C1 controls and bidirectional overrides escaped (see
+    /// out, with DEL, C1 controls and invisible format characters escaped (see
     /// [`super::json::escape_hazards`]).
     #[must_use]
     pub fn pretty(&self) -> String {
@@ -107,11 +107,6 @@ fn newline(depth: usize, out: &mut String) {
     }
 }
 
-/// Characters JSON leaves raw that could drive a terminal.
-fn hazard(c: char) -> bool {
-    matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
 /// Lays out valid JSON text at `depth`: whitespace between tokens is replaced, strings and
 /// numbers are copied as they are (hazard characters escaped, which keeps their value).
 fn reindent(text: &str, mut depth: usize, out: &mut String) {
@@ -125,8 +120,8 @@ fn reindent(text: &str, mut depth: usize, out: &mut String) {
                 _ if escaped => escaped = false,
                 '\\' => escaped = true,
                 '"' => in_string = false,
-                c if hazard(c) => {
-                    out.push_str(&format!("\\u{:04x}", u32::from(c)));
+                c if super::json::is_json_hazard(c) => {
+                    super::json::push_escaped(c, out);
                     continue;
                 }
                 _ => {}

@@ -6,6 +6,12 @@
 //! (see [`worker_main`]) under an address-space limit, a time budget and an output budget;
 //! the child dying or running over any of them is an error of the filter (exit 2), never an
 //! abort of imsjob.
+//!
+//! The worker does not depend on its parent to end it: it starts with an empty environment
+//! (jq's `env` would otherwise show `OS_PASSWORD`), limits its own CPU time, and exits as soon
+//! as its stdin reaches end of file, which happens when imsjob closes it or dies, however it
+//! dies. A SIGINT or SIGTERM that imsjob receives while a filter runs ends the filter and the
+//! command with 130 or 143, as at any other time.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -43,12 +49,19 @@ pub const OUTPUT_BUDGET: usize = 64 * 1024 * 1024;
 /// times over, far below what would hurt the machine.
 const MEMORY_BUDGET: u64 = 2 * 1024 * 1024 * 1024;
 
-/// What the worker reads on stdin: this header on one line, then the document's JSON text
-/// as it is (never re-encoded: it may be megabytes).
+/// The worker's CPU-time limit, enforced by the kernel: a little more than the parent's
+/// [`TIME_BUDGET`], so that the parent's clearer message normally comes first, and a worker
+/// whose parent is gone still stops.
+const CPU_BUDGET_SECS: u64 = TIME_BUDGET.as_secs() + 2;
+
+/// What the worker reads on stdin: this header on one line, then `len` bytes of the
+/// document's JSON text as it is (never re-encoded: it may be megabytes). After that stdin
+/// stays open until the parent is done with the worker: its end means the parent is gone.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct WorkerRequest {
     expr: String,
     neutralise: bool,
+    len: u64,
 }
 
 /// How the worker says on stderr why a filter stopped (exit 1); what the filter wrote until
@@ -84,6 +97,12 @@ pub enum JqStop {
     /// `halt`, `halt(n)` or `halt_error`.
     #[error("jq: the `--jq` program halted with exit code {0}")]
     Halt(i32),
+    /// imsjob received SIGTERM (`terminated`) or SIGINT while the filter ran.
+    #[error("jq: the `--jq` program was stopped by {}", if *terminated { "SIGTERM" } else { "SIGINT" })]
+    Signal {
+        /// SIGTERM rather than SIGINT.
+        terminated: bool,
+    },
 }
 
 impl JqRunError {
@@ -241,13 +260,20 @@ impl JqFilter {
         let mut request = serde_json::to_vec(&WorkerRequest {
             expr: self.expr.clone(),
             neutralise,
+            len: text.len() as u64,
         })
         .map_err(|e| JqRunError::error(e.to_string()))?;
         request.push(b'\n');
         request.extend_from_slice(text);
-        let mut child = Command::new(exe)
-            .arg(WORKER_ARG)
-            .env(WORKER_ENV, "1")
+        let signals = signals::watch();
+        let mut command = Command::new(exe);
+        // Nothing of imsjob's environment (credentials above all) is the filter's business.
+        command.env_clear().arg(WORKER_ARG).env(WORKER_ENV, "1");
+        #[cfg(windows)]
+        if let Some(root) = std::env::var_os("SystemRoot") {
+            command.env("SystemRoot", root);
+        }
+        let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -262,8 +288,11 @@ impl JqFilter {
         };
         // Writer and readers on their own threads: a pipe blocks when full, and the worker
         // may stop reading (or die) at any time.
+        // The writer hands stdin back: it stays open until the worker has ended, since its
+        // end of file tells the worker that imsjob is gone.
         let writer = std::thread::spawn(move || {
             let _ = stdin.write_all(&request);
+            stdin
         });
         let cap = OUTPUT_BUDGET as u64 + 1;
         let capped = Arc::new(AtomicBool::new(false));
@@ -285,6 +314,15 @@ impl JqFilter {
         });
         let deadline = Instant::now() + TIME_BUDGET;
         let status = loop {
+            if let Some(terminated) = signals.received() {
+                let _ = child.kill();
+                let _ = child.wait();
+                drop(writer.join());
+                return Err(JqRunError::new(
+                    String::new(),
+                    JqStop::Signal { terminated },
+                ));
+            }
             match child.try_wait() {
                 Ok(Some(status)) => break Some(status),
                 Ok(None) if capped.load(Ordering::Relaxed) || Instant::now() >= deadline => {
@@ -307,7 +345,7 @@ impl JqFilter {
             let _ = child.kill();
             let _ = child.wait();
         }
-        let _ = writer.join();
+        drop(writer.join());
         let out = out_reader.join().unwrap_or_default();
         let err = err_reader.join().unwrap_or_default();
         if out.len() as u64 >= cap {
@@ -413,24 +451,45 @@ pub(crate) fn worker_main() -> Option<std::process::ExitCode> {
                 maximum: Some(MEMORY_BUDGET),
             },
         );
+        // SIGXCPU at the soft limit, SIGKILL a second later: the kernel ends a runaway
+        // filter even when no parent is left to do it.
+        let _ = setrlimit(
+            Resource::Cpu,
+            Rlimit {
+                current: Some(CPU_BUDGET_SECS),
+                maximum: Some(CPU_BUDGET_SECS + 1),
+            },
+        );
     }
     let fail = |message: &str| {
         let _ = writeln!(std::io::stderr(), "{message}");
         Some(std::process::ExitCode::from(1))
     };
-    let mut input = Vec::new();
-    if let Err(e) = std::io::stdin().read_to_end(&mut input) {
-        return fail(&format!("cannot read the filter's input: {e}"));
-    }
-    let header_end = input
-        .iter()
-        .position(|&b| b == b'\n')
-        .unwrap_or(input.len());
-    let request: WorkerRequest = match serde_json::from_slice(&input[..header_end]) {
-        Ok(request) => request,
-        Err(e) => return fail(&format!("unreadable filter input: {e}")),
+    let (request, document) = {
+        use std::io::BufRead;
+        let mut stdin = std::io::stdin().lock();
+        let mut header = Vec::new();
+        if let Err(e) = stdin.read_until(b'\n', &mut header) {
+            return fail(&format!("cannot read the filter's input: {e}"));
+        }
+        let request: WorkerRequest = match serde_json::from_slice(&header) {
+            Ok(request) => request,
+            Err(e) => return fail(&format!("unreadable filter input: {e}")),
+        };
+        let mut document = Vec::new();
+        if let Err(e) = (&mut stdin).take(request.len).read_to_end(&mut document) {
+            return fail(&format!("cannot read the filter's input: {e}"));
+        }
+        (request, document)
     };
-    let document = input.get(header_end + 1..).unwrap_or_default();
+    // Anything after the document, or its end, means the parent is done with this worker or
+    // gone: exit at once, whatever the filter is doing.
+    std::thread::spawn(|| {
+        let mut rest = [0_u8; 64];
+        while let Ok(1..) = std::io::stdin().lock().read(&mut rest) {}
+        std::process::exit(1);
+    });
+    let document = document.as_slice();
     let filter = match JqFilter::compile(&request.expr) {
         Ok(filter) => filter,
         Err(e) => return fail(&e.message),
@@ -442,6 +501,7 @@ pub(crate) fn worker_main() -> Option<std::process::ExitCode> {
             let stop = match e.stop {
                 JqStop::Error(message) => WorkerStop::Error(message),
                 JqStop::Halt(code) => WorkerStop::Halt(code),
+                JqStop::Signal { .. } => WorkerStop::Error(e.stop.to_string()),
             };
             (e.partial, Some(stop))
         }
@@ -457,6 +517,56 @@ pub(crate) fn worker_main() -> Option<std::process::ExitCode> {
             let line = serde_json::to_string(&stop).unwrap_or_default();
             let _ = writeln!(std::io::stderr(), "{line}");
             Some(std::process::ExitCode::from(1))
+        }
+    }
+}
+
+/// SIGINT and SIGTERM seen while a filter runs. The filter runs synchronously, where the
+/// async signal streams of `wait` cannot be polled: a flag set by the signal handler is
+/// checked instead. It is registered on the first filter run only (afterwards the signals no
+/// longer end the process by themselves, which is what every other command expects of them
+/// until then) and stays registered, as the handlers of a process do.
+mod signals {
+    #[cfg(unix)]
+    use std::sync::{Arc, OnceLock, atomic::AtomicBool, atomic::Ordering};
+
+    pub(super) struct Watch {
+        #[cfg(unix)]
+        flags: &'static (Arc<AtomicBool>, Arc<AtomicBool>),
+    }
+
+    #[cfg(unix)]
+    pub(super) fn watch() -> Watch {
+        static FLAGS: OnceLock<(Arc<AtomicBool>, Arc<AtomicBool>)> = OnceLock::new();
+        let flags = FLAGS.get_or_init(|| {
+            let interrupted = Arc::new(AtomicBool::new(false));
+            let terminated = Arc::new(AtomicBool::new(false));
+            use signal_hook::consts::{SIGINT, SIGTERM};
+            let _ = signal_hook::flag::register(SIGINT, Arc::clone(&interrupted));
+            let _ = signal_hook::flag::register(SIGTERM, Arc::clone(&terminated));
+            (interrupted, terminated)
+        });
+        Watch { flags }
+    }
+
+    #[cfg(not(unix))]
+    pub(super) fn watch() -> Watch {
+        Watch {}
+    }
+
+    impl Watch {
+        /// `Some(true)` after SIGTERM, `Some(false)` after SIGINT.
+        pub(super) fn received(&self) -> Option<bool> {
+            #[cfg(unix)]
+            {
+                if self.flags.1.load(Ordering::Relaxed) {
+                    return Some(true);
+                }
+                if self.flags.0.load(Ordering::Relaxed) {
+                    return Some(false);
+                }
+            }
+            None
         }
     }
 }

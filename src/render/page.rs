@@ -14,8 +14,10 @@ use super::tree::{stop_warning, to_json, to_text};
 use super::unfetched::unfetched;
 use crate::api::id::JobId;
 use crate::api::model::Status;
-use crate::exit::ExitStatus;
-use crate::report::{Body, JobEntry, Jobs, JobsKind, Outcome, Report, TreeNode, WaitSummary};
+use crate::exit::{ExitStatus, FilterEnd};
+use crate::report::{
+    Body, JobEntry, Jobs, JobsKind, Outcome, Report, Signal, TreeNode, WaitSummary,
+};
 use crate::safe_text::sanitize;
 
 /// What the rendering depends on besides the report: the terminal, and the time.
@@ -51,8 +53,8 @@ pub(crate) enum Message {
 pub(crate) struct Rendered {
     pub messages: Vec<Message>,
     pub stdout: Option<String>,
-    /// A `--jq` program failed on the document (`exit::after_rendering` weighs it).
-    pub filter_failed: bool,
+    /// How a `--jq` program ended on the document (`exit::after_rendering` weighs it).
+    pub filter: FilterEnd,
 }
 
 /// Renders a report in the chosen mode. `status` is the report's exit status, decided
@@ -127,39 +129,44 @@ fn settle(
                 messages,
                 // A filter may print nothing at all (`// empty`): then stdout stays empty.
                 stdout: stdout.filter(|text| !text.is_empty()),
-                filter_failed: false,
+                filter: FilterEnd::Finished,
             };
         }
         Err(error) => error,
     };
-    let (partial, filter_failed) = match error.downcast::<JqRunError>() {
+    let (partial, filter) = match error.downcast::<JqRunError>() {
         Ok(stopped) => {
             let text = stopped.to_string();
-            let failed = match stopped.stop {
-                JqStop::Halt(0) => false,
+            let filter = match stopped.stop {
+                JqStop::Halt(0) => FilterEnd::Finished,
                 JqStop::Halt(_) => {
                     messages.push(Message::Warning(format!(
                         "{text}; imsjob's exit code follows the jobs ({})",
                         status.code()
                     )));
-                    false
+                    FilterEnd::Finished
                 }
                 JqStop::Error(_) => {
                     messages.push(jq_error(text, status));
-                    true
+                    FilterEnd::Failed
                 }
+                JqStop::Signal { terminated } => FilterEnd::Signalled(if terminated {
+                    Signal::Terminate
+                } else {
+                    Signal::Interrupt
+                }),
             };
-            (Some(stopped.partial).filter(|p| !p.is_empty()), failed)
+            (Some(stopped.partial).filter(|p| !p.is_empty()), filter)
         }
         Err(other) => {
             messages.push(jq_error(format!("{other:#}"), status));
-            (None, true)
+            (None, FilterEnd::Failed)
         }
     };
     Rendered {
         messages,
         stdout: partial,
-        filter_failed,
+        filter,
     }
 }
 
@@ -421,7 +428,7 @@ mod tests {
     fn render(report: &Report, mode: &Render, view: &View) -> (Rendered, ExitStatus) {
         let status = crate::exit::status(report);
         let rendered = super::render(report, status, mode, view);
-        let status = crate::exit::after_rendering(status, rendered.filter_failed);
+        let status = crate::exit::after_rendering(status, rendered.filter);
         (rendered, status)
     }
 

@@ -144,10 +144,12 @@ pub(crate) fn result_cell(job: &JobView, wide: bool) -> Cell {
             parts.push(format!("{}={}", clean(&other.key), clean(&other.value)));
         }
     }
-    let members = &job.results;
-    if !members.is_empty() {
-        let ok = members.iter().filter(|m| m.succeeded()).count();
-        parts.push(format!("{ok}/{} members ok", members.len()));
+    let members = job.members;
+    if members.total > 0 {
+        parts.push(format!(
+            "{}/{} members ok",
+            members.succeeded, members.total
+        ));
     }
     if let Some(subs) = sub_jobs_text(job) {
         parts.push(subs);

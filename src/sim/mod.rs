@@ -11,6 +11,7 @@ pub(crate) mod tls;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::UnsyncBoxBody};
@@ -45,11 +46,57 @@ pub(crate) struct Seen {
     pub fault: Option<String>,
 }
 
+/// The request log: the latest [`LOG_CAPACITY`] requests, and how many there were in all.
+/// A simulator may run for days under a load test: it must not keep every request.
+#[derive(Default)]
+struct RequestLog {
+    recent: std::collections::VecDeque<Seen>,
+    total: u64,
+}
+
+/// Requests kept in the log; older ones are dropped (their `seq` numbers stay unique).
+const LOG_CAPACITY: usize = 50_000;
+
+/// The longest path kept in the log: what a test looks for is at the start.
+const LOG_PATH_BYTES: usize = 512;
+
+impl RequestLog {
+    /// The number the next request will be logged under.
+    fn next_seq(&mut self) -> u64 {
+        self.total += 1;
+        self.total
+    }
+
+    fn push(&mut self, mut seen: Seen) {
+        shorten(&mut seen.path);
+        if let Some(job_id) = &mut seen.job_id {
+            shorten(job_id);
+        }
+        if self.recent.len() == LOG_CAPACITY {
+            self.recent.pop_front();
+        }
+        self.recent.push_back(seen);
+    }
+}
+
+/// Cuts `text` to [`LOG_PATH_BYTES`] (marked with `…`), into a string of its own size: a
+/// truncated string would keep its whole allocation.
+fn shorten(text: &mut String) {
+    if text.len() <= LOG_PATH_BYTES {
+        return;
+    }
+    let mut cut = LOG_PATH_BYTES;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    *text = format!("{}…", &text[..cut]);
+}
+
 struct Shared {
     jobs: Mutex<Jobs>,
     iam: SimIam,
     base_url: String,
-    log: Mutex<Vec<Seen>>,
+    log: Mutex<RequestLog>,
     rng: Mutex<fastrand::Rng>,
     started: Instant,
 }
@@ -159,14 +206,26 @@ pub(crate) async fn start_with(
         jobs: Mutex::new(Jobs::new(scenario)),
         iam,
         base_url,
-        log: Mutex::new(Vec::new()),
+        log: Mutex::new(RequestLog::default()),
         rng: Mutex::new(fastrand::Rng::with_seed(seed)),
         started: Instant::now(),
     });
     tokio::spawn(async move {
+        // After a failed accept (out of file descriptors, most often), wait before the next
+        // try, longer each time: retrying at once would spin at full speed until a descriptor
+        // is freed.
+        let mut pause = ACCEPT_PAUSE_MIN;
         loop {
-            let Ok((stream, _)) = listener.accept().await else {
-                continue;
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => {
+                    pause = ACCEPT_PAUSE_MIN;
+                    stream
+                }
+                Err(_) => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(ACCEPT_PAUSE_MAX);
+                    continue;
+                }
             };
             // As real gateways do: without it, a TLS answer written in several records waits
             // on the client's delayed ACK (tens of milliseconds per request on loopback).
@@ -200,6 +259,10 @@ pub(crate) async fn start_with(
     });
     Ok(handle)
 }
+
+/// The first and the longest pause after a failed accept.
+const ACCEPT_PAUSE_MIN: Duration = Duration::from_millis(10);
+const ACCEPT_PAUSE_MAX: Duration = Duration::from_millis(500);
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the lock cannot leave these structures half-updated in a way
@@ -434,17 +497,23 @@ async fn serve_request(
     let at_ms = u64::try_from(now.duration_since(shared.started).as_millis()).unwrap_or(u64::MAX);
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
-    let seq = {
-        let log = lock(&shared.log);
-        log.len() as u64 + 1
-    };
-    let request_id = format!("sim-{seq:08x}");
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-
+    let request_id_of = |seq: u64| format!("sim-{seq:08x}");
     if path == "/_sim/requests" {
-        let log = lock(&shared.log).clone();
-        return Ok(json_response(200, &json!(log), &request_id));
+        // Serialised under the lock, without copying the entries first; the log request
+        // itself is not logged.
+        let body = serde_json::to_vec(&lock(&shared.log).recent).unwrap_or_default();
+        let seq = lock(&shared.log).total + 1;
+        let mut response = Response::new(full(body));
+        let headers = response.headers_mut();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        if let Ok(value) = HeaderValue::from_str(&request_id_of(seq)) {
+            headers.insert("x-request-id", value);
+        }
+        return Ok(response);
     }
+    let seq = lock(&shared.log).next_seq();
+    let request_id = request_id_of(seq);
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
 
     // Version discovery and IAM answer without job faults: logged as they are.
     let plain = |response: Response<Body>, method: String, path: String| {

@@ -326,16 +326,33 @@ fn one<T: From<u8>>() -> T {
     T::from(1)
 }
 
+/// The longest time a scenario may name. Far beyond any test, and small enough that the
+/// offsets of sub-jobs nested as deep as YAML allows still add up without overflowing.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
 fn parse_duration_value(value: &Value) -> Result<Duration, String> {
-    match value {
-        Value::Number(n) => n
-            .as_f64()
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64)
-            .ok_or_else(|| format!("`{n}` is not a duration")),
-        Value::String(s) => crate::time::parse_duration(s),
-        _ => Err("a duration is a number of seconds or a text like `2s`".into()),
+    let too_long = |shown: &dyn std::fmt::Display| {
+        format!("`{shown}` is longer than a simulated time may be (at most 365 days)")
+    };
+    let duration = match value {
+        Value::Number(n) => {
+            let seconds = n
+                .as_f64()
+                .filter(|s| s.is_finite() && *s >= 0.0)
+                .ok_or_else(|| format!("`{n}` is not a duration"))?;
+            Duration::try_from_secs_f64(seconds).map_err(|_| too_long(n))?
+        }
+        Value::String(s) => crate::time::parse_duration(s)?,
+        _ => return Err("a duration is a number of seconds or a text like `2s`".into()),
+    };
+    if duration > MAX_DURATION {
+        let shown: &dyn std::fmt::Display = match value {
+            Value::String(s) => s,
+            other => other,
+        };
+        return Err(too_long(shown));
     }
+    Ok(duration)
 }
 
 fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {

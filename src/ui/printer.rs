@@ -35,7 +35,7 @@ impl<'a> Printer<'a> {
     pub(crate) fn show(&self, report: &Report, mode: &Render) -> anyhow::Result<ExitStatus> {
         let status = exit::status(report);
         let rendered = crate::render::render(report, status, mode, &self.out.view());
-        let status = exit::after_rendering(status, rendered.filter_failed);
+        let status = exit::after_rendering(status, rendered.filter);
         self.out.show(rendered)?;
         Ok(status)
     }

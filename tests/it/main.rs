@@ -22,6 +22,7 @@ mod escapes;
 mod events;
 mod ids;
 mod jq;
+mod json_escapes;
 mod live;
 mod progress;
 mod results;
@@ -45,7 +46,10 @@ mod tls;
 mod auth_aksk;
 mod auth_password;
 mod auth_token;
+mod cache_entries;
 mod config;
+mod config_limits;
+mod endpoint_host;
 mod secrets;
 mod settings;
 mod token_cache;
@@ -57,3 +61,16 @@ mod signals;
 // Unix only: the README's sessions, CI steps and install recipe run in a POSIX shell.
 #[cfg(unix)]
 mod readme;
+
+// Unix only: streams closed under the process, `/dev/full`.
+#[cfg(unix)]
+mod closed_streams;
+
+// Linux only: they read a live process's memory and CPU time from `/proc`, or its peak from
+// GNU time, and signal processes with `kill`.
+#[cfg(target_os = "linux")]
+mod job_memory;
+#[cfg(target_os = "linux")]
+mod jq_worker;
+#[cfg(target_os = "linux")]
+mod sim_resources;

@@ -1,0 +1,42 @@
+//! A stderr that is closed or full loses the log, never the command: `-v` output is a
+//! courtesy, and writing it must not abort the run.
+
+use std::process::Stdio;
+
+use crate::common::{Sim, stdout_of};
+
+#[test]
+fn verbose_log_into_a_closed_pipe_does_not_abort() {
+    let sim = Sim::builtin();
+    let mut child = sim
+        .std_cmd()
+        .args(["wait", "job-success", "-vvv"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs");
+    // The reader goes away before the first line: `2>&1 | head -c1` at its most abrupt.
+    drop(child.stderr.take());
+    let output = child.wait_with_output().expect("exits");
+    assert_eq!(output.status.code(), Some(0), "{}", stdout_of(&output));
+    assert!(
+        stdout_of(&output).contains("job-success"),
+        "{}",
+        stdout_of(&output)
+    );
+}
+
+#[test]
+fn verbose_log_onto_a_full_device_does_not_abort() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let sim = Sim::builtin();
+    let output = sim
+        .std_cmd()
+        .args(["wait", "job-success", "-vvv"])
+        .stderr(Stdio::from(full))
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0), "{}", stdout_of(&output));
+}
