@@ -5,7 +5,7 @@
 use clap::ValueEnum;
 
 /// `--service` / `IMSJOB_SERVICE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, ValueEnum)]
 pub enum Service {
     /// Image Management Service
     #[default]

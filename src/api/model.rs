@@ -324,7 +324,7 @@ const JOB_KEYS: [&str; 8] = [
     "entities",
 ];
 
-const ENTITY_KEYS: [&str; 14] = [
+const ENTITY_KEYS: [&str; 15] = [
     "image_id",
     "image_name",
     "results",
@@ -339,6 +339,9 @@ const ENTITY_KEYS: [&str; 14] = [
     "error",
     "server_id",
     "volume_id",
+    // IMS import jobs may name their one sub-job in a bare `subJobId` (the progress API's
+    // `JobProgressEntities` in the huaweicloud SDKs); it is followed like `sub_jobs_list`.
+    "subJobId",
 ];
 
 impl JobView {
@@ -369,6 +372,7 @@ impl JobView {
             entity_error,
             server_id,
             volume_id,
+            sub_job_id,
         ] = entities
             .and_then(|e| pick(e.get(), &ENTITY_KEYS))
             .unwrap_or([None; ENTITY_KEYS.len()]);
@@ -391,10 +395,13 @@ impl JobView {
             .chain(items(sub_jobs))
             .filter_map(|item| sub_job(document, item))
             .collect();
-        let sub_jobs_list = items(sub_jobs_list)
+        let mut sub_jobs_list: Vec<String> = items(sub_jobs_list)
             .into_iter()
             .filter_map(|id| string(Some(id)))
             .collect();
+        if let Some(id) = text(sub_job_id).filter(|id| !sub_jobs_list.contains(id)) {
+            sub_jobs_list.push(id);
+        }
         let time = |raw| text(raw).as_deref().and_then(parse_api_time);
         Ok(Self {
             job_id: text(job_id).unwrap_or_default(),

@@ -398,14 +398,18 @@ fn describe(job: &Job, color: bool, now: jiff::Timestamp) -> String {
     )
 }
 
-/// ` (40%, 1/2 sub-jobs done)`: progress and sub-jobs where the answer tells them.
+/// ` (40%, CreateImageTask, 1/2 sub-jobs done)`: progress, the step IMS says it is on, and
+/// sub-jobs, where the answer tells them.
 fn extra(job: &Job) -> String {
     let view = &job.view;
     let mut parts = Vec::new();
-    if !view.status.is_terminal()
-        && let Some(fraction) = view.process_percent
-    {
-        parts.push(format!("{:.0}%", fraction * 100.0));
+    if !view.status.is_terminal() {
+        if let Some(fraction) = view.process_percent {
+            parts.push(format!("{:.0}%", fraction * 100.0));
+        }
+        if let Some(task) = &view.current_task {
+            parts.push(sanitize(task).into_owned());
+        }
     }
     if let Some(subs) = sub_jobs_text(view) {
         parts.push(subs);

@@ -44,9 +44,10 @@ fn every_published_error_shape_is_shown_with_its_code_and_message() {
             id: "ims",
             status: 400,
             body: "ims-error.json",
-            exit: 5,
+            // IMS's answer to a job query that finds nothing: a missing job.
+            exit: 4,
             says: "HTTP 400 IMG.0023: An exception occurred during task query",
-            hint: "",
+            hint: "check the job id",
         },
         Case {
             id: "camel",

@@ -106,7 +106,7 @@ fn not_found_is_pending_for_the_grace_then_4() {
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    assert!(sim.requests_for("late").iter().any(|r| r["status"] == 404));
+    assert!(sim.requests_for("late").iter().any(|r| r["status"] == 400));
     // One that never appears ends with 4 after the grace.
     let started = Instant::now();
     let output = sim
