@@ -14,21 +14,27 @@ use serde_json::{Value, json};
 use crate::common::{self, Sim, eventually};
 
 /// One HTTP answer, read whole.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub status: u16,
     /// Header names in lowercase.
-    headers: HashMap<String, String>,
-    body: String,
+    pub headers: HashMap<String, String>,
+    pub body: String,
 }
 
 impl Answer {
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
 }
 
 /// Sends one request to the simulator at `endpoint` and reads the whole answer.
-fn http(endpoint: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+pub(crate) fn http(
+    endpoint: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Answer {
     let address = endpoint.trim_start_matches("http://");
     let mut stream = TcpStream::connect(address).expect("connect to the simulator");
     let mut request = format!(
