@@ -18,8 +18,8 @@
 //!     image_name: web-2024
 //!     faults: [{status: 503, times: 2}, {status: 429, retry_after: 2}]
 //!     sub_jobs: [{id: build-image-sub, start: 1s, duration: 2s}]
-//!   - id: new-server                          # an ECS-shaped job (also `evs`, `bms`)
-//!     type: createServer
+//!   - id: new-server                          # an ECS job (also `evs`, `bms`), served
+//!     type: createServer                      # only on the ECS endpoint (`/ecs/v1/...`)
 //!     shape: ecs                              # sub-jobs as full objects in entities.sub_jobs
 //!     queued_status: PENDING_PAYMENT          # instead of INIT while queued
 //!     faults: [{throttle: 'limit:5, time:5 second'}, {ak_locked: true}]
@@ -148,7 +148,8 @@ pub struct JobSpec {
     /// Write times as `04-Jun-2015 18:11:06:586` instead of RFC 3339.
     #[serde(default)]
     pub legacy_times: bool,
-    /// Answer 404 for this long after the first request (a job created moments ago).
+    /// Answer "not found" (as for an unknown id) for this long after the first request (a
+    /// job created moments ago).
     #[serde(default, deserialize_with = "duration")]
     pub missing_for: Duration,
     /// Faults for this job's requests, in order.
@@ -169,9 +170,11 @@ pub struct JobSpec {
     pub bare_sub_job_id: bool,
 }
 
-/// The service whose job document a job imitates. ECS, EVS and BMS answer the same jobs API
-/// (`/v1/{project_id}/jobs/{job_id}` on their own endpoints), with full sub-job objects in
-/// `entities.sub_jobs` and a `sub_jobs_total` instead of IMS's `sub_jobs_result`/`sub_jobs_list`.
+/// The service whose job a job is: it is served on that service's endpoint only, in that
+/// service's document shape. ECS, EVS and BMS answer the same jobs API
+/// (`/v1/{project_id}/jobs/{job_id}` on their own endpoints), `status` first, with full
+/// sub-job objects in `entities.sub_jobs` (ECS and BMS also count them in `sub_jobs_total`)
+/// instead of IMS's `sub_jobs_result`/`sub_jobs_list`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Shape {
