@@ -404,7 +404,7 @@ fn html_502(request_id: &str) -> Response<Body> {
 }
 
 /// A 200 body of `size` bytes produced on the fly, never held whole.
-fn huge_body(size: u64) -> Response<Body> {
+fn huge_body(size: u64, request_id: &str) -> Response<Body> {
     const CHUNK: usize = 64 * 1024;
     let chunk = Bytes::from(vec![b' '; CHUNK]);
     let stream = futures_util::stream::unfold(size, move |left| {
@@ -424,11 +424,14 @@ fn huge_body(size: u64) -> Response<Body> {
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
     response
 }
 
 /// A 200 body that never ends: a JSON-looking prefix, then spaces for ever.
-fn endless_body() -> Response<Body> {
+fn endless_body(request_id: &str) -> Response<Body> {
     const CHUNK: usize = 64 * 1024;
     let chunk = Bytes::from(vec![b' '; CHUNK]);
     let head = futures_util::stream::once(async {
@@ -440,6 +443,9 @@ fn endless_body() -> Response<Body> {
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
     response
 }
 
@@ -779,10 +785,10 @@ async fn answer_job(
             return Some(response);
         }
         if let Some(size) = fault.huge_bytes {
-            return Some(huge_body(size));
+            return Some(huge_body(size, request_id));
         }
         if fault.endless {
-            return Some(endless_body());
+            return Some(endless_body(request_id));
         }
         if fault.expire_tokens {
             shared.iam.expire_tokens();

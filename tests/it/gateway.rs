@@ -96,6 +96,8 @@ fn every_answer_carries_a_request_id() {
     let token = [("X-Auth-Token", sim.token.as_str())];
     for (method, path) in [
         ("GET", jobs_path(&sim, "job-success")),
+        ("GET", jobs_path(&sim, "job-ak-locked")),
+        ("GET", jobs_path(&sim, "job-throttled")),
         ("GET", jobs_path(&sim, "never-created")),
         ("GET", "/v3".to_owned()),
         ("GET", "/".to_owned()),
@@ -103,6 +105,14 @@ fn every_answer_carries_a_request_id() {
         ("POST", "/v3/auth/tokens".to_owned()),
     ] {
         let answer = http(&sim.endpoint, method, &path, &token, "{}");
+        request_id(&answer);
+    }
+    // Faults too: a proxy's page and a streamed body.
+    let sim =
+        Sim::with("examples: false\njobs: [{id: odd, faults: [{html: true}, {huge_bytes: 16}]}]\n");
+    let token = [("X-Auth-Token", sim.token.as_str())];
+    for _ in 0..2 {
+        let answer = http(&sim.endpoint, "GET", &jobs_path(&sim, "odd"), &token, "");
         request_id(&answer);
     }
 }
