@@ -1,9 +1,10 @@
 //! The simulator's IAM side: issues Keystone tokens for one simulated user, checks tokens and
-//! AK/SK signatures on IMS requests, and answers the project-name lookup.
+//! AK/SK signatures on job requests, and answers the catalog and project lookups.
 //!
 //! It is independent of the HTTP server: the simulator routes requests here and writes back
 //! the [`SimResponse`]. Refusals use the bodies the real services send (Keystone's
-//! `{"error": {...}}` for IAM, the API gateway's `{"error_code", "error_msg"}` for IMS).
+//! `{"error": {...}}` for IAM, the API gateway's `{"error_msg", "error_code", "request_id"}`
+//! for the services behind it).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -310,8 +311,9 @@ impl SimIam {
         response
     }
 
-    /// Checks the authentication of an IMS request for `project_id` (from the path): a token
-    /// issued here, or an AK/SK signature of either variant. The `Err` is the response to send.
+    /// Checks the authentication of a job request for `project_id`: a token issued here (or
+    /// the scenario's), an AK/SK signature of either variant, or both, each of which must
+    /// hold. The `Err` is the response to send.
     pub(crate) fn authenticate(
         &self,
         request: &IncomingRequest<'_>,

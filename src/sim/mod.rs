@@ -1,5 +1,7 @@
-//! The IMS simulator: a real HTTP server on 127.0.0.1 that serves the documented examples,
-//! jobs moving along scripted timelines, IMS-shaped errors and injected faults. `imsjob sim`
+//! The simulator: a real HTTP server on 127.0.0.1 that serves the jobs APIs of IMS, ECS, EVS
+//! and BMS (each on its own path prefix) with their published example bodies, jobs moving
+//! along scripted timelines, the services' and the API gateway's published errors, and
+//! injected faults. `imsjob sim`
 //! runs it for people and scripts; `imsjob demo` and the tests run it in-process or as a
 //! child process.
 
