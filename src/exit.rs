@@ -222,7 +222,7 @@ impl From<&ApiError> for ExitStatus {
             ApiError::Status {
                 status: 401 | 403, ..
             } => Self::AuthRefused,
-            ApiError::Status { status: 404, .. } if error.is_not_found() => Self::NotFound,
+            ApiError::Status { .. } if error.is_not_found() => Self::NotFound,
             // Nothing reached IMS: the configuration is at fault, as with any usage error.
             ApiError::Config { .. } => Self::Usage,
             ApiError::Status { .. }
@@ -343,8 +343,8 @@ pub(crate) fn api_hint(error: &ApiError) -> Option<String> {
         ApiError::Status { status: 403, .. } => {
             "the credentials are valid but may not read this project's jobs: check `OS_PROJECT_ID` and your IAM permissions".into()
         }
-        ApiError::Status { status: 404, .. } => {
-            "check the job id and that it belongs to the project and region in use (`--project-id`, `--region`)".into()
+        ApiError::Status { .. } if error.is_not_found() => {
+            "check the job id and that it belongs to the project, region and service in use (`--project-id`, `--region`, `--service`)".into()
         }
         ApiError::Status { status: 200..=299, .. } => {
             "the API answered with an error object instead of the job: check the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`) is the IMS one".into()

@@ -3,7 +3,7 @@
 //! waiter serves them all: a service only decides where the requests go.
 
 /// `--service` / `IMSJOB_SERVICE`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub(crate) enum Service {
     /// Image Management Service
     #[default]

@@ -122,6 +122,11 @@ impl GatewayCode {
     }
 }
 
+/// The 400 codes the services' error tables give a job query that found nothing: IMS's
+/// `IMG.0023` ("An exception occurred during job query"), and ECS's and EVS's `Common.0011`
+/// ("Invalid job ID", "Failed to query JobVO using jobId").
+pub(crate) const JOB_QUERY_FAILED_CODES: [&str; 2] = ["IMG.0023", "Common.0011"];
+
 fn request_suffix(request_id: Option<&str>) -> String {
     request_id.map_or_else(String::new, |id| format!(" (request id {})", sanitize(id)))
 }
@@ -278,12 +283,24 @@ impl ApiError {
         }
     }
 
-    /// The job was not found. A 404 from the gateway saying the API itself does not exist
-    /// (`APIG.0101`) is a wrong endpoint or path, not a missing job.
+    /// The job was not found (doc/contract.md, "Exit codes"). A 404 from the gateway saying
+    /// the API itself does not exist (`APIG.0101`) is a wrong endpoint or path, not a missing
+    /// job. The services' error tables list no 404 for an unknown job id: IMS answers a job
+    /// query it cannot serve with 400 `IMG.0023`, ECS and EVS with 400 `Common.0011`, so those
+    /// mean "not found or not queryable" too.
     #[must_use]
     pub fn is_not_found(&self) -> bool {
-        matches!(self, Self::Status { status: 404, .. })
-            && self.gateway_code() != Some(GatewayCode::ApiNotFound)
+        match self {
+            Self::Status { status: 404, .. } => {
+                self.gateway_code() != Some(GatewayCode::ApiNotFound)
+            }
+            Self::Status {
+                status: 400,
+                code: Some(code),
+                ..
+            } => JOB_QUERY_FAILED_CODES.contains(&code.as_str()),
+            _ => false,
+        }
     }
 
     /// A failure to reach the server at all (refused, unknown host, dropped, no TLS
@@ -473,6 +490,24 @@ mod tests {
         );
         assert_eq!(GatewayCode::parse("APIG.9999"), Some(GatewayCode::Other));
         assert_eq!(GatewayCode::parse("IMG.0101"), None);
+    }
+
+    #[test]
+    fn a_failed_job_query_is_a_missing_job() {
+        for (code, message) in [
+            ("IMG.0023", "An exception occurred during task query."),
+            ("Common.0011", "query job fail."),
+        ] {
+            let body = format!(r#"{{"error": {{"message": "{message}", "code": "{code}"}}}}"#);
+            let error = ApiError::from_response(400, body.as_bytes(), None, None);
+            assert!(error.is_not_found(), "{code}");
+            assert!(!error.is_transient(), "{code}");
+        }
+        // Any other 400 is a request error, and a 500 with the code is not a missing job.
+        let other = br#"{"error": {"message": "bad", "code": "IMG.0008"}}"#;
+        assert!(!ApiError::from_response(400, other, None, None).is_not_found());
+        let server = br#"{"error": {"message": "x", "code": "IMG.0023"}}"#;
+        assert!(!ApiError::from_response(500, server, None, None).is_not_found());
     }
 
     #[test]

@@ -420,7 +420,7 @@ const JOB_KEYS: [&str; 8] = [
     "entities",
 ];
 
-const ENTITY_KEYS: [&str; 12] = [
+const ENTITY_KEYS: [&str; 13] = [
     "image_id",
     "image_name",
     "results",
@@ -433,6 +433,9 @@ const ENTITY_KEYS: [&str; 12] = [
     "error_code",
     "addition_error_msg",
     "error",
+    // IMS import jobs may name their one sub-job in a bare `subJobId` (the progress API's
+    // `JobProgressEntities` in the huaweicloud SDKs); it is followed like `sub_jobs_list`.
+    "subJobId",
 ];
 
 impl JobView {
@@ -461,6 +464,7 @@ impl JobView {
             entity_error_code,
             addition_error_msg,
             entity_error,
+            sub_job_id,
         ] = entities
             .and_then(|e| pick(e.get(), &ENTITY_KEYS))
             .unwrap_or([None; ENTITY_KEYS.len()]);
@@ -491,6 +495,9 @@ impl JobView {
                 }
             }
         });
+        if let Some(id) = text(sub_job_id).filter(|id| !sub_jobs_list.iter().any(|l| l == id)) {
+            sub_jobs_list.push(&id);
+        }
         sub_jobs_list.text.shrink_to_fit();
         sub_jobs_list.ends.shrink_to_fit();
         let time = |raw| text(raw).as_deref().and_then(parse_api_time);

@@ -1,9 +1,10 @@
 //! The simulator's IAM side: issues Keystone tokens for one simulated user, checks tokens and
-//! AK/SK signatures on IMS requests, and answers the project-name lookup.
+//! AK/SK signatures on job requests, and answers the catalog and project lookups.
 //!
 //! It is independent of the HTTP server: the simulator routes requests here and writes back
 //! the [`SimResponse`]. Refusals use the bodies the real services send (Keystone's
-//! `{"error": {...}}` for IAM, the API gateway's `{"error_code", "error_msg"}` for IMS).
+//! `{"error": {...}}` for IAM, the API gateway's `{"error_msg", "error_code", "request_id"}`
+//! for the services behind it).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -16,6 +17,8 @@ use serde_json::{Value, json};
 
 use crate::auth::aksk::{self, IncomingRequest, VerifyError};
 use crate::auth::session::AUTH_TOKEN_HEADER;
+use crate::service::Service;
+use crate::sim::service_base;
 
 /// The simulated account.
 #[derive(Clone)]
@@ -105,16 +108,20 @@ impl SimResponse {
         )
     }
 
+    /// The gateway's error body, `error_msg` first as published; the simulator fills in
+    /// `request_id` with the id of the answer it sends (the `X-Request-Id` header).
     fn gateway_error(status: u16, code: &str, message: &str) -> Self {
         Self::json(
             status,
-            &json!({"error_code": code, "error_msg": message, "request_id": request_id()}),
+            &json!({"error_msg": message, "error_code": code, "request_id": ""}),
         )
     }
 }
 
-fn request_id() -> String {
-    format!("{:032x}", fastrand::u128(..))
+/// IAM's time format: microseconds, as in the published token answers
+/// (`2015-11-09T01:42:57.527363Z`).
+fn iam_time(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 /// Who made an accepted request.
@@ -134,6 +141,8 @@ struct IssuedToken {
 /// The simulated IAM.
 pub(crate) struct SimIam {
     identity: SimIdentity,
+    /// The scenario's fixed token: valid for its project whatever expires.
+    fixed_token: Option<String>,
     tokens: Mutex<HashMap<String, IssuedToken>>,
     token_requests: AtomicUsize,
     auth_failures: AtomicUsize,
@@ -153,10 +162,18 @@ impl SimIam {
     pub(crate) fn new(identity: SimIdentity) -> Self {
         Self {
             identity,
+            fixed_token: None,
             tokens: Mutex::new(HashMap::new()),
             token_requests: AtomicUsize::new(0),
             auth_failures: AtomicUsize::new(0),
         }
+    }
+
+    /// Also accepts `token` (the scenario's `token`) for the identity's project, for ever.
+    #[must_use]
+    pub(crate) fn with_fixed_token(mut self, token: &str) -> Self {
+        self.fixed_token = Some(token.to_owned());
+        self
     }
 
     #[cfg(test)]
@@ -280,11 +297,12 @@ impl SimIam {
         let (token, expires_at) = self.issue_token(now, id.token_ttl);
         let body = json!({"token": {
             "methods": methods,
-            "expires_at": expires_at.to_string(),
-            "issued_at": now.to_string(),
+            "expires_at": iam_time(expires_at),
+            "issued_at": iam_time(now),
             "user": {"id": "sim-user-id", "name": id.user, "domain": {"id": "sim-domain-id", "name": id.domain}},
             "project": {"id": id.project_id, "name": id.project_name, "domain": {"id": "sim-domain-id", "name": id.domain}},
             "catalog": catalog(base_url, &id.region, &id.project_id),
+            "roles": [{"name": "te_admin", "id": "sim-role-te-admin"}],
         }});
         let mut response = SimResponse::json(201, &body);
         response
@@ -293,42 +311,40 @@ impl SimIam {
         response
     }
 
-    /// Checks the authentication of an IMS request for `project_id` (from the path): a token
-    /// issued here, or an AK/SK signature of either variant. The `Err` is the response to send.
+    /// Checks the authentication of a job request for `project_id`: a token issued here (or
+    /// the scenario's), an AK/SK signature of either variant, or both, each of which must
+    /// hold. The `Err` is the response to send.
     pub(crate) fn authenticate(
         &self,
         request: &IncomingRequest<'_>,
         project_id: &str,
         now: Timestamp,
     ) -> Result<Principal, SimResponse> {
+        // Texts of the gateway's published 401 answers (api-gateway docs, "Common Errors
+        // Related to IAM Authentication Information"; see tests/fixtures/published/SOURCES.md).
         let refuse = |message: &str| {
             self.auth_failures.fetch_add(1, Ordering::Relaxed);
             SimResponse::gateway_error(
                 401,
-                "APIG.0301",
+                "APIGW.0301",
                 &format!("Incorrect IAM authentication information: {message}"),
             )
         };
+        // What IMS answers a token of another project is unpublished: the gateway table's
+        // 0302 with its own wording is a guess (README, "The simulator").
         let forbidden = || {
             SimResponse::gateway_error(
                 403,
-                "APIG.0302",
-                "The IAM user is not authorized to access the API: project mismatch",
+                "APIGW.0302",
+                "The IAM user is not authorized to access the API.",
             )
         };
 
-        if let Some(token) = request.headers.get(AUTH_TOKEN_HEADER) {
-            let token = token.to_str().unwrap_or_default();
-            let tokens = self.tokens();
-            let Some(issued) = tokens.get(token).filter(|t| now < t.expires_at) else {
-                return Err(refuse("verify token failed"));
-            };
-            if issued.project_id != project_id {
-                return Err(forbidden());
-            }
-            return Ok(Principal::Token);
-        }
-        if request.headers.contains_key("authorization") {
+        // A signature is checked whenever one is present, a token beside it or not: the
+        // gateway does not let a valid token excuse a wrong signature.
+        let signed = request.headers.contains_key("authorization");
+        let mut principal = None;
+        if signed {
             let verified = aksk::verify(
                 request,
                 |ak| (ak == self.identity.access_key).then(|| self.identity.secret_key.clone()),
@@ -356,9 +372,79 @@ impl SimIam {
             {
                 return Err(forbidden());
             }
-            return Ok(Principal::AkSk(verified.variant));
+            principal = Some(Principal::AkSk(verified.variant));
         }
-        Err(refuse("no token or signature"))
+        if let Some(token) = request.headers.get(AUTH_TOKEN_HEADER) {
+            let token = token.to_str().unwrap_or_default();
+            if self.fixed_token.as_deref() == Some(token) {
+                if project_id != self.identity.project_id {
+                    return Err(forbidden());
+                }
+                return Ok(principal.unwrap_or(Principal::Token));
+            }
+            let tokens = self.tokens();
+            let Some(issued) = tokens.get(token).filter(|t| now < t.expires_at) else {
+                return Err(refuse("decrypt token fail"));
+            };
+            if issued.project_id != project_id {
+                return Err(forbidden());
+            }
+            return Ok(principal.unwrap_or(Principal::Token));
+        }
+        principal.ok_or_else(|| refuse("x-auth-token not found"))
+    }
+
+    /// Whether a request carries a token issued here that is still valid (for IAM calls
+    /// made with a token, such as `GET /v3/auth/catalog`).
+    fn check_iam_call(&self, request: &IncomingRequest<'_>, now: Timestamp) -> Option<SimResponse> {
+        match self.authenticate(request, &self.identity.project_id, now) {
+            // A domain-level call has no project to mismatch; only a refusal counts.
+            Err(response) if response.status == 401 => Some(response),
+            _ => None,
+        }
+    }
+
+    /// `GET /v3/auth/catalog`: the catalog of the caller's token (IAM "Querying the Service
+    /// Catalog"), also what AK/SK clients ask to find a service's endpoint.
+    pub(crate) fn handle_catalog(
+        &self,
+        request: &IncomingRequest<'_>,
+        base_url: &str,
+        now: Timestamp,
+    ) -> SimResponse {
+        if let Some(refusal) = self.check_iam_call(request, now) {
+            return refusal;
+        }
+        let id = &self.identity;
+        SimResponse::json(
+            200,
+            &json!({
+                "catalog": catalog(base_url, &id.region, &id.project_id),
+                "links": {"self": format!("{base_url}/v3/auth/catalog")},
+            }),
+        )
+    }
+
+    /// `GET /v3/auth/projects`: the projects the caller may scope to.
+    pub(crate) fn handle_auth_projects(
+        &self,
+        request: &IncomingRequest<'_>,
+        base_url: &str,
+        now: Timestamp,
+    ) -> SimResponse {
+        if let Some(refusal) = self.check_iam_call(request, now) {
+            return refusal;
+        }
+        let id = &self.identity;
+        SimResponse::json(
+            200,
+            &json!({
+                "projects": [{"id": id.project_id, "name": id.project_name, "domain_id": "sim-domain-id",
+                    "enabled": true, "is_domain": false, "parent_id": "sim-domain-id", "description": "",
+                    "links": {"self": format!("{base_url}/v3/projects/{}", id.project_id)}}],
+                "links": {"self": format!("{base_url}/v3/auth/projects"), "previous": null, "next": null},
+            }),
+        )
     }
 
     /// `GET /v3/projects?name=…`, authenticated like IMS requests but without a project.
@@ -367,11 +453,8 @@ impl SimIam {
         request: &IncomingRequest<'_>,
         now: Timestamp,
     ) -> SimResponse {
-        if let Err(response) = self.authenticate(request, &self.identity.project_id, now) {
-            // A domain-level call has no project to mismatch; only a refusal counts.
-            if response.status == 401 {
-                return response;
-            }
+        if let Some(refusal) = self.check_iam_call(request, now) {
+            return refusal;
         }
         let wanted = request.query.unwrap_or("").split('&').find_map(|pair| {
             let (k, v) = pair.split_once('=')?;
@@ -439,28 +522,39 @@ impl SimIam {
 }
 
 /// The token's service catalog: every service points at the simulator itself, under the
-/// types OTC's catalog uses. IMS (`image`) and IAM (`identity`) are listed without a
-/// project suffix; the ECS (`ecs`, `compute`), EVS (`evs`, `volumev2`) and BMS (`bms`)
-/// URLs carry their API version and the project id, as OpenStack-style catalogs do, so a
-/// client derives the jobs URL `{base}/v1/{project_id}/jobs/{id}` from the host part.
+/// types OTC's catalog uses, each service under its own path prefix (IMS at the root, ECS
+/// under `/ecs`, EVS under `/evs`, BMS under `/bms`) so that each endpoint knows only its own
+/// service's jobs, as on the cloud. IMS (`image`) and IAM (`identity`, region `*` as IAM
+/// publishes it: it is global) are listed without a project suffix; the ECS (`ecs`,
+/// `compute`), EVS (`evs`, `volumev2`) and BMS (`bms`) URLs carry their API version and the
+/// project id, as OpenStack-style catalogs do.
 fn catalog(base_url: &str, region: &str, project_id: &str) -> Value {
-    let entries: [(&str, &str, String); 7] = [
-        ("identity", "iam", format!("{base_url}/v3")),
-        ("image", "glance", base_url.to_owned()),
-        ("ecs", "ecs", format!("{base_url}/v1/{project_id}")),
-        ("compute", "nova", format!("{base_url}/v2.1/{project_id}")),
-        ("evs", "evs", format!("{base_url}/v2/{project_id}")),
+    let ecs = service_base(base_url, Service::Ecs);
+    let evs = service_base(base_url, Service::Evs);
+    let bms = service_base(base_url, Service::Bms);
+    let entries: [(&str, &str, &str, String); 7] = [
+        ("identity", "iam", "*", format!("{base_url}/v3")),
+        ("image", "glance", region, base_url.to_owned()),
+        ("ecs", "ecs", region, format!("{ecs}/v1/{project_id}")),
+        (
+            "compute",
+            "nova",
+            region,
+            format!("{ecs}/v2.1/{project_id}"),
+        ),
+        ("evs", "evs", region, format!("{evs}/v2/{project_id}")),
         (
             "volumev2",
             "cinderv2",
-            format!("{base_url}/v2/{project_id}"),
+            region,
+            format!("{evs}/v2/{project_id}"),
         ),
-        ("bms", "bms", format!("{base_url}/v1/{project_id}")),
+        ("bms", "bms", region, format!("{bms}/v1/{project_id}")),
     ];
     Value::Array(
         entries
             .into_iter()
-            .map(|(kind, name, url)| {
+            .map(|(kind, name, region, url)| {
                 json!({"type": kind, "name": name, "id": format!("sim-{name}"), "endpoints": [
                     {"id": format!("sim-{name}-public"), "interface": "public", "region": region, "region_id": region, "url": url}]})
             })
@@ -470,8 +564,8 @@ fn catalog(base_url: &str, region: &str, project_id: &str) -> Value {
 
 fn verify_message(error: &VerifyError) -> String {
     match error {
-        VerifyError::UnknownKey(_) => "unknown access key".into(),
-        VerifyError::BadSignature(_) => "signature mismatch".into(),
+        VerifyError::UnknownKey(ak) => format!("Get secretKey failed,ak:{ak},err:ak not exist"),
+        VerifyError::BadSignature(_) => "verify aksk signature fail".into(),
         VerifyError::DateSkew { .. } => "X-Sdk-Date is more than 15 minutes off".into(),
         VerifyError::Malformed(reason) => reason.clone(),
     }
@@ -611,7 +705,7 @@ mod tests {
             crate::api::error::ErrorBody::parse(&refused.body)
                 .code
                 .as_deref(),
-            Some("APIG.0301")
+            Some("APIGW.0301")
         );
         iam.expire_tokens();
         assert!(
@@ -662,6 +756,92 @@ mod tests {
             assert_eq!(refused.status, 401);
             assert!(!String::from_utf8_lossy(&refused.body).contains("wrong-secret"));
         }
+    }
+
+    #[test]
+    fn a_valid_token_does_not_excuse_a_wrong_signature() {
+        let iam = SimIam::new(SimIdentity::default()).with_fixed_token("fixed");
+        let pid = iam.identity().project_id.clone();
+        let mut headers = signed(&iam, "wrong-secret", SignerVariant::Derived);
+        headers.insert(AUTH_TOKEN_HEADER, HeaderValue::from_static("fixed"));
+        let refused = iam
+            .authenticate(&ims_request(&headers), &pid, now())
+            .expect_err("the signature is checked");
+        let body: Value = serde_json::from_slice(&refused.body).expect("JSON");
+        assert_eq!(body["error_code"], "APIGW.0301");
+        assert_eq!(
+            body["error_msg"],
+            "Incorrect IAM authentication information: verify aksk signature fail"
+        );
+        // The gateway writes `error_msg` first.
+        assert!(String::from_utf8_lossy(&refused.body).starts_with(r#"{"error_msg":"#));
+
+        let mut alone = HeaderMap::new();
+        alone.insert(AUTH_TOKEN_HEADER, HeaderValue::from_static("fixed"));
+        assert_eq!(
+            iam.authenticate(&ims_request(&alone), &pid, now()),
+            Ok(Principal::Token)
+        );
+        let none = HeaderMap::new();
+        let refused = iam
+            .authenticate(&ims_request(&none), &pid, now())
+            .expect_err("no credentials");
+        assert!(String::from_utf8_lossy(&refused.body).contains("x-auth-token not found"));
+    }
+
+    #[test]
+    fn an_unknown_access_key_is_named_as_the_gateway_does() {
+        let mut identity = SimIdentity::default();
+        let pid = identity.project_id.clone();
+        let iam = SimIam::new(identity.clone());
+        identity.access_key = "OTHERKEY".into();
+        let stranger = SimIam::new(identity);
+        let headers = signed(&stranger, "any-secret", SignerVariant::Derived);
+        let refused = iam
+            .authenticate(&ims_request(&headers), &pid, now())
+            .expect_err("unknown key");
+        let body: Value = serde_json::from_slice(&refused.body).expect("JSON");
+        assert_eq!(
+            body["error_msg"],
+            "Incorrect IAM authentication information: Get secretKey failed,ak:OTHERKEY,err:ak not exist"
+        );
+    }
+
+    #[test]
+    fn token_answers_have_microseconds_roles_and_a_global_iam() {
+        let iam = SimIam::new(SimIdentity::default());
+        let pid = iam.identity().project_id.clone();
+        let response = token_call(&iam, &creds(&iam, "sim-password", ProjectScope::Id(pid)));
+        let body: Value = serde_json::from_slice(&response.body).expect("JSON");
+        let token = &body["token"];
+        for key in ["expires_at", "issued_at"] {
+            let time = token[key].as_str().expect("a time");
+            let fraction = time
+                .split_once('.')
+                .and_then(|(_, f)| f.strip_suffix('Z'))
+                .expect("fractional seconds");
+            assert_eq!(fraction.len(), 6, "{time}");
+        }
+        assert!(token["roles"].as_array().is_some_and(|r| !r.is_empty()));
+        let identity = token["catalog"]
+            .as_array()
+            .expect("catalog")
+            .iter()
+            .find(|e| e["type"] == "identity")
+            .expect("identity");
+        assert_eq!(identity["endpoints"][0]["region"], "*");
+        let ecs = token["catalog"]
+            .as_array()
+            .expect("catalog")
+            .iter()
+            .find(|e| e["type"] == "ecs")
+            .expect("ecs");
+        assert!(
+            ecs["endpoints"][0]["url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with(&format!("{BASE}/ecs/v1/"))),
+            "{ecs}"
+        );
     }
 
     #[test]

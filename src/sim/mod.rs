@@ -1,5 +1,7 @@
-//! The IMS simulator: a real HTTP server on 127.0.0.1 that serves the documented examples,
-//! jobs moving along scripted timelines, IMS-shaped errors and injected faults. `imsjob sim`
+//! The simulator: a real HTTP server on 127.0.0.1 that serves the jobs APIs of IMS, ECS, EVS
+//! and BMS (each on its own path prefix) with their published example bodies, jobs moving
+//! along scripted timelines, the services' and the API gateway's published errors, and
+//! injected faults. `imsjob sim`
 //! runs it for people and scripts; `imsjob demo` and the tests run it in-process or as a
 //! child process.
 
@@ -25,6 +27,7 @@ use tokio::time::Instant;
 use std::fmt::Write as _;
 
 use crate::auth::aksk::IncomingRequest;
+use crate::service::Service;
 use crate::sim::iam::{SimIam, SimResponse};
 use scenario::{Fault, FaultKind, Scenario};
 use state::{Jobs, Lookup};
@@ -149,6 +152,17 @@ impl SimHandle {
     }
 }
 
+/// Where a service's endpoint lies under the simulator's address `base_url`: IMS at the
+/// root, ECS, EVS and BMS under `/ecs`, `/evs`, `/bms`. Separate prefixes give each service
+/// a job namespace of its own on one port, as separate hosts do on the cloud.
+#[must_use]
+pub(crate) fn service_base(base_url: &str, service: Service) -> String {
+    match service {
+        Service::Ims => base_url.to_owned(),
+        other => format!("{base_url}/{}", other.name()),
+    }
+}
+
 /// Binds 127.0.0.1:`port` and serves plain HTTP in the background of the current runtime.
 ///
 /// # Errors
@@ -174,8 +188,25 @@ pub(crate) async fn start_with(
         .and_then(|r| r.seed)
         .unwrap_or_else(|| fastrand::u64(..));
     let base_url = format!("{}://{addr}", if tls.is_some() { "https" } else { "http" });
-    let iam = SimIam::new(scenario.auth.identity(&scenario.project_id));
+    let iam =
+        SimIam::new(scenario.auth.identity(&scenario.project_id)).with_fixed_token(&scenario.token);
     let mut other_exports = String::new();
+    let _ = writeln!(
+        other_exports,
+        "# ECS, EVS and BMS jobs are found only on their own endpoints: set IMSJOB_ENDPOINT to one of"
+    );
+    for service in [Service::Ecs, Service::Evs, Service::Bms] {
+        let _ = writeln!(
+            other_exports,
+            "#   {}: {}",
+            service.name(),
+            service_base(&base_url, service)
+        );
+    }
+    let _ = writeln!(
+        other_exports,
+        "# (with the password exports, `--service` finds them in the catalog)"
+    );
     for (method, pairs) in iam.exports(&base_url, jiff::Timestamp::now()) {
         if method == "token" {
             continue;
@@ -291,51 +322,105 @@ fn json_response(status: u16, body: &Value, request_id: &str) -> Response<Body> 
     response
 }
 
-/// IMS's documented answer when a job query fails, an unknown job id included: the code
-/// and message of its error table, verbatim. IMS has no job-specific "not found" code.
-const QUERY_FAILED_CODE: &str = "IMG.0023";
-const QUERY_FAILED_MESSAGE: &str = "An exception occurred during task query";
+/// A fresh request id as the gateway writes them: 32 lowercase hex digits, the same in the
+/// `X-Request-Id` header and in the body of an error.
+fn new_request_id() -> String {
+    format!("{:032x}", fastrand::u128(..))
+}
 
-/// The API gateway's error shape.
+/// Each service's documented answer when a job query finds nothing: the code and message
+/// of its error table. IMS: `IMG.0023`; ECS: `Common.0011` "Failed to query system tasks."
+/// (BMS, which publishes no such row, is answered like ECS); EVS: `Common.0011` "query job
+/// fail.". None of them has a job-specific "not found" code.
+fn query_failed(service: Service) -> (&'static str, &'static str) {
+    match service {
+        Service::Ims => ("IMG.0023", "An exception occurred during task query."),
+        Service::Ecs | Service::Bms => ("Common.0011", "Failed to query system tasks."),
+        Service::Evs => ("Common.0011", "query job fail."),
+    }
+}
+
+/// The API gateway's error shape, `error_msg` first as published.
 fn gateway_error(status: u16, code: &str, message: &str, request_id: &str) -> Response<Body> {
     json_response(
         status,
-        &json!({"error_code": code, "error_msg": message, "request_id": request_id}),
+        &json!({"error_msg": message, "error_code": code, "request_id": request_id}),
         request_id,
     )
 }
 
-/// The IMS service's own error shape.
+/// The gateway's answer for a path or method no API is published under. The gateway table
+/// has one text for an unknown path and another for an unknown method.
+fn no_such_api(request_id: &str, method_only: bool) -> Response<Body> {
+    let message = if method_only {
+        "The API does not exist."
+    } else {
+        "The API does not exist or has not been published in the environment."
+    };
+    gateway_error(404, "APIGW.0101", message, request_id)
+}
+
+/// The services' own error shape (`{"error": {"message", "code"}}`, as the EVS API reference
+/// shows it).
 fn ims_error(status: u16, code: &str, message: &str, request_id: &str) -> Response<Body> {
     json_response(
         status,
-        &json!({"error": {"code": code, "message": message}}),
+        &json!({"error": {"message": message, "code": code}}),
         request_id,
     )
 }
 
-/// A status-only fault with a body shaped like the real one.
-fn status_fault(status: u16, retry_after: Option<&str>, request_id: &str) -> Response<Body> {
+/// A status-only fault with the body the gateway table gives that status (api-gateway
+/// docs, "Error Codes"): 500, 502 and 504 are `APIGW.0201` with the table's texts, 503 is
+/// IAM unavailable (`APIGW.0613`), 429 is `APIGW.0308` without `Retry-After` unless the
+/// scenario adds one. A 400 or 404 is the service's failed job query.
+fn status_fault(
+    status: u16,
+    retry_after: Option<&str>,
+    service: Service,
+    request_id: &str,
+) -> Response<Body> {
     let mut response = match status {
         429 => gateway_error(
             429,
-            "APIG.0308",
+            "APIGW.0308",
             "The throttling threshold has been reached: policy user over ratelimit,limit:10,time:1 second",
             request_id,
         ),
         401 => gateway_error(
             401,
-            "APIG.0301",
-            "Incorrect IAM authentication information: token expired",
+            "APIGW.0301",
+            "Incorrect IAM authentication information: decrypt token fail",
             request_id,
         ),
-        500 => ims_error(500, QUERY_FAILED_CODE, QUERY_FAILED_MESSAGE, request_id),
-        502 | 504 => gateway_error(status, "APIG.0201", "Backend unavailable", request_id),
-        503 => gateway_error(503, "APIG.0201", "Backend unavailable", request_id),
-        other => ims_error(
+        403 => gateway_error(
+            403,
+            "APIGW.0302",
+            "The IAM user is not authorized to access the API.",
+            request_id,
+        ),
+        500 => gateway_error(
+            500,
+            "APIGW.0201",
+            "An unexpected error occurred",
+            request_id,
+        ),
+        502 => gateway_error(502, "APIGW.0201", "Backend unavailable.", request_id),
+        504 => gateway_error(504, "APIGW.0201", "Backend timeout.", request_id),
+        503 => gateway_error(
+            503,
+            "APIGW.0613",
+            "The IAM service is currently unavailable.",
+            request_id,
+        ),
+        400 | 404 => {
+            let (code, message) = query_failed(service);
+            ims_error(status, code, message, request_id)
+        }
+        other => gateway_error(
             other,
-            "IMG.0023",
-            "An exception occurred during task query",
+            "APIGW.0201",
+            "An unexpected error occurred",
             request_id,
         ),
     };
@@ -369,7 +454,7 @@ fn ak_locked(request_id: &str) -> Response<Body> {
     response
 }
 
-fn html_502() -> Response<Body> {
+fn html_502(request_id: &str) -> Response<Body> {
     let mut response = Response::new(full(
         "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>",
     ));
@@ -377,11 +462,14 @@ fn html_502() -> Response<Body> {
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("text/html"));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
     response
 }
 
 /// A 200 body of `size` bytes produced on the fly, never held whole.
-fn huge_body(size: u64) -> Response<Body> {
+fn huge_body(size: u64, request_id: &str) -> Response<Body> {
     const CHUNK: usize = 64 * 1024;
     let chunk = Bytes::from(vec![b' '; CHUNK]);
     let stream = futures_util::stream::unfold(size, move |left| {
@@ -401,11 +489,14 @@ fn huge_body(size: u64) -> Response<Body> {
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
     response
 }
 
 /// A 200 body that never ends: a JSON-looking prefix, then spaces for ever.
-fn endless_body() -> Response<Body> {
+fn endless_body(request_id: &str) -> Response<Body> {
     const CHUNK: usize = 64 * 1024;
     let chunk = Bytes::from(vec![b' '; CHUNK]);
     let head = futures_util::stream::once(async {
@@ -417,6 +508,9 @@ fn endless_body() -> Response<Body> {
     response
         .headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
     response
 }
 
@@ -446,7 +540,8 @@ fn random_fault(shared: &Shared) -> Option<Fault> {
     match kind {
         FaultKind::Status(status) => {
             fault.status = Some(status);
-            if status == 429 {
+            // No published gateway answer carries `Retry-After`; a scenario may ask for it.
+            if status == 429 && random.send_retry_after {
                 fault.retry_after = Some(random.retry_after.to_string());
             }
         }
@@ -497,23 +592,30 @@ async fn serve_request(
     let at_ms = u64::try_from(now.duration_since(shared.started).as_millis()).unwrap_or(u64::MAX);
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
-    let request_id_of = |seq: u64| format!("sim-{seq:08x}");
     if path == "/_sim/requests" {
         // Serialised under the lock, without copying the entries first; the log request
         // itself is not logged.
         let body = serde_json::to_vec(&lock(&shared.log).recent).unwrap_or_default();
-        let seq = lock(&shared.log).total + 1;
         let mut response = Response::new(full(body));
         let headers = response.headers_mut();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        if let Ok(value) = HeaderValue::from_str(&request_id_of(seq)) {
+        if let Ok(value) = HeaderValue::from_str(&new_request_id()) {
             headers.insert("x-request-id", value);
         }
         return Ok(response);
     }
     let seq = lock(&shared.log).next_seq();
-    let request_id = request_id_of(seq);
+    let request_id = new_request_id();
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    // `/ecs/...`, `/evs/...`, `/bms/...`: that service's endpoint; anything else is IMS's
+    // (and IAM's, which shares the root).
+    let (service, route) = match segments.split_first() {
+        Some((&"ecs", rest)) => (Service::Ecs, rest),
+        Some((&"evs", rest)) => (Service::Evs, rest),
+        Some((&"bms", rest)) => (Service::Bms, rest),
+        _ => (Service::Ims, segments.as_slice()),
+    };
+    let get = request.method() == hyper::Method::GET;
 
     // Version discovery and IAM answer without job faults: logged as they are.
     let plain = |response: Response<Body>, method: String, path: String| {
@@ -528,15 +630,28 @@ async fn serve_request(
         });
         Ok(response)
     };
-    if let ["" | "v3"] = segments.as_slice() {
-        let response = version_discovery(&shared.base_url, segments[0] == "v3", &request_id);
-        return plain(response, method, path);
+    if service == Service::Ims {
+        if let ["" | "v3"] = route {
+            let response = if get {
+                version_discovery(&shared.base_url, route[0] == "v3", &request_id)
+            } else {
+                no_such_api(&request_id, true)
+            };
+            return plain(response, method, path);
+        }
+        if let ["v3", "auth", "tokens" | "catalog" | "projects"] | ["v3", "projects"] = route {
+            let response = serve_iam(shared, request, &request_id).await;
+            return plain(response, method, path);
+        }
     }
 
-    if let ["v3", "auth", "tokens"] | ["v3", "projects"] = segments.as_slice() {
-        let response = serve_iam(shared, request, &request_id).await;
-        return plain(response, method, path);
-    }
+    // The jobs API of every service, and IMS's progress API (`GET /v1/cloudimages/job/{id}`,
+    // huaweicloudsdkims `ShowJobProgress`), which names no project in its path.
+    let job = match route {
+        ["v1", project, "jobs", job_id] => Some((Some(*project), *job_id)),
+        ["v1", "cloudimages", "job", job_id] if service == Service::Ims => Some((None, *job_id)),
+        _ => None,
+    };
 
     let mut entry = LogOnDrop {
         shared,
@@ -550,10 +665,12 @@ async fn serve_request(
             fault: None,
         }),
     };
-    let response = match segments.as_slice() {
-        ["v1", project, "jobs", job_id] => {
-            let job_id = (*job_id).to_owned();
-            let scripted = lock(&shared.jobs).next_fault(&job_id);
+    let response = match job {
+        // The gateway knows the path but not the method: no API, before any backend fault.
+        Some(_) if !get => Some(no_such_api(&request_id, true)),
+        Some((project, job_id)) => {
+            let job_id = job_id.to_owned();
+            let scripted = lock(&shared.jobs).next_fault(service, &job_id);
             let fault = scripted.or_else(|| random_fault(shared));
             if let Some(seen) = entry.seen.as_mut() {
                 seen.job_id = Some(job_id.clone());
@@ -564,19 +681,17 @@ async fn serve_request(
             answer_job(
                 shared,
                 &request,
-                project,
-                &job_id,
+                JobRequest {
+                    service,
+                    project,
+                    job_id: &job_id,
+                },
                 fault.as_ref(),
                 &request_id,
             )
             .await
         }
-        _ => Some(gateway_error(
-            404,
-            "APIG.0101",
-            "The API does not exist or has not been published in the environment",
-            &request_id,
-        )),
+        None => Some(no_such_api(&request_id, false)),
     };
     if let Some(seen) = entry.seen.as_mut() {
         seen.status = response.as_ref().map_or(0, |r| r.status().as_u16());
@@ -623,7 +738,15 @@ const MAX_IAM_BODY: usize = 64 * 1024;
 
 fn sim_response(answer: SimResponse, request_id: &str) -> Response<Body> {
     let mut response = json_response(answer.status, &Value::Null, request_id);
-    *response.body_mut() = full(answer.body);
+    // A gateway body names the answer's request id, the one in `X-Request-Id`.
+    let body = match serde_json::from_slice::<Value>(&answer.body) {
+        Ok(Value::Object(mut map)) if map.contains_key("request_id") => {
+            map.insert("request_id".into(), json!(request_id));
+            Value::Object(map).to_string().into_bytes()
+        }
+        _ => answer.body,
+    };
+    *response.body_mut() = full(body);
     for (name, value) in answer.headers {
         if let (Ok(name), Ok(value)) = (
             hyper::header::HeaderName::from_bytes(name.as_bytes()),
@@ -635,7 +758,8 @@ fn sim_response(answer: SimResponse, request_id: &str) -> Response<Body> {
     response
 }
 
-/// `POST /v3/auth/tokens` and `GET /v3/projects`, answered by the simulated IAM.
+/// `POST /v3/auth/tokens`, `GET /v3/auth/catalog`, `GET /v3/auth/projects` and
+/// `GET /v3/projects`, answered by the simulated IAM.
 async fn serve_iam(
     shared: &Shared,
     request: Request<Incoming>,
@@ -648,10 +772,17 @@ async fn serve_iam(
     {
         Ok(collected) => collected.to_bytes(),
         Err(_) => {
-            return gateway_error(413, "APIG.0201", "Request body too large", request_id);
+            return gateway_error(413, "APIGW.0201", "Request entity too large.", request_id);
         }
     };
     let now = jiff::Timestamp::now();
+    let incoming = IncomingRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body: &body,
+    };
     let answer = match (
         parts.method.as_str(),
         parts.uri.path().trim_end_matches('/'),
@@ -661,33 +792,30 @@ async fn serve_iam(
                 .iam
                 .handle_token_request(&body, &shared.base_url, now)
         }
-        ("GET", "/v3/projects") => shared.iam.handle_projects(
-            &IncomingRequest {
-                method: parts.method.as_str(),
-                path: parts.uri.path(),
-                query: parts.uri.query(),
-                headers: &parts.headers,
-                body: &body,
-            },
-            now,
-        ),
-        _ => {
-            return gateway_error(
-                405,
-                "APIG.0101",
-                "The API does not exist or has not been published in the environment",
-                request_id,
-            );
+        ("GET", "/v3/projects") => shared.iam.handle_projects(&incoming, now),
+        ("GET", "/v3/auth/catalog") => shared.iam.handle_catalog(&incoming, &shared.base_url, now),
+        ("GET", "/v3/auth/projects") => {
+            shared
+                .iam
+                .handle_auth_projects(&incoming, &shared.base_url, now)
         }
+        _ => return no_such_api(request_id, true),
     };
     sim_response(answer, request_id)
+}
+
+/// Which job a request asks for, and where.
+struct JobRequest<'a> {
+    service: Service,
+    /// From the path; the progress API names none (the credentials' project is used).
+    project: Option<&'a str>,
+    job_id: &'a str,
 }
 
 async fn answer_job(
     shared: &Shared,
     request: &Request<Incoming>,
-    project: &str,
-    job_id: &str,
+    job: JobRequest<'_>,
     fault: Option<&Fault>,
     request_id: &str,
 ) -> Option<Response<Body>> {
@@ -699,7 +827,7 @@ async fn answer_job(
             return None;
         }
         if fault.html {
-            return Some(html_502());
+            return Some(html_502(request_id));
         }
         if let Some(window) = &fault.throttle {
             return Some(throttled(window, request_id));
@@ -708,7 +836,12 @@ async fn answer_job(
             return Some(ak_locked(request_id));
         }
         if let Some(status) = fault.status {
-            let mut response = status_fault(status, fault.retry_after.as_deref(), request_id);
+            let mut response = status_fault(
+                status,
+                fault.retry_after.as_deref(),
+                job.service,
+                request_id,
+            );
             // A status with a body of the scenario's choosing (a hostile error message).
             if let Some(body) = &fault.body {
                 *response.body_mut() = full(body.clone());
@@ -721,71 +854,59 @@ async fn answer_job(
             return Some(response);
         }
         if let Some(size) = fault.huge_bytes {
-            return Some(huge_body(size));
+            return Some(huge_body(size, request_id));
         }
         if fault.endless {
-            return Some(endless_body());
+            return Some(endless_body(request_id));
         }
         if fault.expire_tokens {
             shared.iam.expire_tokens();
         }
     }
-    if request.method() != hyper::Method::GET {
-        return Some(gateway_error(
-            405,
-            "APIG.0101",
-            "The API does not exist or has not been published in the environment",
-            request_id,
-        ));
-    }
-    let (token, expected_project) = {
-        let jobs = lock(&shared.jobs);
-        (
-            jobs.scenario().token.clone(),
-            jobs.scenario().project_id.clone(),
-        )
+    let project = job.project.map_or_else(
+        || {
+            // The progress API: the project of the signature's `X-Project-Id`, else the
+            // scenario's (a token carries its own).
+            request
+                .headers()
+                .get(crate::auth::aksk::PROJECT_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map_or_else(
+                    || lock(&shared.jobs).scenario().project_id.clone(),
+                    str::to_owned,
+                )
+        },
+        str::to_owned,
+    );
+    let incoming = IncomingRequest {
+        method: request.method().as_str(),
+        path: request.uri().path(),
+        query: request.uri().query(),
+        headers: request.headers(),
+        // Job requests are GETs without a body.
+        body: b"",
     };
-    let presented = request
-        .headers()
-        .get("x-auth-token")
-        .and_then(|v| v.to_str().ok());
-    if presented != Some(token.as_str()) {
-        // Not the scenario's fixed token: an IAM-issued token or an AK/SK signature.
-        let incoming = IncomingRequest {
-            method: request.method().as_str(),
-            path: request.uri().path(),
-            query: request.uri().query(),
-            headers: request.headers(),
-            // Job requests are GETs without a body.
-            body: b"",
-        };
-        if let Err(refusal) = shared
-            .iam
-            .authenticate(&incoming, project, jiff::Timestamp::now())
-        {
-            return Some(sim_response(refusal, request_id));
-        }
+    if let Err(refusal) = shared
+        .iam
+        .authenticate(&incoming, &project, jiff::Timestamp::now())
+    {
+        return Some(sim_response(refusal, request_id));
     }
-    if project != expected_project {
-        return Some(gateway_error(
-            403,
-            "APIG.0302",
-            "The IAM user is forbidden to access this project",
-            request_id,
-        ));
-    }
-    let lookup = lock(&shared.jobs).lookup(job_id, Instant::now());
+    let lookup = lock(&shared.jobs).lookup(job.service, job.job_id, Instant::now());
     Some(match lookup {
         Lookup::Found(text) => {
             let mut response = json_response(200, &Value::Null, request_id);
             *response.body_mut() = full(text);
             response
         }
-        Lookup::NotFound => ims_error(
-            lock(&shared.jobs).scenario().not_found_status,
-            QUERY_FAILED_CODE,
-            QUERY_FAILED_MESSAGE,
-            request_id,
-        ),
+        Lookup::NotFound => {
+            let (code, message) = query_failed(job.service);
+            ims_error(
+                lock(&shared.jobs).scenario().not_found_status,
+                code,
+                message,
+                request_id,
+            )
+        }
     })
 }

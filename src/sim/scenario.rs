@@ -18,8 +18,8 @@
 //!     image_name: web-2024
 //!     faults: [{status: 503, times: 2}, {status: 429, retry_after: 2}]
 //!     sub_jobs: [{id: build-image-sub, start: 1s, duration: 2s}]
-//!   - id: new-server                          # an ECS-shaped job (also `evs`, `bms`)
-//!     type: createServer
+//!   - id: new-server                          # an ECS job (also `evs`, `bms`), served
+//!     type: createServer                      # only on the ECS endpoint (`/ecs/v1/...`)
 //!     shape: ecs                              # sub-jobs as full objects in entities.sub_jobs
 //!     queued_status: PENDING_PAYMENT          # instead of INIT while queued
 //!     faults: [{throttle: 'limit:5, time:5 second'}, {ak_locked: true}]
@@ -51,9 +51,9 @@ pub struct Scenario {
     /// The simulated IAM account (password, AK/SK); defaults are printed at start-up.
     #[serde(default)]
     pub auth: AuthSpec,
-    /// HTTP status of the answer for an unknown job id. IMS documents `IMG.0023` (the code
-    /// of a failed job query) as a 400; 404 is what the gateway table gives for "not found",
-    /// so both can be tried.
+    /// HTTP status of the answer for an unknown job id. The services' error tables give a job
+    /// query that finds nothing a 400 (IMS `IMG.0023`, ECS and EVS `Common.0011`) and list
+    /// no 404 for it, so 400 is the default; 404 stays available to try the other answer.
     #[serde(default = "default_not_found_status")]
     pub not_found_status: u16,
 }
@@ -148,7 +148,8 @@ pub struct JobSpec {
     /// Write times as `04-Jun-2015 18:11:06:586` instead of RFC 3339.
     #[serde(default)]
     pub legacy_times: bool,
-    /// Answer 404 for this long after the first request (a job created moments ago).
+    /// Answer "not found" (as for an unknown id) for this long after the first request (a
+    /// job created moments ago).
     #[serde(default, deserialize_with = "duration")]
     pub missing_for: Duration,
     /// Faults for this job's requests, in order.
@@ -163,11 +164,17 @@ pub struct JobSpec {
     /// `sub_jobs_list` (as IMS does for OVA imports). Set `false` to list only ids forever.
     #[serde(default = "yes")]
     pub embed_sub_jobs: bool,
+    /// Name the first sub-job only in a bare `entities.subJobId` (as IMS import jobs may),
+    /// instead of `sub_jobs_result`/`sub_jobs_list`.
+    #[serde(default)]
+    pub bare_sub_job_id: bool,
 }
 
-/// The service whose job document a job imitates. ECS, EVS and BMS answer the same jobs API
-/// (`/v1/{project_id}/jobs/{job_id}` on their own endpoints), with full sub-job objects in
-/// `entities.sub_jobs` and a `sub_jobs_total` instead of IMS's `sub_jobs_result`/`sub_jobs_list`.
+/// The service whose job a job is: it is served on that service's endpoint only, in that
+/// service's document shape. ECS, EVS and BMS answer the same jobs API
+/// (`/v1/{project_id}/jobs/{job_id}` on their own endpoints), `status` first, with full
+/// sub-job objects in `entities.sub_jobs` (ECS and BMS also count them in `sub_jobs_total`)
+/// instead of IMS's `sub_jobs_result`/`sub_jobs_list`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Shape {
@@ -179,6 +186,20 @@ pub enum Shape {
     Evs,
     /// BMS: like ECS.
     Bms,
+}
+
+impl Shape {
+    /// The service whose endpoint serves jobs of this shape.
+    #[must_use]
+    pub(crate) fn service(self) -> crate::service::Service {
+        use crate::service::Service;
+        match self {
+            Self::Ims => Service::Ims,
+            Self::Ecs => Service::Ecs,
+            Self::Evs => Service::Evs,
+            Self::Bms => Service::Bms,
+        }
+    }
 }
 
 /// A fault for the next request(s) of a job.
@@ -239,9 +260,14 @@ pub struct RandomFaults {
     /// `throttle`.
     #[serde(default = "default_kinds")]
     pub kinds: Vec<FaultKind>,
-    /// `Retry-After` seconds sent with random 429s (and the window of random `throttle`s).
+    /// Seconds of `Retry-After` on random 429s when `send_retry_after` is set (and the window
+    /// of random `throttle`s).
     #[serde(default = "one")]
     pub retry_after: u32,
+    /// Send `Retry-After` with random 429s. Off by default: no published gateway answer
+    /// carries it.
+    #[serde(default)]
+    pub send_retry_after: bool,
     /// Delay of `slow` answers.
     #[serde(default = "default_slow", deserialize_with = "duration")]
     pub slow: Duration,
@@ -303,7 +329,7 @@ fn default_queued_status() -> String {
     "INIT".into()
 }
 fn default_not_found_status() -> u16 {
-    404
+    400
 }
 fn default_duration() -> Duration {
     Duration::from_secs(4)
@@ -420,7 +446,7 @@ jobs:
     duration: 5s
     outcome: FAIL
     error_code: IMG.0194
-    fail_reason: The maximum number of images being imported at once is reached.
+    fail_reason: 'ImportImageTask-fail:The maximum number of images that can be imported at one time has been reached.'
   - id: job-ova
     type: imsImportOvaImageJob
     duration: 12s
@@ -428,6 +454,14 @@ jobs:
     sub_jobs:
       - {id: job-ova-disk-0, type: imsImportImageJob, start: 2s, duration: 6s, image_name: ova-disk-0}
       - {id: job-ova-disk-1, type: imsImportDataImageJob, start: 5s, duration: 6s, image_name: ova-disk-1}
+  - id: job-import
+    type: imsImportImageJob
+    duration: 6s
+    queued: 1s
+    image_name: imported-2024
+    bare_sub_job_id: true
+    sub_jobs:
+      - {id: job-import-upload, type: imsImportImageJob, start: 1s, duration: 4s, image_name: imported-2024}
   - id: job-slow
     type: imsCopyImageInRegionJob
     duration: 10m
@@ -462,13 +496,28 @@ jobs:
       - {id: job-ecs-vm-0, type: createSingleServer, start: 1s, duration: 5s}
       - {id: job-ecs-vm-1, type: createSingleServer, start: 1s, duration: 7s}
   - id: job-evs
-    type: batchCreateVolumes
+    type: batchCreateVolume
     shape: evs
     duration: 6s
     queued: 1s
     sub_jobs:
-      - {id: job-evs-volume-0, type: createSingleVolume, start: 1s, duration: 4s}
-      - {id: job-evs-volume-1, type: createSingleVolume, start: 1s, duration: 5s}
+      - {id: job-evs-volume-0, type: createVolume, start: 1s, duration: 4s}
+      - {id: job-evs-volume-1, type: createVolume, start: 1s, duration: 5s}
+  - id: job-evs-fail
+    type: createVolume
+    shape: evs
+    duration: 4s
+    queued: 1s
+    outcome: FAIL
+    error_code: EVS.2024
+    fail_reason: 'CreateVolumeTask-fail:volume is error!'
+  - id: job-bms
+    type: baremetalBatchCreate
+    shape: bms
+    duration: 8s
+    queued: 1s
+    sub_jobs:
+      - {id: job-bms-server-0, type: baremetalSingleCreate, start: 1s, duration: 6s}
 ";
 
 const DEMO: &str = r"
@@ -488,7 +537,7 @@ mod tests {
 
     #[test]
     fn builtin_scenarios_parse() {
-        assert_eq!(Scenario::builtin().jobs.len(), 10);
+        assert_eq!(Scenario::builtin().jobs.len(), 13);
         assert_eq!(Scenario::demo().jobs[0].sub_jobs.len(), 2);
     }
 

@@ -9,8 +9,30 @@ use serde_json::{Map, Value, json};
 use tokio::time::Instant;
 
 use super::scenario::{Fault, JobSpec, Scenario, Shape};
+use crate::service::Service;
 
-/// The 14 documented example responses, verbatim.
+/// The example responses the ECS, EVS and BMS API references publish for their jobs API,
+/// verbatim (tests/fixtures/published/SOURCES.md), each served on its own service's endpoint.
+pub(crate) const OTHER_EXAMPLES: [(Service, &str); 4] = [
+    (
+        Service::Ecs,
+        include_str!("published/ecs-createServer.json"),
+    ),
+    (
+        Service::Evs,
+        include_str!("published/evs-createVolume-running.json"),
+    ),
+    (
+        Service::Evs,
+        include_str!("published/evs-batchCreateVolume.json"),
+    ),
+    (
+        Service::Bms,
+        include_str!("published/bms-baremetalBatchCreate.json"),
+    ),
+];
+
+/// The 14 example responses of the IMS API reference, verbatim.
 pub(crate) const EXAMPLES: [(&str, &str); 14] = [
     (
         "imsAddImageMembersJob",
@@ -79,11 +101,12 @@ enum Entry {
     Timed { family: usize, path: Vec<usize> },
 }
 
-/// Mutable state of the simulated service.
+/// Mutable state of the simulated services.
 #[derive(Debug)]
 pub(crate) struct Jobs {
     scenario: Scenario,
-    index: HashMap<String, Entry>,
+    /// Each service knows only its own jobs, as each endpoint does on the cloud.
+    index: HashMap<(Service, String), Entry>,
     /// When each family's clock started (first request for any of its jobs).
     started: HashMap<usize, (Instant, Timestamp)>,
     /// Position in each job's fault list: (fault index, uses of it so far).
@@ -115,19 +138,21 @@ impl Jobs {
     pub(crate) fn new(scenario: Scenario) -> Self {
         let mut index = HashMap::new();
         if scenario.examples {
-            for (_, text) in EXAMPLES {
+            let ims = EXAMPLES.iter().map(|(_, text)| (Service::Ims, *text));
+            for (service, text) in ims.chain(OTHER_EXAMPLES) {
                 let Ok(value) = serde_json::from_str::<Value>(text) else {
                     continue;
                 };
                 if let Some(id) = value["job_id"].as_str() {
-                    index.insert(id.to_owned(), Entry::Static(text.to_owned()));
+                    index.insert((service, id.to_owned()), Entry::Static(text.to_owned()));
                 }
                 // Their sub-jobs are served by id too, as embedded.
-                if let Some(subs) = value["entities"]["sub_jobs_result"].as_array() {
-                    for sub in subs {
+                let entities = &value["entities"];
+                for key in ["sub_jobs_result", "sub_jobs"] {
+                    for sub in entities[key].as_array().into_iter().flatten() {
                         if let Some(id) = sub["job_id"].as_str() {
                             let text = serde_json::to_string_pretty(sub).unwrap_or_default();
-                            index.insert(id.to_owned(), Entry::Static(text));
+                            index.insert((service, id.to_owned()), Entry::Static(text));
                         }
                     }
                 }
@@ -135,19 +160,20 @@ impl Jobs {
         }
         fn walk(
             spec: &JobSpec,
+            service: Service,
             family: usize,
             path: Vec<usize>,
-            index: &mut HashMap<String, Entry>,
+            index: &mut HashMap<(Service, String), Entry>,
         ) {
             for (i, sub) in spec.sub_jobs.iter().enumerate() {
                 let mut sub_path = path.clone();
                 sub_path.push(i);
-                walk(sub, family, sub_path, index);
+                walk(sub, service, family, sub_path, index);
             }
-            index.insert(spec.id.clone(), Entry::Timed { family, path });
+            index.insert((service, spec.id.clone()), Entry::Timed { family, path });
         }
         for (family, spec) in scenario.jobs.iter().enumerate() {
-            walk(spec, family, Vec::new(), &mut index);
+            walk(spec, spec.shape.service(), family, Vec::new(), &mut index);
         }
         Self {
             scenario,
@@ -171,9 +197,10 @@ impl Jobs {
         spec
     }
 
-    /// Takes the next scripted fault of a job, if any remain.
-    pub(crate) fn next_fault(&mut self, job_id: &str) -> Option<Fault> {
-        let Some(Entry::Timed { family, path }) = self.index.get(job_id).cloned() else {
+    /// Takes the next scripted fault of a job of `service`, if any remain.
+    pub(crate) fn next_fault(&mut self, service: Service, job_id: &str) -> Option<Fault> {
+        let key = (service, job_id.to_owned());
+        let Some(Entry::Timed { family, path }) = self.index.get(&key).cloned() else {
             return None;
         };
         let cursor = *self.fault_cursor.get(job_id).unwrap_or(&(0, 0));
@@ -186,9 +213,9 @@ impl Jobs {
         Some(fault)
     }
 
-    /// The document for a job id now.
-    pub(crate) fn lookup(&mut self, job_id: &str, now: Instant) -> Lookup {
-        match self.index.get(job_id).cloned() {
+    /// The document for a job id of `service` now.
+    pub(crate) fn lookup(&mut self, service: Service, job_id: &str, now: Instant) -> Lookup {
+        match self.index.get(&(service, job_id.to_owned())).cloned() {
             None => Lookup::NotFound,
             Some(Entry::Static(text)) => Lookup::Found(text),
             Some(Entry::Timed { family, path }) => {
@@ -269,6 +296,7 @@ fn render(
     let mut entities = Map::new();
     // ECS and EVS job documents carry no progress fraction.
     if status == "RUNNING" && shape == Shape::Ims {
+        entities.insert("current_task".into(), json!(task_name(&spec.job_type)));
         let queued = spec.queued.unwrap_or(spec.duration / 4);
         let run = spec
             .duration
@@ -308,6 +336,12 @@ fn render(
         {
             entities.insert(key.into(), json!(image_id_for(&spec.id)));
         }
+        // A finished IMS job says it is on no task and done in full: an empty
+        // `current_task` and the integer 1 (huaweicloud SDK `JobProgressEntities`).
+        if shape == Shape::Ims {
+            entities.insert("current_task".into(), json!(""));
+            entities.insert("process_percent".into(), json!(1));
+        }
     }
     if !spec.sub_jobs.is_empty() && shape != Shape::Ims {
         // Every sub-job is listed from the start, in its own state (INIT until it starts).
@@ -316,8 +350,16 @@ fn render(
             .iter()
             .map(|sub| render(sub, elapsed, offset + sub.start, wall, shape))
             .collect();
-        entities.insert("sub_jobs_total".into(), json!(subs.len()));
+        // ECS and BMS count their sub-jobs; EVS publishes its batch jobs without the count.
+        if shape != Shape::Evs {
+            entities.insert("sub_jobs_total".into(), json!(subs.len()));
+        }
         entities.insert("sub_jobs".into(), Value::Array(subs));
+    } else if spec.bare_sub_job_id
+        && let Some(first) = spec.sub_jobs.first()
+    {
+        // An IMS import job naming its one sub-job only by id.
+        entities.insert("subJobId".into(), json!(first.id));
     } else if !spec.sub_jobs.is_empty() {
         let started_subs: Vec<Value> = spec
             .sub_jobs
@@ -340,16 +382,51 @@ fn render(
         entities.extend(extra.clone());
     }
     let failed = status == "FAIL";
-    let mut document = json!({
-        "job_id": spec.id,
-        "job_type": spec.job_type,
-        "begin_time": at(offset),
-        "end_time": if terminal { at(offset + spec.duration) } else { String::new() },
-        "status": status,
-        "error_code": if failed { json!(spec.error_code.as_deref().unwrap_or(DEFAULT_ERROR_CODE)) } else { Value::Null },
-        "fail_reason": if failed { json!(spec.fail_reason.as_deref().unwrap_or(DEFAULT_FAIL_REASON)) } else { Value::Null },
-        "entities": entities,
-    });
+    let error_code = if failed {
+        json!(spec.error_code.as_deref().unwrap_or(DEFAULT_ERROR_CODE))
+    } else {
+        Value::Null
+    };
+    let fail_reason =
+        if failed {
+            json!(spec.fail_reason.clone().unwrap_or_else(|| format!(
+                "{}-fail:{DEFAULT_FAIL_TEXT}",
+                task_name(&spec.job_type)
+            )))
+        } else {
+            Value::Null
+        };
+    let begin_time = at(offset);
+    let end_time = if terminal {
+        at(offset + spec.duration)
+    } else {
+        String::new()
+    };
+    // Key order as each service publishes it: IMS starts with the job id, ECS, EVS and BMS
+    // with the status and entities.
+    let mut document = if shape == Shape::Ims {
+        json!({
+            "job_id": spec.id,
+            "job_type": spec.job_type,
+            "begin_time": begin_time,
+            "end_time": end_time,
+            "status": status,
+            "error_code": error_code,
+            "fail_reason": fail_reason,
+            "entities": entities,
+        })
+    } else {
+        json!({
+            "status": status,
+            "entities": entities,
+            "job_id": spec.id,
+            "job_type": spec.job_type,
+            "begin_time": begin_time,
+            "end_time": end_time,
+            "error_code": error_code,
+            "fail_reason": fail_reason,
+        })
+    };
     if let (Some(extra), Value::Object(map)) = (&spec.extra, &mut document) {
         map.extend(extra.clone());
     }
@@ -357,9 +434,24 @@ fn render(
 }
 
 /// What a failing job reports when its scenario names no error: a real IMS code with its
-/// documented meaning (image creation refused while the ECS is busy).
+/// documented meaning (image creation refused while the ECS is busy), the reason in the
+/// `<Task>-fail:<text>` form job documents use.
 const DEFAULT_ERROR_CODE: &str = "IMG.0010";
-const DEFAULT_FAIL_REASON: &str = "The ECS has tasks in progress.";
+const DEFAULT_FAIL_TEXT: &str =
+    "The ECS cannot be used to create an image because it has in-progress tasks.";
+
+/// The task a job type runs, as `current_task` and `fail_reason` name it:
+/// `imsCreateImageByInstance` → `CreateImageByInstanceTask`, `imsImportImageJob` →
+/// `ImportImageTask`, `createVolume` → `CreateVolumeTask`.
+fn task_name(job_type: &str) -> String {
+    let core = job_type.strip_prefix("ims").unwrap_or(job_type);
+    let core = core.strip_suffix("Job").unwrap_or(core);
+    let mut chars = core.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}Task", first.to_ascii_uppercase(), chars.as_str()),
+        None => "Task".into(),
+    }
+}
 
 /// A stable, UUID-shaped image id derived from the job id.
 fn image_id_for(job_id: &str) -> String {

@@ -30,8 +30,9 @@ struct Case {
 fn every_published_error_shape_is_shown_with_its_code_and_message() {
     #[rustfmt::skip]
     let cases = [
-        Case { id: "ims", status: 400, body: "ims-error.json", exit: Exit::Unavailable,
-            says: "HTTP 400 IMG.0023: An exception occurred during task query", hint: "" },
+        // IMS's answer to a job query that finds nothing: a missing job.
+        Case { id: "ims", status: 400, body: "ims-error.json", exit: Exit::NotFound,
+            says: "HTTP 400 IMG.0023: An exception occurred during task query", hint: "check the job id" },
         Case { id: "camel", status: 400, body: "camel-case.json", exit: Exit::Unavailable,
             says: "HTTP 400 IAM.0011: Request parameter error", hint: "" },
         Case { id: "flat", status: 404, body: "flat.json", exit: Exit::NotFound,
@@ -85,13 +86,21 @@ fn every_published_error_shape_is_shown_with_its_code_and_message() {
 
 #[test]
 fn unknown_job_exits_4_with_the_api_error_code() {
-    Test::on(&Sim::builtin())
+    let ran = Test::on(&Sim::builtin())
         .args(["get", "no-such-job"])
         .expect_exit(Exit::NotFound)
-        .stderr_has("HTTP 404 IMG.0023")
-        .stderr_has("request id sim-")
+        .stderr_has("HTTP 400 IMG.0023")
+        .stderr_has("check the job id")
         .stdout_empty()
         .run();
+    // The gateway's request id: 32 hex digits.
+    let id = ran
+        .stderr
+        .split("request id ")
+        .nth(1)
+        .and_then(|rest| rest.get(..32))
+        .expect("a request id");
+    assert!(id.bytes().all(|b| b.is_ascii_hexdigit()), "{}", ran.stderr);
 }
 
 #[test]

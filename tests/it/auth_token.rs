@@ -9,7 +9,7 @@ fn wrong_token_exits_3() {
         .env("OS_AUTH_TOKEN", "not-the-token")
         .args(["get", "9a175ac692fa12540193005c340f321c"])
         .expect_exit(Exit::AuthRefused)
-        .stderr_has("HTTP 401 APIG.0301")
+        .stderr_has("HTTP 401 APIGW.0301")
         .output_lacks("not-the-token")
         .run();
 }

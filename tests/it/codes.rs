@@ -145,7 +145,11 @@ fn a_failed_job_ends_with_what_to_do_in_the_table_and_the_tree_only() {
     );
     // The code of the job and the one inside its reason, each once, in a table and a tree.
     for command in ["get", "tree"] {
-        let output = sim.cmd().args([command, "volumes"]).output().expect("runs");
+        let output = sim
+            .cmd_for("evs")
+            .args([command, "volumes"])
+            .output()
+            .expect("runs");
         let stdout = stdout_of(&output);
         let advice: Vec<&str> = stdout
             .lines()

@@ -159,6 +159,23 @@ impl Sim {
         cmd
     }
 
+    /// `imsjob` pointed at the endpoint of another service's jobs on this simulator (ECS,
+    /// EVS, BMS: under `/ecs`, `/evs`, `/bms`), with its token.
+    pub(crate) fn cmd_for(&self, service: &str) -> Command {
+        let mut cmd = self.cmd();
+        cmd.env("IMSJOB_ENDPOINT", self.service_endpoint(service));
+        cmd
+    }
+
+    /// The endpoint of a service's jobs on this simulator.
+    pub(crate) fn service_endpoint(&self, service: &str) -> String {
+        if service == "ims" {
+            self.endpoint.clone()
+        } else {
+            format!("{}/{service}", self.endpoint)
+        }
+    }
+
     /// A std command pointed at the simulator (for tests that signal the process).
     pub(crate) fn std_cmd(&self) -> StdCommand {
         let mut cmd = StdCommand::new(binary());

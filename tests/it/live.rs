@@ -9,14 +9,14 @@ use serde_json::{Value, json};
 use crate::common::Sim;
 use crate::screen::Tmux;
 
-/// Per width: an IMS job with a percentage and a current task, an ECS job waiting for its
-/// payment (no percentage), and a job that does not exist yet.
+/// Per width: an IMS job with a percentage and a current task, a server job waiting for its
+/// payment (no percentage), and a job that does not exist yet; all on one endpoint.
 fn jobs(cols: u16) -> [Value; 3] {
     [
         json!({"id": format!("live-image-{cols}"), "type": "imsCreateImageByInstance",
                "duration": "60s", "queued": "0s",
                "entities": {"current_task": "CreateImageByInstanceTask"}}),
-        json!({"id": format!("live-server-{cols}"), "type": "createServer", "shape": "ecs",
+        json!({"id": format!("live-server-{cols}"), "type": "createServer",
                "duration": "60s", "queued": "60s", "queued_status": "PENDING_PAYMENT"}),
         json!({"id": format!("live-late-{cols}"), "duration": "60s", "missing_for": "60s"}),
     ]

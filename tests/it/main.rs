@@ -10,6 +10,8 @@ mod test;
 // Commands.
 mod demo;
 mod get;
+mod jobbodies;
+mod published;
 mod sim;
 mod simulator;
 mod tree;
@@ -34,6 +36,7 @@ mod terminal;
 // The API and the network.
 mod api_errors;
 mod chaos;
+mod gateway;
 mod limits;
 mod proxy;
 mod refusals;

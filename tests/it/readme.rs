@@ -145,7 +145,7 @@ fn quick_start_session_runs_as_documented() {
     assert!(stdout.contains("job-ova-disk-0"), "the tree: {stdout}");
     assert!(
         stderr_of(&output)
-            .contains("The maximum number of images being imported at once is reached."),
+            .contains("ImportImageTask-fail:The maximum number of images that can be imported at one time has been reached."),
         "the fail_reason is shown"
     );
 }

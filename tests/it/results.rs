@@ -25,9 +25,9 @@ jobs:
 ";
 
 /// The id a finished sub-job names, as the simulator serves it.
-fn entity(sim: &Sim, job: &str, key: &str) -> String {
+fn entity(sim: &Sim, service: &str, job: &str, key: &str) -> String {
     let output = sim
-        .cmd()
+        .cmd_for(service)
         .args(["get", job, "--json"])
         .output()
         .expect("runs");
@@ -41,13 +41,14 @@ fn entity(sim: &Sim, job: &str, key: &str) -> String {
 #[test]
 fn server_and_volume_ids_stay_whole_at_60_80_and_120_columns() {
     let sim = Sim::with(SERVICES);
-    let vm_0 = entity(&sim, "ff8080814dbd65d7014dbe0d84db00e2", "server_id");
-    let vm_1 = entity(&sim, "ff8080814dbd65d7014dbe0d84db00e3", "server_id");
-    let volume = entity(&sim, "ff8080814dbd65d7014dbe0d84db00f2", "volume_id");
+    let vm_0 = entity(&sim, "ecs", "ff8080814dbd65d7014dbe0d84db00e2", "server_id");
+    let vm_1 = entity(&sim, "ecs", "ff8080814dbd65d7014dbe0d84db00e3", "server_id");
+    let volume = entity(&sim, "evs", "ff8080814dbd65d7014dbe0d84db00f2", "volume_id");
     assert_eq!(vm_0.len(), 36, "a UUID: {vm_0}");
+    let (ecs, evs) = (sim.service_endpoint("ecs"), sim.service_endpoint("evs"));
     for cols in [60, 80, 120] {
-        let Some(tmux) = Tmux::imsjob(&sim, cols, "", "tree ff8080814dbd65d7014dbe0d84db00e1")
-        else {
+        let tree = "tree ff8080814dbd65d7014dbe0d84db00e1";
+        let Some(tmux) = Tmux::imsjob_at(&sim, &ecs, cols, "", tree) else {
             return; // no tmux here
         };
         let (code, screen) = tmux.finish();
@@ -55,11 +56,17 @@ fn server_and_volume_ids_stay_whole_at_60_80_and_120_columns() {
         assert!(ids_whole(&screen, &[&vm_0, &vm_1]), "{cols}:\n{screen}");
         assert!(!screen.contains('…'), "{cols}: nothing cut:\n{screen}");
 
-        let args = "get ff8080814dbd65d7014dbe0d84db00e2 ff8080814dbd65d7014dbe0d84db00f2";
-        let tmux = Tmux::imsjob(&sim, cols, "", args).expect("tmux");
-        let (code, screen) = tmux.finish();
-        assert_eq!(code, 0, "{screen}");
-        assert!(ids_whole(&screen, &[&vm_0, &volume]), "{cols}:\n{screen}");
+        // Each service's jobs on its own endpoint, as on the cloud.
+        for (endpoint, job, made) in [
+            (&ecs, "ff8080814dbd65d7014dbe0d84db00e2", &vm_0),
+            (&evs, "ff8080814dbd65d7014dbe0d84db00f2", &volume),
+        ] {
+            let tmux =
+                Tmux::imsjob_at(&sim, endpoint, cols, "", &format!("get {job}")).expect("tmux");
+            let (code, screen) = tmux.finish();
+            assert_eq!(code, 0, "{screen}");
+            assert!(ids_whole(&screen, &[made]), "{cols}:\n{screen}");
+        }
     }
 }
 

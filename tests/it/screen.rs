@@ -15,6 +15,17 @@ impl Tmux {
     /// Runs `imsjob ARGS` against `sim` on a `cols`-column terminal, after `setup` (shell
     /// text such as `stty echoctl;`). `None` when tmux is not installed.
     pub(crate) fn imsjob(sim: &Sim, cols: u16, setup: &str, args: &str) -> Option<Self> {
+        Self::imsjob_at(sim, &sim.endpoint, cols, setup, args)
+    }
+
+    /// As [`Self::imsjob`], on `endpoint` (another service's jobs on the simulator).
+    pub(crate) fn imsjob_at(
+        sim: &Sim,
+        endpoint: &str,
+        cols: u16,
+        setup: &str,
+        args: &str,
+    ) -> Option<Self> {
         // `env -i`: the program sees only what is set here, whatever the tmux server has.
         // The shell traps SIGINT so that a Ctrl-C meant for imsjob does not end the window.
         let command = format!(
@@ -22,7 +33,7 @@ impl Tmux {
              OS_PROJECT_ID={project} OS_AUTH_TOKEN={token} {binary} {args}; \
              echo __EXIT=$?; sleep 600",
             home = sim.home.path().display(),
-            endpoint = sim.endpoint,
+            endpoint = endpoint,
             project = sim.project_id,
             token = sim.token,
             binary = binary().display(),

@@ -18,8 +18,8 @@ jobs:
 #[test]
 fn an_unfetchable_id_has_one_json_shape_in_get_wait_and_tree() {
     let sim = Sim::with(JOBS);
-    let expected = json!({"job_id": "nope", "error": {"status": 404, "code": "IMG.0023",
-        "message": "An exception occurred during task query"}});
+    let expected = json!({"job_id": "nope", "error": {"status": 400, "code": "IMG.0023",
+        "message": "An exception occurred during task query."}});
     for args in [
         &["get", "nope", "--json"][..],
         &["wait", "nope", "--json", "--not-found-grace", "0s"],
@@ -31,7 +31,7 @@ fn an_unfetchable_id_has_one_json_shape_in_get_wait_and_tree() {
             .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stdout_of(&output)));
         assert_eq!(document, expected, "{args:?}");
         assert!(
-            stderr_of(&output).contains("imsjob: error: job nope: HTTP 404"),
+            stderr_of(&output).contains("imsjob: error: job nope: HTTP 400"),
             "{args:?}: {}",
             stderr_of(&output)
         );
@@ -46,7 +46,7 @@ fn tree_of_an_unfetchable_id_names_the_job() {
     assert!(output.stdout.is_empty(), "{}", stdout_of(&output));
     let stderr = stderr_of(&output);
     assert!(
-        stderr.starts_with("imsjob: error: job nope: HTTP 404 IMG.0023"),
+        stderr.starts_with("imsjob: error: job nope: HTTP 400 IMG.0023"),
         "{stderr}"
     );
 }

@@ -11,7 +11,7 @@ const PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
 #[test]
 fn tree_of_an_ecs_job_shows_its_sub_jobs_without_fetching_them() {
     let sim = Sim::builtin();
-    let tree = Test::on(&sim)
+    let tree = Test::on_service(&sim, "ecs")
         .args(["tree", "job-ecs", "-o", "json"])
         .run()
         .json();
@@ -31,12 +31,12 @@ fn tree_of_an_ecs_job_shows_its_sub_jobs_without_fetching_them() {
         "sub-jobs given in full are not fetched again"
     );
 
-    Test::on(&sim)
+    Test::on_service(&sim, "ecs")
         .args(["tree", "job-ecs"])
         .stdout_has("├─ job-ecs-vm-0")
         .stdout_has("└─ job-ecs-vm-1")
         .run();
-    Test::on(&sim)
+    Test::on_service(&sim, "ecs")
         .args(["get", "job-ecs"])
         .any_exit()
         .stdout_has("/2 sub-jobs")
@@ -57,7 +57,7 @@ jobs:
     queued_status: PENDING_PAYMENT
 ",
     );
-    let ran = Test::on(&sim)
+    let ran = Test::on_service(&sim, "ecs")
         .args(["wait", "paid-server", "--events", "--interval", "200ms"])
         .args(["--max-interval", "300ms", "--timeout", "30s"])
         .run();
@@ -118,14 +118,15 @@ jobs:
         .filter_map(|r| r["path"].as_str().map(str::to_owned))
         .collect();
     assert!(
-        paths.contains(&format!("/v1/{PROJECT_ID}/jobs/job-ecs")),
+        paths.contains(&format!("/ecs/v1/{PROJECT_ID}/jobs/job-ecs")),
         "{paths:?}"
     );
     // The cached token serves another service without asking IAM again; the variable works
-    // like the flag.
+    // like the flag. The EVS endpoint does not know an ECS job, as on the cloud.
     password()
         .env("IMSJOB_SERVICE", "evs")
         .args(["get", "job-ecs", "-v"])
+        .expect_exit(Exit::NotFound)
         .stderr_has("EVS endpoint")
         .run();
     let tokens = sim

@@ -105,7 +105,7 @@ fn sigint_during_wait_json_prints_the_last_known_states() {
     assert_eq!(document[0]["job_id"], "slow-one");
     assert_eq!(document[0]["status"], "INIT");
     assert_eq!(document[1]["job_id"], "ghost");
-    assert_eq!(document[1]["error"]["status"], 404);
+    assert_eq!(document[1]["error"]["status"], 400);
     assert!(
         stderr.contains("1 job(s) keep running remotely"),
         "{stderr}"

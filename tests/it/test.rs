@@ -177,6 +177,11 @@ impl Test {
         Self::with(sim.cmd())
     }
 
+    /// On the endpoint of another service's jobs on `sim` (`ecs`, `evs`, `bms`).
+    pub(crate) fn on_service(sim: &Sim, service: &str) -> Self {
+        Self::with(sim.cmd_for(service))
+    }
+
     fn with(cmd: assert_cmd::Command) -> Self {
         Self {
             cmd,

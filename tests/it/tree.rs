@@ -54,7 +54,7 @@ jobs:
         .run()
         .json();
     assert_eq!(doc["sub_jobs"][0]["job_id"], "ghost-child");
-    assert_eq!(doc["sub_jobs"][0]["error"]["status"], 404);
+    assert_eq!(doc["sub_jobs"][0]["error"]["status"], 400);
     assert_eq!(doc["sub_jobs"][0]["error"]["code"], "IMG.0023");
 }
 

@@ -78,7 +78,7 @@ fn not_found_is_pending_for_the_grace_then_4() {
     Test::on(&sim)
         .args(["wait", "late", "--interval", "300ms"])
         .run();
-    assert!(sim.requests_for("late").iter().any(|r| r["status"] == 404));
+    assert!(sim.requests_for("late").iter().any(|r| r["status"] == 400));
     // One that never appears ends with 4 after the grace.
     let started = Instant::now();
     Test::on(&sim)
