@@ -94,7 +94,14 @@ case $archive in
             powershell.exe -NoProfile -Command "Expand-Archive -LiteralPath '$work/$archive' -DestinationPath '$work/imsjob-$IMSJOB_TARGET'"
         fi
         ;;
-    *) xz -dc "$work/$archive" | (cd "$work" && tar -xf -) ;;
+    *)
+        # BusyBox and GNU tar want xz for -J; macOS's tar has it built in.
+        if command -v xz >/dev/null 2>&1; then
+            xz -dc "$work/$archive" | (cd "$work" && tar -xf -)
+        else
+            (cd "$work" && tar -xJf "$archive")
+        fi
+        ;;
 esac
 imsjob=$work/imsjob-$IMSJOB_TARGET/$exe
 [ -x "$imsjob" ] || fail "$archive holds no $exe where dist puts it"

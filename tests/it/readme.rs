@@ -22,7 +22,8 @@ use serde_norway::Value as Yaml;
 
 use crate::common::{Sim, binary, hermetic, stderr_of, stdout_of};
 use crate::release::{
-    Archive, CI_TARGET, RELEASES, REPLACED, ci_shells, fake_release, github_bash,
+    Archive, CI_TARGET, RELEASES, REPLACED, ci_shells, fake_release, github_bash, linux_here,
+    posix_shells_here,
 };
 
 const README: &str = include_str!("../../README.md");
@@ -154,6 +155,9 @@ fn run_session(first_line: usize, block: &str) -> Output {
 
 #[test]
 fn quick_start_session_runs_as_documented() {
+    if !posix_shells_here("the README's shell examples") {
+        return;
+    }
     let sessions = blocks("lines");
     assert!(sessions.len() >= 2, "the tested README sessions are gone");
     let (line, block) = &sessions[0];
@@ -170,6 +174,9 @@ fn quick_start_session_runs_as_documented() {
 
 #[test]
 fn script_examples_run_as_documented() {
+    if !posix_shells_here("the README's shell examples") {
+        return;
+    }
     let sessions = blocks("lines");
     for (line, block) in &sessions[1..] {
         let output = run_session(*line, block);
@@ -183,6 +190,9 @@ fn script_examples_run_as_documented() {
 
 #[test]
 fn branching_on_the_exit_code_holds_under_set_e_in_every_ci_shell() {
+    if !posix_shells_here("the README's shell examples") {
+        return;
+    }
     let found = blocks("branch");
     assert_eq!(found.len(), 1, "the tested branching example is gone");
     let (line, block) = &found[0];
@@ -245,6 +255,9 @@ fn yaml(block: &str) -> Yaml {
 
 #[test]
 fn github_actions_snippet_gates_on_the_exit_code() {
+    if !posix_shells_here("the README's shell examples") {
+        return;
+    }
     let found = blocks("github-actions");
     assert_eq!(found.len(), 1, "the tested GitHub Actions snippet is gone");
     let workflow = yaml(&found[0].1);
@@ -271,6 +284,9 @@ fn github_actions_snippet_gates_on_the_exit_code() {
 
 #[test]
 fn gitlab_ci_snippet_gates_on_the_exit_code() {
+    if !posix_shells_here("the README's shell examples") {
+        return;
+    }
     let found = blocks("gitlab-ci");
     assert_eq!(found.len(), 1, "the tested GitLab CI snippet is gone");
     let pipeline = yaml(&found[0].1);
@@ -365,6 +381,9 @@ fn run_install(
 /// shell; the replaced one stops the recipe before anything from it runs.
 #[test]
 fn install_recipe_verifies_and_installs_the_release_archive_in_every_ci_shell() {
+    if !linux_here("the install recipe") {
+        return;
+    }
     let found = blocks("install");
     assert_eq!(found.len(), 1, "the tested install recipe is gone");
     let recipe = &found[0].1;
@@ -443,6 +462,9 @@ fn install_recipe_verifies_and_installs_the_release_archive_in_every_ci_shell() 
 /// could go back to `sha256sum -c FILE.sha256`.
 #[test]
 fn busybox_sha256sum_refuses_a_dist_checksum_file_as_published() {
+    if !linux_here("the install recipe") {
+        return;
+    }
     let scratch = tempfile::tempdir().expect("scratch dir");
     let Some(busybox) = ci_shells(scratch.path())
         .into_iter()
@@ -472,6 +494,9 @@ fn busybox_sha256sum_refuses_a_dist_checksum_file_as_published() {
 
 #[test]
 fn github_actions_install_step_verifies_and_installs_the_release_archive() {
+    if !linux_here("the install recipe") {
+        return;
+    }
     let found = blocks("github-actions");
     let workflow = yaml(&found[0].1);
     let step = workflow["jobs"]
@@ -526,6 +551,9 @@ fn github_actions_install_step_verifies_and_installs_the_release_archive() {
 /// (BusyBox) or a Debian image (dash). `/usr/local/bin` becomes a directory of the test's.
 #[test]
 fn gitlab_ci_install_lines_verify_the_release_archive_in_every_ci_shell() {
+    if !linux_here("the install recipe") {
+        return;
+    }
     let found = blocks("gitlab-ci");
     let pipeline = yaml(&found[0].1);
     let job = &pipeline["wait-for-image"];
@@ -587,6 +615,9 @@ fn gitlab_ci_install_lines_verify_the_release_archive_in_every_ci_shell() {
 /// pages come from the release archive (a stand-in here).
 #[test]
 fn completion_and_man_page_lines_work_on_a_fresh_home() {
+    if !posix_shells_here("the README's shell examples") {
+        return;
+    }
     let found = blocks("completions");
     assert_eq!(found.len(), 1, "the tested completion lines are gone");
     let (line, block) = &found[0];

@@ -122,6 +122,25 @@ pub(crate) fn fake_release(dir: &Path, target: &str, archive: Archive) -> String
     format!("file://{}", dir.display())
 }
 
+/// Whether POSIX shells and tools (sh, tar, xz) can run `what` here; says why not.
+pub(crate) fn posix_shells_here(what: &str) -> bool {
+    if cfg!(unix) {
+        return true;
+    }
+    eprintln!("skipped: {what} needs POSIX sh, tar and xz, which this platform lacks");
+    false
+}
+
+/// Whether this is a Linux machine, where the recipes for Linux runners are tested; says why
+/// not.
+pub(crate) fn linux_here(what: &str) -> bool {
+    if cfg!(target_os = "linux") {
+        return true;
+    }
+    eprintln!("skipped: {what} is a recipe for Linux runners");
+    false
+}
+
 /// A shell that CI runs recipes in.
 #[derive(Clone, Debug)]
 pub(crate) struct Shell {
