@@ -357,7 +357,10 @@ fn with_script(component: &str, script: &str) -> String {
     const START: &str = "  script:\n    - |\n";
     const END: &str = "  artifacts:\n";
     let start = component.find(START).expect("the script block") + START.len();
-    let end = start + component[start..].find(END).expect("artifacts after the script");
+    let end = start
+        + component[start..]
+            .find(END)
+            .expect("artifacts after the script");
     let indented: String = script
         .lines()
         .map(|line| {
