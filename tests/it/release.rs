@@ -123,6 +123,7 @@ pub(crate) fn fake_release(dir: &Path, target: &str, archive: Archive) -> String
 }
 
 /// Whether POSIX shells and tools (sh, tar, xz) can run `what` here; says why not.
+#[expect(clippy::print_stderr, reason = "a skipped check says why")]
 pub(crate) fn posix_shells_here(what: &str) -> bool {
     if cfg!(unix) {
         return true;
@@ -133,6 +134,7 @@ pub(crate) fn posix_shells_here(what: &str) -> bool {
 
 /// Whether this is a Linux machine, where the recipes for Linux runners are tested; says why
 /// not.
+#[expect(clippy::print_stderr, reason = "a skipped check says why")]
 pub(crate) fn linux_here(what: &str) -> bool {
     if cfg!(target_os = "linux") {
         return true;
@@ -204,6 +206,7 @@ pub(crate) fn github_bash() -> Shell {
 /// (Debian's `sh`) and BusyBox `sh -e` with BusyBox's tools first on `PATH` (Alpine). A shell
 /// that cannot exist on this platform is left out with a printed reason; on Linux each is
 /// required (`.ci/run` installs BusyBox).
+#[expect(clippy::print_stderr, reason = "a skipped check says why")]
 pub(crate) fn ci_shells(scratch: &Path) -> Vec<Shell> {
     let mut shells = vec![github_bash()];
     match found("dash") {
