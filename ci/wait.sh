@@ -129,7 +129,7 @@ images=$(sed -n 2p "$work/result")
 {
     echo "### imsjob wait: $status (exit $code)"
     echo
-    if [ "$(wc -l <"$work/result")" -gt 2 ]; then
+    if [ -n "$(sed -n 3p "$work/result")" ]; then
         echo "| job | status | image | error |"
         echo "|---|---|---|---|"
         sed -n '3,$p' "$work/result"

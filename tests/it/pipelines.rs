@@ -472,3 +472,27 @@ fn component_reports_success_fail_and_timeout_under_busybox_and_dash() {
         "{shells:?}"
     );
 }
+
+#[test]
+fn action_reports_an_error_when_imsjob_refuses_the_ids() {
+    if !posix_shells_here("ci/wait.sh") {
+        return;
+    }
+    let sim = Sim::with(SCENARIO);
+    let run = run_action(&sim, Archive::Good, &[("job-id", "ci-ok ../etc")]);
+    assert_eq!(
+        run.output.status.code(),
+        Some(2),
+        "imsjob's own code: {}",
+        stderr_of(&run.output)
+    );
+    assert_eq!(run.outputs["status"], "ERROR");
+    assert_eq!(run.outputs["exit-code"], "2");
+    assert!(
+        run.summary
+            .contains("### imsjob wait: ERROR (exit 2)\n\nNo job state was read"),
+        "{}",
+        run.summary
+    );
+    assert!(sim.requests().is_empty(), "imsjob refused before sending");
+}
