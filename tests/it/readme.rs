@@ -781,3 +781,43 @@ fn every_tested_block_kind_is_known() {
         }
     }
 }
+
+/// `cargo binstall` finds the archives dist publishes: `[package.metadata.binstall]` renders
+/// to the release URL of the fixture's archive, and to the binary's place inside it.
+#[test]
+fn binstall_metadata_points_at_the_dist_archives() {
+    let manifest = include_str!("../../Cargo.toml");
+    let section = manifest
+        .split("[package.metadata.binstall]\n")
+        .nth(1)
+        .expect("a [package.metadata.binstall] section");
+    let value = |key: &str| {
+        section
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("binstall: no {key}"))
+    };
+    let target = "x86_64-unknown-linux-gnu";
+    let render = |template: &str| {
+        template
+            .replace("{ repo }", env!("CARGO_PKG_REPOSITORY"))
+            .replace("{ version }", env!("CARGO_PKG_VERSION"))
+            .replace("{ name }", env!("CARGO_PKG_NAME"))
+            .replace("{ target }", target)
+            .replace("{ archive-suffix }", ".tar.xz")
+            .replace("{ bin }", "imsjob")
+            .replace("{ binary-ext }", "")
+    };
+    // The fixture names the archive `dist build` made for this target.
+    let (_, file) = crate::release::DIST_SHA256
+        .trim_end()
+        .split_once(" *")
+        .expect("`HASH *FILE`");
+    assert_eq!(
+        render(value("pkg-url")),
+        format!("{RELEASES}/v{}/{file}", env!("CARGO_PKG_VERSION"))
+    );
+    assert_eq!(render(value("bin-dir")), format!("imsjob-{target}/imsjob"));
+    assert_eq!(value("pkg-fmt"), "txz");
+}
