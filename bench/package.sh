@@ -65,6 +65,17 @@ distrib=$work/src/target/distrib
 archive=imsjob-$host.tar.xz
 (cd "$distrib" && ls -l "$archive" "$archive.sha256" imsjob-installer.sh imsjob-installer.ps1 | awk '{print $5, $NF}')
 (cd "$distrib" && sha256sum -c "$archive.sha256") || fail "checksum of $archive"
+# The README's recipes and their tests rely on this exact format (tests/fixtures/dist/): the
+# hash, ` *`, the file name, then an empty line.
+shape() { sed 's/^[0-9a-f]\{64\} \*imsjob-[a-z0-9_-]*\.tar\.xz$/HASH *FILE/' "$1" | od -c; }
+[ "$(shape "$distrib/$archive.sha256")" = "$(shape tests/fixtures/dist/imsjob-x86_64-unknown-linux-gnu.tar.xz.sha256)" ] ||
+    fail "dist's .sha256 format changed: update tests/fixtures/dist/ and check the README's recipes"
+# The recipes' check, with BusyBox's sha256sum where there is one (Alpine's).
+for sum in sha256sum "busybox sha256sum"; do
+    command -v "${sum%% *}" >/dev/null || continue
+    (cd "$distrib" && echo "$(cut -d ' ' -f 1 "$archive.sha256")  $archive" | $sum -c) ||
+        fail "the README's check fails with $sum"
+done
 sh -n "$distrib/imsjob-installer.sh" || fail "the shell installer does not parse"
 grep -q "releases/download/v$version" "$distrib/imsjob-installer.sh" ||
     fail "the shell installer does not download v$version from the GitHub release"
@@ -74,7 +85,10 @@ cargo deb --no-build --target "$host" --profile dist --output "$work/deb" >"$wor
     { cat "$work/deb.log"; fail "cargo deb"; }
 deb=$(ls "$work"/deb/*.deb)
 ls -l "$deb" | awk '{print $5, $NF}'
-dpkg-deb --field "$deb" Package Version Architecture Depends Section
+# Asked for the required fields, dpkg warns on stderr about any the control file lacks
+# (`dpkg-deb --info` does not).
+dpkg-deb --field "$deb" Package Version Architecture Maintainer Depends Section 2>"$work/deb-field.err"
+[ ! -s "$work/deb-field.err" ] || { cat "$work/deb-field.err"; fail "dpkg-deb warned about the control file"; }
 
 step "unpack both into a temporary root"
 root=$work/root

@@ -528,27 +528,27 @@ mod platform {
     use std::fs::{DirBuilder, Metadata};
     use std::path::Path;
 
-    pub fn current_uid() -> Option<u32> {
+    pub(super) fn current_uid() -> Option<u32> {
         None
     }
 
-    pub fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
+    pub(super) fn private_dir(builder: &mut DirBuilder) -> &mut DirBuilder {
         builder
     }
 
-    pub fn make_private_dir(_path: &Path) -> std::io::Result<()> {
+    pub(super) fn make_private_dir(_path: &Path) -> std::io::Result<()> {
         Err(std::io::ErrorKind::Unsupported.into())
     }
 
-    pub fn owner(_meta: &Metadata) -> Option<u32> {
+    pub(super) fn owner(_meta: &Metadata) -> Option<u32> {
         None
     }
 
-    pub fn is_private(_meta: &Metadata) -> bool {
+    pub(super) fn is_private(_meta: &Metadata) -> bool {
         false
     }
 
-    pub fn same_file(_a: &Metadata, _b: &Metadata) -> bool {
+    pub(super) fn same_file(_a: &Metadata, _b: &Metadata) -> bool {
         false
     }
 }

@@ -46,7 +46,8 @@ pub const TIME_BUDGET: Duration = Duration::from_secs(10);
 pub const OUTPUT_BUDGET: usize = 64 * 1024 * 1024;
 
 /// The worker's address-space limit: room for the binary, its stack and a document many
-/// times over, far below what would hurt the machine.
+/// times over, far below what would hurt the machine. (Unix only: Windows has no rlimit.)
+#[cfg(unix)]
 const MEMORY_BUDGET: u64 = 2 * 1024 * 1024 * 1024;
 
 /// The worker's CPU-time limit, enforced by the kernel: a little more than the parent's

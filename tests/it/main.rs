@@ -65,6 +65,12 @@ mod signals;
 #[cfg(unix)]
 mod readme;
 
+// Unix only: the CI integrations' script and the release files are checked under POSIX shells.
+#[cfg(unix)]
+mod pipelines;
+#[cfg(unix)]
+mod release;
+
 // Unix only: streams closed under the process, `/dev/full`.
 #[cfg(unix)]
 mod closed_streams;
