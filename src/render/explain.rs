@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
-use super::page::Message;
+use super::message::Message;
 use crate::codes::{Code, Retried, status_is_transient, table};
 use crate::report::{Explained, Explanation};
 use crate::safe_text::sanitize;

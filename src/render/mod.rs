@@ -8,6 +8,7 @@ pub(crate) mod explain;
 pub(crate) mod fit;
 pub(crate) mod jq;
 pub(crate) mod json;
+pub(crate) mod message;
 pub(crate) mod mode;
 pub(crate) mod page;
 pub(crate) mod remedy;

@@ -6,6 +6,7 @@ use jiff::Timestamp;
 use super::document::Document;
 use super::events::end_line;
 use super::jq::{JqRunError, JqStop};
+pub(crate) use super::message::Message;
 use super::mode::Render;
 use super::remedy;
 use super::style::Style;
@@ -28,23 +29,6 @@ pub(crate) struct View {
     pub neutralise: bool,
     /// Closes the duration of jobs still running.
     pub now: Timestamp,
-}
-
-/// A line for stderr.
-#[derive(Debug, Clone)]
-pub(crate) enum Message {
-    /// `imsjob: error: …`, with a hint line when one helps.
-    Error { text: String, hint: Option<String> },
-    /// `imsjob: error: job ID: <error>`: the hint is the error's (`exit::api_hint`), looked up
-    /// where the line is written, so that rendering stays apart from the hint tables.
-    ApiError {
-        text: String,
-        error: crate::api::error::ApiError,
-    },
-    /// `imsjob: warning: …`.
-    Warning(String),
-    /// A status line that `-q` silences.
-    Note(String),
 }
 
 /// A rendered report: stderr lines first, then the stdout text (none when there is nothing

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::auth::aksk::{self, IncomingRequest, VerifyError};
 use crate::auth::session::AUTH_TOKEN_HEADER;
 use crate::service::Service;
-use crate::sim::service_base;
+use crate::sim::endpoints::service_base;
 
 /// The simulated account.
 #[derive(Clone)]

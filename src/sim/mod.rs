@@ -5,6 +5,7 @@
 //! runs it for people and scripts; `imsjob demo` and the tests run it in-process or as a
 //! child process.
 
+pub(crate) mod endpoints;
 pub(crate) mod iam;
 pub(crate) mod scenario;
 pub(crate) mod state;
@@ -28,6 +29,7 @@ use std::fmt::Write as _;
 
 use crate::auth::aksk::IncomingRequest;
 use crate::service::Service;
+use crate::sim::endpoints::service_base;
 use crate::sim::iam::{SimIam, SimResponse};
 use scenario::{Fault, FaultKind, Scenario};
 use state::{Jobs, Lookup};
@@ -149,17 +151,6 @@ impl SimHandle {
     #[must_use]
     pub(crate) fn all_exports(&self) -> String {
         format!("{}{}", self.exports(), self.other_exports)
-    }
-}
-
-/// Where a service's endpoint lies under the simulator's address `base_url`: IMS at the
-/// root, ECS, EVS and BMS under `/ecs`, `/evs`, `/bms`. Separate prefixes give each service
-/// a job namespace of its own on one port, as separate hosts do on the cloud.
-#[must_use]
-pub(crate) fn service_base(base_url: &str, service: Service) -> String {
-    match service {
-        Service::Ims => base_url.to_owned(),
-        other => format!("{base_url}/{}", other.name()),
     }
 }
 
