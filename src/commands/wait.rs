@@ -42,6 +42,7 @@ fn policy(options: &WaitOptions) -> Policy {
         max_interval: options.max_interval,
         not_found_grace: options.not_found_grace,
         check_once: options.check_once,
+        timeout: options.timeout,
     }
 }
 

@@ -29,6 +29,8 @@ pub(crate) struct Policy {
     pub not_found_grace: Duration,
     /// `--timeout 0`: one look per job.
     pub check_once: bool,
+    /// `--timeout`: the whole wait ends then, whatever grace a job has left.
+    pub timeout: Option<Duration>,
 }
 
 impl Policy {
@@ -107,15 +109,18 @@ impl JobSchedule {
     }
 
     /// While a job is not found: how much longer it may take to appear before the wait for
-    /// it ends (for the one notice that says so).
+    /// it ends (for the one notice that says so): its grace, or the time to the `--timeout`
+    /// when that comes first.
     #[must_use]
     pub(crate) fn grace_left(&self, now: Duration, policy: &Policy) -> Option<Duration> {
         let since = self.not_found_since?;
-        Some(
-            policy
-                .not_found_grace
-                .saturating_sub(now.saturating_sub(since)),
-        )
+        let grace = policy
+            .not_found_grace
+            .saturating_sub(now.saturating_sub(since));
+        Some(match policy.timeout {
+            Some(timeout) => grace.min(timeout.saturating_sub(now)),
+            None => grace,
+        })
     }
 
     /// Decides after a job document arrived at `now`.
@@ -245,6 +250,7 @@ mod tests {
             max_interval: 30 * SEC,
             not_found_grace: 30 * SEC,
             check_once: false,
+            timeout: None,
         }
     }
 
@@ -502,6 +508,21 @@ mod tests {
             top.push(poll_at(&next).as_secs_f64().round());
         }
         assert_eq!(top, [0.0, 1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0, 30.0, 30.0]);
+    }
+
+    #[test]
+    fn the_grace_shown_never_outlasts_the_timeout() {
+        let missing = status_error(404, None);
+        let mut r = Fixed(0.5);
+        for (timeout, left) in [(None, 27 * SEC), (Some(20 * SEC), 17 * SEC)] {
+            let policy = Policy {
+                timeout,
+                ..policy()
+            };
+            let mut schedule = JobSchedule::new(&policy);
+            schedule.on_error(&missing, Duration::ZERO, true, &policy, &mut r);
+            assert_eq!(schedule.grace_left(3 * SEC, &policy), Some(left));
+        }
     }
 
     #[test]
