@@ -402,10 +402,10 @@ fn coded_hint(code: &str) -> Option<String> {
 pub(crate) fn classify(error: &anyhow::Error) -> ExitStatus {
     for cause in error.chain() {
         // A `--jq` filter that fails on the document is the expression's fault, not the API's.
-        if let Some(jq) = cause.downcast_ref::<crate::render::jq::JqRunError>() {
+        if let Some(jq) = cause.downcast_ref::<crate::jq::JqRunError>() {
             return match jq.stop {
-                crate::render::jq::JqStop::Signal { terminated: true } => ExitStatus::Terminated,
-                crate::render::jq::JqStop::Signal { terminated: false } => ExitStatus::Interrupted,
+                crate::jq::JqStop::Signal { terminated: true } => ExitStatus::Terminated,
+                crate::jq::JqStop::Signal { terminated: false } => ExitStatus::Interrupted,
                 _ => ExitStatus::Usage,
             };
         }

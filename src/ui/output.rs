@@ -143,7 +143,7 @@ impl Output {
     ///
     /// # Errors
     /// A failed write to stdout.
-    pub(crate) fn show(&self, rendered: crate::render::page::Rendered) -> anyhow::Result<()> {
+    pub(crate) fn show(&self, rendered: crate::render::page::Rendered<'_>) -> anyhow::Result<()> {
         use crate::render::page::Message;
         for message in &rendered.messages {
             match message {

@@ -1,5 +1,5 @@
 //! The printer every command's results go through: a report rendered in the mode chosen up
-//! front and written, its exit status decided once (`exit::status`) and weighed with what
+//! front (its `--jq` filter, if any, run here) and written, its exit status decided once (`exit::status`) and weighed with what
 //! the rendering met; plain text and notes for `demo` and `sim`, which speak as they go; and
 //! the observer that shows a `wait` while it runs.
 
@@ -34,7 +34,14 @@ impl<'a> Printer<'a> {
     /// A failed write to stdout.
     pub(crate) fn show(&self, report: &Report, mode: &Render) -> anyhow::Result<ExitStatus> {
         let status = exit::status(report);
-        let rendered = crate::render::render(report, status, mode, &self.out.view());
+        let view = self.out.view();
+        let mut rendered = crate::render::render(report, status, mode, &view);
+        // A `--jq` filter runs here, in a process of its own (`crate::jq`): rendering only
+        // describes it.
+        if let Some(run) = rendered.pending.take() {
+            let outcome = run.filter.run_text(&run.input, view.neutralise);
+            rendered = rendered.filtered(outcome, status);
+        }
         let status = exit::after_rendering(status, rendered.filter);
         self.out.show(rendered)?;
         Ok(status)
