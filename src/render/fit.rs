@@ -345,7 +345,8 @@ mod tests {
 
     #[test]
     fn huge_text_is_cut_to_the_width() {
-        // How fast is measured once, through the real binary (tests/it/surface.rs).
+        // How fast is measured once, through the real binary (`tests/it/table.rs`,
+        // `a_megabyte_fail_reason_renders_in_well_under_a_second`).
         let reason = format!("IMG.0194: {}", "x".repeat(1 << 20));
         let rows = [row(JOB, &reason, 8)];
         let text = render(&COLUMNS, &rows, Some(100), false);
