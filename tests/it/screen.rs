@@ -56,7 +56,7 @@ impl Tmux {
         let started = StdCommand::new("tmux")
             .env_remove("TMUX")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", &cols.to_string(), "-y", "50", "sh", "-c", command])
+            .args(["-x", &cols.to_string(), "-y", "60", "sh", "-c", command])
             .status()
             .expect("tmux runs");
         assert!(started.success(), "tmux new-session");
