@@ -162,8 +162,8 @@ fn a_failed_job_ends_with_what_to_do_in_the_table_and_the_tree_only() {
         .any_exit()
         .run()
         .stdout;
-    let end: Value = serde_json::from_str(events.lines().last().unwrap_or_default())
-        .expect("an end line");
+    let end: Value =
+        serde_json::from_str(events.lines().last().unwrap_or_default()).expect("an end line");
     assert_eq!(end["event"], "end");
     assert_eq!(end["explain"][0]["code"], "IMG.0194");
     assert_eq!(

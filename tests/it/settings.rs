@@ -50,9 +50,12 @@ fn the_demo_talks_to_its_simulator_whatever_the_user_has_configured() {
 fn proxy_variables_are_read_as_the_http_client_reads_them() {
     let sim = Sim::builtin();
     let get = |variable: &str, value: &str| {
-        Test::on(&sim)
-            .env(variable, value)
-            .args(["get", "9a175ac692fa12540193005c340f321c", "--jq", ".status"])
+        Test::on(&sim).env(variable, value).args([
+            "get",
+            "9a175ac692fa12540193005c340f321c",
+            "--jq",
+            ".status",
+        ])
     };
     // Not a URI at all: no proxy, as before (the request goes straight to the simulator).
     get("HTTP_PROXY", "http://[bad")
