@@ -25,6 +25,7 @@ use crate::release::{
     Archive, CI_TARGET, RELEASES, REPLACED, ci_shells, fake_release, github_bash, linux_here,
     posix_shells_here,
 };
+use crate::test::Test;
 
 const README: &str = include_str!("../../README.md");
 
@@ -333,24 +334,19 @@ fn documented_scenario_is_valid_and_served() {
     let calm = text.replace("rate: 0.2", "rate: 0.0");
     assert_ne!(&calm, text, "the random fault rate moved; update this test");
     let sim = Sim::with(&calm);
-    let output = sim
-        .cmd()
+    Test::on(&sim)
         .args(["get", "verbatim", "--jq", ".anything[1]"])
-        .output()
-        .expect("runs");
-    assert_eq!(stdout_of(&output), "2\n", "{}", stderr_of(&output));
-    let output = sim
-        .cmd()
+        .any_exit()
+        .stdout_is("2\n")
+        .run();
+    Test::on(&sim)
         .args(["get", "broken-import", "--json"])
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    assert!(stdout_of(&output).contains("\"new_field\": \"kept\""));
+        .stdout_has("\"new_field\": \"kept\"")
+        .run();
     // A documented example is served too (`examples: true`).
-    sim.cmd()
+    Test::on(&sim)
         .args(["get", "9a175ac692fa12540193002a6d4b2720"])
-        .assert()
-        .success();
+        .run();
 }
 
 /// Runs an install recipe under `shell` with `RELEASES` pointing at a stand-in release;

@@ -163,12 +163,10 @@ fn unknown_job_is_the_documented_failed_query_answer_on_each_service() {
     let answer = get_job(&sim, "no-such-job");
     assert_eq!(answer.status, 404);
     assert_eq!(answer.json()["error"]["code"], "IMG.0023");
-    let output = sim
-        .cmd()
+    Test::on(&sim)
         .args(["get", "no-such-job"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(4));
+        .expect_exit(Exit::NotFound)
+        .run();
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! ```text
 //! Test::on(&sim)                      // pointed at a simulator, with its token
 //!     .args(["wait", "slowpoke", "--timeout", "1s", "--json"])
-//!     .env("COLUMNS", "80")           // also: env_remove, stdin, current_dir
+//!     .env("COLUMNS", "80")           // also: env_remove, stdin, current_dir, timeout
 //!     .expect_exit(Exit::Timeout)     // the default is Exit::Success
 //!     .stderr_has("may still finish") // also: stdout_has, *_lacks, *_is, output_lacks
 //!     .context("slow job")            // names the case of a loop in failure messages
@@ -241,6 +241,12 @@ impl Test {
         self
     }
 
+    /// Killed after `limit` (a run that must end by itself, such as a refused `sim`).
+    pub(crate) fn timeout(mut self, limit: std::time::Duration) -> Self {
+        self.cmd.timeout(limit);
+        self
+    }
+
     /// The exit code the run must end with (`Exit::Success` unless said otherwise).
     pub(crate) fn expect_exit(mut self, exit: Exit) -> Self {
         self.exit = Some(exit);
@@ -365,6 +371,21 @@ impl Ran {
 
     pub(crate) fn code(&self) -> Option<i32> {
         self.output.status.code()
+    }
+
+    /// The run ended with `exit`: for processes started by hand (signals, closed streams,
+    /// a wrapper such as GNU time), where the builder cannot run them.
+    #[track_caller]
+    pub(crate) fn assert_exit(&self, exit: Exit) -> &Self {
+        assert_eq!(
+            self.code(),
+            Some(exit.code()),
+            "expected exit {} ({exit:?})\n--- stdout\n{}\n--- stderr\n{}",
+            exit.code(),
+            self.stdout,
+            self.stderr
+        );
+        self
     }
 
     /// No panic, no abort: the process ended with one of its own exit codes.
