@@ -374,13 +374,21 @@ impl Ran {
     }
 
     /// The run ended with `exit`: for processes started by hand (signals, closed streams,
-    /// a wrapper such as GNU time), where the builder cannot run them.
+    /// a wrapper such as GNU time, a shell running a documented script), which the builder
+    /// cannot run.
     #[track_caller]
     pub(crate) fn assert_exit(&self, exit: Exit) -> &Self {
+        self.assert_exit_under("", exit)
+    }
+
+    /// [`Self::assert_exit`], naming the case (the shell a script ran under) on failure.
+    #[track_caller]
+    pub(crate) fn assert_exit_under(&self, case: &str, exit: Exit) -> &Self {
         assert_eq!(
             self.code(),
             Some(exit.code()),
-            "expected exit {} ({exit:?})\n--- stdout\n{}\n--- stderr\n{}",
+            "{case}{}expected exit {} ({exit:?})\n--- stdout\n{}\n--- stderr\n{}",
+            if case.is_empty() { "" } else { ": " },
             exit.code(),
             self.stdout,
             self.stderr
