@@ -5,7 +5,7 @@ use std::process::Command as StdCommand;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::common::{Sim, binary, eventually, stdout_of};
+use crate::common::{Sim, binary, eventually};
 
 pub(crate) struct Tmux {
     socket: String,
@@ -69,7 +69,7 @@ impl Tmux {
             .args(["-L", &self.socket, "capture-pane", "-p", "-S", "-"])
             .output()
             .expect("capture");
-        stdout_of(&output)
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// Types keys into the window (`C-c` for Ctrl-C).
