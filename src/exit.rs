@@ -129,6 +129,10 @@ impl ExitStatus {
 /// The exit status of a command that ran: the one place where a report (the jobs' outcomes,
 /// the errors of the ids that could not be fetched, a signal) becomes an exit status.
 #[must_use]
+#[expect(
+    clippy::match_same_arms,
+    reason = "one arm per kind of report, each with its own reason to succeed"
+)]
 pub(crate) fn status(report: &Report) -> ExitStatus {
     match report.stopped_by {
         Some(Signal::Interrupt) => return ExitStatus::Interrupted,

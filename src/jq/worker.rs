@@ -328,11 +328,11 @@ mod signals {
 
     #[cfg(unix)]
     pub(super) fn watch() -> Watch {
+        use signal_hook::consts::{SIGINT, SIGTERM};
         static FLAGS: OnceLock<(Arc<AtomicBool>, Arc<AtomicBool>)> = OnceLock::new();
         let flags = FLAGS.get_or_init(|| {
             let interrupted = Arc::new(AtomicBool::new(false));
             let terminated = Arc::new(AtomicBool::new(false));
-            use signal_hook::consts::{SIGINT, SIGTERM};
             let _ = signal_hook::flag::register(SIGINT, Arc::clone(&interrupted));
             let _ = signal_hook::flag::register(SIGTERM, Arc::clone(&terminated));
             (interrupted, terminated)

@@ -135,7 +135,7 @@ fn reindent(text: &str, mut depth: usize, out: &mut String) {
                 out.push(c);
             }
             '{' | '[' => {
-                while chars.next_if(|c| c.is_ascii_whitespace()).is_some() {}
+                while chars.next_if(char::is_ascii_whitespace).is_some() {}
                 let close = if c == '{' { '}' } else { ']' };
                 out.push(c);
                 if chars.next_if_eq(&close).is_some() {

@@ -1,6 +1,8 @@
 //! The one rendering entry point: a command's [`Report`] and the chosen [`Render`] mode in,
 //! the lines for stderr and the text for stdout out.
 
+use std::fmt::Write as _;
+
 use jiff::Timestamp;
 
 use super::document::Document;
@@ -274,16 +276,14 @@ fn interrupted(jobs: &Jobs) -> Vec<Message> {
     let (seen, unseen): (Vec<&JobEntry>, Vec<&JobEntry>) = open.partition(|e| e.job.is_some());
     let mut text = "interrupted: stopped waiting".to_owned();
     if !seen.is_empty() {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "; {} job(s) keep running remotely (imsjob never cancels jobs)",
             seen.len()
-        ));
+        );
     }
     if !unseen.is_empty() {
-        text.push_str(&format!(
-            "; {} job id(s) had not been found yet",
-            unseen.len()
-        ));
+        let _ = write!(text, "; {} job id(s) had not been found yet", unseen.len());
     }
     vec![Message::Warning(text)]
 }

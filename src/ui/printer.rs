@@ -23,7 +23,7 @@ impl<'a> Printer<'a> {
 
     /// The output object, for what reports to it directly (connection notes).
     #[must_use]
-    pub(crate) fn out(&self) -> &'a Output {
+    pub(crate) fn out(self) -> &'a Output {
         self.out
     }
 
@@ -32,7 +32,7 @@ impl<'a> Printer<'a> {
     ///
     /// # Errors
     /// A failed write to stdout.
-    pub(crate) fn show(&self, report: &Report, mode: &Render) -> anyhow::Result<ExitStatus> {
+    pub(crate) fn show(self, report: &Report, mode: &Render) -> anyhow::Result<ExitStatus> {
         let status = exit::status(report);
         let view = self.out.view();
         let mut rendered = crate::render::render(report, status, mode, &view);
@@ -51,12 +51,12 @@ impl<'a> Printer<'a> {
     ///
     /// # Errors
     /// A failed write to stdout.
-    pub(crate) fn text(&self, text: &str) -> std::io::Result<()> {
+    pub(crate) fn text(self, text: &str) -> std::io::Result<()> {
         self.out.result(text)
     }
 
     /// Status lines for stderr that `-q` silences.
-    pub(crate) fn notes(&self, lines: &[String]) {
+    pub(crate) fn notes(self, lines: &[String]) {
         for line in lines {
             self.out.progress(line);
         }
@@ -65,7 +65,7 @@ impl<'a> Printer<'a> {
     /// What shows a `wait` in `mode` while it runs: the `--events` stream, or the progress
     /// display on stderr.
     #[must_use]
-    pub(crate) fn observer(&self, mode: &Render) -> Box<dyn WaitObserver + 'a> {
+    pub(crate) fn observer(self, mode: &Render) -> Box<dyn WaitObserver + 'a> {
         wait_observer(self.out, mode)
     }
 }

@@ -15,6 +15,7 @@
 //! - `github-action`, `gitlab-component`: uses of this repository's Action and GitLab
 //!   component; their inputs must exist (`pipelines.rs` runs the Action and the component).
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command as StdCommand;
 
@@ -42,13 +43,17 @@ fn blocks(kind: &str) -> Vec<(usize, String)> {
         let open = lines[index + 1..]
             .iter()
             .position(|l| l.starts_with("```"))
-            .map(|p| index + 1 + p)
-            .unwrap_or_else(|| panic!("README line {}: no block after {marker}", index + 1));
+            .map_or_else(
+                || panic!("README line {}: no block after {marker}", index + 1),
+                |p| index + 1 + p,
+            );
         let close = lines[open + 1..]
             .iter()
             .position(|l| l.starts_with("```"))
-            .map(|p| open + 1 + p)
-            .unwrap_or_else(|| panic!("README line {}: unclosed block", open + 1));
+            .map_or_else(
+                || panic!("README line {}: unclosed block", open + 1),
+                |p| open + 1 + p,
+            );
         found.push((open + 2, lines[open + 1..close].join("\n")));
     }
     found
@@ -122,7 +127,7 @@ fn checked_script(first_line: usize, block: &str) -> (String, usize) {
         }) {
             let code = promised_exit(&unit);
             script.push_str(&unit);
-            script.push_str(&format!("__check $? {code} {unit_line}\n"));
+            let _ = writeln!(script, "__check $? {code} {unit_line}");
             commands += 1;
         }
         unit.clear();

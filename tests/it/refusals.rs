@@ -3,6 +3,7 @@
 //! IAM login after a failed one, and spend one request timeout on a hanging IAM, not one per
 //! id. A stand-in server on 127.0.0.1 plays IMS and IAM and counts what it receives.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,7 +29,7 @@ fn http(status: &str, headers: &[(&str, &str)], body: &str) -> Answer {
         body.len()
     );
     for (name, value) in headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(text, "{name}: {value}\r\n");
     }
     text.push_str("\r\n");
     text.push_str(body);

@@ -150,8 +150,8 @@ pub(crate) struct Test {
     cmd: assert_cmd::Command,
     /// The command line, for failure messages.
     line: Vec<String>,
-    /// A temporary HOME owned by the test (dropped after the run).
-    _home: Option<TempDir>,
+    /// A temporary HOME owned by the test, kept until the run is over.
+    temp_home: Option<TempDir>,
     exit: Option<Exit>,
     checks: Vec<Check>,
     /// Which case of a loop this is, for failure messages.
@@ -163,7 +163,7 @@ impl Test {
     pub(crate) fn new() -> Self {
         let home = tempfile::tempdir().expect("temp home");
         let mut test = Self::home(home.path());
-        test._home = Some(home);
+        test.temp_home = Some(home);
         test
     }
 
@@ -186,7 +186,7 @@ impl Test {
         Self {
             cmd,
             line: vec!["imsjob".to_owned()],
-            _home: None,
+            temp_home: None,
             exit: Some(Exit::Success),
             checks: Vec::new(),
             context: None,
