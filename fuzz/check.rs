@@ -135,6 +135,7 @@ pub fn jq_filter_in_worker(data: &[u8], exe: &std::path::Path) -> Result<String,
 /// IAM answers and error bodies of every shape: the token and project parsers, the error-body
 /// reader and the error line built from it never panic, and what they show is clean and short.
 pub fn error_body(data: &[u8]) {
+    use imsjob::testing as keystone;
     let body = ErrorBody::parse(data);
     for text in [&body.code, &body.message, &body.request_id]
         .into_iter()
@@ -148,7 +149,6 @@ pub fn error_body(data: &[u8]) {
         assert!(!line.chars().any(char::is_control), "{line:?}");
         assert!(line.chars().count() < 2_000, "an error line stays short");
     }
-    use imsjob::testing as keystone;
     let subject = (!data.is_empty()).then(|| String::from_utf8_lossy(&data[..data.len().min(64)]));
     if let Ok(token) = keystone::parse_token_response(subject.as_deref(), data, Some("eu-de")) {
         assert!(!token.project_id.is_empty());

@@ -63,6 +63,10 @@ pub(crate) struct Cli {
 /// the job commands know them); after the subcommand wins.
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Job options")]
+#[expect(
+    clippy::doc_markdown,
+    reason = "these doc comments are `--help` text, where backticks would show"
+)]
 pub(crate) struct JobOptions {
     /// Output format: `table` (get, wait), `tree` (tree), `wide` (every column in full) or `json`
     #[arg(short, long, value_enum)]

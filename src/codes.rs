@@ -36,6 +36,10 @@ pub enum Retried {
 
 /// One row of the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::struct_field_names,
+    reason = "a code's `code` is the name it is known by"
+)]
 pub struct Code {
     /// As the service writes it (`IMG.0194`, `Ecs.0039`, `APIG.0308`).
     pub code: &'static str,

@@ -129,6 +129,10 @@ impl ExitStatus {
 /// The exit status of a command that ran: the one place where a report (the jobs' outcomes,
 /// the errors of the ids that could not be fetched, a signal) becomes an exit status.
 #[must_use]
+#[expect(
+    clippy::match_same_arms,
+    reason = "one arm per kind of report, each with its own reason to succeed"
+)]
 pub(crate) fn status(report: &Report) -> ExitStatus {
     match report.stopped_by {
         Some(Signal::Interrupt) => return ExitStatus::Interrupted,
@@ -402,10 +406,10 @@ fn coded_hint(code: &str) -> Option<String> {
 pub(crate) fn classify(error: &anyhow::Error) -> ExitStatus {
     for cause in error.chain() {
         // A `--jq` filter that fails on the document is the expression's fault, not the API's.
-        if let Some(jq) = cause.downcast_ref::<crate::render::jq::JqRunError>() {
+        if let Some(jq) = cause.downcast_ref::<crate::jq::JqRunError>() {
             return match jq.stop {
-                crate::render::jq::JqStop::Signal { terminated: true } => ExitStatus::Terminated,
-                crate::render::jq::JqStop::Signal { terminated: false } => ExitStatus::Interrupted,
+                crate::jq::JqStop::Signal { terminated: true } => ExitStatus::Terminated,
+                crate::jq::JqStop::Signal { terminated: false } => ExitStatus::Interrupted,
                 _ => ExitStatus::Usage,
             };
         }

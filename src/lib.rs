@@ -5,10 +5,13 @@
 //! into typed settings per command; nothing below sees a clap type or reads a variable)
 //! → `commands` (one module each; `get`, `wait` and `tree` return a `report`) → `api` (the IMS
 //! client, its wire format, TLS trust, typed errors) with `auth` behind its credentials
-//! interface → `render` (report in, text out, the format chosen once) → `ui` (the output object
-//! that owns the streams, the printer every report goes through, and `wait`'s progress
-//! observers) → `exit` (the exit status, decided once from the report, and hints).
-//! Below them all: `tables` (the exit codes and environment variables every help text and
+//! interface → `render` (report in, text out, the format chosen once; it never writes, reads
+//! the environment, probes the terminal or starts a process) → `ui` (the output object that
+//! owns the streams, the printer every report goes through, which also runs a `--jq` filter,
+//! and `wait`'s progress observers) → `exit` (the exit status, decided once from the report,
+//! and hints).
+//! Below them all: `jq` (a `--jq` filter compiled, and run in a worker process of this binary
+//! under limits), `tables` (the exit codes and environment variables every help text and
 //! document is made from), `usage_error`, `safe_text` (untrusted text made safe to show), `log`
 //! (the `-v` debug log), `time`, `service`, `codes` (the table of published error codes:
 //! meaning, what to do, retried). `sim` is the built-in simulator.
@@ -24,6 +27,7 @@ mod commands;
 mod config;
 mod core_dumps;
 mod exit;
+mod jq;
 mod log;
 mod render;
 mod report;
@@ -50,10 +54,9 @@ pub mod testing {
     pub use crate::cli::{command, completions};
     pub use crate::codes::{is_code_shaped, table as codes_table};
     pub use crate::config::clouds::{CloudConfig, ConfigEnv, load as load_clouds};
+    pub use crate::jq::{JqFilter, OUTPUT_BUDGET, TIME_BUDGET};
     pub use crate::render::document::Document;
-    pub use crate::render::jq::{JqFilter, OUTPUT_BUDGET, TIME_BUDGET};
-    pub use crate::render::json::escape_hazards;
-    pub use crate::safe_text::{is_hazard, redact_userinfo, sanitize};
+    pub use crate::safe_text::{escape_hazards, is_hazard, redact_userinfo, sanitize};
     pub use crate::sim::scenario::Scenario;
     pub use crate::tables::{ENV_VARS, EnvVar, exit_codes, severity_sentence};
     pub use crate::time::{parse_api_time, parse_duration};
@@ -71,7 +74,7 @@ use crate::ui::output::Output;
 pub fn main_entry() -> ExitCode {
     core_dumps::forbid();
     // A `--jq` filter runs in a child process of this binary, under limits.
-    if let Some(code) = render::jq::worker_main() {
+    if let Some(code) = jq::worker_main() {
         return code;
     }
     let cli = match cli::parse() {

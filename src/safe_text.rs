@@ -179,6 +179,45 @@ pub(crate) fn quote_input(text: &str) -> String {
     }
 }
 
+/// JSON escapes C0 controls (ESC included) itself but leaves DEL, the C1 controls (U+009B is
+/// a one-character CSI for some terminals) and the invisible format and separator characters
+/// (bidirectional marks and overrides, zero-width characters, U+2028/U+2029, the byte-order
+/// mark) raw. They can only occur inside strings, where `\uXXXX` denotes the very same
+/// character: the document keeps its value and stays valid, and nothing in it can drive the
+/// terminal it is printed on or make it read differently from what it holds. The set is the
+/// one tables make visible ([`is_hazard`]), less the C0 controls that JSON
+/// already escapes (and that lay out the text between its tokens).
+#[must_use]
+pub fn escape_hazards(json: String) -> String {
+    // ASCII holds only one of them (DEL): a fast check for the usual, huge or not.
+    if (json.is_ascii() && !json.as_bytes().contains(&0x7f)) || !json.contains(is_json_hazard) {
+        return json;
+    }
+    let mut escaped = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if is_json_hazard(c) {
+            push_escaped(c, &mut escaped);
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+/// A character that JSON text may carry raw but that must not reach a terminal raw.
+pub(crate) fn is_json_hazard(c: char) -> bool {
+    c >= '\u{7f}' && is_hazard(c)
+}
+
+/// `c` as a JSON escape: `\uXXXX`, or a surrogate pair beyond the first plane (where the
+/// language-tag format characters live).
+pub(crate) fn push_escaped(c: char, out: &mut String) {
+    let mut units = [0_u16; 2];
+    for unit in c.encode_utf16(&mut units) {
+        let _ = write!(out, "\\u{unit:04x}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

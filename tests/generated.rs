@@ -177,7 +177,7 @@ fn manual(command: &clap::Command) -> clap_mangen::Man {
         .source(format!("imsjob {}", env!("CARGO_PKG_VERSION")))
 }
 
-/// Title, name, synopsis, description, options and subcommands, as clap_mangen renders them
+/// Title, name, synopsis, description, options and subcommands, as `clap_mangen` renders them
 /// (its "EXTRA" section, the after-help text, is replaced by a proper EXIT CODES section).
 fn render_common(man: &clap_mangen::Man) -> String {
     let mut buffer = Vec::new();

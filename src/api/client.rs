@@ -5,6 +5,7 @@
 //! (`get`/`tree` retry a few times, `wait` has its own schedule), so this layer makes exactly
 //! one HTTP request per call.
 
+use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -332,7 +333,7 @@ fn redacted_headers(headers: &HeaderMap) -> String {
         } else {
             crate::safe_text::sanitize(&String::from_utf8_lossy(value.as_bytes())).into_owned()
         };
-        lines.push_str(&format!("\n  {name}: {shown}"));
+        let _ = write!(lines, "\n  {name}: {shown}");
     }
     lines
 }

@@ -124,7 +124,7 @@ impl GatewayCode {
 
 /// The 400 codes the services' error tables give a job query that found nothing: IMS's
 /// `IMG.0023` ("An exception occurred during job query"), and ECS's and EVS's `Common.0011`
-/// ("Invalid job ID", "Failed to query JobVO using jobId").
+/// (`Invalid job ID`, `Failed to query JobVO using jobId`).
 pub(crate) const JOB_QUERY_FAILED_CODES: [&str; 2] = ["IMG.0023", "Common.0011"];
 
 fn request_suffix(request_id: Option<&str>) -> String {

@@ -505,7 +505,7 @@ pub(crate) mod tests {
                     &mut Fixed(0.999_999),
                 ) {
                     Verdict::RetryIn(delay) => delay.as_secs_f64().round(),
-                    other => panic!("{other:?}"),
+                    other @ Verdict::GiveUp(_) => panic!("{other:?}"),
                 }
             })
             .collect();

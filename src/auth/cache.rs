@@ -359,6 +359,10 @@ impl TokenCache {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
             // Also the names an earlier version used: `.{name}.{pid}.{random}.tmp`.
+            #[expect(
+                clippy::case_sensitive_file_extension_comparisons,
+                reason = "names this program wrote itself, in lower case"
+            )]
             if !(name.starts_with('.') && name.ends_with(".tmp")) {
                 continue;
             }
@@ -494,6 +498,10 @@ mod platform {
     use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
     use std::path::Path;
 
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "other platforms have no uid to give"
+    )]
     pub(super) fn current_uid() -> Option<u32> {
         Some(rustix::process::geteuid().as_raw())
     }
@@ -506,10 +514,18 @@ mod platform {
         std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
     }
 
+    #[expect(
+        clippy::unnecessary_wraps,
+        reason = "other platforms have no owner to give"
+    )]
     pub(super) fn owner(meta: &Metadata) -> Option<u32> {
         Some(meta.uid())
     }
 
+    #[expect(
+        clippy::verbose_bit_mask,
+        reason = "no permission for group or others, read as the mode bits it tests"
+    )]
     pub(super) fn is_private(meta: &Metadata) -> bool {
         meta.mode() & 0o077 == 0
     }

@@ -334,6 +334,10 @@ pub fn parse_token_response(
         .get("issued_at")
         .and_then(Value::as_str)
         .and_then(|t| t.parse::<Timestamp>().ok());
+    #[expect(
+        clippy::redundant_closure_for_method_calls,
+        reason = "the method's path names a type this code never otherwise names"
+    )]
     let lifetime = issued_at
         .map(|issued| expires_at.duration_since(issued))
         .filter(|l| l.is_positive());

@@ -45,6 +45,10 @@ pub(crate) enum TokenSource {
 impl TokenSource {
     /// For the debug log.
     #[must_use]
+    #[expect(
+        clippy::trivially_copy_pass_by_ref,
+        reason = "read where the source is borrowed"
+    )]
     pub(crate) fn describe(&self) -> &'static str {
         match self {
             Self::Configured => "configured token",

@@ -519,6 +519,10 @@ mod tests {
                 .join(".config/openstack")
         }
 
+        #[expect(
+            clippy::unused_self,
+            reason = "files are written where the fixture lives"
+        )]
         fn write(&self, dir: &Path, name: &str, text: &str) -> PathBuf {
             let path = dir.join(name);
             std::fs::write(&path, text).expect("write");

@@ -27,7 +27,7 @@ use crate::cli::{
     Cli, ColorWhen, Command, CompletionsArgs, ExplainArgs, GetArgs, GlobalArgs, JobOptions,
     OutputFormat, ServiceName, SimArgs, Timeout, TreeArgs, WaitArgs,
 };
-use crate::render::jq::JqFilter;
+use crate::jq::JqFilter;
 pub(crate) use crate::render::mode::Render;
 use crate::service::Service;
 use crate::ui::output::{ColorChoice, ColorEnv, OutputSettings};

@@ -56,7 +56,7 @@ impl Document<'_> {
 
     /// Pretty-printed with a two-space indent, as `serde_json::to_string_pretty` lays it
     /// out, with DEL, C1 controls and invisible format characters escaped (see
-    /// [`super::json::escape_hazards`]).
+    /// [`crate::safe_text::escape_hazards`]).
     #[must_use]
     pub fn pretty(&self) -> String {
         let mut out = String::new();
@@ -120,8 +120,8 @@ fn reindent(text: &str, mut depth: usize, out: &mut String) {
                 _ if escaped => escaped = false,
                 '\\' => escaped = true,
                 '"' => in_string = false,
-                c if super::json::is_json_hazard(c) => {
-                    super::json::push_escaped(c, out);
+                c if crate::safe_text::is_json_hazard(c) => {
+                    crate::safe_text::push_escaped(c, out);
                     continue;
                 }
                 _ => {}
@@ -135,7 +135,7 @@ fn reindent(text: &str, mut depth: usize, out: &mut String) {
                 out.push(c);
             }
             '{' | '[' => {
-                while chars.next_if(|c| c.is_ascii_whitespace()).is_some() {}
+                while chars.next_if(char::is_ascii_whitespace).is_some() {}
                 let close = if c == '{' { '}' } else { ']' };
                 out.push(c);
                 if chars.next_if_eq(&close).is_some() {

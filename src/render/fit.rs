@@ -14,6 +14,8 @@
 //! unset) every row is one whole line. Everything here is linear in the size of the text: a
 //! megabyte-long `fail_reason` costs one pass to measure and one to cut.
 
+use std::fmt::Write as _;
+
 use unicode_width::UnicodeWidthChar;
 
 /// What a column holds, which decides how it gives way.
@@ -197,7 +199,7 @@ pub(crate) fn render(
             let used = width(&text);
             match cell.color {
                 Some(sgr) if color && index > 0 => {
-                    line.push_str(&format!("\x1b[38;5;{sgr}m{text}\x1b[39m"));
+                    let _ = write!(line, "\x1b[38;5;{sgr}m{text}\x1b[39m");
                 }
                 _ => line.push_str(&text),
             }
@@ -345,7 +347,8 @@ mod tests {
 
     #[test]
     fn huge_text_is_cut_to_the_width() {
-        // How fast is measured once, through the real binary (tests/it/surface.rs).
+        // How fast is measured once, through the real binary (`tests/it/table.rs`,
+        // `a_megabyte_fail_reason_renders_in_well_under_a_second`).
         let reason = format!("IMG.0194: {}", "x".repeat(1 << 20));
         let rows = [row(JOB, &reason, 8)];
         let text = render(&COLUMNS, &rows, Some(100), false);

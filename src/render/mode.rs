@@ -1,6 +1,7 @@
 //! How results are shown, chosen once for the whole run (`settings::resolve_render`).
 
 use super::document::Document;
+use crate::jq::JqFilter;
 
 /// The output mode of a run.
 #[derive(Debug, Default)]
@@ -29,9 +30,21 @@ impl Render {
 /// returned, or the nested tree), so a new format is one implementation of this, with no
 /// command or dispatch to change.
 pub(crate) trait DocumentFormat: std::fmt::Debug {
-    /// # Errors
-    /// When the document cannot be written this way (a jq filter that fails on it).
-    fn render(&self, document: &Document<'_>, stdout_is_terminal: bool) -> anyhow::Result<String>;
+    fn render(&self, document: &Document<'_>) -> Written<'_>;
+}
+
+/// A document as a format writes it.
+#[derive(Debug)]
+pub(crate) enum Written<'f> {
+    /// The text for stdout.
+    Text(String),
+    /// A jq filter still to run over the document's one-line JSON text. Running it starts a
+    /// process, which rendering never does: the printer runs it and hands the outcome back
+    /// to [`super::page::Rendered::filtered`].
+    Filter {
+        filter: &'f JqFilter,
+        input: Vec<u8>,
+    },
 }
 
 /// `-o json`: pretty-printed, keys in the order received, numbers as sent.
@@ -39,7 +52,17 @@ pub(crate) trait DocumentFormat: std::fmt::Debug {
 pub(crate) struct Json;
 
 impl DocumentFormat for Json {
-    fn render(&self, document: &Document<'_>, _: bool) -> anyhow::Result<String> {
-        Ok(document.pretty())
+    fn render(&self, document: &Document<'_>) -> Written<'_> {
+        Written::Text(document.pretty())
+    }
+}
+
+/// `--jq EXPR`: the filter, to apply to the document as one line of JSON.
+impl DocumentFormat for JqFilter {
+    fn render(&self, document: &Document<'_>) -> Written<'_> {
+        Written::Filter {
+            filter: self,
+            input: document.compact(),
+        }
     }
 }

@@ -1,13 +1,14 @@
 //! The one rendering entry point: a command's [`Report`] and the chosen [`Render`] mode in,
 //! the lines for stderr and the text for stdout out.
 
+use std::fmt::Write as _;
+
 use jiff::Timestamp;
 
 use super::document::Document;
 use super::events::end_line;
-use super::jq::{JqRunError, JqStop};
 pub(crate) use super::message::Message;
-use super::mode::Render;
+use super::mode::{Render, Written};
 use super::remedy;
 use super::style::Style;
 use super::table::{Row, fit_width, jobs_table};
@@ -16,6 +17,7 @@ use super::unfetched::unfetched;
 use crate::api::id::JobId;
 use crate::api::model::Status;
 use crate::exit::{ExitStatus, FilterEnd};
+use crate::jq::{JqFilter, JqRunError, JqStop};
 use crate::report::{
     Body, JobEntry, Jobs, JobsKind, Outcome, Report, Signal, TreeNode, WaitSummary,
 };
@@ -34,17 +36,32 @@ pub(crate) struct View {
 /// A rendered report: stderr lines first, then the stdout text (none when there is nothing
 /// to show).
 #[derive(Debug)]
-pub(crate) struct Rendered {
+pub(crate) struct Rendered<'m> {
     pub messages: Vec<Message>,
     pub stdout: Option<String>,
     /// How a `--jq` program ended on the document (`exit::after_rendering` weighs it).
     pub filter: FilterEnd,
+    /// A `--jq` filter still to run on the document; `stdout` waits for its output. The
+    /// printer runs it and settles its outcome with [`Rendered::filtered`].
+    pub pending: Option<PendingFilter<'m>>,
+}
+
+/// A filter to run, and the document's one-line JSON text it reads.
+#[derive(Debug)]
+pub(crate) struct PendingFilter<'m> {
+    pub filter: &'m JqFilter,
+    pub input: Vec<u8>,
 }
 
 /// Renders a report in the chosen mode. `status` is the report's exit status, decided
 /// before (`exit::status`): the `--events` end line and the `--jq` messages quote it.
 #[must_use]
-pub(crate) fn render(report: &Report, status: ExitStatus, mode: &Render, view: &View) -> Rendered {
+pub(crate) fn render<'m>(
+    report: &Report,
+    status: ExitStatus,
+    mode: &'m Render,
+    view: &View,
+) -> Rendered<'m> {
     let (messages, stdout) = match &report.body {
         Body::Jobs(jobs) => {
             // The table ends with the advice for failed jobs; other formats get it as the
@@ -62,24 +79,37 @@ pub(crate) fn render(report: &Report, status: ExitStatus, mode: &Render, view: &
                 messages.push(Message::Warning(stop_warning(stop)));
             }
             let stdout = match mode {
-                Render::Document(format) => format.render(&to_json(tree), view.neutralise),
+                Render::Document(format) => format.render(&to_json(tree)),
                 // The job asked for could not be fetched: its error line says everything.
-                _ if tree.root.outcome.is_err() => Ok(String::new()),
-                Render::Wide => Ok(tree_text(tree, view, true)),
-                Render::Table | Render::Tree | Render::Events => Ok(tree_text(tree, view, false)),
+                _ if tree.root.outcome.is_err() => Written::Text(String::new()),
+                Render::Wide => Written::Text(tree_text(tree, view, true)),
+                Render::Table | Render::Tree | Render::Events => {
+                    Written::Text(tree_text(tree, view, false))
+                }
             };
-            (messages, stdout.map(Some))
+            (messages, Some(stdout))
         }
-        Body::Text(text) => (Vec::new(), Ok(Some(text.clone()))),
-        Body::Notes(lines) => (lines.iter().cloned().map(Message::Note).collect(), Ok(None)),
-        Body::SelfCheck { .. } => (Vec::new(), Ok(None)),
+        Body::Text(text) => (Vec::new(), Some(Written::Text(text.clone()))),
+        Body::Notes(lines) => (lines.iter().cloned().map(Message::Note).collect(), None),
+        Body::SelfCheck { .. } => (Vec::new(), None),
         Body::Explain(explanation) => {
             let (messages, stdout) =
                 super::explain::render(explanation, matches!(mode, Render::Document(_)));
-            (messages, Ok(stdout))
+            (messages, stdout.map(Written::Text))
         }
     };
-    settle(messages, stdout, status)
+    let (stdout, pending) = match stdout {
+        // A filter may print nothing at all (`// empty`): then stdout stays empty.
+        Some(Written::Text(text)) => (Some(text).filter(|text| !text.is_empty()), None),
+        Some(Written::Filter { filter, input }) => (None, Some(PendingFilter { filter, input })),
+        None => (None, None),
+    };
+    Rendered {
+        messages,
+        stdout,
+        filter: FilterEnd::Finished,
+        pending,
+    }
 }
 
 /// The tree as text, ended by the advice for its failed jobs.
@@ -99,58 +129,47 @@ fn tree_text(tree: &crate::report::Tree, view: &View, wide: bool) -> String {
     text
 }
 
-/// A document format that stopped (a `--jq` program's runtime error, `halt` or
-/// `halt_error`): what it wrote so far is kept, the stop is reported, and the jobs' outcome
-/// still decides the exit code (`doc/contract.md`, "Exit codes").
-fn settle(
-    mut messages: Vec<Message>,
-    stdout: anyhow::Result<Option<String>>,
-    status: ExitStatus,
-) -> Rendered {
-    let error = match stdout {
-        Ok(stdout) => {
-            return Rendered {
-                messages,
-                // A filter may print nothing at all (`// empty`): then stdout stays empty.
-                stdout: stdout.filter(|text| !text.is_empty()),
-                filter: FilterEnd::Finished,
-            };
-        }
-        Err(error) => error,
-    };
-    let (partial, filter) = match error.downcast::<JqRunError>() {
-        Ok(stopped) => {
-            let text = stopped.to_string();
-            let filter = match stopped.stop {
-                JqStop::Halt(0) => FilterEnd::Finished,
-                JqStop::Halt(_) => {
-                    messages.push(Message::Warning(format!(
-                        "{text}; imsjob's exit code follows the jobs ({})",
-                        status.code()
-                    )));
-                    FilterEnd::Finished
-                }
-                JqStop::Error(_) => {
-                    messages.push(jq_error(text, status));
-                    FilterEnd::Failed
-                }
-                JqStop::Signal { terminated } => FilterEnd::Signalled(if terminated {
-                    Signal::Terminate
-                } else {
-                    Signal::Interrupt
-                }),
-            };
-            (Some(stopped.partial).filter(|p| !p.is_empty()), filter)
-        }
-        Err(other) => {
-            messages.push(jq_error(format!("{other:#}"), status));
-            (None, FilterEnd::Failed)
-        }
-    };
-    Rendered {
-        messages,
-        stdout: partial,
-        filter,
+impl Rendered<'_> {
+    /// The pending filter's outcome settled: its output is stdout. A filter that stopped (a
+    /// runtime error, `halt` or `halt_error`) keeps what it wrote so far, the stop is
+    /// reported, and the jobs' outcome still decides the exit code (`doc/contract.md`, "Exit
+    /// codes"); `status` is the report's.
+    #[must_use]
+    pub(crate) fn filtered(
+        mut self,
+        outcome: Result<String, JqRunError>,
+        status: ExitStatus,
+    ) -> Self {
+        self.pending = None;
+        let stopped = match outcome {
+            Ok(text) => {
+                self.stdout = Some(text).filter(|text| !text.is_empty());
+                return self;
+            }
+            Err(stopped) => stopped,
+        };
+        let text = stopped.to_string();
+        self.filter = match stopped.stop {
+            JqStop::Halt(0) => FilterEnd::Finished,
+            JqStop::Halt(_) => {
+                self.messages.push(Message::Warning(format!(
+                    "{text}; imsjob's exit code follows the jobs ({})",
+                    status.code()
+                )));
+                FilterEnd::Finished
+            }
+            JqStop::Error(_) => {
+                self.messages.push(jq_error(text, status));
+                FilterEnd::Failed
+            }
+            JqStop::Signal { terminated } => FilterEnd::Signalled(if terminated {
+                Signal::Terminate
+            } else {
+                Signal::Interrupt
+            }),
+        };
+        self.stdout = Some(stopped.partial).filter(|p| !p.is_empty());
+        self
     }
 }
 
@@ -164,12 +183,12 @@ fn jq_error(text: String, status: ExitStatus) -> Message {
     Message::Error { text, hint }
 }
 
-fn jobs_text(
+fn jobs_text<'m>(
     jobs: &Jobs,
     status: ExitStatus,
-    mode: &Render,
+    mode: &'m Render,
     view: &View,
-) -> anyhow::Result<Option<String>> {
+) -> Option<Written<'m>> {
     let single = !jobs.array && jobs.entries.len() == 1;
     let wait = match &jobs.kind {
         JobsKind::Get => None,
@@ -179,7 +198,7 @@ fn jobs_text(
     // document still holds its stand-in, the shape `wait` and `tree` give it too.
     let lone_error = wait.is_none() && single && jobs.entries[0].job.is_none();
     match (mode, wait) {
-        (Render::Events, Some(summary)) => Ok(Some(end_line(
+        (Render::Events, Some(summary)) => Some(Written::Text(end_line(
             &jobs.entries,
             status,
             view.now,
@@ -202,9 +221,9 @@ fn jobs_text(
                     Document::Array(documents)
                 }
             };
-            format.render(&document, view.neutralise).map(Some)
+            Some(format.render(&document))
         }
-        _ if lone_error => Ok(None),
+        _ if lone_error => None,
         _ => {
             let rows: Vec<Row<'_>> = jobs.entries.iter().map(row).collect();
             let wide = matches!(mode, Render::Wide);
@@ -215,7 +234,7 @@ fn jobs_text(
                 jobs.map(|job| &job.view),
                 fit_width(view.style, wide),
             );
-            Ok(Some(text))
+            Some(Written::Text(text))
         }
     }
 }
@@ -257,16 +276,14 @@ fn interrupted(jobs: &Jobs) -> Vec<Message> {
     let (seen, unseen): (Vec<&JobEntry>, Vec<&JobEntry>) = open.partition(|e| e.job.is_some());
     let mut text = "interrupted: stopped waiting".to_owned();
     if !seen.is_empty() {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "; {} job(s) keep running remotely (imsjob never cancels jobs)",
             seen.len()
-        ));
+        );
     }
     if !unseen.is_empty() {
-        text.push_str(&format!(
-            "; {} job id(s) had not been found yet",
-            unseen.len()
-        ));
+        let _ = write!(text, "; {} job id(s) had not been found yet", unseen.len());
     }
     vec![Message::Warning(text)]
 }
@@ -408,11 +425,28 @@ mod tests {
     }
 
     /// Renders as the top of the program does: the status decided from the report, then
-    /// weighed with what the rendering met.
-    fn render(report: &Report, mode: &Render, view: &View) -> (Rendered, ExitStatus) {
+    /// weighed with what the rendering met (a `--jq` filter runs in this process here).
+    fn render(report: &Report, mode: &Render, view: &View) -> (Rendered<'static>, ExitStatus) {
         let status = crate::exit::status(report);
-        let rendered = super::render(report, status, mode, view);
+        let mut rendered = super::render(report, status, mode, view);
+        if let Some(run) = rendered.pending.take() {
+            let outcome = run.filter.run_text(&run.input, view.neutralise);
+            rendered = rendered.filtered(outcome, status);
+        }
         let status = crate::exit::after_rendering(status, rendered.filter);
+        // Owned again: the filter that borrowed `mode` has run.
+        let Rendered {
+            messages,
+            stdout,
+            filter,
+            ..
+        } = rendered;
+        let rendered = Rendered {
+            messages,
+            stdout,
+            filter,
+            pending: None,
+        };
         (rendered, status)
     }
 
@@ -520,7 +554,6 @@ mod tests {
 
     #[test]
     fn a_jq_program_never_decides_the_exit_code() {
-        use crate::render::jq::JqFilter;
         let jq =
             |expr: &str| Render::Document(Box::new(JqFilter::compile(expr).expect("compiles")));
         let failed = report(
@@ -562,20 +595,20 @@ mod tests {
 mod new_format {
     use super::*;
     use crate::exit::ExitStatus;
-    use crate::render::mode::DocumentFormat;
+    use crate::render::mode::{DocumentFormat, Written};
 
     /// A stand-in for a new format such as YAML: the top-level keys of the document.
     #[derive(Debug)]
     struct Keys;
 
     impl DocumentFormat for Keys {
-        fn render(&self, document: &Document<'_>, _: bool) -> anyhow::Result<String> {
+        fn render(&self, document: &Document<'_>) -> Written<'_> {
             let keys = document
                 .to_value()
                 .as_object()
                 .map(|o| o.keys().cloned().collect::<Vec<_>>().join(","))
                 .unwrap_or_default();
-            Ok(format!("keys: {keys}"))
+            Written::Text(format!("keys: {keys}"))
         }
     }
 

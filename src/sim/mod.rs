@@ -142,7 +142,7 @@ impl SimHandle {
             self.token
         );
         if let Some(path) = &self.cacert {
-            text.push_str(&format!("# cacert: {}\n", path.display()));
+            let _ = writeln!(text, "# cacert: {}", path.display());
         }
         text
     }

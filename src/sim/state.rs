@@ -136,6 +136,21 @@ pub(crate) fn example_ids() -> Vec<(String, &'static str)> {
 impl Jobs {
     #[must_use]
     pub(crate) fn new(scenario: Scenario) -> Self {
+        /// Indexes a scenario job and its sub-jobs by id, with their place in the family.
+        fn walk(
+            spec: &JobSpec,
+            service: Service,
+            family: usize,
+            path: Vec<usize>,
+            index: &mut HashMap<(Service, String), Entry>,
+        ) {
+            for (i, sub) in spec.sub_jobs.iter().enumerate() {
+                let mut sub_path = path.clone();
+                sub_path.push(i);
+                walk(sub, service, family, sub_path, index);
+            }
+            index.insert((service, spec.id.clone()), Entry::Timed { family, path });
+        }
         let mut index = HashMap::new();
         if scenario.examples {
             let ims = EXAMPLES.iter().map(|(_, text)| (Service::Ims, *text));
@@ -157,20 +172,6 @@ impl Jobs {
                     }
                 }
             }
-        }
-        fn walk(
-            spec: &JobSpec,
-            service: Service,
-            family: usize,
-            path: Vec<usize>,
-            index: &mut HashMap<(Service, String), Entry>,
-        ) {
-            for (i, sub) in spec.sub_jobs.iter().enumerate() {
-                let mut sub_path = path.clone();
-                sub_path.push(i);
-                walk(sub, service, family, sub_path, index);
-            }
-            index.insert((service, spec.id.clone()), Entry::Timed { family, path });
         }
         for (family, spec) in scenario.jobs.iter().enumerate() {
             walk(spec, spec.shape.service(), family, Vec::new(), &mut index);

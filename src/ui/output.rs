@@ -105,6 +105,10 @@ impl Output {
 
     /// Whether a person may be typing on stdin (then `-` says it reads from there).
     #[must_use]
+    #[expect(
+        clippy::unused_self,
+        reason = "the output object owns the streams: what reaches them goes through it, stateless or not"
+    )]
     pub(crate) fn stdin_is_terminal(&self) -> bool {
         io::stdin().is_terminal()
     }
@@ -143,7 +147,7 @@ impl Output {
     ///
     /// # Errors
     /// A failed write to stdout.
-    pub(crate) fn show(&self, rendered: crate::render::page::Rendered) -> anyhow::Result<()> {
+    pub(crate) fn show(&self, rendered: crate::render::page::Rendered<'_>) -> anyhow::Result<()> {
         use crate::render::page::Message;
         for message in &rendered.messages {
             match message {
@@ -198,11 +202,19 @@ impl Output {
     }
 
     /// A warning on stderr (shown even with `-q`).
+    #[expect(
+        clippy::unused_self,
+        reason = "the output object owns the streams: what reaches them goes through it, stateless or not"
+    )]
     pub(crate) fn warn(&self, message: &str) {
         Self::stderr_line(&format!("imsjob: warning: {message}"));
     }
 
     /// The one-line error, with an optional hint line.
+    #[expect(
+        clippy::unused_self,
+        reason = "the output object owns the streams: what reaches them goes through it, stateless or not"
+    )]
     pub(crate) fn error(&self, message: &str, hint: Option<&str>) {
         let mut text = format!("imsjob: error: {message}");
         if let Some(hint) = hint {

@@ -1,5 +1,5 @@
 //! The printer every command's results go through: a report rendered in the mode chosen up
-//! front and written, its exit status decided once (`exit::status`) and weighed with what
+//! front (its `--jq` filter, if any, run here) and written, its exit status decided once (`exit::status`) and weighed with what
 //! the rendering met; plain text and notes for `demo` and `sim`, which speak as they go; and
 //! the observer that shows a `wait` while it runs.
 
@@ -23,7 +23,7 @@ impl<'a> Printer<'a> {
 
     /// The output object, for what reports to it directly (connection notes).
     #[must_use]
-    pub(crate) fn out(&self) -> &'a Output {
+    pub(crate) fn out(self) -> &'a Output {
         self.out
     }
 
@@ -32,9 +32,16 @@ impl<'a> Printer<'a> {
     ///
     /// # Errors
     /// A failed write to stdout.
-    pub(crate) fn show(&self, report: &Report, mode: &Render) -> anyhow::Result<ExitStatus> {
+    pub(crate) fn show(self, report: &Report, mode: &Render) -> anyhow::Result<ExitStatus> {
         let status = exit::status(report);
-        let rendered = crate::render::render(report, status, mode, &self.out.view());
+        let view = self.out.view();
+        let mut rendered = crate::render::render(report, status, mode, &view);
+        // A `--jq` filter runs here, in a process of its own (`crate::jq`): rendering only
+        // describes it.
+        if let Some(run) = rendered.pending.take() {
+            let outcome = run.filter.run_text(&run.input, view.neutralise);
+            rendered = rendered.filtered(outcome, status);
+        }
         let status = exit::after_rendering(status, rendered.filter);
         self.out.show(rendered)?;
         Ok(status)
@@ -44,12 +51,12 @@ impl<'a> Printer<'a> {
     ///
     /// # Errors
     /// A failed write to stdout.
-    pub(crate) fn text(&self, text: &str) -> std::io::Result<()> {
+    pub(crate) fn text(self, text: &str) -> std::io::Result<()> {
         self.out.result(text)
     }
 
     /// Status lines for stderr that `-q` silences.
-    pub(crate) fn notes(&self, lines: &[String]) {
+    pub(crate) fn notes(self, lines: &[String]) {
         for line in lines {
             self.out.progress(line);
         }
@@ -58,7 +65,7 @@ impl<'a> Printer<'a> {
     /// What shows a `wait` in `mode` while it runs: the `--events` stream, or the progress
     /// display on stderr.
     #[must_use]
-    pub(crate) fn observer(&self, mode: &Render) -> Box<dyn WaitObserver + 'a> {
+    pub(crate) fn observer(self, mode: &Render) -> Box<dyn WaitObserver + 'a> {
         wait_observer(self.out, mode)
     }
 }

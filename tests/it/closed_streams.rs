@@ -3,7 +3,8 @@
 
 use std::process::Stdio;
 
-use crate::common::{Sim, stdout_of};
+use crate::common::Sim;
+use crate::test::{Exit, Ran};
 
 #[test]
 fn verbose_log_into_a_closed_pipe_does_not_abort() {
@@ -17,13 +18,9 @@ fn verbose_log_into_a_closed_pipe_does_not_abort() {
         .expect("runs");
     // The reader goes away before the first line: `2>&1 | head -c1` at its most abrupt.
     drop(child.stderr.take());
-    let output = child.wait_with_output().expect("exits");
-    assert_eq!(output.status.code(), Some(0), "{}", stdout_of(&output));
-    assert!(
-        stdout_of(&output).contains("job-success"),
-        "{}",
-        stdout_of(&output)
-    );
+    let ran = Ran::from(child.wait_with_output().expect("exits"));
+    ran.assert_exit(Exit::Success);
+    assert!(ran.stdout.contains("job-success"), "{}", ran.stdout);
 }
 
 #[test]
@@ -32,11 +29,12 @@ fn verbose_log_onto_a_full_device_does_not_abort() {
         return;
     };
     let sim = Sim::builtin();
+    // The builder cannot hand the process a device for stderr.
     let output = sim
         .std_cmd()
         .args(["wait", "job-success", "-vvv"])
         .stderr(Stdio::from(full))
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stdout_of(&output));
+    Ran::from(output).assert_exit(Exit::Success);
 }

@@ -2,54 +2,45 @@
 //! failed job (also at 80 columns in tmux), and a simulator that speaks only codes of the table.
 
 use std::path::{Path, PathBuf};
-use std::process::Command as StdCommand;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::common::{Sim, binary, eventually, imsjob, stderr_of, stdout_of};
+use crate::common::{Sim, eventually};
+use crate::screen::Tmux;
+use crate::test::{Exit, Test};
 
-fn explain(args: &[&str]) -> std::process::Output {
-    let home = tempfile::tempdir().expect("temp home");
-    imsjob(home.path())
-        .arg("explain")
-        .args(args)
-        .output()
-        .expect("runs")
+/// `imsjob explain ARGS`, without credentials.
+fn explain(args: &[&str]) -> Test {
+    Test::new().arg("explain").args(args)
 }
 
 #[test]
 fn explain_tells_meaning_status_what_to_do_and_retries() {
-    let output = explain(&["IMG.0194"]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let text = stdout_of(&output);
+    let text = explain(&["IMG.0194"])
+        .stdout_has("HTTP status  400")
+        .stdout_has("what to do   wait for running imports to end, then submit again")
+        .stdout_has("retried      no")
+        .stderr_is("")
+        .run()
+        .stdout;
     assert!(
         text.starts_with("IMG.0194: too many image imports are running at once\n"),
         "{text}"
     );
-    for needle in [
-        "HTTP status  400",
-        "what to do   wait for running imports to end, then submit again",
-        "retried      no",
-    ] {
-        assert!(text.contains(needle), "{needle}: {text}");
-    }
-    assert!(stderr_of(&output).is_empty());
     // Any case; the gateway's two spellings are one code.
-    let lower = stdout_of(&explain(&["img.0194"]));
-    assert_eq!(lower, text);
-    let gateway = stdout_of(&explain(&["apigw.0308"]));
-    assert_eq!(gateway, stdout_of(&explain(&["APIG.0308"])));
-    assert!(gateway.contains("also written APIGW.0308"), "{gateway}");
-    assert!(gateway.contains("retried      yes"), "{gateway}");
+    explain(&["img.0194"]).stdout_is(text.as_str()).run();
+    let gateway = explain(&["apigw.0308"])
+        .stdout_has("also written APIGW.0308")
+        .stdout_has("retried      yes")
+        .run()
+        .stdout;
+    explain(&["APIG.0308"]).stdout_is(gateway).run();
 }
 
 #[test]
 fn every_listed_code_is_explained_and_the_list_is_sorted_and_unique() {
-    let output = explain(&["--list"]);
-    assert_eq!(output.status.code(), Some(0));
-    let list = stdout_of(&output);
+    let list = explain(&["--list"]).run().stdout;
     let codes: Vec<&str> = list
         .lines()
         .map(|line| line.split_whitespace().next().expect("a code first"))
@@ -61,9 +52,7 @@ fn every_listed_code_is_explained_and_the_list_is_sorted_and_unique() {
     }
     let mut args = vec!["--json"];
     args.extend(&codes);
-    let output = explain(&args);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let explained: Value = serde_json::from_str(&stdout_of(&output)).expect("JSON");
+    let explained = explain(&args).run().json();
     let explained = explained.as_array().expect("an array for several codes");
     assert_eq!(explained.len(), codes.len());
     for (object, code) in explained.iter().zip(&codes) {
@@ -73,29 +62,23 @@ fn every_listed_code_is_explained_and_the_list_is_sorted_and_unique() {
         assert!(object["http_status"][0].is_u64(), "{object}");
         assert!(object["retried"].is_boolean());
     }
-    let listed = explain(&["--list", "--json"]);
-    let all: Value = serde_json::from_str(&stdout_of(&listed)).expect("JSON");
+    let all = explain(&["--list", "--json"]).run().json();
     assert_eq!(all.as_array().map(Vec::len), Some(codes.len()));
 }
 
 #[test]
 fn an_unknown_code_exits_4_naming_the_nearest() {
-    let output = explain(&["IMG.0199"]);
-    assert_eq!(output.status.code(), Some(4));
-    assert!(stdout_of(&output).is_empty());
-    let stderr = stderr_of(&output);
-    assert!(
-        stderr.starts_with("imsjob: error: `IMG.0199` is not a known error code\n"),
-        "{stderr}"
-    );
-    assert!(
-        stderr.contains("hint: nearest known: IMG.0198, "),
-        "{stderr}"
-    );
+    explain(&["IMG.0199"])
+        .expect_exit(Exit::NotFound)
+        .stdout_empty()
+        .stderr_starts_with("imsjob: error: `IMG.0199` is not a known error code\n")
+        .stderr_has("hint: nearest known: IMG.0198, ")
+        .run();
     // Known codes are still explained; the worst outcome decides.
-    let output = explain(&["IMG.0194", "EVS.9999", "--json"]);
-    assert_eq!(output.status.code(), Some(4));
-    let both: Value = serde_json::from_str(&stdout_of(&output)).expect("JSON");
+    let both = explain(&["IMG.0194", "EVS.9999", "--json"])
+        .expect_exit(Exit::NotFound)
+        .run()
+        .json();
     assert_eq!(both[0]["known"], true);
     assert_eq!(both[1]["known"], false);
     assert!(
@@ -104,12 +87,13 @@ fn an_unknown_code_exits_4_naming_the_nearest() {
             .is_some_and(|c| c.starts_with("EVS."))
     );
     // Not a code at all: a usage error, and no control character is echoed.
-    let output = explain(&["rm -rf \u{1b}[2J"]);
-    assert_eq!(output.status.code(), Some(2));
-    assert!(!stderr_of(&output).contains('\u{1b}'));
-    assert!(stderr_of(&output).contains("is not an error code"));
+    explain(&["rm -rf \u{1b}[2J"])
+        .expect_exit(Exit::Usage)
+        .stderr_lacks("\u{1b}")
+        .stderr_has("is not an error code")
+        .run();
     // No code and no `--list`: clap's usage error.
-    assert_eq!(explain(&[]).status.code(), Some(2));
+    explain(&[]).expect_exit(Exit::Usage).run();
 }
 
 /// A simulator with failed jobs whose codes are in the table, in the code or in the reason.
@@ -136,8 +120,7 @@ jobs:
 #[test]
 fn a_failed_job_ends_with_what_to_do_in_the_table_and_the_tree_only() {
     let sim = failing();
-    let output = sim.cmd().args(["get", "import"]).output().expect("runs");
-    let stdout = stdout_of(&output);
+    let stdout = Test::on(&sim).args(["get", "import"]).run().stdout;
     let last = stdout.lines().last().unwrap_or_default();
     assert_eq!(
         last,
@@ -145,12 +128,10 @@ fn a_failed_job_ends_with_what_to_do_in_the_table_and_the_tree_only() {
     );
     // The code of the job and the one inside its reason, each once, in a table and a tree.
     for command in ["get", "tree"] {
-        let output = sim
-            .cmd_for("evs")
+        let stdout = Test::on_service(&sim, "evs")
             .args([command, "volumes"])
-            .output()
-            .expect("runs");
-        let stdout = stdout_of(&output);
+            .run()
+            .stdout;
         let advice: Vec<&str> = stdout
             .lines()
             .filter(|l| l.starts_with("what to do: "))
@@ -163,30 +144,26 @@ fn a_failed_job_ends_with_what_to_do_in_the_table_and_the_tree_only() {
         assert!(advice[1].starts_with("what to do: EVS.2024: "), "{stdout}");
     }
     // An unknown code gets no advice.
-    let output = sim.cmd().args(["get", "odd"]).output().expect("runs");
-    assert!(!stdout_of(&output).contains("what to do"));
+    Test::on(&sim)
+        .args(["get", "odd"])
+        .stdout_lacks("what to do")
+        .run();
     // JSON is the job object unchanged; `wait` tells the advice on stderr instead.
-    let output = sim
-        .cmd()
+    let job = Test::on(&sim)
         .args(["wait", "import", "--json"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1));
-    let job: Value = serde_json::from_str(&stdout_of(&output)).expect("JSON");
+        .expect_exit(Exit::JobFailed)
+        .stdout_lacks("what to do")
+        .stderr_has("hint: what to do: IMG.0194: wait for running imports")
+        .run()
+        .json();
     assert_eq!(job["error_code"], "IMG.0194");
-    assert!(!stdout_of(&output).contains("what to do"));
-    assert!(
-        stderr_of(&output).contains("hint: what to do: IMG.0194: wait for running imports"),
-        "{}",
-        stderr_of(&output)
-    );
-    let output = sim
-        .cmd()
+    let events = Test::on(&sim)
         .args(["wait", "import", "--events"])
-        .output()
-        .expect("runs");
-    let end: Value = serde_json::from_str(stdout_of(&output).lines().last().unwrap_or_default())
-        .expect("an end line");
+        .any_exit()
+        .run()
+        .stdout;
+    let end: Value =
+        serde_json::from_str(events.lines().last().unwrap_or_default()).expect("an end line");
     assert_eq!(end["event"], "end");
     assert_eq!(end["explain"][0]["code"], "IMG.0194");
     assert_eq!(
@@ -198,10 +175,12 @@ fn a_failed_job_ends_with_what_to_do_in_the_table_and_the_tree_only() {
         serde_json::json!({"job_id": "import", "status": "FAIL", "outcome": "failed"})
     );
     // The table itself carries it once, without the stderr duplicate.
-    let output = sim.cmd().args(["wait", "import"]).output().expect("runs");
-    assert_eq!(output.status.code(), Some(1));
-    assert!(stdout_of(&output).contains("what to do: IMG.0194: "));
-    assert!(!stderr_of(&output).contains("what to do"));
+    Test::on(&sim)
+        .args(["wait", "import"])
+        .expect_exit(Exit::JobFailed)
+        .stdout_has("what to do: IMG.0194: ")
+        .stderr_lacks("what to do")
+        .run();
 }
 
 #[test]
@@ -210,8 +189,11 @@ fn the_builtin_failed_job_ends_with_what_to_do() {
     let mut stdout = String::new();
     // The built-in job fails after a few seconds of simulated work.
     assert!(eventually(Duration::from_secs(30), || {
-        let output = sim.cmd().args(["get", "job-fail"]).output().expect("runs");
-        stdout = stdout_of(&output);
+        stdout = Test::on(&sim)
+            .args(["get", "job-fail"])
+            .any_exit()
+            .run()
+            .stdout;
         stdout.contains(" FAIL ")
     }));
     assert!(
@@ -225,55 +207,7 @@ fn the_builtin_failed_job_ends_with_what_to_do() {
 
 /// The screen of `imsjob ARGS` in a tmux window `cols` wide; `None` without tmux.
 fn tmux_screen(sim: &Sim, cols: u16, args: &str) -> Option<String> {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let probe = StdCommand::new("tmux").arg("-V").output();
-    if !probe.is_ok_and(|o| o.status.success()) {
-        return None;
-    }
-    let socket = format!(
-        "imsjob-codes-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let command = format!(
-        "env -i HOME={home} TERM=xterm-256color IMSJOB_ENDPOINT={endpoint} \
-         OS_PROJECT_ID={project} OS_AUTH_TOKEN={token} {binary} {args}; \
-         echo __EXIT=$?; sleep 600",
-        home = sim.home.path().display(),
-        endpoint = sim.endpoint,
-        project = sim.project_id,
-        token = sim.token,
-        binary = binary().display(),
-    );
-    let tmux = |args: &[&str]| {
-        StdCommand::new("tmux")
-            .env_remove("TMUX")
-            .args(["-L", &socket])
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    };
-    let cols = cols.to_string();
-    let started = tmux(&[
-        "-f",
-        "/dev/null",
-        "new-session",
-        "-d",
-        "-x",
-        &cols,
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(started.status.success(), "tmux new-session");
-    let mut screen = String::new();
-    let ended = eventually(Duration::from_secs(30), || {
-        screen = stdout_of(&tmux(&["capture-pane", "-p", "-S", "-"]));
-        screen.contains("__EXIT=")
-    });
-    tmux(&["kill-server"]);
-    assert!(ended, "the command ended: {screen}");
-    Some(screen)
+    Tmux::imsjob(sim, cols, "", args).map(|tmux| tmux.finish().1)
 }
 
 #[test]

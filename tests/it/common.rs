@@ -2,8 +2,8 @@
 //! hermetic environment (no `OS_*`, `IMSJOB_*` or colour variables; a temporary HOME).
 //!
 //! Runs are described and checked with `crate::test::Test`; this module holds the simulator
-//! handle and the fixtures several feature files share. `imsjob`, `stdout_of`, `stderr_of`
-//! and `all_output` remain for tests that drive `assert_cmd` directly.
+//! handle and the fixtures several feature files share. Processes the builder cannot start
+//! (signals, shells, closed streams) are checked through `crate::test::Ran`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -269,19 +269,6 @@ pub(crate) fn examples() -> Vec<(String, String)> {
         .collect()
 }
 
-pub(crate) fn stdout_of(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-pub(crate) fn stderr_of(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// stdout then stderr, for assertions on everything a run showed.
-pub(crate) fn all_output(output: &std::process::Output) -> String {
-    format!("{}{}", stdout_of(output), stderr_of(output))
-}
-
 /// A measured figure (peak memory, run time, faults met), shown with `--nocapture`.
 #[expect(clippy::print_stderr, reason = "tests report what they measured")]
 pub(crate) fn report(line: &str) {
@@ -387,7 +374,7 @@ pub(crate) fn on_a_terminal(sim: &Sim, args: &str, env: &[(&str, &str)]) -> Opti
         .args(["-qec", &command, "/dev/null"])
         .output()
         .expect("script runs");
-    Some(stdout_of(&output))
+    Some(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Sends `signal` (`INT`, `TERM`) to a process. Unix only: Windows has no such signals.

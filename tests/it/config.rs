@@ -36,7 +36,7 @@ fn clouds_yaml_and_secure_yaml() {
     let without_password: String = clouds
         .lines()
         .filter(|l| !l.contains("password"))
-        .map(|l| format!("{l}\n"))
+        .flat_map(|l| [l, "\n"])
         .collect();
     std::fs::write(cwd.path().join("clouds.yaml"), without_password).expect("clouds.yaml");
     let user_dir = home.path().join(".config/openstack");

@@ -3,25 +3,27 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::{Sim, stderr_of};
+use crate::common::Sim;
+use crate::test::{Exit, Ran, Test};
 
 /// Runs `get` with cloud `otc` selected, with `clouds.yaml` (and `secure.yaml`, if given) in
-/// the current directory, where they are looked for first.
-fn run_with(sim: &Sim, clouds: &str, secure: Option<&str>) -> (std::process::Output, Duration) {
+/// the current directory, where they are looked for first. It must be refused as a usage
+/// error naming the file (`names`).
+fn refused_with(sim: &Sim, clouds: &str, secure: Option<&str>, names: &str) -> (Ran, Duration) {
     let dir = sim.home.path();
     std::fs::write(dir.join("clouds.yaml"), clouds).expect("write clouds.yaml");
     if let Some(secure) = secure {
         std::fs::write(dir.join("secure.yaml"), secure).expect("write secure.yaml");
     }
     let started = Instant::now();
-    let output = sim
-        .cmd()
+    let ran = Test::on(sim)
         .env_remove("OS_AUTH_TOKEN")
         .env("OS_CLOUD", "otc")
         .args(["get", "job-success"])
-        .output()
-        .expect("runs");
-    (output, started.elapsed())
+        .expect_exit(Exit::Usage)
+        .stderr_has(names)
+        .run();
+    (ran, started.elapsed())
 }
 
 #[test]
@@ -31,13 +33,9 @@ fn deeply_nested_brackets_are_refused_at_once() {
         "clouds:\n  otc:\n    region_name: {}\n",
         "[".repeat(100_000)
     );
-    let (output, took) = run_with(&sim, &nested, None);
-    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
-    let stderr = stderr_of(&output);
-    assert!(
-        stderr.contains("clouds.yaml") && stderr.contains("line 3"),
-        "{stderr}"
-    );
+    let (ran, took) = refused_with(&sim, &nested, None, "clouds.yaml");
+    let stderr = ran.stderr;
+    assert!(stderr.contains("line 3"), "{stderr}");
     assert!(stderr.contains("nest"), "{stderr}");
     assert_eq!(
         stderr.lines().filter(|l| l.contains("error")).count(),
@@ -56,13 +54,9 @@ fn a_huge_secure_file_is_refused() {
         "clouds:\n  otc:\n    auth:\n      password: hunter2-secret\n# {}\n",
         "x".repeat(2 * 1024 * 1024)
     );
-    let (output, _) = run_with(&sim, clouds, Some(&secure));
-    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
-    let stderr = stderr_of(&output);
-    assert!(
-        stderr.contains("secure.yaml") && stderr.contains("larger than"),
-        "{stderr}"
-    );
+    let (ran, _) = refused_with(&sim, clouds, Some(&secure), "secure.yaml");
+    let stderr = ran.stderr;
+    assert!(stderr.contains("larger than"), "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
     assert!(sim.requests().is_empty(), "nothing was sent");
 }

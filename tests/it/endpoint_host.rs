@@ -4,7 +4,7 @@
 
 use std::net::TcpListener;
 
-use crate::common::{imsjob, stderr_of};
+use crate::test::{Exit, Test};
 
 /// A listener on 127.0.0.1 standing in for a foreign host, and a region that would point
 /// requests at it (`https://ims.x@127.0.0.1:PORT/.otc.t-systems.com`).
@@ -15,36 +15,38 @@ fn foreign() -> (TcpListener, String) {
     (listener, format!("x@127.0.0.1:{port}/"))
 }
 
-fn assert_refused(output: &std::process::Output, listener: &TcpListener, names: &str) {
-    let stderr = stderr_of(output);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains(names), "names {names}: {stderr}");
-    assert!(stderr.contains("region name"), "{stderr}");
+/// Runs `test`, which must be refused as a usage error naming `names`, with nothing sent.
+fn assert_refused(test: Test, listener: &TcpListener, names: &str) -> String {
+    let stderr = test
+        .expect_exit(Exit::Usage)
+        .stderr_has(names)
+        .stderr_has("region name")
+        .run()
+        .stderr;
     assert!(
         listener.accept().is_err(),
         "a connection reached the foreign listener: {stderr}"
     );
+    stderr
 }
 
 #[test]
 fn a_region_variable_that_is_no_region_name_is_refused() {
     let (listener, region) = foreign();
     let home = tempfile::tempdir().expect("home");
-    let output = imsjob(home.path())
+    let test = Test::home(home.path())
         .env("OS_AUTH_TOKEN", "it-token-5ecret")
         .env("OS_PROJECT_ID", "0123456789abcdef0123456789abcdef")
         .env("OS_REGION_NAME", &region)
-        .args(["get", "job-1", "--request-timeout", "2s"])
-        .output()
-        .expect("runs");
-    assert_refused(&output, &listener, "`OS_REGION_NAME`");
+        .args(["get", "job-1", "--request-timeout", "2s"]);
+    assert_refused(test, &listener, "`OS_REGION_NAME`");
 }
 
 #[test]
 fn a_region_flag_that_is_no_region_name_is_refused() {
     let (listener, region) = foreign();
     let home = tempfile::tempdir().expect("home");
-    let output = imsjob(home.path())
+    let test = Test::home(home.path())
         .env("OS_AUTH_TOKEN", "it-token-5ecret")
         .env("OS_PROJECT_ID", "0123456789abcdef0123456789abcdef")
         .env("OS_REGION_NAME", "eu-de")
@@ -55,10 +57,8 @@ fn a_region_flag_that_is_no_region_name_is_refused() {
             &region,
             "--request-timeout",
             "2s",
-        ])
-        .output()
-        .expect("runs");
-    assert_refused(&output, &listener, "`--region`");
+        ]);
+    assert_refused(test, &listener, "`--region`");
 }
 
 #[test]
@@ -67,14 +67,12 @@ fn a_project_name_prefix_that_is_no_region_name_is_refused_before_the_iam_lookup
     // region the name's prefix gives.
     let (listener, region) = foreign();
     let home = tempfile::tempdir().expect("home");
-    let output = imsjob(home.path())
+    let test = Test::home(home.path())
         .env("OS_ACCESS_KEY", "ITACCESSKEY000000000")
         .env("OS_SECRET_KEY", "it-secret-key-5ecret")
         .env("OS_PROJECT_NAME", format!("{region}_project"))
-        .args(["get", "job-1", "--request-timeout", "2s"])
-        .output()
-        .expect("runs");
-    assert_refused(&output, &listener, "`OS_PROJECT_NAME`");
+        .args(["get", "job-1", "--request-timeout", "2s"]);
+    assert_refused(test, &listener, "`OS_PROJECT_NAME`");
 }
 
 #[test]
@@ -88,15 +86,12 @@ fn a_clouds_yaml_region_in_the_current_directory_is_refused() {
         ),
     )
     .expect("write clouds.yaml");
-    let output = imsjob(home.path())
-        .env("OS_CLOUD", "otc")
-        .args(["get", "job-1", "--request-timeout", "2s"])
-        .output()
-        .expect("runs");
-    assert_refused(&output, &listener, "`region_name` of cloud `otc`");
-    assert!(
-        stderr_of(&output).contains("clouds.yaml"),
-        "{}",
-        stderr_of(&output)
-    );
+    let test = Test::home(home.path()).env("OS_CLOUD", "otc").args([
+        "get",
+        "job-1",
+        "--request-timeout",
+        "2s",
+    ]);
+    let stderr = assert_refused(test, &listener, "`region_name` of cloud `otc`");
+    assert!(stderr.contains("clouds.yaml"), "{stderr}");
 }

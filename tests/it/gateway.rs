@@ -5,8 +5,9 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Sim, stderr_of};
+use crate::common::Sim;
 use crate::sim::{Answer, http};
+use crate::test::{Exit, Test};
 
 /// The request id of an answer: the `X-Request-Id` header, 32 hex digits, and the same in
 /// the body when the body names one.
@@ -76,18 +77,12 @@ fn a_bad_token_gets_apigw_0301_with_one_request_id() {
     // Two answers, two ids.
     assert_ne!(request_id(&answer), request_id(&none));
 
-    let output = sim
-        .cmd()
+    Test::on(&sim)
         .env("OS_AUTH_TOKEN", "not-a-token")
         .args(["get", "job-success"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(3));
-    assert!(
-        stderr_of(&output).contains("HTTP 401 APIGW.0301"),
-        "{}",
-        stderr_of(&output)
-    );
+        .expect_exit(Exit::AuthRefused)
+        .stderr_has("HTTP 401 APIGW.0301")
+        .run();
 }
 
 #[test]

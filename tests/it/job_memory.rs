@@ -8,7 +8,8 @@ use std::path::Path;
 use std::process::Command as StdCommand;
 use std::sync::Arc;
 
-use crate::common::{self, stderr_of, stdout_of};
+use crate::common;
+use crate::test::{Exit, Ran};
 
 /// Peak resident memory allowed for `get` of two such answers: the answers themselves,
 /// their views at about their own size, and the program. Keeping the items cost over 250 MiB.
@@ -100,8 +101,7 @@ fn answers_of_millions_of_tiny_items_cost_about_their_size() {
         .env("OS_AUTH_TOKEN", "it-token")
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let stdout = stdout_of(&output);
+    let stdout = Ran::from(output).assert_exit(Exit::Success).stdout.clone();
     assert!(stdout.contains("0/2500000 members ok"), "{stdout}");
     assert!(stdout.contains("1875000 sub-jobs"), "{stdout}");
     let peak: u64 = std::fs::read_to_string(&report)

@@ -2,39 +2,26 @@
 //! live `wait` lines and in `-o wide`, a bare `subJobId` followed by `tree`, and each
 //! service's jobs only on its own endpoint.
 
-use serde_json::Value;
-
-use crate::common::{Sim, stderr_of, stdout_of};
+use crate::common::Sim;
+use crate::test::{Exit, Test};
 
 #[test]
 fn current_task_and_progress_show_while_a_job_runs() {
     let sim = Sim::with(
         "examples: false\njobs: [{id: building, type: imsCreateImageByInstance, duration: 1h, queued: 0s}]\n",
     );
-    let wide = sim
-        .cmd()
+    Test::on(&sim)
         .args(["get", "building", "-o", "wide"])
-        .output()
-        .expect("runs");
-    assert_eq!(wide.status.code(), Some(0), "{}", stderr_of(&wide));
-    assert!(
-        stdout_of(&wide).contains("CreateImageByInstanceTask"),
-        "{}",
-        stdout_of(&wide)
-    );
+        .stdout_has("CreateImageByInstanceTask")
+        .run();
     // The live line of `wait` (off a terminal: one line per status change).
-    let waited = sim
-        .cmd()
+    Test::on(&sim)
         .args(["wait", "building", "--timeout", "0"])
-        .output()
-        .expect("runs");
-    assert_eq!(waited.status.code(), Some(124), "{}", stderr_of(&waited));
-    let live = stderr_of(&waited);
-    assert!(
-        live.contains("job building: RUNNING") && live.contains("CreateImageByInstanceTask"),
-        "{live}"
-    );
-    assert!(live.contains("0%"), "{live}");
+        .expect_exit(Exit::Timeout)
+        .stderr_has("job building: RUNNING")
+        .stderr_has("CreateImageByInstanceTask")
+        .stderr_has("0%")
+        .run();
 }
 
 #[test]
@@ -51,19 +38,15 @@ jobs:
     sub_jobs: [{id: import-upload, type: imsImportImageJob, duration: 0s, image_name: imported}]
 ",
     );
-    let get = sim
-        .cmd()
+    let get = Test::on(&sim)
         .args(["get", "import", "--jq", ".entities.subJobId"])
-        .output()
-        .expect("runs");
-    assert_eq!(stdout_of(&get).trim(), "import-upload", "kept as sent");
-    let output = sim
-        .cmd()
+        .any_exit()
+        .run();
+    assert_eq!(get.stdout.trim(), "import-upload", "kept as sent");
+    let tree = Test::on(&sim)
         .args(["tree", "import", "-o", "json"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let tree: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        .run()
+        .json();
     assert_eq!(tree["sub_jobs"][0]["job"]["job_id"], "import-upload");
     assert_eq!(tree["sub_jobs"][0]["job"]["status"], "SUCCESS");
     assert_eq!(sim.requests_for("import-upload").len(), 1, "fetched by id");
@@ -72,29 +55,19 @@ jobs:
 #[test]
 fn an_ecs_job_is_not_found_on_the_ims_endpoint() {
     let sim = Sim::builtin();
-    let output = sim.cmd().args(["get", "job-ecs"]).output().expect("runs");
-    assert_eq!(output.status.code(), Some(4), "{}", stderr_of(&output));
-    assert!(
-        stderr_of(&output).contains("`--service`"),
-        "{}",
-        stderr_of(&output)
-    );
-    let ecs = sim
-        .cmd_for("ecs")
-        .args(["get", "job-ecs", "--service", "ecs"])
-        .output()
-        .expect("runs");
-    assert_eq!(ecs.status.code(), Some(0), "{}", stderr_of(&ecs));
-    let bms = sim
-        .cmd_for("bms")
-        .args(["get", "job-bms", "--service", "bms"])
-        .output()
-        .expect("runs");
-    assert_eq!(bms.status.code(), Some(0), "{}", stderr_of(&bms));
-    let evs = sim
-        .cmd_for("evs")
+    Test::on(&sim)
         .args(["get", "job-ecs"])
-        .output()
-        .expect("runs");
-    assert_eq!(evs.status.code(), Some(4), "{}", stderr_of(&evs));
+        .expect_exit(Exit::NotFound)
+        .stderr_has("`--service`")
+        .run();
+    Test::on_service(&sim, "ecs")
+        .args(["get", "job-ecs", "--service", "ecs"])
+        .run();
+    Test::on_service(&sim, "bms")
+        .args(["get", "job-bms", "--service", "bms"])
+        .run();
+    Test::on_service(&sim, "evs")
+        .args(["get", "job-ecs"])
+        .expect_exit(Exit::NotFound)
+        .run();
 }

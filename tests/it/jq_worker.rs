@@ -4,7 +4,8 @@
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{self, Sim, eventually, stderr_of, stdout_of};
+use crate::common::{self, Sim, eventually};
+use crate::test::{Exit, Ran, Test};
 
 /// A filter that never ends and allocates nothing.
 const ENDLESS: &str = "last(range(infinite))";
@@ -93,9 +94,9 @@ fn sigterm_while_the_filter_of_wait_runs_exits_143_at_once() {
     let (child, worker) = start_endless(&sim, &["wait", "job-success"]);
     let sent = Instant::now();
     signal(child.id(), "-TERM");
-    let output = child.wait_with_output().expect("ends");
+    let ran = Ran::from(child.wait_with_output().expect("ends"));
     let took = sent.elapsed();
-    assert_eq!(output.status.code(), Some(143), "{}", stderr_of(&output));
+    ran.assert_exit(Exit::Terminated);
     assert!(took < Duration::from_secs(2), "took {took:?}");
     assert!(
         eventually(Duration::from_secs(1), || !alive(worker)),
@@ -107,15 +108,11 @@ fn sigterm_while_the_filter_of_wait_runs_exits_143_at_once() {
 #[test]
 fn the_filter_sees_none_of_the_environment() {
     let sim = Sim::builtin();
-    let output = sim
-        .cmd()
+    Test::on(&sim)
         .env("OS_PASSWORD", "it-password-5ecret")
         .args(["get", "job-success", "--jq", "env.OS_PASSWORD, env.OS_AUTH_TOKEN, ([env | keys[] | select(startswith(\"OS_\"))] | length)"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let stdout = stdout_of(&output);
-    assert_eq!(stdout, "null\nnull\n0\n");
-    assert!(!common::all_output(&output).contains("5ecret"));
-    assert!(!common::all_output(&output).contains(&sim.token));
+        .stdout_is("null\nnull\n0\n")
+        .output_lacks("5ecret")
+        .output_lacks(sim.token.as_str())
+        .run();
 }

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Sim, stderr_of, stdout_of};
+use crate::common::Sim;
+use crate::test::{Exit, Test};
 
 /// Marks, separators, a zero-width space and a byte-order mark: none of them is a control
 /// character, and JSON may carry each raw.
@@ -38,13 +39,10 @@ fn assert_escaped(what: &str, text: &str) {
 #[test]
 fn json_output_escapes_invisible_characters_and_keeps_their_value() {
     let sim = sim();
-    let output = sim
-        .cmd()
+    let stdout = Test::on(&sim)
         .args(["get", "hidden-fail", "-o", "json"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-    let stdout = stdout_of(&output);
+        .run()
+        .stdout;
     assert_escaped("get -o json", &stdout);
     let document: Value = serde_json::from_str(&stdout).expect("valid JSON");
     assert_eq!(document["fail_reason"], format!("disk{HIDDEN}full"));
@@ -53,13 +51,11 @@ fn json_output_escapes_invisible_characters_and_keeps_their_value() {
 #[test]
 fn event_lines_escape_invisible_characters_and_keep_their_value() {
     let sim = sim();
-    let output = sim
-        .cmd()
+    let stdout = Test::on(&sim)
         .args(["wait", "hidden-fail", "--events"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
-    let stdout = stdout_of(&output);
+        .expect_exit(Exit::JobFailed)
+        .run()
+        .stdout;
     assert_escaped("--events", &stdout);
     let carried = stdout
         .lines()

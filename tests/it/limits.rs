@@ -1,6 +1,7 @@
 //! Limits under hostile input: a flood of ids on stdin, oversized and endless bodies, all in
 //! bounded memory; core dumps off so a crash leaves no secrets on disk.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
@@ -65,7 +66,7 @@ fn a_hundred_thousand_ids_on_stdin_stay_in_bounded_memory() {
     let sim = Sim::builtin();
     let mut ids = String::with_capacity(100_000 * 12);
     for i in 0..100_000 {
-        ids.push_str(&format!("job-{i:06}\n"));
+        let _ = writeln!(ids, "job-{i:06}");
     }
     // The last line is bad: the whole batch is read and checked, nothing is sent, and the
     // error names the line.

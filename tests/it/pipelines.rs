@@ -6,15 +6,15 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::Output;
 
 use serde_json::Value;
 use serde_norway::Value as Yaml;
 
-use crate::common::{Sim, stderr_of, stdout_of};
+use crate::common::Sim;
 use crate::release::{
     Archive, CI_TARGET, REPLACED, Shell, ci_shells, fake_release, github_bash, posix_shells_here,
 };
+use crate::test::{Exit, Ran};
 
 const ACTION: &str = include_str!("../../action.yml");
 const COMPONENT: &str = include_str!("../../templates/wait.yml");
@@ -89,7 +89,7 @@ fn points_at(cmd: &mut std::process::Command, sim: &Sim) {
 
 /// What a run of the Action left behind.
 struct ActionRun {
-    output: Output,
+    ran: Ran,
     outputs: BTreeMap<String, String>,
     summary: String,
 }
@@ -148,7 +148,7 @@ fn run_action(sim: &Sim, archive: Archive, given: &[(&str, &str)]) -> ActionRun 
         .collect();
     assert!(left.len() <= 2, "left behind: {left:?}");
     ActionRun {
-        output,
+        ran: Ran::from(output),
         outputs,
         summary,
     }
@@ -205,12 +205,7 @@ fn action_succeeds_with_outputs_and_summary() {
         Archive::Good,
         &[("job-id", "ci-ok"), ("timeout", "1m")],
     );
-    assert_eq!(
-        run.output.status.code(),
-        Some(0),
-        "{}",
-        stderr_of(&run.output)
-    );
+    run.ran.assert_exit(Exit::Success);
     assert_eq!(run.outputs["status"], "SUCCESS");
     assert_eq!(run.outputs["exit-code"], "0");
     let image = &run.outputs["image-id"];
@@ -226,11 +221,7 @@ fn action_succeeds_with_outputs_and_summary() {
              | `ci-ok` | SUCCESS | `{image}` |  |\n"
         )
     );
-    assert_eq!(
-        stdout_of(&run.output),
-        run.summary,
-        "the log shows the table too"
-    );
+    assert_eq!(run.ran.stdout, run.summary, "the log shows the table too");
 }
 
 #[test]
@@ -244,12 +235,7 @@ fn action_fails_with_exit_1_when_a_job_fails() {
         Archive::Good,
         &[("job-id", "ci-ok,\nci-bad"), ("timeout", "1m")],
     );
-    assert_eq!(
-        run.output.status.code(),
-        Some(1),
-        "{}",
-        stderr_of(&run.output)
-    );
+    run.ran.assert_exit(Exit::JobFailed);
     assert_eq!(run.outputs["status"], "FAIL");
     assert_eq!(run.outputs["exit-code"], "1");
     let json: Value = serde_json::from_str(&run.outputs["json"]).expect("json output");
@@ -265,7 +251,7 @@ fn action_fails_with_exit_1_when_a_job_fails() {
         run.summary
     );
     assert!(
-        stderr_of(&run.output).contains("IMG.0194"),
+        run.ran.stderr.contains("IMG.0194"),
         "imsjob's error is in the log"
     );
 }
@@ -281,12 +267,7 @@ fn action_fails_with_exit_124_at_its_timeout() {
         Archive::Good,
         &[("job-id", "ci-slow"), ("timeout", "2s")],
     );
-    assert_eq!(
-        run.output.status.code(),
-        Some(124),
-        "{}",
-        stderr_of(&run.output)
-    );
+    run.ran.assert_exit(Exit::Timeout);
     assert_eq!(run.outputs["status"], "TIMEOUT");
     assert_eq!(run.outputs["image-id"], "");
     let json: Value = serde_json::from_str(&run.outputs["json"]).expect("json output");
@@ -307,13 +288,13 @@ fn action_refuses_a_replaced_archive_before_anything_runs() {
     }
     let sim = Sim::with(SCENARIO);
     let run = run_action(&sim, Archive::Replaced, &[("job-id", "ci-ok")]);
-    assert_eq!(run.output.status.code(), Some(2));
+    run.ran.assert_exit(Exit::Usage);
     assert!(
-        stderr_of(&run.output).contains("does not match its checksum"),
+        run.ran.stderr.contains("does not match its checksum"),
         "{}",
-        stderr_of(&run.output)
+        run.ran.stderr
     );
-    assert!(!stdout_of(&run.output).contains(REPLACED));
+    assert!(!run.ran.stdout.contains(REPLACED));
     assert!(run.outputs.is_empty() && run.summary.is_empty());
     assert!(sim.requests().is_empty(), "no request was sent");
 }
@@ -330,8 +311,8 @@ fn action_refuses_an_archive_that_differs_from_a_pinned_hash() {
         Archive::Good,
         &[("job-id", "ci-ok"), ("sha256", &pinned)],
     );
-    assert_eq!(run.output.status.code(), Some(2));
-    assert!(stderr_of(&run.output).contains(&format!("expected {pinned}")));
+    run.ran.assert_exit(Exit::Usage);
+    assert!(run.ran.stderr.contains(&format!("expected {pinned}")));
     assert!(sim.requests().is_empty(), "no request was sent");
 }
 
@@ -342,14 +323,9 @@ fn action_without_a_job_id_says_what_to_set() {
     }
     let sim = Sim::with(SCENARIO);
     let run = run_action(&sim, Archive::Good, &[("job-id", " , ")]);
-    assert_eq!(run.output.status.code(), Some(2));
-    assert_eq!(
-        stderr_of(&run.output).lines().count(),
-        1,
-        "{}",
-        stderr_of(&run.output)
-    );
-    assert!(stderr_of(&run.output).contains("set job-id"));
+    run.ran.assert_exit(Exit::Usage);
+    assert_eq!(run.ran.stderr.lines().count(), 1, "{}", run.ran.stderr);
+    assert!(run.ran.stderr.contains("set job-id"));
 }
 
 /// The component with `script` as its job's script (a literal block under `script:`).
@@ -386,7 +362,7 @@ fn component() -> (Yaml, Yaml) {
 
 /// Runs the component's job as a GitLab runner does: its variables with the inputs put in,
 /// `before_script` and `script` as one shell script, in the project directory.
-fn run_component(shell: &Shell, sim: &Sim, given: &[(&str, &str)]) -> (Output, tempfile::TempDir) {
+fn run_component(shell: &Shell, sim: &Sim, given: &[(&str, &str)]) -> (Ran, tempfile::TempDir) {
     let (spec, job) = component();
     let releases = tempfile::tempdir().expect("releases dir");
     let url = release_url(releases.path(), Archive::Good);
@@ -406,7 +382,7 @@ fn run_component(shell: &Shell, sim: &Sim, given: &[(&str, &str)]) -> (Output, t
     }
     points_at(&mut cmd, sim);
     let output = cmd.output().expect("the shell runs");
-    (output, project)
+    (Ran::from(output), project)
 }
 
 fn dotenv(project: &Path) -> BTreeMap<String, String> {
@@ -440,13 +416,7 @@ fn component_reports_success_fail_and_timeout_under_busybox_and_dash() {
         .collect();
     for shell in &shells {
         let (output, project) = run_component(shell, &sim, &[("job-id", "ci-ok")]);
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "under {}: {}",
-            shell.name,
-            stderr_of(&output)
-        );
+        output.assert_exit_under(shell.name, Exit::Success);
         let report = dotenv(project.path());
         assert_eq!(report["IMSJOB_STATUS"], "SUCCESS", "under {}", shell.name);
         assert_eq!(report["IMSJOB_IMAGE_ID"].len(), 36, "under {}", shell.name);
@@ -455,15 +425,15 @@ fn component_reports_success_fail_and_timeout_under_busybox_and_dash() {
         )
         .expect("JSON");
         assert_eq!(json["status"], "SUCCESS");
-        assert!(stdout_of(&output).contains("| `ci-ok` | SUCCESS |"));
+        assert!(output.stdout.contains("| `ci-ok` | SUCCESS |"));
 
         let (output, project) = run_component(shell, &sim, &[("job-id", "ci-bad ci-ok")]);
-        assert_eq!(output.status.code(), Some(1), "under {}", shell.name);
+        output.assert_exit_under(shell.name, Exit::JobFailed);
         assert_eq!(dotenv(project.path())["IMSJOB_STATUS"], "FAIL");
 
         let (output, project) =
             run_component(shell, &sim, &[("job-id", "ci-slow"), ("timeout", "1s")]);
-        assert_eq!(output.status.code(), Some(124), "under {}", shell.name);
+        output.assert_exit_under(shell.name, Exit::Timeout);
         assert_eq!(dotenv(project.path())["IMSJOB_STATUS"], "TIMEOUT");
         assert_eq!(dotenv(project.path())["IMSJOB_EXIT_CODE"], "124");
     }
@@ -480,12 +450,7 @@ fn action_reports_an_error_when_imsjob_refuses_the_ids() {
     }
     let sim = Sim::with(SCENARIO);
     let run = run_action(&sim, Archive::Good, &[("job-id", "ci-ok ../etc")]);
-    assert_eq!(
-        run.output.status.code(),
-        Some(2),
-        "imsjob's own code: {}",
-        stderr_of(&run.output)
-    );
+    run.ran.assert_exit(Exit::Usage);
     assert_eq!(run.outputs["status"], "ERROR");
     assert_eq!(run.outputs["exit-code"], "2");
     assert!(

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::common::{Sim, stderr_of, stdout_of};
+use crate::common::Sim;
+use crate::test::{Exit, Test};
 
 const SERVICES: [&str; 4] = ["ims", "ecs", "evs", "bms"];
 
@@ -100,26 +101,18 @@ fn every_published_body_reads_through_get_tree_and_wait() {
         };
         let what = format!("{service}/{name}");
         let run = |args: &[&str]| {
-            sim.cmd_for(service)
+            Test::on_service(&sim, service)
                 .args(args)
                 .args(["--service", service])
-                .output()
-                .expect("runs")
+                .context(what.as_str())
         };
 
-        let table = run(&["get", id, "-o", "wide"]);
-        assert_eq!(
-            table.status.code(),
-            Some(0),
-            "{what}: {}",
-            stderr_of(&table)
-        );
-        let shown = stdout_of(&table);
         let status = body["status"].as_str().expect("a status");
-        assert!(
-            shown.contains(id) && shown.contains(status),
-            "{what}: {shown}"
-        );
+        let shown = run(&["get", id, "-o", "wide"])
+            .stdout_has(id)
+            .stdout_has(status)
+            .run()
+            .stdout;
         for key in ["error_code", "fail_reason"] {
             if let Some(value) = body[key].as_str().filter(|v| !v.is_empty()) {
                 assert!(shown.contains(value), "{what}: {key} not shown: {shown}");
@@ -130,37 +123,25 @@ fn every_published_body_reads_through_get_tree_and_wait() {
             assert!(shown.contains("sub-job"), "{what}: {shown}");
         }
 
-        let json = run(&["get", id, "-o", "json"]);
-        assert_eq!(json.status.code(), Some(0), "{what}: {}", stderr_of(&json));
         // Field for field, in the published order, numbers as published.
-        assert_eq!(
-            stdout_of(&json).trim_end(),
-            serde_json::to_string_pretty(&body).expect("JSON"),
-            "{what}"
-        );
+        let mut published = serde_json::to_string_pretty(&body).expect("JSON");
+        published.push('\n');
+        run(&["get", id, "-o", "json"]).stdout_is(published).run();
 
-        let tree = run(&["tree", id]);
-        assert_eq!(tree.status.code(), Some(0), "{what}: {}", stderr_of(&tree));
-        let drawn = stdout_of(&tree);
+        let mut tree = run(&["tree", id]);
         for sub in &subs {
-            assert!(
-                drawn.contains(sub.as_str()),
-                "{what}: {sub} missing: {drawn}"
-            );
+            tree = tree.stdout_has(sub.as_str());
         }
+        tree.run();
 
-        let waited = run(&["wait", id, "--timeout", "0"]);
         let expected = match status {
-            "SUCCESS" => 0,
-            "FAIL" => 1,
-            _ => 124,
+            "SUCCESS" => Exit::Success,
+            "FAIL" => Exit::JobFailed,
+            _ => Exit::Timeout,
         };
-        assert_eq!(
-            waited.status.code(),
-            Some(expected),
-            "{what}: {}",
-            stderr_of(&waited)
-        );
+        run(&["wait", id, "--timeout", "0"])
+            .expect_exit(expected)
+            .run();
     }
 }
 
@@ -172,17 +153,18 @@ fn a_published_job_is_found_only_on_its_own_service() {
     let types: Vec<String> = ["ecs", "bms"]
         .iter()
         .map(|service| {
-            let output = sim
-                .cmd_for(service)
+            Test::on_service(&sim, service)
                 .args(["get", id, "--jq", ".job_type"])
-                .output()
-                .expect("runs");
-            assert_eq!(output.status.code(), Some(0), "{}", stderr_of(&output));
-            stdout_of(&output).trim().to_owned()
+                .run()
+                .stdout
+                .trim()
+                .to_owned()
         })
         .collect();
     assert_eq!(types, ["createServer", "baremetalBatchCreate"]);
     // The IMS endpoint does not know it: a missing job, exit 4.
-    let output = sim.cmd().args(["get", id]).output().expect("runs");
-    assert_eq!(output.status.code(), Some(4), "{}", stderr_of(&output));
+    Test::on(&sim)
+        .args(["get", id])
+        .expect_exit(Exit::NotFound)
+        .run();
 }

@@ -15,16 +15,18 @@
 //! - `github-action`, `gitlab-component`: uses of this repository's Action and GitLab
 //!   component; their inputs must exist (`pipelines.rs` runs the Action and the component).
 
+use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command as StdCommand, Output};
+use std::process::Command as StdCommand;
 
 use serde_norway::Value as Yaml;
 
-use crate::common::{Sim, binary, hermetic, stderr_of, stdout_of};
+use crate::common::{Sim, binary, hermetic};
 use crate::release::{
     Archive, CI_TARGET, RELEASES, REPLACED, ci_shells, fake_release, github_bash, linux_here,
     posix_shells_here,
 };
+use crate::test::{Exit, Ran, Test};
 
 const README: &str = include_str!("../../README.md");
 
@@ -41,13 +43,17 @@ fn blocks(kind: &str) -> Vec<(usize, String)> {
         let open = lines[index + 1..]
             .iter()
             .position(|l| l.starts_with("```"))
-            .map(|p| index + 1 + p)
-            .unwrap_or_else(|| panic!("README line {}: no block after {marker}", index + 1));
+            .map_or_else(
+                || panic!("README line {}: no block after {marker}", index + 1),
+                |p| index + 1 + p,
+            );
         let close = lines[open + 1..]
             .iter()
             .position(|l| l.starts_with("```"))
-            .map(|p| open + 1 + p)
-            .unwrap_or_else(|| panic!("README line {}: unclosed block", open + 1));
+            .map_or_else(
+                || panic!("README line {}: unclosed block", open + 1),
+                |p| open + 1 + p,
+            );
         found.push((open + 2, lines[open + 1..close].join("\n")));
     }
     found
@@ -121,7 +127,7 @@ fn checked_script(first_line: usize, block: &str) -> (String, usize) {
         }) {
             let code = promised_exit(&unit);
             script.push_str(&unit);
-            script.push_str(&format!("__check $? {code} {unit_line}\n"));
+            let _ = writeln!(script, "__check $? {code} {unit_line}");
             commands += 1;
         }
         unit.clear();
@@ -135,20 +141,20 @@ fn checked_script(first_line: usize, block: &str) -> (String, usize) {
     (script, commands)
 }
 
-fn run_session(first_line: usize, block: &str) -> Output {
+fn run_session(first_line: usize, block: &str) -> Ran {
     let (script, commands) = checked_script(first_line, block);
     assert!(commands > 0, "README.md line {first_line}: no commands");
     let sim = Sim::builtin();
     let dir = tempfile::tempdir().expect("work dir");
-    let output = shell(&sim, dir.path())
-        .args(["-c", &script])
-        .output()
-        .expect("bash runs");
-    assert!(
-        output.status.success(),
-        "README.md block at line {first_line} failed\n--- stdout\n{}\n--- stderr\n{}",
-        stdout_of(&output),
-        stderr_of(&output)
+    let output = Ran::from(
+        shell(&sim, dir.path())
+            .args(["-c", &script])
+            .output()
+            .expect("bash runs"),
+    );
+    output.assert_exit_under(
+        &format!("README.md block at line {first_line}"),
+        Exit::Success,
     );
     output
 }
@@ -163,10 +169,10 @@ fn quick_start_session_runs_as_documented() {
     let (line, block) = &sessions[0];
     assert!(block.contains("imsjob wait job-fail"), "{block}");
     let output = run_session(*line, block);
-    let stdout = stdout_of(&output);
+    let stdout = output.stdout;
     assert!(stdout.contains("job-ova-disk-0"), "the tree: {stdout}");
     assert!(
-        stderr_of(&output)
+        output.stderr
             .contains("ImportImageTask-fail:The maximum number of images that can be imported at one time has been reached."),
         "the fail_reason is shown"
     );
@@ -180,7 +186,7 @@ fn script_examples_run_as_documented() {
     let sessions = blocks("lines");
     for (line, block) in &sessions[1..] {
         let output = run_session(*line, block);
-        let stdout = stdout_of(&output);
+        let stdout = output.stdout;
         if block.contains("IMAGE=") {
             assert!(stdout.contains("is ready"), "{stdout}");
             assert!(stdout.contains("\"event\":\"end\""), "{stdout}");
@@ -202,19 +208,18 @@ fn branching_on_the_exit_code_holds_under_set_e_in_every_ci_shell() {
         let dir = tempfile::tempdir().expect("work dir");
         let mut cmd = shell.command(block, sim.home.path());
         at_simulator(&mut cmd, &sim, dir.path());
-        let output = cmd.output().expect("the shell runs");
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "README.md line {line} under {}: {}",
-            shell.name,
-            stderr_of(&output)
+        let output = Ran::from(cmd.output().expect("the shell runs"));
+        output.assert_exit_under(
+            &format!("README.md line {line} under {}", shell.name),
+            Exit::Success,
         );
         assert!(
-            stdout_of(&output).ends_with("\nthe job failed: see its fail_reason above\n"),
+            output
+                .stdout
+                .ends_with("\nthe job failed: see its fail_reason above\n"),
             "under {}: {}",
             shell.name,
-            stdout_of(&output)
+            output.stdout
         );
     }
 }
@@ -237,16 +242,17 @@ fn run_step(shell_args: &[&str], script: &str, job: &str, file_var: Option<&str>
     if let Some(var) = file_var {
         cmd.env(var, &out_file);
     }
-    let output = cmd
-        .args(shell_args)
-        .arg(script)
-        .env("JOB_ID", job)
-        .output()
-        .expect("bash runs");
+    let output = Ran::from(
+        cmd.args(shell_args)
+            .arg(script)
+            .env("JOB_ID", job)
+            .output()
+            .expect("bash runs"),
+    );
     let written = std::fs::read_to_string(&out_file)
         .or_else(|_| std::fs::read_to_string(dir.path().join("image.env")))
         .unwrap_or_default();
-    (output.status.code().unwrap_or(-1), written)
+    (output.code().unwrap_or(-1), written)
 }
 
 fn yaml(block: &str) -> Yaml {
@@ -333,24 +339,19 @@ fn documented_scenario_is_valid_and_served() {
     let calm = text.replace("rate: 0.2", "rate: 0.0");
     assert_ne!(&calm, text, "the random fault rate moved; update this test");
     let sim = Sim::with(&calm);
-    let output = sim
-        .cmd()
+    Test::on(&sim)
         .args(["get", "verbatim", "--jq", ".anything[1]"])
-        .output()
-        .expect("runs");
-    assert_eq!(stdout_of(&output), "2\n", "{}", stderr_of(&output));
-    let output = sim
-        .cmd()
+        .any_exit()
+        .stdout_is("2\n")
+        .run();
+    Test::on(&sim)
         .args(["get", "broken-import", "--json"])
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    assert!(stdout_of(&output).contains("\"new_field\": \"kept\""));
+        .stdout_has("\"new_field\": \"kept\"")
+        .run();
     // A documented example is served too (`examples: true`).
-    sim.cmd()
+    Test::on(&sim)
         .args(["get", "9a175ac692fa12540193002a6d4b2720"])
-        .assert()
-        .success();
+        .run();
 }
 
 /// Runs an install recipe under `shell` with `RELEASES` pointing at a stand-in release;
@@ -360,7 +361,7 @@ fn run_install(
     script: &str,
     archive: Archive,
     env: &[(&str, &str)],
-) -> (Output, tempfile::TempDir) {
+) -> (Ran, tempfile::TempDir) {
     let releases = tempfile::tempdir().expect("releases dir");
     let base = fake_release(releases.path(), CI_TARGET, archive);
     let local = script.replace(RELEASES, &base);
@@ -369,11 +370,13 @@ fn run_install(
         "the recipe no longer downloads from {RELEASES}"
     );
     let work = tempfile::tempdir().expect("work dir");
-    let output = shell
-        .command(&local, work.path())
-        .envs(env.iter().copied())
-        .output()
-        .expect("the shell runs");
+    let output = Ran::from(
+        shell
+            .command(&local, work.path())
+            .envs(env.iter().copied())
+            .output()
+            .expect("the shell runs"),
+    );
     (output, work)
 }
 
@@ -404,13 +407,8 @@ fn install_recipe_verifies_and_installs_the_release_archive_in_every_ci_shell() 
     let shells = ci_shells(scratch.path());
     for shell in &shells {
         let (output, work) = run_install(shell, &script, Archive::Good, &[]);
-        assert!(
-            output.status.success(),
-            "under {}: {}",
-            shell.name,
-            stderr_of(&output)
-        );
-        let stdout = stdout_of(&output);
+        output.assert_exit_under(shell.name, Exit::Success);
+        let stdout = output.stdout;
         assert!(
             stdout.contains(&format!("imsjob {} (", env!("CARGO_PKG_VERSION"))),
             "under {}: {stdout}",
@@ -428,22 +426,22 @@ fn install_recipe_verifies_and_installs_the_release_archive_in_every_ci_shell() 
         // Without `set -e` the recipe would go on to unpack and run the replaced archive.
         let (output, work) = run_install(shell, &script, Archive::Replaced, &[]);
         assert_ne!(
-            output.status.code(),
+            output.code(),
             Some(0),
             "under {}, a replaced archive is refused",
             shell.name
         );
         assert!(
-            stdout_of(&output).contains("FAILED"),
+            output.stdout.contains("FAILED"),
             "under {}: {}",
             shell.name,
-            stdout_of(&output)
+            output.stdout
         );
         assert!(
-            !stdout_of(&output).contains(REPLACED) && !stdout_of(&output).contains("imsjob "),
+            !output.stdout.contains(REPLACED) && !output.stdout.contains("imsjob "),
             "under {}, nothing ran: {}",
             shell.name,
-            stdout_of(&output)
+            output.stdout
         );
         assert!(
             !work.path().join(format!("imsjob-{CI_TARGET}")).exists(),
@@ -478,12 +476,14 @@ fn busybox_sha256sum_refuses_a_dist_checksum_file_as_published() {
         .path()
         .join(format!("v{}", env!("CARGO_PKG_VERSION")));
     let file = format!("imsjob-{CI_TARGET}.tar.xz");
-    let output = busybox
-        .command(&format!("sha256sum -c {file}.sha256"), &dir)
-        .output()
-        .expect("busybox runs");
-    assert_eq!(output.status.code(), Some(1), "{}", stderr_of(&output));
-    assert!(stdout_of(&output).contains(&format!("{file}: OK")));
+    let output = Ran::from(
+        busybox
+            .command(&format!("sha256sum -c {file}.sha256"), &dir)
+            .output()
+            .expect("busybox runs"),
+    );
+    assert_eq!(output.code(), Some(1), "{}", output.stderr);
+    assert!(output.stdout.contains(&format!("{file}: OK")));
     let gnu = StdCommand::new("sha256sum")
         .args(["-c", &format!("{file}.sha256")])
         .current_dir(&dir)
@@ -527,20 +527,22 @@ fn github_actions_install_step_verifies_and_installs_the_release_archive() {
     let bash = github_bash();
     let script = format!("export GITHUB_PATH=\"$PWD/github_path\"\n{script}");
     let (output, work) = run_install(&bash, &script, Archive::Good, &env);
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    output.assert_exit(Exit::Success);
     let added = std::fs::read_to_string(work.path().join("github_path")).expect("GITHUB_PATH");
     let bin = Path::new(added.trim()).join("imsjob");
-    let version = StdCommand::new(&bin)
-        .arg("-V")
-        .output()
-        .expect("the installed binary runs");
+    let version = Ran::from(
+        StdCommand::new(&bin)
+            .arg("-V")
+            .output()
+            .expect("the installed binary runs"),
+    );
     assert_eq!(
-        stdout_of(&version),
+        version.stdout,
         format!("imsjob {}\n", env!("CARGO_PKG_VERSION"))
     );
 
     let (output, work) = run_install(&bash, &script, Archive::Replaced, &env);
-    assert!(!output.status.success(), "a replaced archive is refused");
+    assert!(output.code() != Some(0), "a replaced archive is refused");
     assert!(
         !work.path().join("github_path").exists(),
         "nothing was added to PATH"
@@ -589,20 +591,15 @@ fn gitlab_ci_install_lines_verify_the_release_archive_in_every_ci_shell() {
     let scratch = tempfile::tempdir().expect("scratch dir");
     for shell in ci_shells(scratch.path()) {
         let (output, _) = run_install(&shell, &script, Archive::Good, &env);
-        assert!(
-            output.status.success(),
-            "under {}: {}",
-            shell.name,
-            stderr_of(&output)
-        );
+        output.assert_exit_under(shell.name, Exit::Success);
         assert_eq!(
-            stdout_of(&output).lines().last(),
+            output.stdout.lines().last(),
             Some(format!("imsjob {}", env!("CARGO_PKG_VERSION")).as_str()),
             "under {}",
             shell.name
         );
         let (output, work) = run_install(&shell, &script, Archive::Replaced, &env);
-        assert_ne!(output.status.code(), Some(0), "under {}", shell.name);
+        assert_ne!(output.code(), Some(0), "under {}", shell.name);
         assert!(
             !work.path().join("bin/imsjob").exists(),
             "under {}, nothing was installed",
@@ -636,17 +633,14 @@ fn completion_and_man_page_lines_work_on_a_fresh_home() {
     dirs.extend(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
     ));
-    let output = cmd
-        .env("PATH", std::env::join_paths(dirs).expect("PATH"))
-        .env("TMPDIR", home.path())
-        .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &local])
-        .output()
-        .expect("bash runs");
-    assert!(
-        output.status.success(),
-        "README.md line {line}: {}",
-        stderr_of(&output)
+    let output = Ran::from(
+        cmd.env("PATH", std::env::join_paths(dirs).expect("PATH"))
+            .env("TMPDIR", home.path())
+            .args(["--noprofile", "--norc", "-eo", "pipefail", "-c", &local])
+            .output()
+            .expect("bash runs"),
     );
+    output.assert_exit_under(&format!("README.md line {line}"), Exit::Success);
     let home = home.path();
     for (file, shell) in [
         (".local/share/bash-completion/completions/imsjob", "bash"),
@@ -659,18 +653,20 @@ fn completion_and_man_page_lines_work_on_a_fresh_home() {
         assert!(text.contains("imsjob"), "{shell}: {file}");
     }
     // bash loads what was written and knows how to complete imsjob.
-    let output = StdCommand::new("bash")
-        .args([
-            "--noprofile",
-            "--norc",
-            "-c",
-            "source \"$1\" && complete -p imsjob",
-            "bash",
-        ])
-        .arg(home.join(".local/share/bash-completion/completions/imsjob"))
-        .output()
-        .expect("bash runs");
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    let output = Ran::from(
+        StdCommand::new("bash")
+            .args([
+                "--noprofile",
+                "--norc",
+                "-c",
+                "source \"$1\" && complete -p imsjob",
+                "bash",
+            ])
+            .arg(home.join(".local/share/bash-completion/completions/imsjob"))
+            .output()
+            .expect("bash runs"),
+    );
+    output.assert_exit(Exit::Success);
     let man1 = home.join(".local/share/man/man1");
     let mut pages: Vec<String> = std::fs::read_dir(&man1)
         .expect("man1")

@@ -3,13 +3,15 @@
 //! IAM login after a failed one, and spend one request timeout on a hanging IAM, not one per
 //! id. A stand-in server on 127.0.0.1 plays IMS and IAM and counts what it receives.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::common::{all_output, imsjob, report, stderr_of, stdout_of};
+use crate::common::report;
+use crate::test::{Exit, Ran, Test};
 
 const PROJECT_ID: &str = "0123456789abcdef0123456789abcdef";
 
@@ -27,7 +29,7 @@ fn http(status: &str, headers: &[(&str, &str)], body: &str) -> Answer {
         body.len()
     );
     for (name, value) in headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(text, "{name}: {value}\r\n");
     }
     text.push_str("\r\n");
     text.push_str(body);
@@ -161,22 +163,24 @@ fn ids(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("job-{i:03}")).collect()
 }
 
+/// `imsjob get` (or another command) of `ids` with `env`, in a home that persists across runs.
+fn imsjob_in(home: &std::path::Path, env: &[(&str, String)], args: &[String]) -> Test {
+    Test::home(home)
+        .envs(env.iter().map(|(name, value)| (*name, value)))
+        .args(args)
+}
+
+/// A finished run, and how long it took.
 struct Run {
-    output: std::process::Output,
+    ran: Ran,
     elapsed: Duration,
 }
 
-/// `imsjob get` (or another command) of `ids` with `env`, in a home that persists across runs.
-fn run(home: &std::path::Path, env: &[(&str, String)], args: &[String]) -> Run {
-    let mut cmd = imsjob(home);
-    cmd.args(args);
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
+fn timed(test: Test) -> Run {
     let started = Instant::now();
-    let output = cmd.output().expect("runs");
+    let ran = test.run();
     Run {
-        output,
+        ran,
         elapsed: started.elapsed(),
     }
 }
@@ -207,18 +211,21 @@ fn password_env(base: &str) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Exit 3, one job error, every other id named as not attempted, and no secret shown.
-fn assert_stopped_at_the_refusal(run: &Run, n: usize) {
-    let output = &run.output;
-    let all = all_output(output);
-    assert_eq!(output.status.code(), Some(3), "{all}");
-    let stderr = stderr_of(output);
-    assert!(
-        stderr.contains(&format!("{} job(s) not attempted", n - 1)),
-        "{stderr}"
+/// Exit 3, every other id of `n` named as not attempted, and no secret shown.
+fn stopped_at_the_refusal(test: Test, n: usize) -> Test {
+    test.expect_exit(Exit::AuthRefused)
+        .stderr_has(format!("{} job(s) not attempted", n - 1))
+        .output_lacks("5ecret")
+}
+
+/// One job error only.
+fn assert_one_job_error(ran: &Ran) {
+    assert_eq!(
+        ran.stderr.matches("error: job ").count(),
+        1,
+        "{}",
+        ran.stderr
     );
-    assert_eq!(stderr.matches("error: job ").count(), 1, "{stderr}");
-    assert!(!all.contains("5ecret"), "{all}");
 }
 
 #[test]
@@ -252,26 +259,30 @@ fn a_refused_access_key_costs_one_request_for_two_hundred_ids() {
     for (name, refusal) in bodies {
         let stand_in = StandIn::start(move |_, _| refusal.clone());
         let home = tempfile::tempdir().expect("home");
-        let run = run(home.path(), &aksk_env(&stand_in.base), &get_args(200));
+        let run = timed(
+            stopped_at_the_refusal(
+                imsjob_in(home.path(), &aksk_env(&stand_in.base), &get_args(200)),
+                200,
+            )
+            .context(name),
+        );
         let (jobs, logins) = stand_in.counts();
         report(&format!(
             "AK/SK, {name}: get of 200 ids -> {jobs} request(s), {logins} login(s), exit {:?}, {:?}",
-            run.output.status.code(),
+            run.ran.code(),
             run.elapsed
         ));
-        assert_stopped_at_the_refusal(&run, 200);
+        assert_one_job_error(&run.ran);
         assert_eq!((jobs, logins), (1, 0), "{name}");
         // In JSON every id keeps its place: the refusal, then `"error": null` (not attempted).
-        let json = {
-            let mut args = get_args(3);
-            args.push("-o".into());
-            args.push("json".into());
-            crate::common::stdout_of(
-                &self::run(home.path(), &aksk_env(&stand_in.base), &args).output,
-            )
-        };
-        let document: serde_json::Value = serde_json::from_str(&json).expect("JSON");
-        assert!(document[0]["error"]["status"].is_u64(), "{json}");
+        let mut args = get_args(3);
+        args.push("-o".into());
+        args.push("json".into());
+        let document = imsjob_in(home.path(), &aksk_env(&stand_in.base), &args)
+            .any_exit()
+            .run()
+            .json();
+        assert!(document[0]["error"]["status"].is_u64(), "{document}");
         assert_eq!(
             document[1],
             serde_json::json!({"job_id": "job-001", "error": null})
@@ -288,13 +299,7 @@ fn a_revoked_token_and_a_changed_password_cost_one_request_and_one_login() {
     let home = tempfile::tempdir().expect("home");
     let env = password_env(&stand_in.base);
     // A first run logs in and caches the token.
-    let first = run(home.path(), &env, &get_args(1));
-    assert_eq!(
-        first.output.status.code(),
-        Some(0),
-        "{}",
-        all_output(&first.output)
-    );
+    imsjob_in(home.path(), &env, &get_args(1)).run();
     assert_eq!(stand_in.counts(), (1, 1));
     // The token is revoked and the password changed: IMS and IAM both refuse.
     stand_in.set_rule(|method, _| match method {
@@ -310,25 +315,24 @@ fn a_revoked_token_and_a_changed_password_cost_one_request_and_one_login() {
         ),
     });
     stand_in.reset();
-    let refused = run(home.path(), &env, &get_args(200));
+    let refused = timed(stopped_at_the_refusal(
+        imsjob_in(home.path(), &env, &get_args(200)),
+        200,
+    ));
     let (jobs, logins) = stand_in.counts();
     report(&format!(
         "password, revoked cached token + changed password: get of 200 ids -> {jobs} request(s), {logins} login(s), exit {:?}, {:?}",
-        refused.output.status.code(),
+        refused.ran.code(),
         refused.elapsed
     ));
-    assert_stopped_at_the_refusal(&refused, 200);
+    assert_one_job_error(&refused.ran);
     assert_eq!((jobs, logins), (1, 1));
     // The refused token left the cache: the next run logs in first, is refused there, and
     // sends nothing to IMS.
     stand_in.reset();
-    let tree = run(home.path(), &env, &["tree".into(), "job-000".into()]);
-    assert_eq!(
-        tree.output.status.code(),
-        Some(3),
-        "{}",
-        all_output(&tree.output)
-    );
+    imsjob_in(home.path(), &env, &["tree".into(), "job-000".into()])
+        .expect_exit(Exit::AuthRefused)
+        .run();
     assert_eq!(stand_in.counts(), (0, 1));
 }
 
@@ -340,13 +344,7 @@ fn a_hanging_iam_costs_one_request_timeout_for_two_hundred_ids() {
     });
     let home = tempfile::tempdir().expect("home");
     let env = password_env(&stand_in.base);
-    let first = run(home.path(), &env, &get_args(1));
-    assert_eq!(
-        first.output.status.code(),
-        Some(0),
-        "{}",
-        all_output(&first.output)
-    );
+    imsjob_in(home.path(), &env, &get_args(1)).run();
     // The cached token is refused, and IAM no longer answers at all.
     stand_in.set_rule(|method, _| match method {
         "POST" => Answer::Hang,
@@ -359,17 +357,18 @@ fn a_hanging_iam_costs_one_request_timeout_for_two_hundred_ids() {
     stand_in.reset();
     let mut args = vec!["--request-timeout".to_owned(), "2s".to_owned()];
     args.extend(get_args(200));
-    let hung = run(home.path(), &env, &args);
+    let hung = timed(
+        imsjob_in(home.path(), &env, &args)
+            .expect_exit(Exit::Unavailable)
+            .stderr_has("199 job(s) not attempted")
+            .stdout_has("job-199"),
+    );
     let (jobs, logins) = stand_in.counts();
     report(&format!(
         "password, revoked token + hanging IAM (2s timeout): get of 200 ids -> {jobs} request(s), {logins} login(s), exit {:?}, {:?}",
-        hung.output.status.code(),
+        hung.ran.code(),
         hung.elapsed
     ));
-    let stderr = stderr_of(&hung.output);
-    assert_eq!(hung.output.status.code(), Some(5), "{stderr}");
-    assert_eq!((jobs, logins), (1, 1), "{stderr}");
+    assert_eq!((jobs, logins), (1, 1), "{}", hung.ran.stderr);
     assert!(hung.elapsed < Duration::from_secs(10), "{:?}", hung.elapsed);
-    assert!(stderr.contains("199 job(s) not attempted"), "{stderr}");
-    assert!(stdout_of(&hung.output).contains("job-199"));
 }

@@ -2,8 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::common::{Sim, stderr_of, stdout_of};
+use crate::common::Sim;
 use crate::screen::{Tmux, ids_whole};
+use crate::test::Test;
 
 /// ECS and EVS jobs whose sub-jobs are done at once (their ids as IMS writes them).
 const SERVICES: &str = "
@@ -26,12 +27,11 @@ jobs:
 
 /// The id a finished sub-job names, as the simulator serves it.
 fn entity(sim: &Sim, service: &str, job: &str, key: &str) -> String {
-    let output = sim
-        .cmd_for(service)
+    let document = Test::on_service(sim, service)
         .args(["get", job, "--json"])
-        .output()
-        .expect("runs");
-    let document: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        .any_exit()
+        .run()
+        .json();
     document["entities"][key]
         .as_str()
         .unwrap_or_else(|| panic!("{key} in {document}"))
@@ -99,13 +99,10 @@ fn documents() -> Value {
 #[test]
 fn result_shows_what_the_job_made_and_wide_shows_every_id() {
     let sim = Sim::with(&documents().to_string());
-    let output = sim
-        .cmd()
+    let table = Test::on(&sim)
         .args(["get", "vbs-backup", "sdrs-group", "elb-classic"])
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    let table = stdout_of(&output);
+        .run()
+        .stdout;
     let row = |id: &str| {
         table
             .lines()
@@ -122,12 +119,11 @@ fn result_shows_what_the_job_made_and_wide_shows_every_id() {
     assert!(row("sdrs-group").ends_with("a59d008e-4bad-4bf3-9b17-6cc25e7da483"));
     assert!(row("elb-classic").ends_with("2c9eb7e2-7b1c-4a3c-9a52-ad1f5e3c6f10"));
 
-    let wide = sim
-        .cmd()
+    let wide = Test::on(&sim)
         .args(["get", "vbs-backup", "elb-classic", "-o", "wide"])
-        .output()
-        .expect("runs");
-    let wide = stdout_of(&wide);
+        .any_exit()
+        .run()
+        .stdout;
     let backup = wide
         .lines()
         .find(|l| l.starts_with("vbs-backup"))
@@ -139,14 +135,9 @@ fn result_shows_what_the_job_made_and_wide_shows_every_id() {
     ] {
         assert!(backup.contains(id), "{id}: {backup}");
     }
-    let tree = sim
-        .cmd()
+    Test::on(&sim)
         .args(["tree", "vbs-backup", "-o", "wide"])
-        .output()
-        .expect("runs");
-    assert!(
-        stdout_of(&tree).contains("volume_id=7bd1c2e6"),
-        "{}",
-        stdout_of(&tree)
-    );
+        .any_exit()
+        .stdout_has("volume_id=7bd1c2e6")
+        .run();
 }

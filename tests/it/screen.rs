@@ -5,7 +5,7 @@ use std::process::Command as StdCommand;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::common::{Sim, binary, eventually, stdout_of};
+use crate::common::{Sim, binary, eventually};
 
 pub(crate) struct Tmux {
     socket: String,
@@ -56,7 +56,7 @@ impl Tmux {
         let started = StdCommand::new("tmux")
             .env_remove("TMUX")
             .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-            .args(["-x", &cols.to_string(), "-y", "50", "sh", "-c", command])
+            .args(["-x", &cols.to_string(), "-y", "60", "sh", "-c", command])
             .status()
             .expect("tmux runs");
         assert!(started.success(), "tmux new-session");
@@ -69,7 +69,7 @@ impl Tmux {
             .args(["-L", &self.socket, "capture-pane", "-p", "-S", "-"])
             .output()
             .expect("capture");
-        stdout_of(&output)
+        String::from_utf8_lossy(&output.stdout).into_owned()
     }
 
     /// Types keys into the window (`C-c` for Ctrl-C).

@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::common::{Sim, stderr_of, stdout_of};
+use crate::common::Sim;
 use crate::screen::Tmux;
+use crate::test::{Exit, Test};
 
 const JOBS: &str = "
 examples: false
@@ -25,30 +26,26 @@ fn an_unfetchable_id_has_one_json_shape_in_get_wait_and_tree() {
         &["wait", "nope", "--json", "--not-found-grace", "0s"],
         &["tree", "nope", "--json"],
     ] {
-        let output = sim.cmd().args(args).output().expect("runs");
-        assert_eq!(output.status.code(), Some(4), "{args:?}");
-        let document: Value = serde_json::from_slice(&output.stdout)
-            .unwrap_or_else(|e| panic!("{args:?}: {e}: {}", stdout_of(&output)));
+        let document = Test::on(&sim)
+            .args(args)
+            .expect_exit(Exit::NotFound)
+            .stderr_has("imsjob: error: job nope: HTTP 400")
+            .context(format!("{args:?}"))
+            .run()
+            .json();
         assert_eq!(document, expected, "{args:?}");
-        assert!(
-            stderr_of(&output).contains("imsjob: error: job nope: HTTP 400"),
-            "{args:?}: {}",
-            stderr_of(&output)
-        );
     }
 }
 
 #[test]
 fn tree_of_an_unfetchable_id_names_the_job() {
     let sim = Sim::with(JOBS);
-    let output = sim.cmd().args(["tree", "nope"]).output().expect("runs");
-    assert_eq!(output.status.code(), Some(4));
-    assert!(output.stdout.is_empty(), "{}", stdout_of(&output));
-    let stderr = stderr_of(&output);
-    assert!(
-        stderr.starts_with("imsjob: error: job nope: HTTP 400 IMG.0023"),
-        "{stderr}"
-    );
+    Test::on(&sim)
+        .args(["tree", "nope"])
+        .expect_exit(Exit::NotFound)
+        .stdout_empty()
+        .stderr_starts_with("imsjob: error: job nope: HTTP 400 IMG.0023")
+        .run();
 }
 
 #[test]
@@ -63,13 +60,12 @@ fn an_invalid_jq_expression_says_why_and_where() {
         ),
         (".a | nosuch", "undefined filter `nosuch` at column 6"),
     ] {
-        let output = sim
-            .cmd()
+        let stderr = Test::on(&sim)
             .args(["get", "ok-job", "--jq", expr])
-            .output()
-            .expect("runs");
-        assert_eq!(output.status.code(), Some(2), "{expr}");
-        let stderr = stderr_of(&output);
+            .expect_exit(Exit::Usage)
+            .context(expr)
+            .run()
+            .stderr;
         let first = stderr.lines().next().unwrap_or_default();
         assert_eq!(
             first,
@@ -82,48 +78,30 @@ fn an_invalid_jq_expression_says_why_and_where() {
 #[test]
 fn the_json_array_of_get_pipes_into_wait() {
     let sim = Sim::with(JOBS);
-    let got = sim
-        .cmd()
+    let got = Test::on(&sim)
         .args(["get", "ok-job", "other-job", "--json"])
-        .output()
-        .expect("runs");
-    assert!(got.status.success(), "{}", stderr_of(&got));
-    let waited = sim
-        .cmd()
+        .run();
+    Test::on(&sim)
         .args(["wait", "-", "--jq", ".[].job_id"])
-        .write_stdin(got.stdout)
-        .output()
-        .expect("runs");
-    assert!(waited.status.success(), "{}", stderr_of(&waited));
-    assert_eq!(stdout_of(&waited), "ok-job\nother-job\n");
+        .stdin(got.output.stdout)
+        .stdout_is("ok-job\nother-job\n")
+        .run();
     // A compact array on one line reads the same.
-    let waited = sim
-        .cmd()
+    Test::on(&sim)
         .args(["wait", "-", "--jq", ".[].job_id"])
-        .write_stdin(r#"[{"job_id":"other-job","status":"SUCCESS"},"ok-job"]"#)
-        .output()
-        .expect("runs");
-    assert_eq!(
-        stdout_of(&waited),
-        "other-job\nok-job\n",
-        "{}",
-        stderr_of(&waited)
-    );
+        .stdin(r#"[{"job_id":"other-job","status":"SUCCESS"},"ok-job"]"#)
+        .any_exit()
+        .stdout_is("other-job\nok-job\n")
+        .run();
     // An element without an id is refused, naming where it is.
-    let refused = sim
-        .cmd()
+    Test::on(&sim)
         .args(["wait", "-"])
-        .write_stdin("[\n{\"job_id\": \"ok-job\"},\n{\"status\": \"SUCCESS\"}\n]\n")
-        .output()
-        .expect("runs");
-    assert_eq!(refused.status.code(), Some(2));
-    assert!(
-        stderr_of(&refused).starts_with(
-            "imsjob: error: stdin line 1: element 2 of the JSON array: the JSON object has no `job_id` string"
-        ),
-        "{}",
-        stderr_of(&refused)
-    );
+        .stdin("[\n{\"job_id\": \"ok-job\"},\n{\"status\": \"SUCCESS\"}\n]\n")
+        .expect_exit(Exit::Usage)
+        .stderr_starts_with(
+            "imsjob: error: stdin line 1: element 2 of the JSON array: the JSON object has no `job_id` string",
+        )
+        .run();
 }
 
 #[test]
@@ -143,16 +121,9 @@ fn wait_dash_on_a_terminal_says_it_reads_stdin() {
     assert_eq!(code, 0, "{screen}");
     assert!(screen.contains("SUCCESS"), "{screen}");
     // Off a terminal, nothing is said: a pipe is not a person.
-    let piped = sim
-        .cmd()
+    Test::on(&sim)
         .args(["wait", "-"])
-        .write_stdin("ok-job\n")
-        .output()
-        .expect("runs");
-    assert!(piped.status.success());
-    assert!(
-        !stderr_of(&piped).contains("reading job ids"),
-        "{}",
-        stderr_of(&piped)
-    );
+        .stdin("ok-job\n")
+        .stderr_lacks("reading job ids")
+        .run();
 }

@@ -82,7 +82,7 @@ fn interrupt_once_seen(
         let left = deadline.saturating_duration_since(Instant::now());
         match received.recv_timeout(left) {
             Ok(line) => log.push(line),
-            Err(_) => panic!("never saw {seen:?}: {log:?}"),
+            Err(e) => panic!("never saw {seen:?} ({e}): {log:?}"),
         }
     }
     send_signal(child.id(), signal);

@@ -4,6 +4,7 @@
 //! password exports; a scenario that cannot be read.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Stdio};
@@ -43,7 +44,7 @@ pub(crate) fn http(
         body.len()
     );
     for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(request, "{name}: {value}\r\n");
     }
     request.push_str("\r\n");
     request.push_str(body);
@@ -163,12 +164,10 @@ fn unknown_job_is_the_documented_failed_query_answer_on_each_service() {
     let answer = get_job(&sim, "no-such-job");
     assert_eq!(answer.status, 404);
     assert_eq!(answer.json()["error"]["code"], "IMG.0023");
-    let output = sim
-        .cmd()
+    Test::on(&sim)
         .args(["get", "no-such-job"])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(4));
+        .expect_exit(Exit::NotFound)
+        .run();
 }
 
 #[test]
@@ -387,11 +386,10 @@ fn start_and_read_exports() -> Printed {
     {
         let line = lines.next().expect("a line").expect("readable");
         if let Some(rest) = line.strip_prefix("# or, with ") {
-            method = rest
-                .split_whitespace()
+            rest.split_whitespace()
                 .next()
                 .unwrap_or_default()
-                .to_owned();
+                .clone_into(&mut method);
             continue;
         }
         let line = line.trim_start_matches('#').trim_start();

@@ -2,6 +2,7 @@
 //! scenario numbers it cannot represent.
 
 use crate::common::Sim;
+use crate::test::{Exit, Test};
 
 #[test]
 fn the_certificate_file_has_a_name_no_one_can_plant_in_advance() {
@@ -159,16 +160,15 @@ fn scenario_times_beyond_any_clock_are_refused() {
         let home = tempfile::tempdir().expect("home");
         let path = home.path().join("scenario.yaml");
         std::fs::write(&path, scenario).expect("write");
-        let output = crate::common::imsjob(home.path())
+        Test::home(home.path())
             .arg("sim")
             .arg("--scenario")
             .arg(&path)
             .timeout(std::time::Duration::from_secs(20))
-            .output()
-            .expect("runs");
-        let stderr = crate::common::stderr_of(&output);
-        assert_eq!(output.status.code(), Some(2), "{what}: {stderr}");
-        assert!(stderr.contains("invalid scenario"), "{what}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+            .expect_exit(Exit::Usage)
+            .stderr_has("invalid scenario")
+            .stderr_lacks("panicked")
+            .context(what)
+            .run();
     }
 }

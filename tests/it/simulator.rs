@@ -5,7 +5,8 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::{Sim, binary, hermetic, stderr_of, stdout_of};
+use crate::common::{Sim, binary, hermetic};
+use crate::test::Test;
 
 fn common_home() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp home")
@@ -65,9 +66,7 @@ fn the_banner_lists_every_example_id_and_only_what_is_served() {
     let sim = Sim::builtin();
     for line in examples {
         let id = line.split_whitespace().next().expect("an id");
-        let output = sim.cmd().args(["get", id]).output().expect("runs");
-        assert!(output.status.success(), "{id}: {}", stderr_of(&output));
-        assert!(stdout_of(&output).contains(id));
+        Test::on(&sim).args(["get", id]).stdout_has(id).run();
     }
 
     let home = common_home();
@@ -84,17 +83,11 @@ fn the_banner_lists_every_example_id_and_only_what_is_served() {
 #[test]
 fn demo_runs_with_a_proxy_set_in_the_shell() {
     let home = common_home();
-    let output = crate::common::imsjob(home.path())
+    Test::home(home.path())
         .arg("demo")
         .env("HTTP_PROXY", "http://127.0.0.1:9")
         .env("http_proxy", "http://127.0.0.1:9")
         .env("ALL_PROXY", "http://127.0.0.1:9")
-        .output()
-        .expect("runs");
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    assert!(
-        stdout_of(&output).contains("-> exit 124"),
-        "{}",
-        stdout_of(&output)
-    );
+        .stdout_has("-> exit 124")
+        .run();
 }

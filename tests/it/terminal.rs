@@ -128,102 +128,20 @@ fn wait_on_a_terminal_draws_live_bars_and_clears_them() {
 /// Real terminals of a given width, through tmux. Unix only: tmux, `env -i` and `sleep`.
 #[cfg(unix)]
 mod tmux {
-    use std::process::Command as StdCommand;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
     use serde_json::{Value, json};
 
-    use crate::common::{Sim, binary, eventually};
+    use crate::common::Sim;
+    use crate::screen::{Tmux, ids_whole};
     use crate::table::{DISK_0, DISK_1, DISK_IMAGE, DONE, FAILED, IMAGE, OVA, scenario};
-
-    /// A tmux server of its own, with one window of a given width running one command.
-    struct Tmux {
-        socket: String,
-    }
-
-    impl Tmux {
-        /// Runs `imsjob ARGS` against `sim` on a `cols`-column terminal. `None` without tmux.
-        fn run(sim: &Sim, cols: u16, args: &str) -> Option<Self> {
-            static NEXT: AtomicUsize = AtomicUsize::new(0);
-            let probe = StdCommand::new("tmux").arg("-V").output();
-            if !probe.is_ok_and(|o| o.status.success()) {
-                return None;
-            }
-            let socket = format!(
-                "imsjob-test-{}-{}",
-                std::process::id(),
-                NEXT.fetch_add(1, Ordering::Relaxed)
-            );
-            // `env -i`: the program sees only what is set here, whatever the tmux server has.
-            let command = format!(
-                "env -i HOME={home} TERM=xterm-256color IMSJOB_ENDPOINT={endpoint} \
-                 OS_PROJECT_ID={project} OS_AUTH_TOKEN={token} {binary} {args}; \
-                 echo __EXIT=$?; sleep 600",
-                home = sim.home.path().display(),
-                endpoint = sim.endpoint,
-                project = sim.project_id,
-                token = sim.token,
-                binary = binary().display(),
-            );
-            let started = StdCommand::new("tmux")
-                .env_remove("TMUX")
-                .args(["-L", &socket, "-f", "/dev/null", "new-session", "-d"])
-                .args(["-x", &cols.to_string(), "-y", "60", &command])
-                .status()
-                .expect("tmux runs");
-            assert!(started.success(), "tmux new-session");
-            Some(Self { socket })
-        }
-
-        /// The screen, row by row, as the terminal shows it (wrapped lines stay wrapped).
-        fn screen(&self) -> String {
-            let output = StdCommand::new("tmux")
-                .args(["-L", &self.socket, "capture-pane", "-p", "-S", "-"])
-                .output()
-                .expect("capture");
-            String::from_utf8_lossy(&output.stdout).into_owned()
-        }
-
-        /// Waits for the command to end; its exit code and the final screen.
-        fn finish(&self) -> (i32, String) {
-            let mut screen = String::new();
-            assert!(
-                eventually(Duration::from_secs(30), || {
-                    screen = self.screen();
-                    screen.contains("__EXIT=")
-                }),
-                "the command ended: {screen}"
-            );
-            let code = screen
-                .split("__EXIT=")
-                .nth(1)
-                .and_then(|rest| rest.split_whitespace().next())
-                .and_then(|code| code.parse().ok())
-                .expect("an exit code");
-            (code, screen)
-        }
-    }
-
-    impl Drop for Tmux {
-        fn drop(&mut self) {
-            let _ = StdCommand::new("tmux")
-                .args(["-L", &self.socket, "kill-server"])
-                .status();
-        }
-    }
-
-    /// Every id is on one screen row, whole.
-    fn ids_whole(screen: &str, ids: &[&str]) -> bool {
-        ids.iter()
-            .all(|id| screen.lines().any(|row| row.contains(id)))
-    }
 
     #[test]
     fn get_and_tree_fit_60_80_and_120_columns_without_splitting_an_id() {
         let sim = Sim::with(&scenario());
         for cols in [60, 80, 120] {
-            let Some(tmux) = Tmux::run(&sim, cols, &format!("get {DONE} {FAILED} {OVA}")) else {
+            let Some(tmux) = Tmux::imsjob(&sim, cols, "", &format!("get {DONE} {FAILED} {OVA}"))
+            else {
                 return; // no tmux here
             };
             let (code, screen) = tmux.finish();
@@ -234,7 +152,7 @@ mod tmux {
             );
             assert!(screen.contains("IMG.0194"), "{cols}:\n{screen}");
 
-            let tmux = Tmux::run(&sim, cols, &format!("tree {OVA}")).expect("tmux");
+            let tmux = Tmux::imsjob(&sim, cols, "", &format!("tree {OVA}")).expect("tmux");
             let (code, screen) = tmux.finish();
             assert_eq!(code, 0, "{screen}");
             assert!(
@@ -244,7 +162,7 @@ mod tmux {
             assert!(screen.contains("STATUS"), "{screen}");
         }
         // Wide enough, every column is there, STARTED as an age.
-        let tmux = Tmux::run(&sim, 200, &format!("get {DONE}")).expect("tmux");
+        let tmux = Tmux::imsjob(&sim, 200, "", &format!("get {DONE}")).expect("tmux");
         let (_, screen) = tmux.finish();
         assert!(
             screen.contains("TYPE") && screen.contains("STARTED"),
@@ -279,13 +197,11 @@ mod tmux {
                 "wait {} --interval 300ms --max-interval 300ms",
                 ids.join(" ")
             );
-            let Some(tmux) = Tmux::run(&sim, cols, &args) else {
+            let Some(tmux) = Tmux::imsjob(&sim, cols, "", &args) else {
                 return; // no tmux here
             };
             // While it runs: one row per job, each id whole, nothing wrapped onto another row.
-            let mut screen = String::new();
-            let live = eventually(Duration::from_secs(20), || {
-                screen = tmux.screen();
+            let (live, screen) = tmux.until(Duration::from_secs(20), |screen| {
                 let rows: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
                 rows.len() == ids.len()
                     && screen.contains("RUNNING")
@@ -295,10 +211,7 @@ mod tmux {
             // Where there is room beside the task IMS names (at 80 columns the task and the
             // percentage as text take it), once the API gives a percentage above 0.
             if cols >= 120 {
-                let bar = eventually(Duration::from_secs(10), || {
-                    screen = tmux.screen();
-                    screen.contains('[')
-                });
+                let (bar, screen) = tmux.until(Duration::from_secs(10), |s| s.contains('['));
                 assert!(bar, "a bar where there is room: {screen}");
             }
             let (code, screen) = tmux.finish();

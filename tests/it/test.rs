@@ -3,7 +3,7 @@
 //! ```text
 //! Test::on(&sim)                      // pointed at a simulator, with its token
 //!     .args(["wait", "slowpoke", "--timeout", "1s", "--json"])
-//!     .env("COLUMNS", "80")           // also: env_remove, stdin, current_dir
+//!     .env("COLUMNS", "80")           // also: env_remove, stdin, current_dir, timeout
 //!     .expect_exit(Exit::Timeout)     // the default is Exit::Success
 //!     .stderr_has("may still finish") // also: stdout_has, *_lacks, *_is, output_lacks
 //!     .context("slow job")            // names the case of a loop in failure messages
@@ -150,8 +150,8 @@ pub(crate) struct Test {
     cmd: assert_cmd::Command,
     /// The command line, for failure messages.
     line: Vec<String>,
-    /// A temporary HOME owned by the test (dropped after the run).
-    _home: Option<TempDir>,
+    /// A temporary HOME owned by the test, kept until the run is over.
+    temp_home: Option<TempDir>,
     exit: Option<Exit>,
     checks: Vec<Check>,
     /// Which case of a loop this is, for failure messages.
@@ -163,7 +163,7 @@ impl Test {
     pub(crate) fn new() -> Self {
         let home = tempfile::tempdir().expect("temp home");
         let mut test = Self::home(home.path());
-        test._home = Some(home);
+        test.temp_home = Some(home);
         test
     }
 
@@ -186,7 +186,7 @@ impl Test {
         Self {
             cmd,
             line: vec!["imsjob".to_owned()],
-            _home: None,
+            temp_home: None,
             exit: Some(Exit::Success),
             checks: Vec::new(),
             context: None,
@@ -238,6 +238,12 @@ impl Test {
 
     pub(crate) fn current_dir(mut self, dir: &Path) -> Self {
         self.cmd.current_dir(dir);
+        self
+    }
+
+    /// Killed after `limit` (a run that must end by itself, such as a refused `sim`).
+    pub(crate) fn timeout(mut self, limit: std::time::Duration) -> Self {
+        self.cmd.timeout(limit);
         self
     }
 
@@ -365,6 +371,29 @@ impl Ran {
 
     pub(crate) fn code(&self) -> Option<i32> {
         self.output.status.code()
+    }
+
+    /// The run ended with `exit`: for processes started by hand (signals, closed streams,
+    /// a wrapper such as GNU time, a shell running a documented script), which the builder
+    /// cannot run.
+    #[track_caller]
+    pub(crate) fn assert_exit(&self, exit: Exit) -> &Self {
+        self.assert_exit_under("", exit)
+    }
+
+    /// [`Self::assert_exit`], naming the case (the shell a script ran under) on failure.
+    #[track_caller]
+    pub(crate) fn assert_exit_under(&self, case: &str, exit: Exit) -> &Self {
+        assert_eq!(
+            self.code(),
+            Some(exit.code()),
+            "{case}{}expected exit {} ({exit:?})\n--- stdout\n{}\n--- stderr\n{}",
+            if case.is_empty() { "" } else { ": " },
+            exit.code(),
+            self.stdout,
+            self.stderr
+        );
+        self
     }
 
     /// No panic, no abort: the process ended with one of its own exit codes.

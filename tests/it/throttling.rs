@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::common::{Sim, all_output, stderr_of};
+use crate::common::Sim;
+use crate::test::{Exit, Test};
 
 fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,32 +33,34 @@ fn get_does_not_stall_on_a_one_minute_throttling_window() {
     let ids = ["a", "b", "c"];
     let sim = sim(&ids, &minute);
     let started = Instant::now();
-    let output = sim.cmd().arg("get").args(ids).output().expect("runs");
+    let ran = Test::on(&sim)
+        .arg("get")
+        .args(ids)
+        .expect_exit(Exit::Unavailable)
+        .stderr_has("asks to wait 1m")
+        .stderr_has("try again after")
+        .stderr_has("2 job(s) not attempted")
+        .run();
     let elapsed = started.elapsed();
-    let stderr = stderr_of(&output);
     crate::common::report(&format!(
         "get of 3 ids on the one-minute throttle body: exit {:?} after {elapsed:?}",
-        output.status.code()
+        ran.code()
     ));
-    assert_eq!(output.status.code(), Some(5), "{stderr}");
     assert!(elapsed < Duration::from_secs(35), "{elapsed:?}");
     assert!(
         elapsed < Duration::from_secs(5),
         "ends at once: {elapsed:?}"
     );
-    assert!(
-        stderr.contains("asks to wait 1m") && stderr.contains("try again after"),
-        "{stderr}"
-    );
-    assert!(stderr.contains("2 job(s) not attempted"), "{stderr}");
     let sent: usize = ids.iter().map(|id| sim.requests_for(id).len()).sum();
-    assert_eq!(sent, 1, "one request, then no more: {stderr}");
+    assert_eq!(sent, 1, "one request, then no more: {}", ran.stderr);
     // `tree` likewise.
     let started = Instant::now();
-    let output = sim.cmd().args(["tree", "a"]).output().expect("runs");
-    assert_eq!(output.status.code(), Some(5), "{}", all_output(&output));
+    Test::on(&sim)
+        .args(["tree", "a"])
+        .expect_exit(Exit::Unavailable)
+        .stderr_has("try again after")
+        .run();
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert!(stderr_of(&output).contains("try again after"));
 }
 
 #[test]
@@ -65,22 +68,18 @@ fn get_waits_out_a_five_second_window_and_says_so() {
     let five = json!({"status": 429, "body": fixture("gateway-throttled.json")});
     let sim = sim(&["t"], &five);
     let started = Instant::now();
-    let output = sim.cmd().args(["get", "t"]).output().expect("runs");
+    Test::on(&sim)
+        .args(["get", "t"])
+        .stderr_has("job t: HTTP 429 APIG.0308")
+        .stderr_has("retrying in 5s")
+        .run();
     let elapsed = started.elapsed();
-    let stderr = stderr_of(&output);
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(
         elapsed >= Duration::from_secs(5) && elapsed < Duration::from_secs(15),
         "{elapsed:?}"
     );
-    assert!(
-        stderr.contains("job t: HTTP 429 APIG.0308") && stderr.contains("retrying in 5s"),
-        "{stderr}"
-    );
     assert_eq!(sim.requests_for("t").len(), 2);
     // `-q` silences the notice, not the pause.
     let sim = self::sim(&["t"], &five);
-    let output = sim.cmd().args(["get", "t", "-q"]).output().expect("runs");
-    assert_eq!(output.status.code(), Some(0));
-    assert_eq!(stderr_of(&output), "");
+    Test::on(&sim).args(["get", "t", "-q"]).stderr_is("").run();
 }

@@ -1,6 +1,7 @@
 //! `wait`: the exit code is the outcome (the most severe over several jobs), few polls, the
 //! not-found grace, `--fail-fast`, duplicates, the request budget, many jobs through faults.
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use crate::common::Sim;
@@ -170,7 +171,7 @@ fn many_jobs(prefix: &str, count: usize, make: impl Fn(usize) -> String) -> (Str
     let ids: Vec<String> = (0..count).map(|i| format!("{prefix}-{i}")).collect();
     let mut yaml = String::from("examples: false\njobs:\n");
     for (i, id) in ids.iter().enumerate() {
-        yaml.push_str(&format!("  - {{id: {id}, {}}}\n", make(i)));
+        let _ = writeln!(yaml, "  - {{id: {id}, {}}}", make(i));
     }
     (yaml, ids)
 }

@@ -1,17 +1,6 @@
-//! `--jq EXPR`: a jq filter (jaq) over the JSON document; strings print raw, like `gh --jq`.
-//!
-//! A jq filter is a program: `def f: [f]; f` recurses until the stack is gone and
-//! `[range(1e9)]` allocates until memory is, and either would abort the process (jaq has no
-//! depth or size limit to set). So the filter runs in a child process of this same binary
-//! (see [`worker_main`]) under an address-space limit, a time budget and an output budget;
-//! the child dying or running over any of them is an error of the filter (exit 2), never an
-//! abort of imsjob.
-//!
-//! The worker does not depend on its parent to end it: it starts with an empty environment
-//! (jq's `env` would otherwise show `OS_PASSWORD`), limits its own CPU time, and exits as soon
-//! as its stdin reaches end of file, which happens when imsjob closes it or dies, however it
-//! dies. A SIGINT or SIGTERM that imsjob receives while a filter runs ends the filter and the
-//! command with 130 or 143, as at any other time.
+//! The worker process that runs a `--jq` filter under its limits (memory, CPU time, time,
+//! output), and the parent's side of it: starting it, feeding it the document, reading its
+//! output, ending it on a signal. The reasons are in the room's documentation (`super`).
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -19,31 +8,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use jaq_core::load::{Arena, File, Loader};
-use jaq_core::{Compiler, Ctx, Vars, data};
-use jaq_json::Val;
-
-use crate::usage_error::UsageError;
-
-/// A compiled filter. Compiling happens before any request, so a typo costs nothing.
-pub struct JqFilter {
-    filter: jaq_core::Filter<data::JustLut<Val>>,
-    /// The expression, for the worker process to compile again.
-    expr: String,
-}
+use super::compile::{JqFilter, JqRunError, JqStop, OUTPUT_BUDGET, TIME_BUDGET};
 
 /// Set (to `1`) in the environment of the worker process that runs a filter.
-pub(crate) const WORKER_ENV: &str = "IMSJOB_JQ_WORKER";
+const WORKER_ENV: &str = "IMSJOB_JQ_WORKER";
 
 /// The worker's one argument: with [`WORKER_ENV`], so that neither alone (a stray variable in
 /// a shell, an odd job id) turns an ordinary run into a worker.
-pub(crate) const WORKER_ARG: &str = "--internal-jq-worker";
-
-/// Longest a filter may run.
-pub const TIME_BUDGET: Duration = Duration::from_secs(10);
-
-/// Most output a filter may produce (far beyond any job document's worth).
-pub const OUTPUT_BUDGET: usize = 64 * 1024 * 1024;
+const WORKER_ARG: &str = "--internal-jq-worker";
 
 /// The worker's address-space limit: room for the binary, its stack and a document many
 /// times over, far below what would hurt the machine. (Unix only: Windows has no rlimit.)
@@ -74,136 +46,7 @@ enum WorkerStop {
     Halt(i32),
 }
 
-impl std::fmt::Debug for JqFilter {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("JqFilter")
-    }
-}
-
-/// Why a filter run stopped before its end, with what it wrote until then.
-#[derive(Debug, thiserror::Error)]
-#[error("{stop}")]
-pub struct JqRunError {
-    /// The lines the filter wrote before it stopped.
-    pub partial: String,
-    pub stop: JqStop,
-}
-
-/// How a filter run stopped. Neither decides imsjob's exit code (`doc/contract.md`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum JqStop {
-    /// A runtime error (indexing a string, `error(...)`).
-    #[error("jq: {0}")]
-    Error(String),
-    /// `halt`, `halt(n)` or `halt_error`.
-    #[error("jq: the `--jq` program halted with exit code {0}")]
-    Halt(i32),
-    /// imsjob received SIGTERM (`terminated`) or SIGINT while the filter ran.
-    #[error("jq: the `--jq` program was stopped by {}", if *terminated { "SIGTERM" } else { "SIGINT" })]
-    Signal {
-        /// SIGTERM rather than SIGINT.
-        terminated: bool,
-    },
-}
-
-impl JqRunError {
-    fn new(partial: String, stop: JqStop) -> Self {
-        Self { partial, stop }
-    }
-
-    /// A runtime error before anything was written.
-    fn error(message: impl Into<String>) -> Self {
-        Self::new(String::new(), JqStop::Error(message.into()))
-    }
-}
-
-/// jaq's reason for refusing an expression, where it saw the problem: the first lex or
-/// parse error, as jaq's own command line words it.
-fn load_reason(expr: &str, errors: &jaq_core::load::Errors<&str, ()>) -> Option<String> {
-    use jaq_core::load::{Error, lex};
-    let (_, error) = errors.first()?;
-    match error {
-        Error::Io(list) => list.first().map(|(_, message)| message.clone()),
-        Error::Lex(list) => list.first().map(|(expected, found)| {
-            let expected = match expected {
-                // `as_str` knows only the four delimiters jaq opens; name any other plainly.
-                lex::Expect::Delim(open) => match *open {
-                    "(" => "closing parenthesis".to_owned(),
-                    "[" => "closing bracket".to_owned(),
-                    "{" => "closing brace".to_owned(),
-                    "\"" => "closing quote".to_owned(),
-                    open => format!("a match for `{open}`"),
-                },
-                other => other.as_str().to_owned(),
-            };
-            format!("expected {expected}{}", at(expr, found))
-        }),
-        Error::Parse(list) => list.first().map(|(expected, found)| {
-            let shown = match found.chars().next() {
-                None => "the end".to_owned(),
-                Some(_) => format!("`{}`", found.chars().take(12).collect::<String>()),
-            };
-            format!(
-                "expected {}, found {shown}{}",
-                expected.as_str(),
-                at(expr, found)
-            )
-        }),
-    }
-}
-
-/// ` at column N` for a slice of `expr` (jaq points into the text it was given).
-fn at(expr: &str, slice: &str) -> String {
-    let offset = (slice.as_ptr() as usize).checked_sub(expr.as_ptr() as usize);
-    match offset.filter(|&o| o <= expr.len() && expr.is_char_boundary(o)) {
-        Some(offset) => format!(" at column {}", expr[..offset].chars().count() + 1),
-        None => String::new(),
-    }
-}
-
 impl JqFilter {
-    /// # Errors
-    /// A usage error when the expression does not parse or names unknown functions.
-    pub fn compile(expr: &str) -> Result<Self, UsageError> {
-        let program = File {
-            code: expr,
-            path: (),
-        };
-        let defs = jaq_core::defs()
-            .chain(jaq_std::defs())
-            .chain(jaq_json::defs());
-        let funs = jaq_core::funs()
-            .chain(jaq_std::funs())
-            .chain(jaq_json::funs());
-        let loader = Loader::new(defs);
-        let arena = Arena::default();
-        let invalid = |reason: Option<String>| {
-            let reason = reason.map_or_else(String::new, |r| format!(": {r}"));
-            UsageError::new(format!("invalid `--jq` expression `{expr}`{reason}"))
-                .with_hint("the syntax is jq's: for example `--jq .entities.image_id`")
-        };
-        let modules = loader
-            .load(&arena, program)
-            .map_err(|errors| invalid(load_reason(expr, &errors)))?;
-        let filter = Compiler::default()
-            .with_funs(funs)
-            .compile(modules)
-            .map_err(|errors| {
-                let first = errors.iter().flat_map(|(_, list)| list).next();
-                invalid(first.map(|(name, undefined)| {
-                    format!(
-                        "undefined {} `{name}`{}",
-                        undefined.as_str(),
-                        at(expr, name)
-                    )
-                }))
-            })?;
-        Ok(Self {
-            filter,
-            expr: expr.to_owned(),
-        })
-    }
-
     /// Runs the filter over a document; each output becomes one line (strings raw, other
     /// values as JSON). With `neutralise` (stdout is a terminal) strings are shown with their
     /// control characters made visible, as everywhere else API text reaches a screen; in a
@@ -377,59 +220,6 @@ impl JqFilter {
             )),
         }
     }
-
-    /// Runs the filter in this process, with no limit: only for filters known to be
-    /// harmless, and for the worker itself.
-    ///
-    /// # Errors
-    /// When the filter raises an error (e.g. indexing a string).
-    pub fn run_in_process(
-        &self,
-        document: &serde_json::Value,
-        neutralise: bool,
-    ) -> Result<String, JqRunError> {
-        let text = serde_json::to_vec(document).map_err(|e| JqRunError::error(e.to_string()))?;
-        self.run_text_in_process(&text, neutralise)
-    }
-
-    fn run_text_in_process(&self, text: &[u8], neutralise: bool) -> Result<String, JqRunError> {
-        let input =
-            jaq_json::read::parse_single(text).map_err(|e| JqRunError::error(e.to_string()))?;
-        let ctx = Ctx::<data::JustLut<Val>>::new(&self.filter.lut, Vars::new([]));
-        let mut out = String::new();
-        for value in self.filter.id.run((ctx, input)) {
-            // Not `jaq_core::unwrap_valr`: on `halt` it ends the process with the filter's
-            // code, and a filter must never decide imsjob's exit code.
-            let value = match value {
-                Ok(value) => value,
-                Err(exn) => {
-                    let stop = match exn.get_err() {
-                        Ok(error) => JqStop::Error(error.to_string()),
-                        Err(exn) => match exn.get_halt() {
-                            Ok(code) => JqStop::Halt(code),
-                            Err(other) => JqStop::Error(format!("{other:?}")),
-                        },
-                    };
-                    return Err(JqRunError::new(out, stop));
-                }
-            };
-            match &value {
-                Val::TStr(bytes) if neutralise => {
-                    out.push_str(&crate::safe_text::sanitize(&String::from_utf8_lossy(bytes)));
-                }
-                Val::TStr(bytes) => out.push_str(&String::from_utf8_lossy(bytes)),
-                other => out.push_str(&super::json::escape_hazards(other.to_string())),
-            }
-            out.push('\n');
-            if out.len() > OUTPUT_BUDGET {
-                return Err(JqRunError::error(format!(
-                    "the filter's output exceeded {} MiB; stopped",
-                    OUTPUT_BUDGET / (1024 * 1024)
-                )));
-            }
-        }
-        Ok(out)
-    }
 }
 
 /// The worker process: when [`WORKER_ENV`] is set and [`WORKER_ARG`] is the only argument, reads a filter and a document on stdin,
@@ -538,11 +328,11 @@ mod signals {
 
     #[cfg(unix)]
     pub(super) fn watch() -> Watch {
+        use signal_hook::consts::{SIGINT, SIGTERM};
         static FLAGS: OnceLock<(Arc<AtomicBool>, Arc<AtomicBool>)> = OnceLock::new();
         let flags = FLAGS.get_or_init(|| {
             let interrupted = Arc::new(AtomicBool::new(false));
             let terminated = Arc::new(AtomicBool::new(false));
-            use signal_hook::consts::{SIGINT, SIGTERM};
             let _ = signal_hook::flag::register(SIGINT, Arc::clone(&interrupted));
             let _ = signal_hook::flag::register(SIGTERM, Arc::clone(&terminated));
             (interrupted, terminated)
@@ -569,64 +359,5 @@ mod signals {
             }
             None
         }
-    }
-}
-
-impl super::mode::DocumentFormat for JqFilter {
-    fn render(
-        &self,
-        document: &super::document::Document<'_>,
-        stdout_is_terminal: bool,
-    ) -> anyhow::Result<String> {
-        Ok(self.run_text(&document.compact(), stdout_is_terminal)?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn strings_print_raw() {
-        let filter = JqFilter::compile(".entities.image_id").expect("compiles");
-        let out = filter
-            .run(&json!({"entities": {"image_id": "abc"}}), false)
-            .expect("runs");
-        assert_eq!(out, "abc\n");
-    }
-
-    #[test]
-    fn other_values_print_as_json() {
-        let filter = JqFilter::compile(".[] | {id: .job_id}").expect("compiles");
-        let out = filter
-            .run(&json!([{"job_id": "a"}, {"job_id": "b"}]), false)
-            .expect("runs");
-        assert_eq!(out, "{\"id\":\"a\"}\n{\"id\":\"b\"}\n");
-    }
-
-    #[test]
-    fn strings_are_neutralised_for_a_terminal_only() {
-        let filter = JqFilter::compile(".fail_reason").expect("compiles");
-        let document = json!({"fail_reason": "x\u{1b}]0;pwned\u{7}y"});
-        assert_eq!(
-            filter.run(&document, true).expect("runs"),
-            "x\\x1b]0;pwned\\x07y\n"
-        );
-        assert_eq!(
-            filter.run(&document, false).expect("runs"),
-            "x\u{1b}]0;pwned\u{7}y\n"
-        );
-        let filter = JqFilter::compile("{r: .fail_reason}").expect("compiles");
-        let out = filter
-            .run(&json!({"fail_reason": "\u{9b}2J"}), false)
-            .expect("runs");
-        assert!(!out.contains('\u{9b}'), "{out}");
-    }
-
-    #[test]
-    fn bad_expressions_are_usage_errors() {
-        assert!(JqFilter::compile(".[").is_err());
-        assert!(JqFilter::compile("nosuchfunction").is_err());
     }
 }
