@@ -79,10 +79,12 @@ pub enum GatewayCode {
     BackendUnavailable,
     /// 0301: the credentials were refused.
     Credentials,
-    /// 0302: the caller's IP address or account is refused by an access-control list.
+    /// 0302: the IAM user is not authorized to call the API (its permissions, project or
+    /// region).
     AccessDenied,
-    /// 0303: the signature expired: the local clock is off `X-Sdk-Date` by over 15 minutes.
-    SignatureExpired,
+    /// 0303: app authentication failed: a refused signature or key, or, when the message says
+    /// so, an expired signature (`X-Sdk-Date` over 15 minutes off the gateway's clock).
+    AppAuthentication,
     /// 0308: throttled.
     Throttled,
     /// Any other gateway code.
@@ -101,7 +103,7 @@ impl GatewayCode {
             "0201" => Self::BackendUnavailable,
             "0301" => Self::Credentials,
             "0302" => Self::AccessDenied,
-            "0303" => Self::SignatureExpired,
+            "0303" => Self::AppAuthentication,
             "0308" => Self::Throttled,
             _ => Self::Other,
         })
@@ -115,7 +117,7 @@ impl GatewayCode {
             Self::BackendUnavailable => "APIG.0201",
             Self::Credentials => "APIG.0301",
             Self::AccessDenied => "APIG.0302",
-            Self::SignatureExpired => "APIG.0303",
+            Self::AppAuthentication => "APIG.0303",
             Self::Throttled => "APIG.0308",
             Self::Other => return None,
         })

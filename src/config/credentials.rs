@@ -92,6 +92,17 @@ pub(crate) enum AuthMethod {
 }
 
 impl AuthMethod {
+    /// The kind of credentials, for hints.
+    #[must_use]
+    pub(crate) fn kind(&self) -> crate::api::credentials::AuthKind {
+        use crate::api::credentials::AuthKind;
+        match self {
+            Self::Token(_) => AuthKind::Token,
+            Self::AkSk { .. } => AuthKind::AkSk,
+            Self::Password(_) => AuthKind::Password,
+        }
+    }
+
     /// Whether IAM issues the tokens (password): only those are cached and renewed.
     #[must_use]
     pub(crate) fn issues_tokens(&self) -> bool {

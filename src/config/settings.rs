@@ -151,6 +151,26 @@ pub(crate) enum CommandSettings {
     },
 }
 
+impl CommandSettings {
+    /// What hints after API errors are worded for: the credentials in use, whether every
+    /// endpoint is on this machine, and whether the command is `wait`.
+    #[must_use]
+    pub(crate) fn hint_context(&self) -> crate::exit::HintContext {
+        let (connect, waits) = match self {
+            Self::Get { connect, .. } | Self::Tree { connect, .. } => (connect, false),
+            Self::Wait { connect, .. } => (connect, true),
+            Self::Demo | Self::Sim(_) | Self::Explain { .. } | Self::Completions { .. } => {
+                return crate::exit::HintContext::default();
+            }
+        };
+        crate::exit::HintContext {
+            auth: Some(connect.auth.method.kind()),
+            loopback: connect.is_loopback(),
+            waits,
+        }
+    }
+}
+
 /// The job ids of `get` and `wait`, and the shape of their JSON document, decided here once:
 /// an array when several ids are given or any come from stdin (a script reading a pipe must
 /// not have to handle an object for one line and an array for two), else the one object.
@@ -484,6 +504,40 @@ pub(crate) const ENDPOINT_VAR: &str = "IMSJOB_ENDPOINT";
 /// The variable that names the service, as `--service` does.
 pub(crate) const SERVICE_VAR: &str = "IMSJOB_SERVICE";
 
+/// The hint for credentials that cannot be resolved. The simulator is suggested only where
+/// it can be what the user meant: nothing is configured at all, or the endpoint or IAM URL
+/// given is on this machine. Pointed at a real cloud, the message names what is missing, and
+/// `--help` lists what each method needs.
+fn credentials_hint(
+    error: &crate::config::credentials::ResolveError,
+    pointed_at: &[String],
+) -> String {
+    use crate::config::credentials::ResolveError;
+    const SIM: &str = "run `imsjob sim` for a local simulator and paste the exports it prints, or see `imsjob --help`";
+    const HELP: &str =
+        "`imsjob --help` lists what each authentication method needs (\"Authentication\")";
+    let local = pointed_at
+        .iter()
+        .any(|url| Url::parse(url.trim()).is_ok_and(|url| is_loopback_url(&url)));
+    match error {
+        ResolveError::NoCredentials if pointed_at.is_empty() => SIM.into(),
+        ResolveError::NoCredentials | ResolveError::Incomplete { .. } if local => SIM.into(),
+        _ => HELP.into(),
+    }
+}
+
+/// Whether a URL's host is this machine: `localhost`, or a loopback address.
+fn is_loopback_url(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
     let bad = |why: &str| {
         UsageError::new(format!(
@@ -542,6 +596,27 @@ impl ConnectSettings {
                 AuthMethod::Token(_) => true,
                 AuthMethod::AkSk { auth_url, .. } => self.project_id.is_some() || plain(auth_url),
                 AuthMethod::Password(credentials) => plain(&credentials.auth_url),
+            }
+    }
+
+    /// Whether every URL this run can reach is on this machine (a simulator): the endpoint
+    /// is given and loopback, and so is the IAM URL where one is called.
+    #[must_use]
+    pub(crate) fn is_loopback(&self) -> bool {
+        use crate::config::credentials::AuthMethod;
+        let Some(endpoint) = &self.endpoint else {
+            return false;
+        };
+        is_loopback_url(endpoint)
+            && match &self.auth.method {
+                AuthMethod::Token(_) => true,
+                AuthMethod::AkSk { auth_url, .. } => {
+                    self.project_id.is_some()
+                        || Url::parse(auth_url).is_ok_and(|url| is_loopback_url(&url))
+                }
+                AuthMethod::Password(credentials) => {
+                    Url::parse(&credentials.auth_url).is_ok_and(|url| is_loopback_url(&url))
+                }
             }
     }
 
@@ -652,11 +727,17 @@ pub(crate) fn resolve_connect(
     }
     let variant = SignerVariant::from_env_value(env.get(SIGNER_ENV_VAR).unwrap_or(""))
         .map_err(|e| UsageError::new(e.to_string()))?;
-    let auth = crate::config::credentials::resolve(merged, variant).map_err(|e| {
-        UsageError::new(e.to_string()).with_hint(
-            "run `imsjob sim` for a local simulator and paste the exports it prints, or see `imsjob --help`",
-        )
-    })?;
+    // Where the run was pointed, for the hint of a configuration that cannot be completed.
+    let pointed_at: Vec<String> = endpoint
+        .iter()
+        .map(String::as_str)
+        .chain(env.get(ENDPOINT_VAR))
+        .chain(merged.auth_url.as_deref())
+        .filter(|url| !url.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    let auth = crate::config::credentials::resolve(merged, variant)
+        .map_err(|e| UsageError::new(e.to_string()).with_hint(credentials_hint(&e, &pointed_at)))?;
     let project_id = auth
         .project_id
         .as_deref()

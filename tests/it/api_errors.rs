@@ -48,7 +48,7 @@ fn every_published_error_shape_is_shown_with_its_code_and_message() {
             hint: "the endpoint, region or path is wrong, not the job id" },
         Case { id: "locked", status: 401, body: "ak-locked.txt", exit: Exit::AuthRefused,
             says: "HTTP 401: AK access failed to reach the limit,forbidden.",
-            hint: "locked for 5 minutes" },
+            hint: "answers an expired token" },
         // The simulator sends a `Date` header: the offset is measured, not guessed.
         Case { id: "expired", status: 401, body: "gateway-signature-expired.json",
             exit: Exit::AuthRefused, says: "HTTP 401 APIG.0303:",

@@ -1,0 +1,273 @@
+//! Hints that name the cause the published tables give, in the terms of the authentication
+//! method in use: the gateway's `0302` (the user's permissions), `0303` (the clock only when
+//! the signature expired), refused and locked credentials per method, the simulator suggested
+//! only where it can be meant, and `0201`/`0308` retried and worded as the table of codes says.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use crate::common::Sim;
+use crate::test::{Exit, Ran, Test};
+
+fn fixture(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/error-bodies")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A simulator whose jobs each answer with one fault, again and again.
+fn sim_with(faults: &[(&str, serde_json::Value)]) -> Sim {
+    let jobs: Vec<_> = faults
+        .iter()
+        .map(|(id, fault)| {
+            let mut fault = fault.clone();
+            fault["times"] = json!(1000);
+            json!({"id": id, "duration": "1s", "faults": [fault]})
+        })
+        .collect();
+    Sim::with(&json!({"examples": false, "jobs": jobs}).to_string())
+}
+
+/// The hint line of a run's stderr.
+fn hint(ran: &Ran) -> &str {
+    ran.stderr
+        .split("hint: ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_else(|| panic!("no hint: {}", ran.stderr))
+}
+
+/// `imsjob` on the simulator with AK/SK instead of its token.
+fn aksk(sim: &Sim) -> Test {
+    Test::on(sim)
+        .env_remove("OS_AUTH_TOKEN")
+        .env("OS_ACCESS_KEY", "SIMACCESSKEY00000000")
+        .env("OS_SECRET_KEY", "sim-secret-key-0000000000000000000000000")
+}
+
+/// `imsjob` on the simulator with its password account instead of its token.
+fn password(sim: &Sim, password: &str) -> Test {
+    Test::on(sim)
+        .env_remove("OS_AUTH_TOKEN")
+        .env_remove("OS_PROJECT_ID")
+        .env("OS_AUTH_URL", format!("{}/v3", sim.endpoint))
+        .env("OS_USERNAME", "sim-user")
+        .env("OS_PASSWORD", password)
+        .env("OS_USER_DOMAIN_NAME", "OTC00000000001000000SIM")
+        .env("OS_PROJECT_NAME", "eu-de_sim")
+        .arg("--no-token-cache")
+}
+
+#[test]
+fn apig_0302_speaks_of_the_users_permissions_not_of_an_ip_list() {
+    let sim = sim_with(&[
+        ("sim-403", json!({"status": 403})),
+        (
+            "published",
+            json!({"status": 403, "body": fixture("gateway-user-not-authorized.json")}),
+        ),
+    ]);
+    for id in ["sim-403", "published"] {
+        let ran = Test::on(&sim)
+            .args(["get", id])
+            .expect_exit(Exit::AuthRefused)
+            .stderr_has("0302: The IAM user is not authorized to access the API.")
+            .context(id)
+            .run();
+        let hint = hint(&ran);
+        assert!(hint.contains("permissions"), "{hint}");
+        assert!(
+            hint.contains("project") && hint.contains("--region"),
+            "{hint}"
+        );
+        assert!(
+            !hint.contains("IP address") && !hint.contains("ACL"),
+            "{hint}"
+        );
+        println!("0302 ({id}): hint: {hint}");
+    }
+}
+
+#[test]
+fn apig_0303_blames_the_clock_only_for_an_expired_signature() {
+    let sim = sim_with(&[
+        (
+            "expired",
+            json!({"status": 401, "body": fixture("gateway-signature-expired.json")}),
+        ),
+        (
+            "refused",
+            json!({"status": 401, "body": fixture("gateway-app-not-found.json")}),
+        ),
+    ]);
+    let expired = aksk(&sim)
+        .args(["get", "expired"])
+        .expect_exit(Exit::AuthRefused)
+        .stderr_has("APIG.0303: Incorrect app authentication information: signature expired")
+        .run();
+    let text = hint(&expired);
+    assert!(text.starts_with("the signature expired"), "{text}");
+    assert!(text.contains("clock"), "{text}");
+    println!("0303 signature expired: hint: {text}");
+    for run in [aksk(&sim), Test::on(&sim)] {
+        let refused = run
+            .args(["get", "refused"])
+            .expect_exit(Exit::AuthRefused)
+            .stderr_has("APIG.0303: Incorrect app authentication information: app not found")
+            .run();
+        let text = hint(&refused);
+        assert!(!text.contains("clock is"), "{text}");
+        assert!(!text.starts_with("the signature expired"), "{text}");
+        assert!(text.contains("OS_ACCESS_KEY"), "{text}");
+        println!("0303 app not found: hint: {text}");
+    }
+    // Neither is asked again.
+    assert_eq!(sim.requests_for("expired").len(), 1);
+    assert_eq!(sim.requests_for("refused").len(), 2);
+}
+
+#[test]
+fn a_wrong_password_gets_password_advice() {
+    let sim = Sim::builtin();
+    let ran = password(&sim, "not-the-password")
+        .args(["get", "job-success"])
+        .expect_exit(Exit::AuthRefused)
+        .stderr_has("IAM refused the credentials")
+        .output_lacks("not-the-password")
+        .run();
+    let text = hint(&ran);
+    assert!(text.contains("`OS_PASSWORD`"), "{text}");
+    assert!(
+        !text.contains("OS_AUTH_TOKEN") && !text.contains("OS_ACCESS_KEY"),
+        "{text}"
+    );
+    println!("wrong password: hint: {text}");
+}
+
+#[test]
+fn a_locked_key_answer_is_worded_for_the_method_in_use() {
+    let sim = Sim::builtin();
+    // Under token authentication the gateway's locked-key answer means an expired token.
+    let token = Test::on(&sim)
+        .args(["get", "job-ak-locked"])
+        .expect_exit(Exit::AuthRefused)
+        .stderr_has("AK access failed to reach the limit")
+        .run();
+    let text = hint(&token);
+    assert!(!text.contains("OS_ACCESS_KEY"), "{text}");
+    assert!(text.contains("`OS_AUTH_TOKEN`"), "{text}");
+    assert!(text.contains("ak_locked"), "a loopback endpoint: {text}");
+    println!("locked key, token: hint: {text}");
+    let signed = aksk(&sim)
+        .args(["get", "job-ak-locked"])
+        .expect_exit(Exit::AuthRefused)
+        .run();
+    let text = hint(&signed);
+    assert!(text.contains("locked for 5 minutes"), "{text}");
+    assert!(text.contains("`OS_ACCESS_KEY`"), "{text}");
+    println!("locked key, AK/SK: hint: {text}");
+    // The gateway's published JSON body for it, under token authentication.
+    let sim = sim_with(&[(
+        "locked",
+        json!({"status": 401, "body": fixture("gateway-key-locked.json")}),
+    )]);
+    let ran = Test::on(&sim)
+        .args(["get", "locked"])
+        .expect_exit(Exit::AuthRefused)
+        .stderr_has("APIG.0301: Incorrect IAM authentication information: AK access failed")
+        .run();
+    assert!(!hint(&ran).contains("OS_ACCESS_KEY"), "{}", hint(&ran));
+}
+
+#[test]
+fn the_simulator_is_suggested_only_where_it_can_be_meant() {
+    // Nothing configured at all.
+    Test::new()
+        .args(["get", "x"])
+        .expect_exit(Exit::Usage)
+        .stderr_has("hint: run `imsjob sim`")
+        .run();
+    // Incomplete, against a loopback endpoint: a simulator's exports half pasted.
+    Test::new()
+        .args(["get", "x"])
+        .env("IMSJOB_ENDPOINT", "http://127.0.0.1:1")
+        .env("OS_ACCESS_KEY", "AK")
+        .expect_exit(Exit::Usage)
+        .stderr_has("hint: run `imsjob sim`")
+        .run();
+    // Incomplete, against the real cloud.
+    for (name, value) in [
+        ("IMSJOB_ENDPOINT", "https://ims.eu-de.otc.t-systems.com"),
+        ("OS_AUTH_URL", "https://iam.eu-de.otc.t-systems.com/v3"),
+    ] {
+        let ran = Test::new()
+            .args(["get", "x"])
+            .env(name, value)
+            .env("OS_ACCESS_KEY", "AK")
+            .expect_exit(Exit::Usage)
+            .stderr_has("AK/SK authentication is incomplete: set `OS_SECRET_KEY`")
+            .stderr_lacks("imsjob sim")
+            .context(name)
+            .run();
+        println!("incomplete, real cloud: hint: {}", hint(&ran));
+    }
+}
+
+#[test]
+fn apig_0201_is_retried_only_where_asking_again_can_help() {
+    let body = |status: u16, message: &str| {
+        json!({"status": status, "body": json!({
+            "error_msg": message, "error_code": "APIGW.0201",
+            "request_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}).to_string()})
+    };
+    let sim = sim_with(&[
+        ("too-large", body(413, "Request entity too large.")),
+        ("uri-too-large", body(414, "Request URI too large.")),
+        ("headers-too-large", body(494, "Request headers too large.")),
+        ("down", body(502, "Backend unavailable.")),
+    ]);
+    for id in ["too-large", "uri-too-large", "headers-too-large"] {
+        let ran = Test::on(&sim)
+            .args(["get", id])
+            .expect_exit(Exit::Unavailable)
+            .stderr_lacks("retrying")
+            .context(id)
+            .run();
+        assert!(
+            hint(&ran).contains("asking again gets the same answer"),
+            "{}",
+            hint(&ran)
+        );
+        assert_eq!(sim.requests_for(id).len(), 1, "{id}");
+    }
+    let ran = Test::on(&sim)
+        .args(["get", "down"])
+        .expect_exit(Exit::Unavailable)
+        .run();
+    assert!(hint(&ran).contains("try again later"), "{}", hint(&ran));
+    assert!(sim.requests_for("down").len() > 1, "a 502 is asked again");
+}
+
+#[test]
+fn a_throttled_get_says_when_to_try_again_not_max_rps() {
+    let sim = sim_with(&[("t", json!({"throttle": "limit:5, time:1 second"}))]);
+    for command in ["get", "tree"] {
+        let ran = Test::on(&sim)
+            .args([command, "t"])
+            .expect_exit(Exit::Unavailable)
+            .stderr_has("APIGW.0308")
+            .context(command)
+            .run();
+        let text = hint(&ran);
+        assert!(!text.contains("--max-rps"), "{text}");
+        assert!(text.contains("try again once"), "{text}");
+        println!("0308 {command}: hint: {text}");
+    }
+    let ran = Test::on(&sim)
+        .args(["wait", "t", "--timeout", "0"])
+        .expect_exit(Exit::Unavailable)
+        .run();
+    assert!(hint(&ran).contains("--max-rps"), "{}", hint(&ran));
+}
