@@ -439,12 +439,9 @@ pub(crate) fn api_hint(error: &ApiError, context: &HintContext) -> Option<String
         } => {
             "the endpoint redirects, and imsjob does not follow redirects: give the final URL with `--endpoint` (`curl -sI URL` shows where it points)".into()
         }
-        ApiError::Status {
-            code: Some(code), ..
-        } => return coded_hint(code),
-        ApiError::Status { .. } | ApiError::Decode { .. } | ApiError::TooLarge { .. } => {
-            return None;
-        }
+        // The real cause first: a known code of the body's `details[]`, then its own.
+        ApiError::Status { .. } => return error.codes().into_iter().find_map(coded_hint),
+        ApiError::Decode { .. } | ApiError::TooLarge { .. } => return None,
     })
 }
 
@@ -523,6 +520,7 @@ mod tests {
             status: 404,
             code: None,
             message: None,
+            details: Vec::new(),
             request_id: None,
             retry_after: None,
             clock_offset: None,
@@ -602,6 +600,7 @@ mod tests {
             status,
             code: None,
             message: None,
+            details: Vec::new(),
             request_id: None,
             retry_after: None,
             clock_offset: None,
@@ -635,6 +634,7 @@ mod tests {
             status,
             code: Some(code.into()),
             message: Some(message.into()),
+            details: Vec::new(),
             request_id: None,
             retry_after: None,
             clock_offset: None,

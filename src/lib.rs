@@ -40,7 +40,7 @@ mod usage_error;
 /// tables. Not an API; the binary is the product.
 #[doc(hidden)]
 pub mod testing {
-    pub use crate::api::error::{ApiError, ErrorBody};
+    pub use crate::api::error::{ApiError, ErrorBody, ErrorDetail};
     pub use crate::api::id::{JobId, ProjectId};
     pub use crate::api::model::{Job, Status};
     pub use crate::auth::aksk::{canonical_query, canonical_uri, format_sdk_date, parse_sdk_date};

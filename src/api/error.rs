@@ -10,18 +10,20 @@
 
 use std::time::Duration;
 
-pub use crate::api::wire::ErrorBody;
+pub use crate::api::wire::{ErrorBody, ErrorDetail};
 use crate::safe_text::sanitize;
 
 /// What went wrong talking to the API.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// The API answered with a non-success HTTP status.
-    #[error("{}", status_text(*.status, code.as_deref(), message.as_deref(), request_id.as_deref()))]
+    #[error("{}", status_text(*.status, code.as_deref(), message.as_deref(), details, request_id.as_deref()))]
     Status {
         status: u16,
         code: Option<String>,
         message: Option<String>,
+        /// The body's `details[]`: the real cause under a generic code, when it names one.
+        details: Vec<ErrorDetail>,
         request_id: Option<String>,
         /// How long the server asked us to wait (`Retry-After`), if it did.
         retry_after: Option<Duration>,
@@ -137,6 +139,7 @@ fn status_text(
     status: u16,
     code: Option<&str>,
     message: Option<&str>,
+    details: &[ErrorDetail],
     request_id: Option<&str>,
 ) -> String {
     let mut text = format!("HTTP {status}");
@@ -156,6 +159,19 @@ fn status_text(
                 text.push_str(reason);
             }
         }
+    }
+    // The details say what the generic code and message do not: `; details: Ecs.0039: …`.
+    let shown: Vec<String> = details
+        .iter()
+        .map(|detail| match (&detail.code, &detail.message) {
+            (Some(code), Some(message)) => format!("{}: {}", sanitize(code), sanitize(message)),
+            (Some(only), None) | (None, Some(only)) => sanitize(only).into_owned(),
+            (None, None) => String::new(),
+        })
+        .collect();
+    if !shown.is_empty() {
+        text.push_str("; details: ");
+        text.push_str(&shown.join("; "));
     }
     text.push_str(&request_suffix(request_id));
     text
@@ -200,6 +216,7 @@ impl ApiError {
             status,
             code: parsed.code,
             message: parsed.message,
+            details: parsed.details,
             request_id: request_id.or(parsed.request_id),
             retry_after,
             clock_offset: None,
@@ -247,6 +264,20 @@ impl ApiError {
             return None;
         };
         parse_throttle_window(message)
+    }
+
+    /// The codes an answer names, the real cause first: those of its `details[]`, then its
+    /// own (often a generic one).
+    #[must_use]
+    pub fn codes(&self) -> Vec<&str> {
+        match self {
+            Self::Status { code, details, .. } => details
+                .iter()
+                .filter_map(|detail| detail.code.as_deref())
+                .chain(code.as_deref())
+                .collect(),
+            _ => Vec::new(),
+        }
     }
 
     /// The HTTP status, when there was an HTTP answer.
@@ -327,8 +358,21 @@ impl ApiError {
                 status,
                 code,
                 message,
+                details,
                 ..
-            } => serde_json::json!({"status": status, "code": code, "message": message}),
+            } => {
+                let mut object =
+                    serde_json::json!({"status": status, "code": code, "message": message});
+                // Added only when the body had them, so that every other error object keeps
+                // its three members.
+                if !details.is_empty() {
+                    object["details"] = details
+                        .iter()
+                        .map(|detail| serde_json::json!({"code": detail.code, "message": detail.message}))
+                        .collect();
+                }
+                object
+            }
             Self::Decode { status, reason, .. } => {
                 serde_json::json!({"status": status, "code": null, "message": reason})
             }

@@ -303,6 +303,7 @@ pub(crate) mod tests {
             status,
             code: None,
             message: None,
+            details: Vec::new(),
             request_id: None,
             retry_after,
             clock_offset: None,

@@ -136,6 +136,7 @@ impl From<KeystoneError> for ApiError {
                     || "IAM refused the credentials".to_owned(),
                     |m| format!("IAM refused the credentials: {m}"),
                 )),
+                details: Vec::new(),
                 request_id,
                 retry_after: None,
                 clock_offset: None,
@@ -151,6 +152,7 @@ impl From<KeystoneError> for ApiError {
                 message: Some(
                     message.map_or_else(|| "IAM error".to_owned(), |m| format!("IAM: {m}")),
                 ),
+                details: Vec::new(),
                 request_id,
                 retry_after: None,
                 clock_offset: None,
@@ -436,6 +438,7 @@ async fn error_from_response(response: reqwest::Response) -> KeystoneError {
         code,
         message,
         request_id: body_request_id,
+        ..
     } = ErrorBody::parse(&body);
     let request_id = request_id.or_else(|| body_request_id.as_deref().map(short_request_id));
     if status == StatusCode::UNAUTHORIZED {

@@ -526,6 +526,34 @@ fn credentials_hint(
     }
 }
 
+/// An endpoint given with the path imsjob adds itself (`…/v1/{project_id}`, `…/v1`, as the
+/// console and API references show the jobs URL) would become `…/v1/{id}/v1/{id}/jobs/…`, a
+/// path the gateway knows no API for (404 `APIG.0101`). The suffix is dropped and named. A
+/// project segment counts when it is 32 hexadecimal digits (an OTC project id) or the project
+/// id in use.
+fn strip_jobs_path(mut url: Url, project_id: Option<&ProjectId>) -> (Url, Option<String>) {
+    let Some(segments) = url.path_segments() else {
+        return (url, None);
+    };
+    let segments: Vec<String> = segments
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let is_project = |segment: &str| {
+        (segment.len() == 32 && segment.bytes().all(|b| b.is_ascii_hexdigit()))
+            || project_id.is_some_and(|id| id.as_str() == segment)
+    };
+    let cut = match segments.as_slice() {
+        [.., version, project] if version == "v1" && is_project(project) => 2,
+        [.., version] if version == "v1" => 1,
+        _ => return (url, None),
+    };
+    let keep = segments.len() - cut;
+    let dropped = format!("/{}", segments[keep..].join("/"));
+    url.set_path(&format!("/{}", segments[..keep].join("/")));
+    (url, Some(dropped))
+}
+
 /// Whether a URL's host is this machine: `localhost`, or a loopback address.
 fn is_loopback_url(url: &Url) -> bool {
     let Some(host) = url.host_str() else {
@@ -563,6 +591,9 @@ fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
 /// the project id and the IMS endpoint in the IAM token).
 #[derive(Debug)]
 pub(crate) struct ConnectSettings {
+    /// Warnings about how the settings were read (an endpoint path dropped), shown when the
+    /// command connects.
+    pub notices: Vec<String>,
     /// `--endpoint` / `IMSJOB_ENDPOINT`: overrides the catalog and the region.
     pub endpoint: Option<Url>,
     /// `--service` / `IMSJOB_SERVICE`: whose jobs API to ask (catalog entry, regional host).
@@ -761,6 +792,34 @@ pub(crate) fn resolve_connect(
             },
             |url| Ok(Some(url)),
         )?;
+    let mut auth = auth;
+    // keystoneauth takes `OS_AUTH_URL` with or without its version; IAM's routes live
+    // under `/v3`, so a URL without a version gets it (said at `-v`).
+    if let crate::config::credentials::AuthMethod::Password(
+        crate::auth::keystone::PasswordCredentials { auth_url, .. },
+    )
+    | crate::config::credentials::AuthMethod::AkSk { auth_url, .. } = &mut auth.method
+        && let Some(versioned) = crate::config::credentials::with_identity_version(auth_url)
+    {
+        crate::ui::output::debug_log(1, || {
+            format!(
+                "the IAM URL `{}` names no API version: using `{}`",
+                crate::safe_text::redact_userinfo(auth_url),
+                crate::safe_text::redact_userinfo(&versioned)
+            )
+        });
+        *auth_url = versioned;
+    }
+    let mut notices = Vec::new();
+    let endpoint = endpoint.map(|url| {
+        let (url, dropped) = strip_jobs_path(url, project_id.as_ref());
+        if let Some(dropped) = dropped {
+            notices.push(format!(
+                "the endpoint ended in `{dropped}`, which imsjob adds itself: dropped it, using `{url}`"
+            ));
+        }
+        url
+    });
     if let crate::config::credentials::AuthMethod::Password(creds) = &auth.method {
         crate::auth::keystone::token_url(&creds.auth_url).map_err(|e| {
             UsageError::new(e.to_string()).with_hint("`OS_AUTH_URL` is the IAM URL ending in `/v3`")
@@ -795,6 +854,7 @@ pub(crate) fn resolve_connect(
         .then(|| token_cache_dir(env))
         .flatten();
     let mut settings = ConnectSettings {
+        notices,
         endpoint,
         service,
         project_id,

@@ -271,3 +271,118 @@ fn a_throttled_get_says_when_to_try_again_not_max_rps() {
         .run();
     assert!(hint(&ran).contains("--max-rps"), "{}", hint(&ran));
 }
+
+#[test]
+fn details_under_a_generic_code_are_shown_and_hinted() {
+    let hostile: Vec<_> = (0..10)
+        .map(|i| json!({"code": format!("Ecs.{i:04}"), "message": format!("\u{1b}[31m{}", "x".repeat(5000))}))
+        .collect();
+    let sim = sim_with(&[
+        (
+            "ecs",
+            json!({"status": 400, "body": fixture("ecs-details.json")}),
+        ),
+        (
+            "hostile",
+            json!({"status": 400, "body": json!({"error": {"code": "Ecs.0000", "message": "m", "details": hostile}}).to_string()}),
+        ),
+    ]);
+    let ran = Test::on(&sim)
+        .args(["get", "ecs"])
+        .expect_exit(Exit::Unavailable)
+        .stderr_has("HTTP 400 Ecs.0000: Request error. Try again later or contact customer service.; details: Ecs.0039: The specified IP address does not belong to the subnet. (request id ")
+        .run();
+    let text = hint(&ran);
+    assert!(text.starts_with("Ecs.0039: "), "{text}");
+    println!("details: {}", ran.stderr);
+    let json = Test::on(&sim)
+        .args(["get", "ecs", "-o", "json"])
+        .expect_exit(Exit::Unavailable)
+        .run()
+        .json();
+    assert_eq!(
+        json["error"]["details"],
+        json!([{"code": "Ecs.0039", "message": "The specified IP address does not belong to the subnet."}]),
+        "{json}"
+    );
+    assert_eq!(json["error"]["code"], "Ecs.0000");
+    // Bounded in count and length, and made safe to show.
+    let ran = Test::on(&sim)
+        .args(["get", "hostile"])
+        .expect_exit(Exit::Unavailable)
+        .stderr_has("details: Ecs.0000: ")
+        .stderr_lacks("Ecs.0003")
+        .stderr_lacks("\u{1b}")
+        .run();
+    let line = ran.stderr.lines().next().unwrap_or_default();
+    assert!(
+        line.chars().count() < 1000,
+        "{} chars",
+        line.chars().count()
+    );
+    let json = Test::on(&sim)
+        .args(["get", "hostile", "-o", "json"])
+        .expect_exit(Exit::Unavailable)
+        .run()
+        .json();
+    assert_eq!(json["error"]["details"].as_array().map(Vec::len), Some(3));
+    // An error without details keeps its three members.
+    let plain = Test::on(&sim)
+        .args(["get", "never-created", "-o", "json"])
+        .expect_exit(Exit::NotFound)
+        .run()
+        .json();
+    assert_eq!(
+        plain["error"].as_object().map(|o| o.len()),
+        Some(3),
+        "{plain}"
+    );
+}
+
+#[test]
+fn an_endpoint_with_the_jobs_path_is_trimmed_with_a_warning() {
+    let sim = Sim::builtin();
+    for suffix in [
+        format!("/v1/{}", sim.project_id),
+        "/v1".to_owned(),
+        "/v1/".to_owned(),
+    ] {
+        let endpoint = format!("{}{suffix}", sim.endpoint);
+        let ran = Test::on(&sim)
+            .args(["get", "job-success", "--endpoint", &endpoint])
+            .stderr_has(format!(
+                "imsjob: warning: the endpoint ended in `{}`, which imsjob adds itself: dropped it",
+                suffix.trim_end_matches('/')
+            ))
+            .context(suffix.clone())
+            .run();
+        assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+        println!("endpoint {suffix}: {}", ran.stderr.trim_end());
+    }
+    // The endpoint of another service keeps its own path.
+    Test::on_service(&sim, "ecs")
+        .args(["get", "job-ecs", "--service", "ecs"])
+        .stderr_lacks("warning")
+        .run();
+}
+
+#[test]
+fn an_auth_url_without_v3_gets_it_and_says_so_at_v() {
+    let sim = Sim::builtin();
+    let ran = password(&sim, "sim-password")
+        .env("OS_AUTH_URL", &sim.endpoint)
+        .args(["get", "job-success", "-v"])
+        .stderr_has(format!(
+            "imsjob: debug: the IAM URL `{0}` names no API version: using `{0}/v3`",
+            sim.endpoint
+        ))
+        .run();
+    println!("{}", ran.stderr.lines().next().unwrap_or_default());
+    assert_eq!(sim.count("/v3/auth/tokens"), 1);
+    // Without `-v` nothing is said.
+    password(&sim, "sim-password")
+        .env("OS_AUTH_URL", &sim.endpoint)
+        .args(["get", "job-success"])
+        .stderr_is("")
+        .run();
+}
