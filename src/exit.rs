@@ -357,17 +357,25 @@ fn gateway_hint(error: &ApiError, context: &HintContext) -> Option<String> {
     })
 }
 
-/// "the local clock is 17 min behind the server's": the skew an expired signature points to.
+/// "the local clock is 17 min behind the server's": the skew an expired signature points to,
+/// as the gateway's message measures it, else as the answer's `Date` header does.
 fn clock_hint(error: &ApiError) -> String {
     const ADVICE: &str = "AK/SK signatures allow 15 minutes of skew; synchronise the clock (NTP)";
-    let offset = match error {
+    let from_date = match error {
         ApiError::Status { clock_offset, .. } => *clock_offset,
         _ => None,
+    };
+    let (offset, source) = match error.signature_skew() {
+        Some(skew) => (
+            Some(skew),
+            "the signature and server times the gateway names",
+        ),
+        None => (from_date, "its `Date` header"),
     };
     match offset {
         // Within the allowed skew: the clock is not the cause.
         Some(offset) if offset.unsigned_abs() < 15 * 60 => format!(
-            "the signature expired, but the local clock is within {} of the server's (its `Date` header): check that the request is signed when it is sent (no stale `X-Sdk-Date`)",
+            "the signature expired, but the local clock is within {} of the server's ({source}): check that the request is signed when it is sent (no stale `X-Sdk-Date`)",
             humantime::format_duration(std::time::Duration::from_secs(offset.unsigned_abs()))
         ),
         Some(offset) => {
@@ -378,7 +386,7 @@ fn clock_hint(error: &ApiError) -> String {
             };
             let amount = humantime::format_duration(std::time::Duration::from_secs(secs));
             format!(
-                "the signature expired: the local clock is {amount} {side} the server's (its `Date` header); {ADVICE}"
+                "the signature expired: the local clock is {amount} {side} the server's ({source}); {ADVICE}"
             )
         }
         None => format!(
@@ -769,10 +777,20 @@ mod tests {
         );
         assert!(hint(&text_locked).contains("locked for 5 minutes"));
         assert_eq!(ExitStatus::from(&text_locked), AuthRefused);
-        let mut expired = gateway(
+        let published = gateway(
             401,
             "APIG.0303",
             "Incorrect app authentication information: signature expired, signature time:20230527T000431Z,server time:20230527T020608Z",
+        );
+        assert!(
+            hint(&published).contains("the local clock is 2h 1m 37s behind the server's (the signature and server times the gateway names)"),
+            "{}",
+            hint(&published)
+        );
+        let mut expired = gateway(
+            401,
+            "APIG.0303",
+            "Incorrect app authentication information: signature expired",
         );
         assert!(hint(&expired).contains("compare the local clock"));
         if let ApiError::Status { clock_offset, .. } = &mut expired {

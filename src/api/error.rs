@@ -280,6 +280,36 @@ impl ApiError {
         }
     }
 
+    /// Seconds the gateway's clock was ahead of the request's signature time (negative:
+    /// behind), when its "signature expired" message names both
+    /// (`signature time:20230527T000431Z,server time:20230527T020608Z`, api-gateway FAQ "What
+    /// Should I Do If the App Authentication Information Is Incorrect?"). The gateway's own
+    /// measure of the request, so it is preferred to the `Date` header's.
+    #[must_use]
+    pub fn signature_skew(&self) -> Option<i64> {
+        let Self::Status {
+            message: Some(message),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let lower = message.to_ascii_lowercase();
+        let time_after = |label: &str| {
+            let rest = &lower[lower.find(label)? + label.len()..];
+            let text: String = rest
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            let civil = jiff::civil::DateTime::strptime("%Y%m%dt%H%M%Sz", &text).ok()?;
+            jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
+        };
+        let signed = time_after("signature time:")?;
+        let server = time_after("server time:")?;
+        Some(server.as_second() - signed.as_second())
+    }
+
     /// The HTTP status, when there was an HTTP answer.
     #[must_use]
     pub fn http_status(&self) -> Option<u16> {

@@ -224,6 +224,44 @@ mod tests {
     }
 
     #[test]
+    fn details_are_read_and_bounded() {
+        let parsed = ErrorBody::parse(fixture!("ecs-details.json"));
+        assert_eq!(parsed.code.as_deref(), Some("Ecs.0000"));
+        assert_eq!(
+            parsed.details,
+            [ErrorDetail {
+                code: Some("Ecs.0039".into()),
+                message: Some("The specified IP address does not belong to the subnet.".into()),
+            }]
+        );
+        let many: Vec<_> = (0..50)
+            .map(
+                |i| serde_json::json!({"code": format!("X.{i:04}"), "message": "m".repeat(10_000)}),
+            )
+            .collect();
+        let body = serde_json::json!({"error": {"code": "A.0001", "details": many}}).to_string();
+        let parsed = ErrorBody::parse(body.as_bytes());
+        assert_eq!(parsed.details.len(), MAX_DETAILS);
+        for detail in &parsed.details {
+            let message = detail.message.as_deref().unwrap_or_default();
+            assert_eq!(
+                message.chars().count(),
+                MAX_DETAIL_CHARS + 1,
+                "cut, with `…`"
+            );
+        }
+        // Entries that are not objects, or carry neither code nor message, are skipped.
+        let odd = br#"{"error": {"code": "A.0001", "details": [1, "x", {}, {"code": "B.0002"}]}}"#;
+        let parsed = ErrorBody::parse(odd);
+        assert_eq!(parsed.details.len(), 1);
+        assert!(
+            ErrorBody::parse(br#"{"code": "A.0001", "details": "no"}"#)
+                .details
+                .is_empty()
+        );
+    }
+
+    #[test]
     fn reads_every_published_shape() {
         check(
             fixture!("ims-error.json"),
