@@ -23,7 +23,8 @@ pub enum ApiError {
         code: Option<String>,
         message: Option<String>,
         /// The body's `details[]`: the real cause under a generic code, when it names one.
-        details: Vec<ErrorDetail>,
+        /// Boxed: every error is passed by value, and most have none.
+        details: Box<[ErrorDetail]>,
         request_id: Option<String>,
         /// How long the server asked us to wait (`Retry-After`), if it did.
         retry_after: Option<Duration>,
@@ -216,7 +217,7 @@ impl ApiError {
             status,
             code: parsed.code,
             message: parsed.message,
-            details: parsed.details,
+            details: parsed.details.into_boxed_slice(),
             request_id: request_id.or(parsed.request_id),
             retry_after,
             clock_offset: None,

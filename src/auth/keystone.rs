@@ -116,7 +116,7 @@ pub enum KeystoneError {
     Sign(#[from] SignError),
     /// A login that failed earlier in this run, not asked again (see `auth::session`).
     #[error("{0}")]
-    Earlier(ApiError),
+    Earlier(Box<ApiError>),
 }
 
 /// IAM failures in the API error taxonomy, so that exit codes and hints stay in one place:
@@ -136,7 +136,7 @@ impl From<KeystoneError> for ApiError {
                     || "IAM refused the credentials".to_owned(),
                     |m| format!("IAM refused the credentials: {m}"),
                 )),
-                details: Vec::new(),
+                details: Box::default(),
                 request_id,
                 retry_after: None,
                 clock_offset: None,
@@ -152,7 +152,7 @@ impl From<KeystoneError> for ApiError {
                 message: Some(
                     message.map_or_else(|| "IAM error".to_owned(), |m| format!("IAM: {m}")),
                 ),
-                details: Vec::new(),
+                details: Box::default(),
                 request_id,
                 retry_after: None,
                 clock_offset: None,
@@ -176,7 +176,7 @@ impl From<KeystoneError> for ApiError {
                 reason: format!("IAM: {reason}"),
                 request_id: None,
             },
-            KeystoneError::Earlier(error) => error,
+            KeystoneError::Earlier(error) => *error,
             error @ (KeystoneError::InvalidAuthUrl(_)
             | KeystoneError::ProjectNotFound(_)
             | KeystoneError::Sign(_)) => Self::Config {

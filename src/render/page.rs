@@ -393,7 +393,7 @@ mod tests {
             status: 404,
             code: None,
             message: None,
-            details: Vec::new(),
+            details: Box::default(),
             request_id: None,
             retry_after: None,
             clock_offset: None,
