@@ -822,7 +822,9 @@ pub(crate) fn resolve_connect(
     });
     if let crate::config::credentials::AuthMethod::Password(creds) = &auth.method {
         crate::auth::keystone::token_url(&creds.auth_url).map_err(|e| {
-            UsageError::new(e.to_string()).with_hint("`OS_AUTH_URL` is the IAM URL ending in `/v3`")
+            UsageError::new(e.to_string()).with_hint(
+                "`OS_AUTH_URL` is the IAM URL, such as `https://iam.eu-de.otc.t-systems.com/v3`",
+            )
         })?;
     }
     let tls = TlsOptions {
