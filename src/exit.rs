@@ -263,8 +263,10 @@ fn row_advice(code: GatewayCode) -> String {
 
 /// Refused credentials (`APIG.0301`, or a 401 without a gateway code), in the words of the
 /// method in use; the table's advice, which names every method, when none is known.
-fn refused(context: &HintContext) -> String {
+fn refused(error: &ApiError, context: &HintContext) -> String {
     match context.auth {
+        // The login went through, but the token it gave was refused, also after a new login.
+        Some(AuthKind::Password) if !error.is_iam_refusal() => "the gateway refused the token IAM issued for the password login, also after a fresh login: check that the project (`OS_PROJECT_NAME`/`OS_PROJECT_ID`) and the region (`--region`) are those of the endpoint".into(),
         Some(AuthKind::Token) => "the token was refused: a token expires after 24 h and is valid for the project it was issued for only; get a new one for this project and set `OS_AUTH_TOKEN`".into(),
         Some(AuthKind::AkSk) => "the access key pair was refused: check that the access key `OS_ACCESS_KEY` exists and is enabled, and that `OS_SECRET_KEY` is its secret key".into(),
         Some(AuthKind::Password) => "the password login was refused: check `OS_USERNAME`, `OS_PASSWORD` and `OS_USER_DOMAIN_NAME` (the account's domain, `OTC…`), and `OS_PASSCODE` where the user has MFA; IAM locks a user after repeated failed logins".into(),
@@ -344,7 +346,7 @@ fn gateway_hint(error: &ApiError, context: &HintContext) -> Option<String> {
     let code = error.gateway_code()?;
     Some(match code {
         GatewayCode::Credentials if error.is_key_locked() => key_locked(context),
-        GatewayCode::Credentials => refused(context),
+        GatewayCode::Credentials => refused(error, context),
         GatewayCode::AppAuthentication => app_authentication(error, context),
         GatewayCode::Throttled => throttled(error, context),
         // The gateway gives 0201 with 413, 414 and 494 (and 400) too: a request it will not
@@ -404,7 +406,7 @@ pub(crate) fn api_hint(error: &ApiError, context: &HintContext) -> Option<String
     }
     Some(match error {
         ApiError::Status { status: 401, .. } if error.is_key_locked() => key_locked(context),
-        ApiError::Status { status: 401, .. } => refused(context),
+        ApiError::Status { status: 401, .. } => refused(error, context),
         ApiError::Status { status: 403, .. } => {
             "the credentials are valid but may not read this project's jobs: check `OS_PROJECT_ID` and your IAM permissions".into()
         }
@@ -859,6 +861,16 @@ mod tests {
             "Incorrect IAM authentication information: decrypt token fail",
         );
         let password = api_hint(&refused, &context(AuthKind::Password)).unwrap_or_default();
+        assert!(
+            password.contains("refused the token IAM issued"),
+            "{password}"
+        );
+        let login = ApiError::from(crate::auth::keystone::KeystoneError::BadCredentials {
+            code: None,
+            message: Some("The username or password is wrong.".into()),
+            request_id: None,
+        });
+        let password = api_hint(&login, &context(AuthKind::Password)).unwrap_or_default();
         assert!(password.contains("`OS_PASSWORD`"), "{password}");
         assert!(
             !password.contains("OS_AUTH_TOKEN") && !password.contains("OS_ACCESS_KEY"),

@@ -127,6 +127,10 @@ impl GatewayCode {
     }
 }
 
+/// How an IAM login refusal's message begins: a 401 of IAM itself, not of the gateway in
+/// front of IMS (whose refusal of an issued token calls for other advice).
+pub(crate) const IAM_REFUSED: &str = "IAM refused the credentials";
+
 /// The 400 codes the services' error tables give a job query that found nothing: IMS's
 /// `IMG.0023` ("An exception occurred during job query"), and ECS's and EVS's `Common.0011`
 /// ("Invalid job ID", "Failed to query JobVO using jobId").
@@ -251,6 +255,14 @@ impl ApiError {
             }
             _ => false,
         }
+    }
+
+    /// IAM itself refused a login (a password, a passcode), as opposed to the gateway
+    /// refusing a token IAM issued.
+    #[must_use]
+    pub fn is_iam_refusal(&self) -> bool {
+        matches!(self, Self::Status { status: 401, message: Some(message), .. }
+            if message.starts_with(IAM_REFUSED))
     }
 
     /// The throttling window a gateway message names (`limit:5, time:5 second`,

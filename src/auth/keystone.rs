@@ -133,8 +133,8 @@ impl From<KeystoneError> for ApiError {
                 status: 401,
                 code,
                 message: Some(message.map_or_else(
-                    || "IAM refused the credentials".to_owned(),
-                    |m| format!("IAM refused the credentials: {m}"),
+                    || crate::api::error::IAM_REFUSED.to_owned(),
+                    |m| format!("{}: {m}", crate::api::error::IAM_REFUSED),
                 )),
                 details: Box::default(),
                 request_id,

@@ -143,6 +143,21 @@ fn a_wrong_password_gets_password_advice() {
 }
 
 #[test]
+fn a_refused_token_after_a_good_login_is_not_blamed_on_the_password() {
+    let sim = sim_with(&[("refused", json!({"status": 401}))]);
+    let ran = password(&sim, "sim-password")
+        .args(["get", "refused"])
+        .expect_exit(Exit::AuthRefused)
+        .stderr_has("APIGW.0301")
+        .run();
+    let text = hint(&ran);
+    assert!(text.contains("refused the token IAM issued"), "{text}");
+    assert!(!text.contains("OS_PASSWORD"), "{text}");
+    // One login, and one more after the 401.
+    assert_eq!(sim.count("/v3/auth/tokens"), 2);
+}
+
+#[test]
 fn a_locked_key_answer_is_worded_for_the_method_in_use() {
     let sim = Sim::builtin();
     // Under token authentication the gateway's locked-key answer means an expired token.
