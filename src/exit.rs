@@ -349,6 +349,10 @@ fn gateway_hint(error: &ApiError, context: &HintContext) -> Option<String> {
         GatewayCode::Credentials => refused(error, context),
         GatewayCode::AppAuthentication => app_authentication(error, context),
         GatewayCode::Throttled => throttled(error, context),
+        GatewayCode::AccessDenied if context.loopback => format!(
+            "{} (a local simulator answers so when the project in the path is not the one of the credentials)",
+            row_advice(code)
+        ),
         // The gateway gives 0201 with 413, 414 and 494 (and 400) too: a request it will not
         // pass on, which no retry changes (the table of codes retries 0201 by its status).
         GatewayCode::BackendUnavailable if !error.is_transient() => format!(

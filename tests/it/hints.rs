@@ -69,6 +69,22 @@ fn apig_0302_speaks_of_the_users_permissions_not_of_an_ip_list() {
             json!({"status": 403, "body": fixture("gateway-user-not-authorized.json")}),
         ),
     ]);
+    // The simulator's own 0302: credentials of one project asking for another's jobs.
+    let ran = Test::on(&sim)
+        .args([
+            "get",
+            "job",
+            "--project-id",
+            "fedcba9876543210fedcba9876543210",
+        ])
+        .expect_exit(Exit::AuthRefused)
+        .stderr_has("APIGW.0302")
+        .run();
+    assert!(
+        hint(&ran).contains("not the one of the credentials"),
+        "{}",
+        hint(&ran)
+    );
     for id in ["sim-403", "published"] {
         let ran = Test::on(&sim)
             .args(["get", id])
