@@ -175,8 +175,18 @@ fn status_text(
         })
         .collect();
     if !shown.is_empty() {
+        // Bounded as a whole too, so that the line stays one readable line whatever the
+        // server sends (its code, message and request id are capped on their own).
+        const MAX_DETAILS_TEXT_CHARS: usize = 300;
+        let joined = shown.join("; ");
         text.push_str("; details: ");
-        text.push_str(&shown.join("; "));
+        match joined.char_indices().nth(MAX_DETAILS_TEXT_CHARS) {
+            Some((cut, _)) => {
+                text.push_str(&joined[..cut]);
+                text.push('…');
+            }
+            None => text.push_str(&joined),
+        }
     }
     text.push_str(&request_suffix(request_id));
     text
@@ -540,6 +550,23 @@ fn tls_cause<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a rus
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn details_stay_within_one_short_line() {
+        let details: Vec<_> = (0..3)
+            .map(|i| serde_json::json!({"code": "C".repeat(100) + &i.to_string(), "message": "\u{1b}[2J".repeat(500)}))
+            .collect();
+        let body = serde_json::json!({"error": {"code": "X".repeat(600), "message": "m".repeat(600), "details": details}, "request_id": "r".repeat(600)});
+        let line =
+            ApiError::from_response(500, body.to_string().as_bytes(), None, None).to_string();
+        assert!(line.contains("; details: "), "{line}");
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(
+            line.chars().count() < 2_000,
+            "{} chars",
+            line.chars().count()
+        );
+    }
 
     #[test]
     fn html_keeps_only_the_status() {
