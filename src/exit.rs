@@ -274,9 +274,10 @@ fn refused(error: &ApiError, context: &HintContext) -> String {
     }
 }
 
-/// The gateway's "AK access failed to reach the limit": it gives locked access keys and
-/// expired tokens alike as causes (api-gateway documentation, the FAQ "Common Errors Related
-/// to IAM Authentication Information"), so the method in use says which one it is.
+/// The gateway's "AK access failed to reach the limit": its FAQ gives locked access keys and
+/// expired tokens alike as causes (opentelekomcloud-docs/api-gateway,
+/// `umn/source/faqs/api_authentication/common_errors_related_to_iam_authentication_information.rst`,
+/// commit c0fe2d00a1f07e258e9a1bb3cb0f47084d6c7a08), so the method in use says which one it is.
 fn key_locked(context: &HintContext) -> String {
     let hint = match context.auth {
         Some(AuthKind::Token) => "the gateway answers an expired token with \"AK access failed to reach the limit\" too: this run sends a token, not an access key, so get a new token for this project and set `OS_AUTH_TOKEN` (tokens expire after 24 h)".to_owned(),
@@ -291,7 +292,10 @@ fn key_locked(context: &HintContext) -> String {
 }
 
 /// An `APIG.0303` (app authentication failed): the clock is the cause only when the gateway
-/// says the signature expired; any other text is a signature or key the gateway refused.
+/// says the signature expired; any other text is a signature or key the gateway refused
+/// (opentelekomcloud-docs/api-gateway,
+/// `umn/source/faqs/api_authentication/what_should_i_do_if_the_app_authentication_information_is_incorrect.rst`,
+/// commit c0fe2d00a1f07e258e9a1bb3cb0f47084d6c7a08).
 fn app_authentication(error: &ApiError, context: &HintContext) -> String {
     let expired = matches!(error, ApiError::Status { message: Some(message), .. }
         if message.to_ascii_lowercase().contains("signature expired"));

@@ -305,9 +305,11 @@ impl ApiError {
 
     /// Seconds the gateway's clock was ahead of the request's signature time (negative:
     /// behind), when its "signature expired" message names both
-    /// (`signature time:20230527T000431Z,server time:20230527T020608Z`, api-gateway FAQ "What
-    /// Should I Do If the App Authentication Information Is Incorrect?"). The gateway's own
-    /// measure of the request, so it is preferred to the `Date` header's.
+    /// (`signature time:20230527T000431Z,server time:20230527T020608Z`, as the gateway's FAQ
+    /// shows it: opentelekomcloud-docs/api-gateway,
+    /// `umn/source/faqs/api_authentication/what_should_i_do_if_the_app_authentication_information_is_incorrect.rst`,
+    /// commit c0fe2d00a1f07e258e9a1bb3cb0f47084d6c7a08). The gateway's own measure of the
+    /// request, so it is preferred to the `Date` header's.
     #[must_use]
     pub fn signature_skew(&self) -> Option<i64> {
         let Self::Status {
