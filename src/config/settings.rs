@@ -931,6 +931,66 @@ mod tests {
     }
 
     #[test]
+    fn the_jobs_path_is_dropped_from_an_endpoint() {
+        let strip = |text: &str, project: Option<&str>| {
+            let project = project.map(|p| ProjectId::parse(p).expect("an id"));
+            let (url, dropped) =
+                strip_jobs_path(Url::parse(text).expect("a URL"), project.as_ref());
+            (url.to_string(), dropped)
+        };
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            strip(
+                &format!("https://ims.eu-de.otc.t-systems.com/v1/{id}"),
+                None
+            ),
+            (
+                "https://ims.eu-de.otc.t-systems.com/".into(),
+                Some(format!("/v1/{id}"))
+            )
+        );
+        assert_eq!(
+            strip(
+                "http://127.0.0.1:8080/ecs/v1/my_project/",
+                Some("my_project")
+            ),
+            (
+                "http://127.0.0.1:8080/ecs".into(),
+                Some("/v1/my_project".into())
+            )
+        );
+        assert_eq!(
+            strip("https://h/v1/", None),
+            ("https://h/".into(), Some("/v1".into()))
+        );
+        for kept in [
+            "https://h/",
+            "https://h/ecs",
+            "https://h/v2",
+            "https://h/v1/jobs",
+        ] {
+            assert_eq!(strip(kept, None), (kept.to_owned(), None), "{kept}");
+        }
+    }
+
+    #[test]
+    fn loopback_is_this_machine_only() {
+        for (url, local) in [
+            ("http://127.0.0.1:1", true),
+            ("http://[::1]:1/", true),
+            ("http://LOCALHOST/", true),
+            ("https://ims.eu-de.otc.t-systems.com", false),
+            ("http://127.0.0.1.example.com/", false),
+        ] {
+            assert_eq!(
+                is_loopback_url(&Url::parse(url).expect("a URL")),
+                local,
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
     fn endpoint_must_be_a_base_url() {
         let env = env(&[("OS_AUTH_TOKEN", "t")]);
         for bad in ["ftp://x", "http://x/?q=1", "not a url"] {
