@@ -377,7 +377,9 @@ mod tests {
     #[test]
     fn retries_follow_the_code_then_the_status() {
         assert!(is_transient(Some("APIGW.0308"), 400));
-        assert!(is_transient(Some("APIG.0201"), 413));
+        // 0201 is a backend outage with 5xx, a refused request with 413, 414 and 494.
+        assert!(is_transient(Some("APIG.0201"), 502));
+        assert!(!is_transient(Some("APIG.0201"), 413));
         assert!(!is_transient(Some("APIG.0101"), 503));
         assert!(!is_transient(Some("IMG.0194"), 400));
         assert!(is_transient(Some("EVS.2024"), 500));

@@ -4,6 +4,7 @@
 //! CI pipelines branch on them, so they are defined here once and nowhere else, with their
 //! one-line meanings: help, the man pages, the README and the contract are made from these.
 
+use crate::api::credentials::AuthKind;
 use crate::api::error::{ApiError, CertificateProblem, GatewayCode};
 use crate::report::{Body, Explained, Explanation, JobsKind, Outcome, Report, Signal, TreeNode};
 use crate::usage_error::UsageError;
@@ -219,8 +220,8 @@ impl From<ExitStatus> for std::process::ExitCode {
 
 impl From<&ApiError> for ExitStatus {
     fn from(error: &ApiError) -> Self {
-        if let Some(rule) = gateway_rule(error) {
-            return rule.exit;
+        if let Some(exit) = gateway_exit(error) {
+            return exit;
         }
         match error {
             ApiError::Status {
@@ -238,81 +239,157 @@ impl From<&ApiError> for ExitStatus {
     }
 }
 
-/// What an API gateway code earns: the exit status, whether asking again may help and the
-/// hint. The last two are the code's row of the table of codes (`crate::codes`), which the API
-/// layer's retry decision ([`ApiError::is_transient`]) and `imsjob explain` read too.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct GatewayRule {
-    pub exit: ExitStatus,
-    pub retry: bool,
-    pub hint: GatewayHint,
+/// What a hint may depend on besides the error itself: how the run authenticates, whether
+/// its endpoints are on this machine (a simulator) and which command runs. Resolved from the
+/// settings at the top and handed down, so that `exit` needs nothing above it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct HintContext {
+    /// The credentials in use; `None` where none were resolved (then a hint names them all).
+    pub auth: Option<AuthKind>,
+    /// Every endpoint of the run is a loopback address.
+    pub loopback: bool,
+    /// The command is `wait`, whose `--max-rps` spreads its requests.
+    pub waits: bool,
 }
 
-/// The hint of a gateway code; the clock one is worded from the server's `Date`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum GatewayHint {
-    Text(&'static str),
-    Clock,
-}
-
-/// Not a code of its own: the gateway says "reach the limit" with `APIG.0301` or in a
-/// plain-text 401.
-const KEY_LOCKED: &str = "the access key is locked for 5 minutes after repeated failed authentications: stop every job using it now (each attempt prolongs the lock), fix `OS_ACCESS_KEY`/`OS_SECRET_KEY`, then wait 5 minutes";
-
-/// The table's row of a gateway code. The rows of the six codes imsjob knows by meaning are
-/// checked by a unit test, so this only fails on a table the tests would refuse.
+/// The gateway's table row of a gateway code. The rows of the six codes imsjob knows by
+/// meaning are checked by a unit test, so this only fails on a table the tests would refuse.
 fn gateway_row(code: GatewayCode) -> Option<&'static crate::codes::Code> {
     crate::codes::table().get(code.table_code()?)
 }
 
-/// Refused credentials, also for a 401 without a gateway code: the table's `APIG.0301` advice.
-fn refused() -> String {
-    gateway_row(GatewayCode::Credentials)
+/// The table's advice for a gateway code, or nothing.
+fn row_advice(code: GatewayCode) -> String {
+    gateway_row(code)
         .map(|row| row.what_to_do.to_owned())
         .unwrap_or_default()
 }
 
-/// The rule of a gateway code (`APIG.xxxx` and `APIGW.xxxx` alike), by what it means.
-#[must_use]
-pub(crate) fn gateway_rule_for(code: GatewayCode, key_locked: bool) -> Option<GatewayRule> {
-    use ExitStatus::{AuthRefused, Unavailable};
-    let row = gateway_row(code)?;
-    let exit = match code {
+/// Refused credentials (`APIG.0301`, or a 401 without a gateway code), in the words of the
+/// method in use; the table's advice, which names every method, when none is known.
+fn refused(error: &ApiError, context: &HintContext) -> String {
+    match context.auth {
+        // The login went through, but the token it gave was refused, also after a new login.
+        Some(AuthKind::Password) if !error.is_iam_refusal() => "the gateway refused the token IAM issued for the password login, also after a fresh login: check that the project (`OS_PROJECT_NAME`/`OS_PROJECT_ID`) and the region (`--region`) are those of the endpoint".into(),
+        Some(AuthKind::Token) => "the token was refused: a token expires after 24 h and is valid for the project it was issued for only; get a new one for this project and set `OS_AUTH_TOKEN`".into(),
+        Some(AuthKind::AkSk) => "the access key pair was refused: check that the access key `OS_ACCESS_KEY` exists and is enabled, and that `OS_SECRET_KEY` is its secret key".into(),
+        Some(AuthKind::Password) => "the password login was refused: check `OS_USERNAME`, `OS_PASSWORD` and `OS_USER_DOMAIN_NAME` (the account's domain, `OTC…`), and `OS_PASSCODE` where the user has MFA; IAM locks a user after repeated failed logins".into(),
+        None => row_advice(GatewayCode::Credentials),
+    }
+}
+
+/// The gateway's "AK access failed to reach the limit": its FAQ gives locked access keys and
+/// expired tokens alike as causes (opentelekomcloud-docs/api-gateway,
+/// `umn/source/faqs/api_authentication/common_errors_related_to_iam_authentication_information.rst`,
+/// commit c0fe2d00a1f07e258e9a1bb3cb0f47084d6c7a08), so the method in use says which one it is.
+fn key_locked(context: &HintContext) -> String {
+    let hint = match context.auth {
+        Some(AuthKind::Token) => "the gateway answers an expired token with \"AK access failed to reach the limit\" too: this run sends a token, not an access key, so get a new token for this project and set `OS_AUTH_TOKEN` (tokens expire after 24 h)".to_owned(),
+        Some(AuthKind::Password) => "the gateway answers an expired token with \"AK access failed to reach the limit\" too: this run logs in with a password, not an access key, so run again with `--no-token-cache` to get a fresh token; if that fails as well, check the project (`OS_PROJECT_NAME`/`OS_PROJECT_ID`) and the region".to_owned(),
+        Some(AuthKind::AkSk) | None => "the access key is locked for 5 minutes after repeated failed authentications: stop every job using it now (each attempt prolongs the lock), fix `OS_ACCESS_KEY`/`OS_SECRET_KEY`, then wait 5 minutes".to_owned(),
+    };
+    if context.loopback {
+        format!("{hint} (a local simulator answers so for a job with the `ak_locked` fault)")
+    } else {
+        hint
+    }
+}
+
+/// An `APIG.0303` (app authentication failed): the clock is the cause only when the gateway
+/// says the signature expired; any other text is a signature or key the gateway refused
+/// (opentelekomcloud-docs/api-gateway,
+/// `umn/source/faqs/api_authentication/what_should_i_do_if_the_app_authentication_information_is_incorrect.rst`,
+/// commit c0fe2d00a1f07e258e9a1bb3cb0f47084d6c7a08).
+fn app_authentication(error: &ApiError, context: &HintContext) -> String {
+    let expired = matches!(error, ApiError::Status { message: Some(message), .. }
+        if message.to_ascii_lowercase().contains("signature expired"));
+    if expired {
+        return clock_hint(error);
+    }
+    match context.auth {
+        Some(AuthKind::AkSk) => "the gateway refused the request's signature (app authentication): check that `OS_ACCESS_KEY` and `OS_SECRET_KEY` belong together, and that no proxy changes the method, path, query or headers that are signed".into(),
+        _ => row_advice(GatewayCode::AppAuthentication),
+    }
+}
+
+/// A throttled request: when to try again, from the window the gateway names; `wait` can
+/// also spread its requests with `--max-rps`.
+fn throttled(error: &ApiError, context: &HintContext) -> String {
+    if context.waits {
+        return "the API gateway throttles this account: lower `--max-rps`, or run fewer imsjob processes at once".into();
+    }
+    let when = error.throttle_window().map_or_else(
+        || "try again in a minute".to_owned(),
+        |window| {
+            format!(
+                "try again once the window it names ({}) has passed",
+                humantime::format_duration(window)
+            )
+        },
+    );
+    format!("the API gateway throttles this account: {when}, or run fewer imsjob processes at once")
+}
+
+/// The exit status a gateway code earns (`APIG.xxxx` and `APIGW.xxxx` alike), by what it
+/// means. Whether asking again may help is not decided here: the table of codes answers that
+/// for the retry decision ([`ApiError::is_transient`]) and for `imsjob explain` alike.
+fn gateway_exit(error: &ApiError) -> Option<ExitStatus> {
+    let code = error.gateway_code()?;
+    gateway_row(code)?;
+    Some(match code {
         GatewayCode::ApiNotFound | GatewayCode::BackendUnavailable | GatewayCode::Throttled => {
-            Unavailable
+            ExitStatus::Unavailable
         }
-        GatewayCode::Credentials | GatewayCode::AccessDenied | GatewayCode::SignatureExpired => {
-            AuthRefused
+        GatewayCode::Credentials | GatewayCode::AccessDenied | GatewayCode::AppAuthentication => {
+            ExitStatus::AuthRefused
         }
         GatewayCode::Other => return None,
-    };
-    let hint = match code {
-        GatewayCode::Credentials if key_locked => GatewayHint::Text(KEY_LOCKED),
-        GatewayCode::SignatureExpired => GatewayHint::Clock,
-        _ => GatewayHint::Text(row.what_to_do),
-    };
-    // A gateway code names its own retry rule; any HTTP status the gateway sends it with
-    // gives the same answer.
-    let retry = row.retried == crate::codes::Retried::Yes;
-    Some(GatewayRule { exit, retry, hint })
+    })
 }
 
-/// The rule for an error's gateway code, if it has one.
-fn gateway_rule(error: &ApiError) -> Option<GatewayRule> {
-    gateway_rule_for(error.gateway_code()?, error.is_key_locked())
+/// The hint of a gateway code: the table's advice, worded for the method in use where the
+/// cause depends on it.
+fn gateway_hint(error: &ApiError, context: &HintContext) -> Option<String> {
+    gateway_exit(error)?;
+    let code = error.gateway_code()?;
+    Some(match code {
+        GatewayCode::Credentials if error.is_key_locked() => key_locked(context),
+        GatewayCode::Credentials => refused(error, context),
+        GatewayCode::AppAuthentication => app_authentication(error, context),
+        GatewayCode::Throttled => throttled(error, context),
+        GatewayCode::AccessDenied if context.loopback => format!(
+            "{} (a local simulator answers so when the project in the path is not the one of the credentials)",
+            row_advice(code)
+        ),
+        // The gateway gives 0201 with 413, 414 and 494 (and 400) too: a request it will not
+        // pass on, which no retry changes (the table of codes retries 0201 by its status).
+        GatewayCode::BackendUnavailable if !error.is_transient() => format!(
+            "the API gateway refused the request itself (HTTP {}: too large or malformed), and asking again gets the same answer: check the endpoint path, and what a proxy adds to the request",
+            error.http_status().unwrap_or_default()
+        ),
+        _ => row_advice(code),
+    })
 }
 
-/// "the local clock is 17 min behind the server's": the skew an expired signature points to.
+/// "the local clock is 17 min behind the server's": the skew an expired signature points to,
+/// as the gateway's message measures it, else as the answer's `Date` header does.
 fn clock_hint(error: &ApiError) -> String {
     const ADVICE: &str = "AK/SK signatures allow 15 minutes of skew; synchronise the clock (NTP)";
-    let offset = match error {
+    let from_date = match error {
         ApiError::Status { clock_offset, .. } => *clock_offset,
         _ => None,
+    };
+    let (offset, source) = match error.signature_skew() {
+        Some(skew) => (
+            Some(skew),
+            "the signature and server times the gateway names",
+        ),
+        None => (from_date, "its `Date` header"),
     };
     match offset {
         // Within the allowed skew: the clock is not the cause.
         Some(offset) if offset.unsigned_abs() < 15 * 60 => format!(
-            "the signature expired, but the local clock is within {} of the server's (its `Date` header): check that the request is signed when it is sent (no stale `X-Sdk-Date`)",
+            "the signature expired, but the local clock is within {} of the server's ({source}): check that the request is signed when it is sent (no stale `X-Sdk-Date`)",
             humantime::format_duration(std::time::Duration::from_secs(offset.unsigned_abs()))
         ),
         Some(offset) => {
@@ -323,27 +400,25 @@ fn clock_hint(error: &ApiError) -> String {
             };
             let amount = humantime::format_duration(std::time::Duration::from_secs(secs));
             format!(
-                "the signature expired: the local clock is {amount} {side} the server's (its `Date` header); {ADVICE}"
+                "the signature expired: the local clock is {amount} {side} the server's ({source}); {ADVICE}"
             )
         }
-        None => gateway_row(GatewayCode::SignatureExpired)
-            .map(|row| row.what_to_do.to_owned())
-            .unwrap_or_default(),
+        None => format!(
+            "the signature expired: compare the local clock with the server's (`date -u`); {ADVICE}"
+        ),
     }
 }
 
-/// A next step for the user after an API error, where one helps.
+/// A next step for the user after an API error, where one helps, in the terms of the run's
+/// authentication method and endpoint.
 #[must_use]
-pub(crate) fn api_hint(error: &ApiError) -> Option<String> {
-    if let Some(rule) = gateway_rule(error) {
-        return Some(match rule.hint {
-            GatewayHint::Text(text) => text.to_owned(),
-            GatewayHint::Clock => clock_hint(error),
-        });
+pub(crate) fn api_hint(error: &ApiError, context: &HintContext) -> Option<String> {
+    if let Some(hint) = gateway_hint(error, context) {
+        return Some(hint);
     }
     Some(match error {
-        ApiError::Status { status: 401, .. } if error.is_key_locked() => KEY_LOCKED.into(),
-        ApiError::Status { status: 401, .. } => refused(),
+        ApiError::Status { status: 401, .. } if error.is_key_locked() => key_locked(context),
+        ApiError::Status { status: 401, .. } => refused(error, context),
         ApiError::Status { status: 403, .. } => {
             "the credentials are valid but may not read this project's jobs: check `OS_PROJECT_ID` and your IAM permissions".into()
         }
@@ -374,9 +449,11 @@ pub(crate) fn api_hint(error: &ApiError) -> Option<String> {
         ApiError::Network { .. } => {
             "check the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`, `--region`): is the host name and port right, is the service up, does a proxy or firewall stand between".into()
         }
-        ApiError::Config { .. } => {
-            "check `OS_AUTH_URL`, `OS_PROJECT_NAME` and the access key".into()
-        }
+        ApiError::Config { .. } => match context.auth {
+            Some(AuthKind::Password) => "check `OS_AUTH_URL` and `OS_PROJECT_NAME`".into(),
+            Some(AuthKind::AkSk) => "check `OS_PROJECT_NAME` and the access key".into(),
+            _ => "check `OS_AUTH_URL`, `OS_PROJECT_NAME` and the access key".into(),
+        },
         // Redirects are never followed (a token must not travel to wherever a server says).
         ApiError::Status {
             status: 300..=399,
@@ -384,12 +461,9 @@ pub(crate) fn api_hint(error: &ApiError) -> Option<String> {
         } => {
             "the endpoint redirects, and imsjob does not follow redirects: give the final URL with `--endpoint` (`curl -sI URL` shows where it points)".into()
         }
-        ApiError::Status {
-            code: Some(code), ..
-        } => return coded_hint(code),
-        ApiError::Status { .. } | ApiError::Decode { .. } | ApiError::TooLarge { .. } => {
-            return None;
-        }
+        // The real cause first: a known code of the body's `details[]`, then its own.
+        ApiError::Status { .. } => return error.codes().into_iter().find_map(coded_hint),
+        ApiError::Decode { .. } | ApiError::TooLarge { .. } => return None,
     })
 }
 
@@ -425,12 +499,14 @@ pub(crate) fn classify(error: &anyhow::Error) -> ExitStatus {
 
 /// The hint attached to the first typed error of the chain, if any.
 #[must_use]
-pub(crate) fn hint(error: &anyhow::Error) -> Option<String> {
+pub(crate) fn hint(error: &anyhow::Error, context: &HintContext) -> Option<String> {
     error.chain().find_map(|cause| {
         if let Some(usage) = cause.downcast_ref::<UsageError>() {
             return usage.hint.clone();
         }
-        cause.downcast_ref::<ApiError>().and_then(api_hint)
+        cause
+            .downcast_ref::<ApiError>()
+            .and_then(|api| api_hint(api, context))
     })
 }
 
@@ -466,6 +542,7 @@ mod tests {
             status: 404,
             code: None,
             message: None,
+            details: Box::default(),
             request_id: None,
             retry_after: None,
             clock_offset: None,
@@ -545,6 +622,7 @@ mod tests {
             status,
             code: None,
             message: None,
+            details: Box::default(),
             request_id: None,
             retry_after: None,
             clock_offset: None,
@@ -557,7 +635,7 @@ mod tests {
             message: "bad".into(),
         };
         assert_eq!(ExitStatus::from(&config), Usage);
-        assert!(api_hint(&config).is_some());
+        assert!(api_hint(&config, &HintContext::default()).is_some());
     }
 
     #[test]
@@ -578,6 +656,7 @@ mod tests {
             status,
             code: Some(code.into()),
             message: Some(message.into()),
+            details: Box::default(),
             request_id: None,
             retry_after: None,
             clock_offset: None,
@@ -585,11 +664,23 @@ mod tests {
     }
 
     #[test]
-    fn the_gateway_table_and_the_retry_decision_agree() {
+    fn gateway_codes_keep_their_exit_codes_and_the_table_decides_retries() {
         // Each code with the HTTP status the gateway sends it with; both spellings.
         let cases = [
             (404, "0101", "The API does not exist", Unavailable, false),
             (503, "0201", "Backend unavailable", Unavailable, true),
+            (502, "0201", "Backend unavailable.", Unavailable, true),
+            (504, "0201", "Backend timeout.", Unavailable, true),
+            (413, "0201", "Request entity too large.", Unavailable, false),
+            (414, "0201", "Request URI too large.", Unavailable, false),
+            (
+                494,
+                "0201",
+                "Request headers too large.",
+                Unavailable,
+                false,
+            ),
+            (400, "0201", "API request error.", Unavailable, false),
             (
                 401,
                 "0301",
@@ -607,11 +698,11 @@ mod tests {
             (
                 403,
                 "0302",
-                "The IP address is not allowed",
+                "The IAM user is not authorized to access the API.",
                 AuthRefused,
                 false,
             ),
-            (401, "0303", "The signature expired", AuthRefused, false),
+            (401, "0303", "signature expired", AuthRefused, false),
             (
                 429,
                 "0308",
@@ -620,15 +711,19 @@ mod tests {
                 true,
             ),
         ];
+        let table = crate::codes::table();
         for prefix in ["APIG.", "APIGW."] {
             for (status, number, message, exit, retry) in cases {
-                let error = gateway(status, &format!("{prefix}{number}"), message);
-                let rule = gateway_rule(&error).expect("a rule");
-                assert_eq!(rule.exit, exit, "{error}");
-                assert_eq!(rule.retry, retry, "{error}");
-                assert_eq!(error.is_transient(), retry, "{error}");
+                let code = format!("{prefix}{number}");
+                let error = gateway(status, &code, message);
                 assert_eq!(ExitStatus::from(&error), exit, "{error}");
-                assert!(api_hint(&error).is_some(), "{error}");
+                assert_eq!(error.is_transient(), retry, "{error}");
+                let row = table.get(&code).expect("a row");
+                assert_eq!(row.retried_with(status), retry, "{error}");
+                assert!(
+                    api_hint(&error, &HintContext::default()).is_some(),
+                    "{error}"
+                );
             }
         }
     }
@@ -636,31 +731,49 @@ mod tests {
     #[test]
     fn gateway_hints_are_the_rows_of_the_table_of_codes() {
         let table = crate::codes::table();
-        for (status, code) in [
-            (404, "APIGW.0101"),
-            (503, "APIG.0201"),
-            (401, "APIG.0301"),
-            (403, "APIGW.0302"),
-            (401, "APIG.0303"),
-            (429, "APIGW.0308"),
+        let unknown = HintContext::default();
+        for (status, code, message) in [
+            (404, "APIGW.0101", "The API does not exist."),
+            (503, "APIG.0201", "Backend unavailable."),
+            (401, "APIG.0301", "Incorrect IAM authentication information"),
+            (
+                403,
+                "APIGW.0302",
+                "The IAM user is not authorized to access the API.",
+            ),
+            (
+                401,
+                "APIG.0303",
+                "Incorrect app authentication information: app not found, appkey 0",
+            ),
         ] {
             let row = table.get(code).expect("a row");
-            let error = gateway(status, code, "message");
-            assert_eq!(api_hint(&error).as_deref(), Some(row.what_to_do), "{code}");
-            assert_eq!(error.is_transient(), row.retried_with(status), "{code}");
+            let error = gateway(status, code, message);
+            assert_eq!(
+                api_hint(&error, &unknown).as_deref(),
+                Some(row.what_to_do),
+                "{code}"
+            );
         }
         // Other coded answers get the table's advice when nothing else fits.
         let bad = gateway(400, "img.0001", "The request message format is invalid.");
         assert_eq!(
-            api_hint(&bad).as_deref(),
+            api_hint(&bad, &unknown).as_deref(),
             Some("IMG.0001: fix the request body against the API reference")
         );
-        assert_eq!(api_hint(&gateway(400, "IMG.9999", "?")), None);
+        assert_eq!(api_hint(&gateway(400, "IMG.9999", "?"), &unknown), None);
+    }
+
+    fn context(auth: AuthKind) -> HintContext {
+        HintContext {
+            auth: Some(auth),
+            ..HintContext::default()
+        }
     }
 
     #[test]
     fn hints_name_the_real_cause() {
-        let hint = |e: &ApiError| api_hint(e).unwrap_or_default();
+        let hint = |e: &ApiError| api_hint(e, &HintContext::default()).unwrap_or_default();
         let missing_api = gateway(404, "APIGW.0101", "The API does not exist");
         assert!(
             hint(&missing_api).contains("endpoint"),
@@ -678,7 +791,21 @@ mod tests {
         );
         assert!(hint(&text_locked).contains("locked for 5 minutes"));
         assert_eq!(ExitStatus::from(&text_locked), AuthRefused);
-        let mut expired = gateway(401, "APIG.0303", "The signature expired");
+        let published = gateway(
+            401,
+            "APIG.0303",
+            "Incorrect app authentication information: signature expired, signature time:20230527T000431Z,server time:20230527T020608Z",
+        );
+        assert!(
+            hint(&published).contains("the local clock is 2h 1m 37s behind the server's (the signature and server times the gateway names)"),
+            "{}",
+            hint(&published)
+        );
+        let mut expired = gateway(
+            401,
+            "APIG.0303",
+            "Incorrect app authentication information: signature expired",
+        );
         assert!(hint(&expired).contains("compare the local clock"));
         if let ApiError::Status { clock_offset, .. } = &mut expired {
             *clock_offset = Some(1200);
@@ -696,7 +823,89 @@ mod tests {
             "{}",
             hint(&expired)
         );
+        // Any other app-authentication failure is not the clock's.
+        let refused = gateway(
+            401,
+            "APIGW.0303",
+            "Incorrect app authentication information: verify signature fail",
+        );
+        assert!(!hint(&refused).contains("clock is"), "{}", hint(&refused));
+        let aksk = api_hint(&refused, &context(AuthKind::AkSk)).unwrap_or_default();
+        assert!(aksk.contains("`OS_SECRET_KEY` belong together"), "{aksk}");
+        assert!(!aksk.contains("clock"), "{aksk}");
         let throttled = gateway(429, "APIGW.0308", "limit:5, time:5 second");
         assert!(hint(&throttled).contains("throttles"));
+        assert!(
+            hint(&throttled).contains("(5s) has passed"),
+            "{}",
+            hint(&throttled)
+        );
+        assert!(
+            !hint(&throttled).contains("--max-rps"),
+            "{}",
+            hint(&throttled)
+        );
+        let waiting = HintContext {
+            waits: true,
+            ..HintContext::default()
+        };
+        assert!(
+            api_hint(&throttled, &waiting)
+                .unwrap_or_default()
+                .contains("--max-rps")
+        );
+        let denied = gateway(
+            403,
+            "APIG.0302",
+            "The IAM user is not authorized to access the API.",
+        );
+        assert!(hint(&denied).contains("permissions"), "{}", hint(&denied));
+        assert!(!hint(&denied).contains("IP address"), "{}", hint(&denied));
+        let too_large = gateway(413, "APIG.0201", "Request entity too large.");
+        assert!(hint(&too_large).contains("asking again gets the same answer"));
+    }
+
+    #[test]
+    fn hints_speak_of_the_method_in_use() {
+        let refused = gateway(
+            401,
+            "APIG.0301",
+            "Incorrect IAM authentication information: decrypt token fail",
+        );
+        let password = api_hint(&refused, &context(AuthKind::Password)).unwrap_or_default();
+        assert!(
+            password.contains("refused the token IAM issued"),
+            "{password}"
+        );
+        let login = ApiError::from(crate::auth::keystone::KeystoneError::BadCredentials {
+            code: None,
+            message: Some("The username or password is wrong.".into()),
+            request_id: None,
+        });
+        let password = api_hint(&login, &context(AuthKind::Password)).unwrap_or_default();
+        assert!(password.contains("`OS_PASSWORD`"), "{password}");
+        assert!(
+            !password.contains("OS_AUTH_TOKEN") && !password.contains("OS_ACCESS_KEY"),
+            "{password}"
+        );
+        let token = api_hint(&refused, &context(AuthKind::Token)).unwrap_or_default();
+        assert!(token.contains("`OS_AUTH_TOKEN`"), "{token}");
+        assert!(
+            !token.contains("OS_ACCESS_KEY") && !token.contains("OS_PASSWORD"),
+            "{token}"
+        );
+        let locked = ApiError::from_response(
+            401,
+            b"AK access failed to reach the limit,forbidden.",
+            None,
+            None,
+        );
+        for auth in [AuthKind::Token, AuthKind::Password] {
+            let hint = api_hint(&locked, &context(auth)).unwrap_or_default();
+            assert!(!hint.contains("OS_ACCESS_KEY"), "{hint}");
+            assert!(hint.contains("expired token"), "{hint}");
+        }
+        let aksk = api_hint(&locked, &context(AuthKind::AkSk)).unwrap_or_default();
+        assert!(aksk.contains("`OS_ACCESS_KEY`"), "{aksk}");
     }
 }

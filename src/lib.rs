@@ -44,7 +44,7 @@ mod usage_error;
 /// tables. Not an API; the binary is the product.
 #[doc(hidden)]
 pub mod testing {
-    pub use crate::api::error::{ApiError, ErrorBody};
+    pub use crate::api::error::{ApiError, ErrorBody, ErrorDetail};
     pub use crate::api::id::{JobId, ProjectId};
     pub use crate::api::model::{Job, Status};
     pub use crate::auth::aksk::{canonical_query, canonical_uri, format_sdk_date, parse_sdk_date};
@@ -91,7 +91,7 @@ pub fn main_entry() -> ExitCode {
     };
     let env = Env::from_process();
     // Output settings come first so that even a settings error is shown as configured.
-    let out = Output::new(&output_settings(&cli.global, &env));
+    let mut out = Output::new(&output_settings(&cli.global, &env));
     let settings = match Settings::resolve(cli, &env) {
         Ok(settings) => settings,
         Err(error) => {
@@ -99,6 +99,8 @@ pub fn main_entry() -> ExitCode {
             return ExitStatus::Usage.into();
         }
     };
+    out.set_hint_context(settings.command.hint_context());
+    let out = out;
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -116,7 +118,10 @@ pub fn main_entry() -> ExitCode {
     {
         Ok(status) => status,
         Err(error) => {
-            out.error(&error_line(&error), exit::hint(&error).as_deref());
+            out.error(
+                &error_line(&error),
+                exit::hint(&error, out.hint_context()).as_deref(),
+            );
             exit::classify(&error)
         }
     };

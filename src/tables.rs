@@ -20,7 +20,7 @@ pub struct EnvVar {
 pub const ENV_VARS: &[EnvVar] = &[
     EnvVar {
         names: &["IMSJOB_ENDPOINT"],
-        meaning: "IMS base URL (no /v1); overrides the catalog and the region (--endpoint)",
+        meaning: "IMS base URL (a trailing /v1 or /v1/{project_id} is dropped, with a warning); overrides the catalog and the region (--endpoint)",
     },
     EnvVar {
         names: &["IMSJOB_SERVICE"],
@@ -44,7 +44,7 @@ pub const ENV_VARS: &[EnvVar] = &[
     },
     EnvVar {
         names: &["OS_AUTH_URL"],
-        meaning: "IAM URL ending in /v3, for password authentication (third method)",
+        meaning: "IAM URL, for password authentication (third method); /v3 is appended when it names no version",
     },
     EnvVar {
         names: &["OS_USERNAME", "OS_PASSWORD"],

@@ -55,3 +55,15 @@ impl fmt::Debug for dyn RequestCredentials {
         write!(f, "RequestCredentials({})", self.describe())
     }
 }
+
+/// Which kind of credentials a run uses, for the words of a hint (a refused token and a
+/// refused password call for different fixes). Resolved from the settings, before any request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AuthKind {
+    /// A ready token (`OS_AUTH_TOKEN`).
+    Token,
+    /// AK/SK-signed requests (`OS_ACCESS_KEY`, `OS_SECRET_KEY`).
+    AkSk,
+    /// IAM tokens obtained with a password (`OS_USERNAME`, `OS_PASSWORD`, ...).
+    Password,
+}

@@ -10,18 +10,21 @@
 
 use std::time::Duration;
 
-pub use crate::api::wire::ErrorBody;
+pub use crate::api::wire::{ErrorBody, ErrorDetail};
 use crate::safe_text::sanitize;
 
 /// What went wrong talking to the API.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// The API answered with a non-success HTTP status.
-    #[error("{}", status_text(*.status, code.as_deref(), message.as_deref(), request_id.as_deref()))]
+    #[error("{}", status_text(*.status, code.as_deref(), message.as_deref(), details, request_id.as_deref()))]
     Status {
         status: u16,
         code: Option<String>,
         message: Option<String>,
+        /// The body's `details[]`: the real cause under a generic code, when it names one.
+        /// Boxed: every error is passed by value, and most have none.
+        details: Box<[ErrorDetail]>,
         request_id: Option<String>,
         /// How long the server asked us to wait (`Retry-After`), if it did.
         retry_after: Option<Duration>,
@@ -79,10 +82,12 @@ pub enum GatewayCode {
     BackendUnavailable,
     /// 0301: the credentials were refused.
     Credentials,
-    /// 0302: the caller's IP address or account is refused by an access-control list.
+    /// 0302: the IAM user is not authorized to call the API (its permissions, project or
+    /// region).
     AccessDenied,
-    /// 0303: the signature expired: the local clock is off `X-Sdk-Date` by over 15 minutes.
-    SignatureExpired,
+    /// 0303: app authentication failed: a refused signature or key, or, when the message says
+    /// so, an expired signature (`X-Sdk-Date` over 15 minutes off the gateway's clock).
+    AppAuthentication,
     /// 0308: throttled.
     Throttled,
     /// Any other gateway code.
@@ -101,7 +106,7 @@ impl GatewayCode {
             "0201" => Self::BackendUnavailable,
             "0301" => Self::Credentials,
             "0302" => Self::AccessDenied,
-            "0303" => Self::SignatureExpired,
+            "0303" => Self::AppAuthentication,
             "0308" => Self::Throttled,
             _ => Self::Other,
         })
@@ -115,12 +120,16 @@ impl GatewayCode {
             Self::BackendUnavailable => "APIG.0201",
             Self::Credentials => "APIG.0301",
             Self::AccessDenied => "APIG.0302",
-            Self::SignatureExpired => "APIG.0303",
+            Self::AppAuthentication => "APIG.0303",
             Self::Throttled => "APIG.0308",
             Self::Other => return None,
         })
     }
 }
+
+/// How an IAM login refusal's message begins: a 401 of IAM itself, not of the gateway in
+/// front of IMS (whose refusal of an issued token calls for other advice).
+pub(crate) const IAM_REFUSED: &str = "IAM refused the credentials";
 
 /// The 400 codes the services' error tables give a job query that found nothing: IMS's
 /// `IMG.0023` ("An exception occurred during job query"), and ECS's and EVS's `Common.0011`
@@ -135,6 +144,7 @@ fn status_text(
     status: u16,
     code: Option<&str>,
     message: Option<&str>,
+    details: &[ErrorDetail],
     request_id: Option<&str>,
 ) -> String {
     let mut text = format!("HTTP {status}");
@@ -153,6 +163,29 @@ fn status_text(
                 text.push_str(": ");
                 text.push_str(reason);
             }
+        }
+    }
+    // The details say what the generic code and message do not: `; details: Ecs.0039: …`.
+    let shown: Vec<String> = details
+        .iter()
+        .map(|detail| match (&detail.code, &detail.message) {
+            (Some(code), Some(message)) => format!("{}: {}", sanitize(code), sanitize(message)),
+            (Some(only), None) | (None, Some(only)) => sanitize(only).into_owned(),
+            (None, None) => String::new(),
+        })
+        .collect();
+    if !shown.is_empty() {
+        // Bounded as a whole too, so that the line stays one readable line whatever the
+        // server sends (its code, message and request id are capped on their own).
+        const MAX_DETAILS_TEXT_CHARS: usize = 300;
+        let joined = shown.join("; ");
+        text.push_str("; details: ");
+        match joined.char_indices().nth(MAX_DETAILS_TEXT_CHARS) {
+            Some((cut, _)) => {
+                text.push_str(&joined[..cut]);
+                text.push('…');
+            }
+            None => text.push_str(&joined),
         }
     }
     text.push_str(&request_suffix(request_id));
@@ -198,6 +231,7 @@ impl ApiError {
             status,
             code: parsed.code,
             message: parsed.message,
+            details: parsed.details.into_boxed_slice(),
             request_id: request_id.or(parsed.request_id),
             retry_after,
             clock_offset: None,
@@ -233,6 +267,14 @@ impl ApiError {
         }
     }
 
+    /// IAM itself refused a login (a password, a passcode), as opposed to the gateway
+    /// refusing a token IAM issued.
+    #[must_use]
+    pub fn is_iam_refusal(&self) -> bool {
+        matches!(self, Self::Status { status: 401, message: Some(message), .. }
+            if message.starts_with(IAM_REFUSED))
+    }
+
     /// The throttling window a gateway message names (`limit:5, time:5 second`,
     /// `time:1 minute`), for a 429 that carries no `Retry-After`.
     #[must_use]
@@ -245,6 +287,52 @@ impl ApiError {
             return None;
         };
         parse_throttle_window(message)
+    }
+
+    /// The codes an answer names, the real cause first: those of its `details[]`, then its
+    /// own (often a generic one).
+    #[must_use]
+    pub fn codes(&self) -> Vec<&str> {
+        match self {
+            Self::Status { code, details, .. } => details
+                .iter()
+                .filter_map(|detail| detail.code.as_deref())
+                .chain(code.as_deref())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Seconds the gateway's clock was ahead of the request's signature time (negative:
+    /// behind), when its "signature expired" message names both
+    /// (`signature time:20230527T000431Z,server time:20230527T020608Z`, as the gateway's FAQ
+    /// shows it: opentelekomcloud-docs/api-gateway,
+    /// `umn/source/faqs/api_authentication/what_should_i_do_if_the_app_authentication_information_is_incorrect.rst`,
+    /// commit c0fe2d00a1f07e258e9a1bb3cb0f47084d6c7a08). The gateway's own measure of the
+    /// request, so it is preferred to the `Date` header's.
+    #[must_use]
+    pub fn signature_skew(&self) -> Option<i64> {
+        let Self::Status {
+            message: Some(message),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let lower = message.to_ascii_lowercase();
+        let time_after = |label: &str| {
+            let rest = &lower[lower.find(label)? + label.len()..];
+            let text: String = rest
+                .trim_start()
+                .chars()
+                .take_while(char::is_ascii_alphanumeric)
+                .collect();
+            let civil = jiff::civil::DateTime::strptime("%Y%m%dt%H%M%Sz", &text).ok()?;
+            jiff::tz::TimeZone::UTC.to_timestamp(civil).ok()
+        };
+        let signed = time_after("signature time:")?;
+        let server = time_after("server time:")?;
+        Some(server.as_second() - signed.as_second())
     }
 
     /// The HTTP status, when there was an HTTP answer.
@@ -325,8 +413,21 @@ impl ApiError {
                 status,
                 code,
                 message,
+                details,
                 ..
-            } => serde_json::json!({"status": status, "code": code, "message": message}),
+            } => {
+                let mut object =
+                    serde_json::json!({"status": status, "code": code, "message": message});
+                // Added only when the body had them, so that every other error object keeps
+                // its three members.
+                if !details.is_empty() {
+                    object["details"] = details
+                        .iter()
+                        .map(|detail| serde_json::json!({"code": detail.code, "message": detail.message}))
+                        .collect();
+                }
+                object
+            }
             Self::Decode { status, reason, .. } => {
                 serde_json::json!({"status": status, "code": null, "message": reason})
             }
@@ -451,6 +552,23 @@ fn tls_cause<'a>(cause: &'a (dyn std::error::Error + 'static)) -> Option<&'a rus
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn details_stay_within_one_short_line() {
+        let details: Vec<_> = (0..3)
+            .map(|i| serde_json::json!({"code": "C".repeat(100) + &i.to_string(), "message": "\u{1b}[2J".repeat(500)}))
+            .collect();
+        let body = serde_json::json!({"error": {"code": "X".repeat(600), "message": "m".repeat(600), "details": details}, "request_id": "r".repeat(600)});
+        let line =
+            ApiError::from_response(500, body.to_string().as_bytes(), None, None).to_string();
+        assert!(line.contains("; details: "), "{line}");
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert!(
+            line.chars().count() < 2_000,
+            "{} chars",
+            line.chars().count()
+        );
+    }
 
     #[test]
     fn html_keeps_only_the_status() {

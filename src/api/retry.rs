@@ -303,6 +303,7 @@ pub(crate) mod tests {
             status,
             code: None,
             message: None,
+            details: Box::default(),
             request_id: None,
             retry_after,
             clock_offset: None,

@@ -44,7 +44,25 @@ pub struct ErrorBody {
     pub code: Option<String>,
     pub message: Option<String>,
     pub request_id: Option<String>,
+    /// `details[]` beside the code and message: the real cause under a generic code (ECS's
+    /// error object, `api-ref/source/common_parameters/job_request_results/responses_jobs.rst`
+    /// of opentelekomcloud-docs/elastic-cloud-server). At most [`MAX_DETAILS`], each capped.
+    pub details: Vec<ErrorDetail>,
 }
+
+/// One entry of an error body's `details[]`: a code and a message, either may be missing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorDetail {
+    pub code: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Most `details[]` entries kept from one body; the rest are counted, not kept.
+pub(crate) const MAX_DETAILS: usize = 3;
+/// Longest detail message kept: the error line carries it beside the main message.
+const MAX_DETAIL_CHARS: usize = 200;
+/// Longest detail code kept (codes are short: `Ecs.0039`).
+const MAX_DETAIL_CODE_CHARS: usize = 40;
 
 /// Longest message or text snippet kept from an error body.
 const MAX_MESSAGE_CHARS: usize = 500;
@@ -107,13 +125,14 @@ impl ErrorBody {
             })
     }
 
-    /// Code and message as direct members of `map`.
+    /// Code and message as direct members of `map`, and its `details[]`.
     fn flat(map: &serde_json::Map<String, serde_json::Value>, request_id: Option<String>) -> Self {
         let first = |keys: &[&str]| keys.iter().find_map(|key| text(map.get(*key)));
         Self {
             code: first(&CODE_KEYS),
             message: first(&MESSAGE_KEYS),
             request_id: request_id.or_else(|| text(map.get("request_id"))),
+            details: details(map.get("details")),
         }
     }
 
@@ -128,6 +147,31 @@ impl ErrorBody {
         let found = Self::from_object(map);
         (found.code.is_some() || found.message.is_some()).then_some(found)
     }
+}
+
+/// The entries of a `details` array that carry a code or a message, at most
+/// [`MAX_DETAILS`], each shortened; anything else there is ignored.
+fn details(value: Option<&serde_json::Value>) -> Vec<ErrorDetail> {
+    let Some(serde_json::Value::Array(entries)) = value else {
+        return Vec::new();
+    };
+    let short = |value: Option<&serde_json::Value>, max: usize| {
+        text(value).map(|text| truncate(&text, max))
+    };
+    entries
+        .iter()
+        .filter_map(serde_json::Value::as_object)
+        .map(|entry| ErrorDetail {
+            code: CODE_KEYS
+                .iter()
+                .find_map(|key| short(entry.get(*key), MAX_DETAIL_CODE_CHARS)),
+            message: MESSAGE_KEYS
+                .iter()
+                .find_map(|key| short(entry.get(*key), MAX_DETAIL_CHARS)),
+        })
+        .filter(|detail| detail.code.is_some() || detail.message.is_some())
+        .take(MAX_DETAILS)
+        .collect()
 }
 
 /// A string or number member as text; codes may be numbers (`"err_code": 10404`, Keystone's
@@ -177,6 +221,44 @@ mod tests {
         ($name:literal) => {
             include_bytes!(concat!("../../tests/fixtures/error-bodies/", $name))
         };
+    }
+
+    #[test]
+    fn details_are_read_and_bounded() {
+        let parsed = ErrorBody::parse(fixture!("ecs-details.json"));
+        assert_eq!(parsed.code.as_deref(), Some("Ecs.0000"));
+        assert_eq!(
+            parsed.details,
+            [ErrorDetail {
+                code: Some("Ecs.0039".into()),
+                message: Some("The specified IP address does not belong to the subnet.".into()),
+            }]
+        );
+        let many: Vec<_> = (0..50)
+            .map(
+                |i| serde_json::json!({"code": format!("X.{i:04}"), "message": "m".repeat(10_000)}),
+            )
+            .collect();
+        let body = serde_json::json!({"error": {"code": "A.0001", "details": many}}).to_string();
+        let parsed = ErrorBody::parse(body.as_bytes());
+        assert_eq!(parsed.details.len(), MAX_DETAILS);
+        for detail in &parsed.details {
+            let message = detail.message.as_deref().unwrap_or_default();
+            assert_eq!(
+                message.chars().count(),
+                MAX_DETAIL_CHARS + 1,
+                "cut, with `…`"
+            );
+        }
+        // Entries that are not objects, or carry neither code nor message, are skipped.
+        let odd = br#"{"error": {"code": "A.0001", "details": [1, "x", {}, {"code": "B.0002"}]}}"#;
+        let parsed = ErrorBody::parse(odd);
+        assert_eq!(parsed.details.len(), 1);
+        assert!(
+            ErrorBody::parse(br#"{"code": "A.0001", "details": "no"}"#)
+                .details
+                .is_empty()
+        );
     }
 
     #[test]

@@ -116,7 +116,7 @@ pub enum KeystoneError {
     Sign(#[from] SignError),
     /// A login that failed earlier in this run, not asked again (see `auth::session`).
     #[error("{0}")]
-    Earlier(ApiError),
+    Earlier(Box<ApiError>),
 }
 
 /// IAM failures in the API error taxonomy, so that exit codes and hints stay in one place:
@@ -133,9 +133,10 @@ impl From<KeystoneError> for ApiError {
                 status: 401,
                 code,
                 message: Some(message.map_or_else(
-                    || "IAM refused the credentials".to_owned(),
-                    |m| format!("IAM refused the credentials: {m}"),
+                    || crate::api::error::IAM_REFUSED.to_owned(),
+                    |m| format!("{}: {m}", crate::api::error::IAM_REFUSED),
                 )),
+                details: Box::default(),
                 request_id,
                 retry_after: None,
                 clock_offset: None,
@@ -151,6 +152,7 @@ impl From<KeystoneError> for ApiError {
                 message: Some(
                     message.map_or_else(|| "IAM error".to_owned(), |m| format!("IAM: {m}")),
                 ),
+                details: Box::default(),
                 request_id,
                 retry_after: None,
                 clock_offset: None,
@@ -174,7 +176,7 @@ impl From<KeystoneError> for ApiError {
                 reason: format!("IAM: {reason}"),
                 request_id: None,
             },
-            KeystoneError::Earlier(error) => error,
+            KeystoneError::Earlier(error) => *error,
             error @ (KeystoneError::InvalidAuthUrl(_)
             | KeystoneError::ProjectNotFound(_)
             | KeystoneError::Sign(_)) => Self::Config {
@@ -440,6 +442,7 @@ async fn error_from_response(response: reqwest::Response) -> KeystoneError {
         code,
         message,
         request_id: body_request_id,
+        ..
     } = ErrorBody::parse(&body);
     let request_id = request_id.or_else(|| body_request_id.as_deref().map(short_request_id));
     if status == StatusCode::UNAUTHORIZED {

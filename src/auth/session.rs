@@ -316,7 +316,7 @@ impl Authenticator {
             return Ok(TokenSource::Cache);
         }
         if let Some(error) = state.standing_login_failure() {
-            return Err(KeystoneError::Earlier(error.clone()));
+            return Err(KeystoneError::Earlier(Box::new(error.clone())));
         }
         let issued = match keystone::issue_token(&self.client, creds, Some(&self.region)).await {
             Ok(issued) => issued,
@@ -325,7 +325,7 @@ impl Authenticator {
                 state.login_failure = Some((error.clone(), std::time::Instant::now()));
                 self.login_failed
                     .store(true, std::sync::atomic::Ordering::Relaxed);
-                return Err(KeystoneError::Earlier(error));
+                return Err(KeystoneError::Earlier(Box::new(error)));
             }
         };
         crate::safe_text::register_secret(issued.token.expose_secret());

@@ -18,6 +18,9 @@ use crate::ui::output::{Output, debug_log};
 /// # Errors
 /// A usage error for unusable settings; an [`ApiError`] when IAM refuses or cannot be reached.
 pub(crate) async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result<ImsClient> {
+    for notice in &settings.notices {
+        out.warn(notice);
+    }
     if settings.tls.insecure {
         out.warn("TLS certificate verification is disabled (`--insecure`): answers could come from anyone");
     }

@@ -92,6 +92,17 @@ pub(crate) enum AuthMethod {
 }
 
 impl AuthMethod {
+    /// The kind of credentials, for hints.
+    #[must_use]
+    pub(crate) fn kind(&self) -> crate::api::credentials::AuthKind {
+        use crate::api::credentials::AuthKind;
+        match self {
+            Self::Token(_) => AuthKind::Token,
+            Self::AkSk { .. } => AuthKind::AkSk,
+            Self::Password(_) => AuthKind::Password,
+        }
+    }
+
     /// Whether IAM issues the tokens (password): only those are cached and renewed.
     #[must_use]
     pub(crate) fn issues_tokens(&self) -> bool {
@@ -208,6 +219,28 @@ pub(crate) fn default_auth_url(region: &str) -> String {
     } else {
         format!("https://iam.{}/v3", region_domain(region))
     }
+}
+
+/// `OS_AUTH_URL` with the identity API's version appended when its path names none
+/// (`https://iam.eu-de.otc.t-systems.com` → `…/v3`), as keystoneauth accepts both; `None`
+/// when the URL already has a version segment (`/v3`, `/v3.0`) or is no URL at all (refused
+/// later, with its own message).
+#[must_use]
+pub(crate) fn with_identity_version(auth_url: &str) -> Option<String> {
+    let mut url = reqwest::Url::parse(auth_url.trim()).ok()?;
+    let is_version = |segment: &str| {
+        segment.strip_prefix('v').is_some_and(|number| {
+            !number.is_empty()
+                && number
+                    .split('.')
+                    .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
+        })
+    };
+    if url.cannot_be_a_base() || url.path_segments()?.any(is_version) {
+        return None;
+    }
+    url.path_segments_mut().ok()?.pop_if_empty().push("v3");
+    Some(url.to_string())
 }
 
 /// Refuses a value no HTTP header can carry unchanged (a line break, any control character,
@@ -368,6 +401,31 @@ mod tests {
         ("OS_DOMAIN_NAME", "OTC0001"),
         ("OS_PROJECT_NAME", "eu-nl_prod"),
     ];
+
+    #[test]
+    fn an_auth_url_without_a_version_gets_v3() {
+        let v3 = |url: &str| with_identity_version(url);
+        assert_eq!(
+            v3("https://iam.eu-de.otc.t-systems.com").as_deref(),
+            Some("https://iam.eu-de.otc.t-systems.com/v3")
+        );
+        assert_eq!(
+            v3("http://127.0.0.1:8080/").as_deref(),
+            Some("http://127.0.0.1:8080/v3")
+        );
+        assert_eq!(
+            v3("https://host/identity").as_deref(),
+            Some("https://host/identity/v3")
+        );
+        for kept in [
+            "https://iam.eu-de.otc.t-systems.com/v3",
+            "https://h/v3/",
+            "https://h/identity/v3.0",
+            "not a url",
+        ] {
+            assert_eq!(v3(kept), None, "{kept}");
+        }
+    }
 
     #[test]
     fn nothing_configured_names_the_variables() {

@@ -151,6 +151,26 @@ pub(crate) enum CommandSettings {
     },
 }
 
+impl CommandSettings {
+    /// What hints after API errors are worded for: the credentials in use, whether every
+    /// endpoint is on this machine, and whether the command is `wait`.
+    #[must_use]
+    pub(crate) fn hint_context(&self) -> crate::exit::HintContext {
+        let (connect, waits) = match self {
+            Self::Get { connect, .. } | Self::Tree { connect, .. } => (connect, false),
+            Self::Wait { connect, .. } => (connect, true),
+            Self::Demo | Self::Sim(_) | Self::Explain { .. } | Self::Completions { .. } => {
+                return crate::exit::HintContext::default();
+            }
+        };
+        crate::exit::HintContext {
+            auth: Some(connect.auth.method.kind()),
+            loopback: connect.is_loopback(),
+            waits,
+        }
+    }
+}
+
 /// The job ids of `get` and `wait`, and the shape of their JSON document, decided here once:
 /// an array when several ids are given or any come from stdin (a script reading a pipe must
 /// not have to handle an object for one line and an array for two), else the one object.
@@ -484,6 +504,68 @@ pub(crate) const ENDPOINT_VAR: &str = "IMSJOB_ENDPOINT";
 /// The variable that names the service, as `--service` does.
 pub(crate) const SERVICE_VAR: &str = "IMSJOB_SERVICE";
 
+/// The hint for credentials that cannot be resolved. The simulator is suggested only where
+/// it can be what the user meant: nothing is configured at all, or the endpoint or IAM URL
+/// given is on this machine. Pointed at a real cloud, the message names what is missing, and
+/// `--help` lists what each method needs.
+fn credentials_hint(
+    error: &crate::config::credentials::ResolveError,
+    pointed_at: &[String],
+) -> String {
+    use crate::config::credentials::ResolveError;
+    const SIM: &str = "run `imsjob sim` for a local simulator and paste the exports it prints, or see `imsjob --help`";
+    const HELP: &str =
+        "`imsjob --help` lists what each authentication method needs (\"Authentication\")";
+    let local = pointed_at
+        .iter()
+        .any(|url| Url::parse(url.trim()).is_ok_and(|url| is_loopback_url(&url)));
+    match error {
+        ResolveError::NoCredentials if pointed_at.is_empty() => SIM.into(),
+        ResolveError::NoCredentials | ResolveError::Incomplete { .. } if local => SIM.into(),
+        _ => HELP.into(),
+    }
+}
+
+/// An endpoint given with the path imsjob adds itself (`…/v1/{project_id}`, `…/v1`, as the
+/// console and API references show the jobs URL) would become `…/v1/{id}/v1/{id}/jobs/…`, a
+/// path the gateway knows no API for (404 `APIG.0101`). The suffix is dropped and named. A
+/// project segment counts when it is 32 hexadecimal digits (an OTC project id) or the project
+/// id in use.
+fn strip_jobs_path(mut url: Url, project_id: Option<&ProjectId>) -> (Url, Option<String>) {
+    let Some(segments) = url.path_segments() else {
+        return (url, None);
+    };
+    let segments: Vec<String> = segments
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    let is_project = |segment: &str| {
+        (segment.len() == 32 && segment.bytes().all(|b| b.is_ascii_hexdigit()))
+            || project_id.is_some_and(|id| id.as_str() == segment)
+    };
+    let cut = match segments.as_slice() {
+        [.., version, project] if version == "v1" && is_project(project) => 2,
+        [.., version] if version == "v1" => 1,
+        _ => return (url, None),
+    };
+    let keep = segments.len() - cut;
+    let dropped = format!("/{}", segments[keep..].join("/"));
+    url.set_path(&format!("/{}", segments[..keep].join("/")));
+    (url, Some(dropped))
+}
+
+/// Whether a URL's host is this machine: `localhost`, or a loopback address.
+fn is_loopback_url(url: &Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
     let bad = |why: &str| {
         UsageError::new(format!(
@@ -509,6 +591,9 @@ fn parse_endpoint(text: &str) -> Result<Url, UsageError> {
 /// the project id and the IMS endpoint in the IAM token).
 #[derive(Debug)]
 pub(crate) struct ConnectSettings {
+    /// Warnings about how the settings were read (an endpoint path dropped), shown when the
+    /// command connects.
+    pub notices: Vec<String>,
     /// `--endpoint` / `IMSJOB_ENDPOINT`: overrides the catalog and the region.
     pub endpoint: Option<Url>,
     /// `--service` / `IMSJOB_SERVICE`: whose jobs API to ask (catalog entry, regional host).
@@ -542,6 +627,27 @@ impl ConnectSettings {
                 AuthMethod::Token(_) => true,
                 AuthMethod::AkSk { auth_url, .. } => self.project_id.is_some() || plain(auth_url),
                 AuthMethod::Password(credentials) => plain(&credentials.auth_url),
+            }
+    }
+
+    /// Whether every URL this run can reach is on this machine (a simulator): the endpoint
+    /// is given and loopback, and so is the IAM URL where one is called.
+    #[must_use]
+    pub(crate) fn is_loopback(&self) -> bool {
+        use crate::config::credentials::AuthMethod;
+        let Some(endpoint) = &self.endpoint else {
+            return false;
+        };
+        is_loopback_url(endpoint)
+            && match &self.auth.method {
+                AuthMethod::Token(_) => true,
+                AuthMethod::AkSk { auth_url, .. } => {
+                    self.project_id.is_some()
+                        || Url::parse(auth_url).is_ok_and(|url| is_loopback_url(&url))
+                }
+                AuthMethod::Password(credentials) => {
+                    Url::parse(&credentials.auth_url).is_ok_and(|url| is_loopback_url(&url))
+                }
             }
     }
 
@@ -652,11 +758,17 @@ pub(crate) fn resolve_connect(
     }
     let variant = SignerVariant::from_env_value(env.get(SIGNER_ENV_VAR).unwrap_or(""))
         .map_err(|e| UsageError::new(e.to_string()))?;
-    let auth = crate::config::credentials::resolve(merged, variant).map_err(|e| {
-        UsageError::new(e.to_string()).with_hint(
-            "run `imsjob sim` for a local simulator and paste the exports it prints, or see `imsjob --help`",
-        )
-    })?;
+    // Where the run was pointed, for the hint of a configuration that cannot be completed.
+    let pointed_at: Vec<String> = endpoint
+        .iter()
+        .map(String::as_str)
+        .chain(env.get(ENDPOINT_VAR))
+        .chain(merged.auth_url.as_deref())
+        .filter(|url| !url.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    let auth = crate::config::credentials::resolve(merged, variant)
+        .map_err(|e| UsageError::new(e.to_string()).with_hint(credentials_hint(&e, &pointed_at)))?;
     let project_id = auth
         .project_id
         .as_deref()
@@ -680,9 +792,39 @@ pub(crate) fn resolve_connect(
             },
             |url| Ok(Some(url)),
         )?;
+    let mut auth = auth;
+    // keystoneauth takes `OS_AUTH_URL` with or without its version; IAM's routes live
+    // under `/v3`, so a URL without a version gets it (said at `-v`).
+    if let crate::config::credentials::AuthMethod::Password(
+        crate::auth::keystone::PasswordCredentials { auth_url, .. },
+    )
+    | crate::config::credentials::AuthMethod::AkSk { auth_url, .. } = &mut auth.method
+        && let Some(versioned) = crate::config::credentials::with_identity_version(auth_url)
+    {
+        crate::ui::output::debug_log(1, || {
+            format!(
+                "the IAM URL `{}` names no API version: using `{}`",
+                crate::safe_text::redact_userinfo(auth_url),
+                crate::safe_text::redact_userinfo(&versioned)
+            )
+        });
+        *auth_url = versioned;
+    }
+    let mut notices = Vec::new();
+    let endpoint = endpoint.map(|url| {
+        let (url, dropped) = strip_jobs_path(url, project_id.as_ref());
+        if let Some(dropped) = dropped {
+            notices.push(format!(
+                "the endpoint ended in `{dropped}`, which imsjob adds itself: dropped it, using `{url}`"
+            ));
+        }
+        url
+    });
     if let crate::config::credentials::AuthMethod::Password(creds) = &auth.method {
         crate::auth::keystone::token_url(&creds.auth_url).map_err(|e| {
-            UsageError::new(e.to_string()).with_hint("`OS_AUTH_URL` is the IAM URL ending in `/v3`")
+            UsageError::new(e.to_string()).with_hint(
+                "`OS_AUTH_URL` is the IAM URL, such as `https://iam.eu-de.otc.t-systems.com/v3`",
+            )
         })?;
     }
     let tls = TlsOptions {
@@ -714,6 +856,7 @@ pub(crate) fn resolve_connect(
         .then(|| token_cache_dir(env))
         .flatten();
     let mut settings = ConnectSettings {
+        notices,
         endpoint,
         service,
         project_id,
@@ -785,6 +928,66 @@ mod tests {
         )
         .expect_err("bad variant");
         assert!(error.message.contains("IMSJOB_AKSK_SIGNER"), "{error}");
+    }
+
+    #[test]
+    fn the_jobs_path_is_dropped_from_an_endpoint() {
+        let strip = |text: &str, project: Option<&str>| {
+            let project = project.map(|p| ProjectId::parse(p).expect("an id"));
+            let (url, dropped) =
+                strip_jobs_path(Url::parse(text).expect("a URL"), project.as_ref());
+            (url.to_string(), dropped)
+        };
+        let id = "0123456789abcdef0123456789abcdef";
+        assert_eq!(
+            strip(
+                &format!("https://ims.eu-de.otc.t-systems.com/v1/{id}"),
+                None
+            ),
+            (
+                "https://ims.eu-de.otc.t-systems.com/".into(),
+                Some(format!("/v1/{id}"))
+            )
+        );
+        assert_eq!(
+            strip(
+                "http://127.0.0.1:8080/ecs/v1/my_project/",
+                Some("my_project")
+            ),
+            (
+                "http://127.0.0.1:8080/ecs".into(),
+                Some("/v1/my_project".into())
+            )
+        );
+        assert_eq!(
+            strip("https://h/v1/", None),
+            ("https://h/".into(), Some("/v1".into()))
+        );
+        for kept in [
+            "https://h/",
+            "https://h/ecs",
+            "https://h/v2",
+            "https://h/v1/jobs",
+        ] {
+            assert_eq!(strip(kept, None), (kept.to_owned(), None), "{kept}");
+        }
+    }
+
+    #[test]
+    fn loopback_is_this_machine_only() {
+        for (url, local) in [
+            ("http://127.0.0.1:1", true),
+            ("http://[::1]:1/", true),
+            ("http://LOCALHOST/", true),
+            ("https://ims.eu-de.otc.t-systems.com", false),
+            ("http://127.0.0.1.example.com/", false),
+        ] {
+            assert_eq!(
+                is_loopback_url(&Url::parse(url).expect("a URL")),
+                local,
+                "{url}"
+            );
+        }
     }
 
     #[test]

@@ -410,6 +410,7 @@ mod tests {
             status: 404,
             code: None,
             message: None,
+            details: Box::default(),
             request_id: None,
             retry_after: None,
             clock_offset: None,

@@ -73,6 +73,8 @@ pub(crate) struct Output {
     columns: Option<u16>,
     /// Set once stdout has been closed by the reader (`| head -1`): later writes are dropped.
     stdout_closed: AtomicBool,
+    /// What the hints under API errors are worded for (set once the settings are known).
+    hints: crate::exit::HintContext,
 }
 
 impl Output {
@@ -90,7 +92,19 @@ impl Output {
             quiet: settings.quiet,
             columns: settings.columns,
             stdout_closed: AtomicBool::new(false),
+            hints: crate::exit::HintContext::default(),
         }
+    }
+
+    /// Words the hints under API errors for the run's credentials, endpoint and command.
+    pub(crate) fn set_hint_context(&mut self, context: crate::exit::HintContext) {
+        self.hints = context;
+    }
+
+    /// What the hints are worded for.
+    #[must_use]
+    pub(crate) fn hint_context(&self) -> &crate::exit::HintContext {
+        &self.hints
     }
 
     #[must_use]
@@ -153,7 +167,7 @@ impl Output {
             match message {
                 Message::Error { text, hint } => self.error(text, hint.as_deref()),
                 Message::ApiError { text, error } => {
-                    self.error(text, crate::exit::api_hint(error).as_deref());
+                    self.error(text, crate::exit::api_hint(error, &self.hints).as_deref());
                 }
                 Message::Warning(text) => self.warn(text),
                 Message::Note(text) => self.progress(text),

@@ -48,11 +48,11 @@ fn every_published_error_shape_is_shown_with_its_code_and_message() {
             hint: "the endpoint, region or path is wrong, not the job id" },
         Case { id: "locked", status: 401, body: "ak-locked.txt", exit: Exit::AuthRefused,
             says: "HTTP 401: AK access failed to reach the limit,forbidden.",
-            hint: "locked for 5 minutes" },
-        // The simulator sends a `Date` header: the offset is measured, not guessed.
+            hint: "answers an expired token" },
+        // The gateway's message names both times: the offset is measured, not guessed.
         Case { id: "expired", status: 401, body: "gateway-signature-expired.json",
             exit: Exit::AuthRefused, says: "HTTP 401 APIG.0303:",
-            hint: "of the server's (its `Date` header)" },
+            hint: "the local clock is 2h 1m 37s behind the server's" },
     ];
     let mut jobs: Vec<_> = cases
         .iter()

@@ -37,6 +37,7 @@ mod terminal;
 mod api_errors;
 mod chaos;
 mod gateway;
+mod hints;
 mod limits;
 mod proxy;
 mod refusals;

@@ -163,7 +163,7 @@ fn a_locked_key_is_never_asked_again() {
     Test::on(&sim)
         .args(["wait", "k", "--timeout", "30s"])
         .expect_exit(Exit::AuthRefused)
-        .stderr_has("locked for 5 minutes")
+        .stderr_has("AK access failed to reach the limit")
         .run();
     assert_eq!(sim.requests_for("k").len(), 1);
 }
