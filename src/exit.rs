@@ -267,7 +267,7 @@ fn row_advice(code: GatewayCode) -> String {
 
 /// Refused credentials (`APIG.0301`, or a 401 without a gateway code), in the words of the
 /// method in use; the table's advice, which names every method, when none is known.
-fn refused(error: &ApiError, context: &HintContext) -> String {
+fn refused(error: &ApiError, context: HintContext) -> String {
     match context.auth {
         // The login went through, but the token it gave was refused, also after a new login.
         Some(AuthKind::Password) if !error.is_iam_refusal() => "the gateway refused the token IAM issued for the password login, also after a fresh login: check that the project (`OS_PROJECT_NAME`/`OS_PROJECT_ID`) and the region (`--region`) are those of the endpoint".into(),
@@ -282,7 +282,7 @@ fn refused(error: &ApiError, context: &HintContext) -> String {
 /// expired tokens alike as causes (opentelekomcloud-docs/api-gateway,
 /// `umn/source/faqs/api_authentication/common_errors_related_to_iam_authentication_information.rst`,
 /// commit c0fe2d00a1f07e258e9a1bb3cb0f47084d6c7a08), so the method in use says which one it is.
-fn key_locked(context: &HintContext) -> String {
+fn key_locked(context: HintContext) -> String {
     let hint = match context.auth {
         Some(AuthKind::Token) => "the gateway answers an expired token with \"AK access failed to reach the limit\" too: this run sends a token, not an access key, so get a new token for this project and set `OS_AUTH_TOKEN` (tokens expire after 24 h)".to_owned(),
         Some(AuthKind::Password) => "the gateway answers an expired token with \"AK access failed to reach the limit\" too: this run logs in with a password, not an access key, so run again with `--no-token-cache` to get a fresh token; if that fails as well, check the project (`OS_PROJECT_NAME`/`OS_PROJECT_ID`) and the region".to_owned(),
@@ -300,7 +300,7 @@ fn key_locked(context: &HintContext) -> String {
 /// (opentelekomcloud-docs/api-gateway,
 /// `umn/source/faqs/api_authentication/what_should_i_do_if_the_app_authentication_information_is_incorrect.rst`,
 /// commit c0fe2d00a1f07e258e9a1bb3cb0f47084d6c7a08).
-fn app_authentication(error: &ApiError, context: &HintContext) -> String {
+fn app_authentication(error: &ApiError, context: HintContext) -> String {
     let expired = matches!(error, ApiError::Status { message: Some(message), .. }
         if message.to_ascii_lowercase().contains("signature expired"));
     if expired {
@@ -314,7 +314,7 @@ fn app_authentication(error: &ApiError, context: &HintContext) -> String {
 
 /// A throttled request: when to try again, from the window the gateway names; `wait` can
 /// also spread its requests with `--max-rps`.
-fn throttled(error: &ApiError, context: &HintContext) -> String {
+fn throttled(error: &ApiError, context: HintContext) -> String {
     if context.waits {
         return "the API gateway throttles this account: lower `--max-rps`, or run fewer imsjob processes at once".into();
     }
@@ -349,7 +349,7 @@ fn gateway_exit(error: &ApiError) -> Option<ExitStatus> {
 
 /// The hint of a gateway code: the table's advice, worded for the method in use where the
 /// cause depends on it.
-fn gateway_hint(error: &ApiError, context: &HintContext) -> Option<String> {
+fn gateway_hint(error: &ApiError, context: HintContext) -> Option<String> {
     gateway_exit(error)?;
     let code = error.gateway_code()?;
     Some(match code {
@@ -412,7 +412,7 @@ fn clock_hint(error: &ApiError) -> String {
 /// A next step for the user after an API error, where one helps, in the terms of the run's
 /// authentication method and endpoint.
 #[must_use]
-pub(crate) fn api_hint(error: &ApiError, context: &HintContext) -> Option<String> {
+pub(crate) fn api_hint(error: &ApiError, context: HintContext) -> Option<String> {
     if let Some(hint) = gateway_hint(error, context) {
         return Some(hint);
     }
@@ -499,7 +499,7 @@ pub(crate) fn classify(error: &anyhow::Error) -> ExitStatus {
 
 /// The hint attached to the first typed error of the chain, if any.
 #[must_use]
-pub(crate) fn hint(error: &anyhow::Error, context: &HintContext) -> Option<String> {
+pub(crate) fn hint(error: &anyhow::Error, context: HintContext) -> Option<String> {
     error.chain().find_map(|cause| {
         if let Some(usage) = cause.downcast_ref::<UsageError>() {
             return usage.hint.clone();
@@ -635,7 +635,7 @@ mod tests {
             message: "bad".into(),
         };
         assert_eq!(ExitStatus::from(&config), Usage);
-        assert!(api_hint(&config, &HintContext::default()).is_some());
+        assert!(api_hint(&config, HintContext::default()).is_some());
     }
 
     #[test]
@@ -721,7 +721,7 @@ mod tests {
                 let row = table.get(&code).expect("a row");
                 assert_eq!(row.retried_with(status), retry, "{error}");
                 assert!(
-                    api_hint(&error, &HintContext::default()).is_some(),
+                    api_hint(&error, HintContext::default()).is_some(),
                     "{error}"
                 );
             }
@@ -750,7 +750,7 @@ mod tests {
             let row = table.get(code).expect("a row");
             let error = gateway(status, code, message);
             assert_eq!(
-                api_hint(&error, &unknown).as_deref(),
+                api_hint(&error, unknown).as_deref(),
                 Some(row.what_to_do),
                 "{code}"
             );
@@ -758,10 +758,10 @@ mod tests {
         // Other coded answers get the table's advice when nothing else fits.
         let bad = gateway(400, "img.0001", "The request message format is invalid.");
         assert_eq!(
-            api_hint(&bad, &unknown).as_deref(),
+            api_hint(&bad, unknown).as_deref(),
             Some("IMG.0001: fix the request body against the API reference")
         );
-        assert_eq!(api_hint(&gateway(400, "IMG.9999", "?"), &unknown), None);
+        assert_eq!(api_hint(&gateway(400, "IMG.9999", "?"), unknown), None);
     }
 
     fn context(auth: AuthKind) -> HintContext {
@@ -773,7 +773,7 @@ mod tests {
 
     #[test]
     fn hints_name_the_real_cause() {
-        let hint = |e: &ApiError| api_hint(e, &HintContext::default()).unwrap_or_default();
+        let hint = |e: &ApiError| api_hint(e, HintContext::default()).unwrap_or_default();
         let missing_api = gateway(404, "APIGW.0101", "The API does not exist");
         assert!(
             hint(&missing_api).contains("endpoint"),
@@ -830,7 +830,7 @@ mod tests {
             "Incorrect app authentication information: verify signature fail",
         );
         assert!(!hint(&refused).contains("clock is"), "{}", hint(&refused));
-        let aksk = api_hint(&refused, &context(AuthKind::AkSk)).unwrap_or_default();
+        let aksk = api_hint(&refused, context(AuthKind::AkSk)).unwrap_or_default();
         assert!(aksk.contains("`OS_SECRET_KEY` belong together"), "{aksk}");
         assert!(!aksk.contains("clock"), "{aksk}");
         let throttled = gateway(429, "APIGW.0308", "limit:5, time:5 second");
@@ -850,7 +850,7 @@ mod tests {
             ..HintContext::default()
         };
         assert!(
-            api_hint(&throttled, &waiting)
+            api_hint(&throttled, waiting)
                 .unwrap_or_default()
                 .contains("--max-rps")
         );
@@ -872,7 +872,7 @@ mod tests {
             "APIG.0301",
             "Incorrect IAM authentication information: decrypt token fail",
         );
-        let password = api_hint(&refused, &context(AuthKind::Password)).unwrap_or_default();
+        let password = api_hint(&refused, context(AuthKind::Password)).unwrap_or_default();
         assert!(
             password.contains("refused the token IAM issued"),
             "{password}"
@@ -882,13 +882,13 @@ mod tests {
             message: Some("The username or password is wrong.".into()),
             request_id: None,
         });
-        let password = api_hint(&login, &context(AuthKind::Password)).unwrap_or_default();
+        let password = api_hint(&login, context(AuthKind::Password)).unwrap_or_default();
         assert!(password.contains("`OS_PASSWORD`"), "{password}");
         assert!(
             !password.contains("OS_AUTH_TOKEN") && !password.contains("OS_ACCESS_KEY"),
             "{password}"
         );
-        let token = api_hint(&refused, &context(AuthKind::Token)).unwrap_or_default();
+        let token = api_hint(&refused, context(AuthKind::Token)).unwrap_or_default();
         assert!(token.contains("`OS_AUTH_TOKEN`"), "{token}");
         assert!(
             !token.contains("OS_ACCESS_KEY") && !token.contains("OS_PASSWORD"),
@@ -901,11 +901,11 @@ mod tests {
             None,
         );
         for auth in [AuthKind::Token, AuthKind::Password] {
-            let hint = api_hint(&locked, &context(auth)).unwrap_or_default();
+            let hint = api_hint(&locked, context(auth)).unwrap_or_default();
             assert!(!hint.contains("OS_ACCESS_KEY"), "{hint}");
             assert!(hint.contains("expired token"), "{hint}");
         }
-        let aksk = api_hint(&locked, &context(AuthKind::AkSk)).unwrap_or_default();
+        let aksk = api_hint(&locked, context(AuthKind::AkSk)).unwrap_or_default();
         assert!(aksk.contains("`OS_ACCESS_KEY`"), "{aksk}");
     }
 }

@@ -103,8 +103,8 @@ impl Output {
 
     /// What the hints are worded for.
     #[must_use]
-    pub(crate) fn hint_context(&self) -> &crate::exit::HintContext {
-        &self.hints
+    pub(crate) fn hint_context(&self) -> crate::exit::HintContext {
+        self.hints
     }
 
     #[must_use]
@@ -167,7 +167,7 @@ impl Output {
             match message {
                 Message::Error { text, hint } => self.error(text, hint.as_deref()),
                 Message::ApiError { text, error } => {
-                    self.error(text, crate::exit::api_hint(error, &self.hints).as_deref());
+                    self.error(text, crate::exit::api_hint(error, self.hints).as_deref());
                 }
                 Message::Warning(text) => self.warn(text),
                 Message::Note(text) => self.progress(text),

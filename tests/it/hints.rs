@@ -356,7 +356,7 @@ fn details_under_a_generic_code_are_shown_and_hinted() {
         .run()
         .json();
     assert_eq!(
-        plain["error"].as_object().map(|o| o.len()),
+        plain["error"].as_object().map(serde_json::Map::len),
         Some(3),
         "{plain}"
     );
