@@ -262,8 +262,8 @@ Examples:
     /// What an error code means, what to do about it, and whether imsjob retries it
     #[command(after_help = "Examples:
   imsjob explain IMG.0194               # meaning, HTTP status, what to do
-  imsjob explain apigw.0308 EVS.2024    # any case; APIGW. and APIG. are one code
-  imsjob explain --list                 # every known code, one per line, code first
+  imsjob explain apigw.0308 EVS.2024    # any case; APIGW.xxxx is APIG.xxxx
+  imsjob explain --list                 # every known code, one per line
   imsjob explain IMG.0194 --json        # for scripts
 
 Exit codes:

@@ -446,6 +446,9 @@ pub(crate) fn api_hint(error: &ApiError, context: HintContext) -> Option<String>
         ApiError::Tls { .. } => {
             "check that the endpoint speaks HTTPS, and the TLS trust (`--cacert FILE`, `OS_CACERT`; `--insecure` skips verification)".into()
         }
+        ApiError::Network { .. } if error.is_at_iam() => {
+            "check the IAM URL (`OS_AUTH_URL`, or `auth.auth_url` in clouds.yaml): is the host name and port right, is IAM up, does a proxy or firewall stand between".into()
+        }
         ApiError::Network { .. } => {
             "check the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`, `--region`): is the host name and port right, is the service up, does a proxy or firewall stand between".into()
         }
@@ -781,6 +784,15 @@ mod tests {
             hint(&missing_api)
         );
         assert!(!hint(&missing_api).contains("check the job id"));
+        // IAM out of reach is the IAM URL's problem, not the endpoint's.
+        let iam = ApiError::Network {
+            message: format!(
+                "{}http://127.0.0.1:9/v3/auth/tokens`: cannot connect",
+                crate::api::error::AT_IAM
+            ),
+            timed_out: false,
+        };
+        assert!(hint(&iam).contains("`OS_AUTH_URL`") && !hint(&iam).contains("--endpoint"));
         let locked = gateway(401, "APIG.0301", "AK access failed to reach the limit");
         assert!(hint(&locked).contains("locked for 5 minutes"));
         let text_locked = ApiError::from_response(

@@ -131,6 +131,10 @@ impl GatewayCode {
 /// front of IMS (whose refusal of an issued token calls for other advice).
 pub(crate) const IAM_REFUSED: &str = "IAM refused the credentials";
 
+/// How the message of a network or TLS failure on the way to IAM begins (`IAM at `URL`: …`):
+/// its cause is the IAM URL, not the endpoint of the jobs.
+pub(crate) const AT_IAM: &str = "IAM at `";
+
 /// The 400 codes the services' error tables give a job query that found nothing: IMS's
 /// `IMG.0023` ("An exception occurred during job query"), and ECS's and EVS's `Common.0011`
 /// (`Invalid job ID`, `Failed to query JobVO using jobId`).
@@ -273,6 +277,13 @@ impl ApiError {
     pub fn is_iam_refusal(&self) -> bool {
         matches!(self, Self::Status { status: 401, message: Some(message), .. }
             if message.starts_with(IAM_REFUSED))
+    }
+
+    /// A network failure on the way to IAM (a login, a project lookup), not to the jobs' API.
+    #[must_use]
+    pub(crate) fn is_at_iam(&self) -> bool {
+        matches!(self, Self::Network { message, .. } | Self::Tls { message, .. }
+            if message.starts_with(AT_IAM))
     }
 
     /// The throttling window a gateway message names (`limit:5, time:5 second`,

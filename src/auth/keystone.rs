@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::aksk::{SignError, Signer};
 use super::cache::CachedToken;
-use crate::api::error::{ApiError, network_error};
+use crate::api::error::{AT_IAM, ApiError, network_error};
 use crate::api::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 use crate::service::Service;
 
@@ -159,14 +159,14 @@ impl From<KeystoneError> for ApiError {
             },
             KeystoneError::Transport { url, source } => match network_error(&source) {
                 Self::Network { message, timed_out } => Self::Network {
-                    message: format!("IAM at `{url}`: {message}"),
+                    message: format!("{AT_IAM}{url}`: {message}"),
                     timed_out,
                 },
                 Self::Tls {
                     message,
                     certificate,
                 } => Self::Tls {
-                    message: format!("IAM at `{url}`: {message}"),
+                    message: format!("{AT_IAM}{url}`: {message}"),
                     certificate,
                 },
                 other => other,

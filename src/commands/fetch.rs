@@ -75,6 +75,9 @@ pub(crate) struct Fetcher<'a, F, C> {
     credentials_failed: Box<dyn Fn() -> bool + 'a>,
     /// No request is sent any more, and why.
     stopped: Cell<bool>,
+    /// Wakes every pause when the run stops: a request waiting out a throttling window or a
+    /// backoff is not going to be sent, so the run need not wait for it.
+    halted: tokio::sync::Notify,
     why: std::cell::RefCell<Option<Stop>>,
     /// No request is sent before this time (a throttling window), since the clock's start.
     paused_until: Cell<Duration>,
@@ -110,6 +113,7 @@ where
             notify,
             credentials_failed: Box::new(|| false),
             stopped: Cell::new(false),
+            halted: tokio::sync::Notify::new(),
             why: std::cell::RefCell::new(None),
             paused_until: Cell::new(Duration::ZERO),
             announced_until: Cell::new(Duration::ZERO),
@@ -182,7 +186,7 @@ where
                         self.paused_until.set(self.paused_until.get().max(until));
                     }
                     self.announce(id, &error, delay, until);
-                    self.clock.sleep(delay).await;
+                    self.pause(delay).await;
                     last = Some(error);
                 }
                 Verdict::GiveUp(GiveUp::TooLongAWait(window)) => {
@@ -210,14 +214,26 @@ where
             if until <= now || self.stopped.get() {
                 return;
             }
-            self.clock.sleep(until.saturating_sub(now)).await;
+            self.pause(until.saturating_sub(now)).await;
         }
+    }
+
+    /// Lets `delay` pass, or less if the run stops meanwhile.
+    async fn pause(&self, delay: Duration) {
+        // Made before the check: a stop after it wakes this future, even before it is polled.
+        let halted = std::pin::pin!(self.halted.notified());
+        if self.stopped.get() {
+            return;
+        }
+        let sleep = std::pin::pin!(self.clock.sleep(delay));
+        futures_util::future::select(sleep, halted).await;
     }
 
     /// Stops the run (the first reason is the one kept).
     fn stop(&self, why: Stop) {
         if !self.stopped.replace(true) {
             *self.why.borrow_mut() = Some(why);
+            self.halted.notify_waiters();
         }
     }
 
@@ -431,6 +447,24 @@ mod tests {
             note.contains("APIG.0308") && note.contains("retrying in 5s"),
             "{note}"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refusal_cuts_short_a_pause_taken_by_another_request() {
+        let throttled = include_str!("../../tests/fixtures/error-bodies/gateway-throttled.json");
+        // The second request is throttled (a five-second window), the third refused.
+        let (results, sent, _, elapsed) = run(3, |n, id| match n {
+            0 => Ok(job(id)),
+            1 => Err(status(429, throttled)),
+            _ => Err(status(
+                401,
+                "AK access failed to reach the limit,forbidden.",
+            )),
+        })
+        .await;
+        assert_eq!(sent, 3);
+        assert!(matches!(&results[1], Err(Unfetched::Error(e)) if e.http_status() == Some(429)));
+        assert!(elapsed < Duration::from_secs(1), "{elapsed:?}");
     }
 
     #[tokio::test(start_paused = true)]

@@ -14,6 +14,7 @@ use super::style::Style;
 use super::table::{Row, fit_width, jobs_table};
 use super::tree::{stop_warning, to_json, to_text};
 use super::unfetched::unfetched;
+use crate::api::error::ApiError;
 use crate::api::id::JobId;
 use crate::api::model::Status;
 use crate::exit::{ExitStatus, FilterEnd};
@@ -282,14 +283,27 @@ fn interrupted(jobs: &Jobs) -> Vec<Message> {
             seen.len()
         );
     }
-    if !unseen.is_empty() {
-        let _ = write!(text, "; {} job id(s) had not been found yet", unseen.len());
+    // An id the API said it does not know (yet) is not one it never answered for (an outage,
+    // a throttling pause): only the first may simply not exist yet.
+    let missing = unseen
+        .iter()
+        .filter(|e| e.error.as_ref().is_some_and(ApiError::is_not_found))
+        .count();
+    if missing > 0 {
+        let _ = write!(text, "; {missing} job id(s) had not been found yet");
+    }
+    if unseen.len() > missing {
+        let _ = write!(
+            text,
+            "; {} job id(s) had no answer yet",
+            unseen.len() - missing
+        );
     }
     vec![Message::Warning(text)]
 }
 
 /// `job X: <error>` with the error's hint.
-fn api_error(id: &JobId, error: &crate::api::error::ApiError) -> Message {
+fn api_error(id: &JobId, error: &ApiError) -> Message {
     Message::ApiError {
         text: format!("job {id}: {error}"),
         error: error.clone(),
@@ -376,7 +390,6 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::api::error::ApiError;
     use crate::api::model::Job;
     use crate::exit::ExitStatus;
 
@@ -527,7 +540,12 @@ mod tests {
             vec![
                 entry("done", Some("SUCCESS"), Some(Outcome::Success)),
                 entry("going", Some("RUNNING"), None),
-                entry("ghost", None, None),
+                JobEntry {
+                    error: Some(not_found()),
+                    ..entry("ghost", None, None)
+                },
+                // Never answered for (an outage, a throttling pause): not said to be missing.
+                entry("unasked", None, None),
             ],
         );
         interrupted.stopped_by = Some(crate::report::Signal::Interrupt);
@@ -538,7 +556,7 @@ mod tests {
         };
         assert_eq!(
             warning,
-            "interrupted: stopped waiting; 1 job(s) keep running remotely (imsjob never cancels jobs); 1 job id(s) had not been found yet"
+            "interrupted: stopped waiting; 1 job(s) keep running remotely (imsjob never cancels jobs); 1 job id(s) had not been found yet; 1 job id(s) had no answer yet"
         );
         let document: serde_json::Value =
             serde_json::from_str(&rendered.stdout.expect("a document")).expect("JSON");

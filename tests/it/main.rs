@@ -46,6 +46,9 @@ mod services;
 mod throttling;
 mod tls;
 
+// Features meeting each other.
+mod field;
+
 // Credentials and configuration.
 mod auth_aksk;
 mod auth_password;

@@ -1,0 +1,116 @@
+//! Features meeting each other: a refusal while another request waits out a throttling
+//! window, an interrupted wait whose ids were never answered for, an unreachable IAM behind a
+//! password login, and help text at the width of a common terminal.
+
+use std::time::{Duration, Instant};
+
+use crate::common::{Sim, closed_port, password_env};
+use crate::test::{Exit, Test};
+
+#[test]
+fn a_refusal_ends_get_at_once_even_while_a_throttling_window_is_waited_out() {
+    // `thr` is throttled for longer than the test allows; `locked` refuses the credentials
+    // while `thr`'s five-second window runs. Nothing is sent after the refusal, so nothing
+    // is left to wait for.
+    let sim = Sim::with(
+        "examples: false
+jobs:
+  - {id: ok, duration: 0s}
+  - id: thr
+    faults: [{throttle: 'limit:5, time:5 second', times: 50}]
+  - id: locked
+    faults: [{ak_locked: true, times: 50}]
+",
+    );
+    let started = Instant::now();
+    Test::on(&sim)
+        .args(["get", "ok", "thr", "locked"])
+        .expect_exit(Exit::AuthRefused)
+        .stderr_has("job locked: HTTP 401")
+        .run();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "took {took:?}");
+    assert_eq!(sim.requests_for("thr").len(), 1);
+}
+
+// Unix only: Windows has no SIGINT to send another process.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_wait_does_not_call_an_id_it_had_no_answer_for_missing() {
+    use std::process::Stdio;
+
+    use crate::common::{eventually, send_signal};
+    use crate::test::Ran;
+
+    // Every answer for `down` is a 503: the API never said the job does not exist.
+    let sim = Sim::with(
+        "examples: false
+jobs:
+  - id: down
+    faults: [{status: 503, times: 1000}]
+  - {id: gone-soon, missing_for: 1h}
+",
+    );
+    let child = sim
+        .std_cmd()
+        .args(["wait", "down", "gone-soon"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    assert!(eventually(Duration::from_secs(10), || {
+        !sim.requests_for("down").is_empty() && !sim.requests_for("gone-soon").is_empty()
+    }));
+    send_signal(child.id(), "INT");
+    let ran = Ran::from(child.wait_with_output().expect("ends"));
+    ran.assert_exit(Exit::Interrupted);
+    assert!(
+        ran.stderr.contains("1 job id(s) had not been found yet")
+            && ran.stderr.contains("1 job id(s) had no answer yet"),
+        "{}",
+        ran.stderr
+    );
+}
+
+#[test]
+fn an_unreachable_iam_is_blamed_on_the_iam_url_not_the_endpoint() {
+    let url = format!("http://127.0.0.1:{}/v3", closed_port());
+    Test::new()
+        .envs(password_env(&url))
+        .args(["get", "some-job"])
+        .expect_exit(Exit::Unavailable)
+        .stderr_has("IAM at `")
+        .stderr_has("hint: check the IAM URL (`OS_AUTH_URL`")
+        .stderr_lacks("--endpoint")
+        .run();
+}
+
+#[test]
+fn the_examples_of_every_help_fit_80_columns() {
+    // clap wraps help at the terminal's width (`COLUMNS` off a terminal, at most 100): an
+    // example that does not fit breaks mid-comment, so at 80 columns each must read exactly
+    // as it does at 100.
+    let examples = |columns: &str, command: &str| {
+        let ran = Test::new()
+            .env("COLUMNS", columns)
+            .args([command, "--help"])
+            .run();
+        let text = ran.stdout.split("Examples:").nth(1).map(str::to_owned);
+        text.unwrap_or_else(|| panic!("`{command} --help` has examples"))
+    };
+    for command in [
+        "get",
+        "wait",
+        "tree",
+        "explain",
+        "sim",
+        "demo",
+        "completions",
+    ] {
+        assert_eq!(
+            examples("80", command),
+            examples("100", command),
+            "`imsjob {command} --help` at 80 columns"
+        );
+    }
+}
