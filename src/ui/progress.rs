@@ -70,6 +70,9 @@ pub(crate) struct Progress<'a> {
     failed: usize,
     /// Jobs whose "not found yet" was said (once per spell of not being found).
     missing_said: HashSet<JobId>,
+    /// Jobs whose live line shows a status and duration, which a notice follows after a
+    /// space; on a line with neither, it follows the id column directly.
+    headed: HashSet<JobId>,
     /// The terminal is too narrow for the id column: live lines name the job in the message.
     id_in_message: bool,
     /// The width of the id column, and the room for a bar (`None`: no room).
@@ -90,6 +93,7 @@ impl<'a> Progress<'a> {
             done: 0,
             failed: 0,
             missing_said: HashSet::new(),
+            headed: HashSet::new(),
             id_in_message: false,
             id_width: 0,
             bar_width: None,
@@ -260,6 +264,7 @@ impl<'a> Progress<'a> {
         if let Some(bar) = self.bar_for(watch) {
             // A finished job's line is settled by `done`: a FAIL is never drawn full.
             self.show_job(bar, watch, job);
+            self.headed.insert(watch.clone());
             return;
         }
         if matches!(self.mode, Mode::Lines) && old != Some(&view.status) {
@@ -303,6 +308,13 @@ impl<'a> Progress<'a> {
         } else {
             format!("{error}; retrying in {}", format_duration(delay))
         };
+        // A job not found is shown bare again, without a status.
+        let headed = if error.is_not_found() {
+            self.headed.remove(watch);
+            false
+        } else {
+            self.headed.contains(watch)
+        };
         if let Some(bar) = self.bar_for(watch) {
             // A live line is short: the whole notice would be cut at 60 columns.
             let live = if error.is_not_found() {
@@ -311,7 +323,8 @@ impl<'a> Progress<'a> {
                 });
                 format!("not found yet{left}")
             } else {
-                format!(" {error}; retrying in {}", format_duration(delay))
+                let space = if headed { " " } else { "" };
+                format!("{space}{error}; retrying in {}", format_duration(delay))
             };
             if error.is_not_found() {
                 bar.set_style(self.line_style(None, self.bare_head(watch)));

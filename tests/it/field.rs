@@ -114,3 +114,32 @@ fn the_examples_of_every_help_fit_80_columns() {
         );
     }
 }
+
+#[test]
+fn live_lines_of_jobs_not_seen_yet_start_their_text_in_one_column() {
+    // Neither job has been seen: `down` answers 503, `gone-soon` is not found. Their notices
+    // start right after the id column, in the same column.
+    let sim = Sim::with(
+        "examples: false
+jobs:
+  - id: down
+    faults: [{status: 503, times: 1000}]
+  - {id: gone-soon, missing_for: 1h}
+",
+    );
+    let Some(tmux) = crate::screen::Tmux::imsjob(&sim, 80, "", "wait down gone-soon") else {
+        return;
+    };
+    let (shown, screen) = tmux.until(Duration::from_secs(10), |s| {
+        s.contains("HTTP 503") && s.contains("not found yet")
+    });
+    assert!(shown, "{screen}");
+    let column = |needle: &str| {
+        screen
+            .lines()
+            .find_map(|row| row.find(needle))
+            .expect("shown")
+    };
+    assert_eq!(column("HTTP 503"), column("not found yet"), "{screen}");
+    tmux.keys("C-c");
+}
