@@ -135,6 +135,13 @@ fn the_man_page_has_exit_codes_and_environment() {
     ] {
         assert!(main.contains(needle), "the man page lacks {needle}");
     }
+    // A subcommand whose exit codes are its own says so on its page, as in its help.
+    let explain = pages
+        .iter()
+        .find(|(file, _)| file == "doc/imsjob-explain.1")
+        .map(|(_, page)| page)
+        .expect("an explain page");
+    assert!(explain.contains("a code is not in the table") && !explain.contains("job not found"));
     // Every subcommand has its page, and the main page points to it.
     for sub in imsjob::testing::command().get_subcommands() {
         let name = format!("imsjob-{}", sub.get_name());
@@ -163,7 +170,8 @@ fn man_pages() -> Vec<(String, String)> {
     for sub in command.get_subcommands() {
         let man = manual(sub);
         let mut page = render_common(&man);
-        page.push_str(&definitions("EXIT CODES", &exit_codes()));
+        let codes = own_exit_codes(sub).unwrap_or_else(exit_codes);
+        page.push_str(&definitions("EXIT CODES", &codes));
         page.push_str(&version(&man));
         page.push_str(".SH \"SEE ALSO\"\n\\fBimsjob\\fR(1)\n");
         pages.push((format!("doc/{}", man.get_filename()), page));
@@ -239,6 +247,22 @@ fn exit_codes() -> Vec<(String, String)> {
         .into_iter()
         .map(|(code, meaning)| (code.to_string(), meaning.to_owned()))
         .collect()
+}
+
+/// The exit codes a subcommand's help gives as its own (`explain`: 0, 2 and 4, which mean
+/// something else there than for the jobs), so that its page says what its help says.
+fn own_exit_codes(command: &clap::Command) -> Option<Vec<(String, String)>> {
+    let help = command.get_after_help()?.to_string();
+    let (_, table) = help.split_once("Exit codes:\n")?;
+    let codes: Vec<(String, String)> = table
+        .lines()
+        .map_while(|line| {
+            let (code, meaning) = line.trim_start().split_once(' ')?;
+            code.parse::<u8>().ok()?;
+            Some((code.to_owned(), meaning.trim().to_owned()))
+        })
+        .collect();
+    (!codes.is_empty()).then_some(codes)
 }
 
 /// The environment variables as term/definition pairs.
