@@ -47,8 +47,15 @@ pub(crate) fn render(explanation: &Explanation, json: bool) -> (Vec<Message>, Op
             }
             Explained::NotACode { asked } => {
                 let shown = sanitize(asked);
+                // An empty argument (an unset variable, `explain "$CODE"`) named as such:
+                // empty backticks read as a rendering fault.
+                let text = if asked.is_empty() {
+                    "an empty argument is not an error code".to_owned()
+                } else {
+                    format!("`{shown}` is not an error code")
+                };
                 messages.push(Message::Error {
-                    text: format!("`{shown}` is not an error code"),
+                    text,
                     hint: Some(
                         "a code is letters, a dot and digits, as a job or an API answer gives it (e.g. `IMG.0194`)"
                             .into(),

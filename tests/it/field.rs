@@ -143,3 +143,16 @@ jobs:
     assert_eq!(column("HTTP 503"), column("not found yet"), "{screen}");
     tmux.keys("C-c");
 }
+
+#[test]
+fn explain_names_an_empty_argument_as_such() {
+    // What `imsjob explain "$CODE"` gets when the variable is unset.
+    Test::new()
+        .args(["explain", ""])
+        .expect_exit(Exit::Usage)
+        .stderr_has("imsjob: error: an empty argument is not an error code")
+        .stderr_has("hint: a code is letters, a dot and digits")
+        .stderr_lacks("``")
+        .stdout_empty()
+        .run();
+}
