@@ -409,6 +409,19 @@ impl Scenario {
             if !seen.insert(job.id.as_str()) {
                 return Err(format!("job id `{}` is declared twice", job.id));
             }
+            // A status no HTTP answer can carry would be sent as some other one (a 500),
+            // and a script would be tested against a fault it did not ask for.
+            if let Some(status) = job
+                .faults
+                .iter()
+                .filter_map(|f| f.status)
+                .find(|s| !(200..=599).contains(s))
+            {
+                return Err(format!(
+                    "job `{}`: fault `status: {status}` is not an HTTP status the simulator can answer with (200-599)",
+                    job.id
+                ));
+            }
             stack.extend(&job.sub_jobs);
         }
         if let Some(random) = &self.random_faults

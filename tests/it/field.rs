@@ -156,3 +156,18 @@ fn explain_names_an_empty_argument_as_such() {
         .stdout_empty()
         .run();
 }
+
+#[test]
+fn a_scenario_fault_with_a_status_no_answer_can_carry_is_refused() {
+    // `status: 99` used to be served as a 500, which `get` retried: the fault went unseen.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let scenario = dir.path().join("typo.yaml");
+    std::fs::write(&scenario, "jobs: [{id: a, faults: [{status: 99}]}]\n").expect("written");
+    Test::new()
+        .arg("sim")
+        .arg("--scenario")
+        .arg(&scenario)
+        .expect_exit(Exit::Usage)
+        .stderr_has("job `a`: fault `status: 99` is not an HTTP status")
+        .run();
+}
