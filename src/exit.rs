@@ -413,6 +413,11 @@ fn clock_hint(error: &ApiError) -> String {
 /// authentication method and endpoint.
 #[must_use]
 pub(crate) fn api_hint(error: &ApiError, context: HintContext) -> Option<String> {
+    // IAM's own "no such API" (a gateway's 0101 or a plain 404): the IAM URL is wrong, not
+    // the endpoint of the jobs nor a job id.
+    if error.is_iam_answer() && error.http_status() == Some(404) {
+        return Some("IAM has no such API at that URL: check `OS_AUTH_URL` (or `auth.auth_url` in clouds.yaml), IAM's base URL such as `https://iam.eu-de.otc.t-systems.com/v3`, without `/auth/tokens`".into());
+    }
     if let Some(hint) = gateway_hint(error, context) {
         return Some(hint);
     }
@@ -793,6 +798,25 @@ mod tests {
             timed_out: false,
         };
         assert!(hint(&iam).contains("`OS_AUTH_URL`") && !hint(&iam).contains("--endpoint"));
+        // IAM answering 404 (a wrong path in the IAM URL) is not a job that does not exist.
+        let iam_404 = ApiError::Status {
+            status: 404,
+            code: None,
+            message: Some(format!(
+                "{}The resource could not be found.",
+                crate::api::error::IAM_ANSWER
+            )),
+            details: Box::default(),
+            request_id: None,
+            retry_after: None,
+            clock_offset: None,
+        };
+        assert_eq!(ExitStatus::from(&iam_404), Unavailable);
+        assert!(
+            hint(&iam_404).contains("`OS_AUTH_URL`"),
+            "{}",
+            hint(&iam_404)
+        );
         let locked = gateway(401, "APIG.0301", "AK access failed to reach the limit");
         assert!(hint(&locked).contains("locked for 5 minutes"));
         let text_locked = ApiError::from_response(

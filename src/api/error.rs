@@ -131,6 +131,13 @@ impl GatewayCode {
 /// front of IMS (whose refusal of an issued token calls for other advice).
 pub(crate) const IAM_REFUSED: &str = "IAM refused the credentials";
 
+/// How the message of any other answer of IAM begins (`IAM: …`, or just [`IAM_ANSWER_BARE`]
+/// when it had none): its status is IAM's, so a 404 there is a wrong IAM URL, never a job that
+/// does not exist.
+pub(crate) const IAM_ANSWER: &str = "IAM: ";
+/// The message of an answer of IAM that had none of its own.
+pub(crate) const IAM_ANSWER_BARE: &str = "IAM error";
+
 /// How the message of a network or TLS failure on the way to IAM begins (`IAM at `URL`: …`):
 /// its cause is the IAM URL, not the endpoint of the jobs.
 pub(crate) const AT_IAM: &str = "IAM at `";
@@ -279,6 +286,15 @@ impl ApiError {
             if message.starts_with(IAM_REFUSED))
     }
 
+    /// An answer of IAM itself (a login, a project lookup), not of the jobs' API.
+    #[must_use]
+    pub(crate) fn is_iam_answer(&self) -> bool {
+        matches!(self, Self::Status { message: Some(message), .. }
+            if message.starts_with(IAM_ANSWER)
+                || message == IAM_ANSWER_BARE
+                || message.starts_with(IAM_REFUSED))
+    }
+
     /// A network failure on the way to IAM (a login, a project lookup), not to the jobs' API.
     #[must_use]
     pub(crate) fn is_at_iam(&self) -> bool {
@@ -389,6 +405,9 @@ impl ApiError {
     /// mean "not found or not queryable" too.
     #[must_use]
     pub fn is_not_found(&self) -> bool {
+        if self.is_iam_answer() {
+            return false;
+        }
         match self {
             Self::Status { status: 404, .. } => {
                 self.gateway_code() != Some(GatewayCode::ApiNotFound)

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::aksk::{SignError, Signer};
 use super::cache::CachedToken;
-use crate::api::error::{AT_IAM, ApiError, network_error};
+use crate::api::error::{AT_IAM, ApiError, IAM_ANSWER, IAM_ANSWER_BARE, network_error};
 use crate::api::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 use crate::service::Service;
 
@@ -149,9 +149,10 @@ impl From<KeystoneError> for ApiError {
             } => Self::Status {
                 status: status.as_u16(),
                 code,
-                message: Some(
-                    message.map_or_else(|| "IAM error".to_owned(), |m| format!("IAM: {m}")),
-                ),
+                message: Some(message.map_or_else(
+                    || IAM_ANSWER_BARE.to_owned(),
+                    |m| format!("{IAM_ANSWER}{m}"),
+                )),
                 details: Box::default(),
                 request_id,
                 retry_after: None,

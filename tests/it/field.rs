@@ -171,3 +171,27 @@ fn a_scenario_fault_with_a_status_no_answer_can_carry_is_refused() {
         .stderr_has("job `a`: fault `status: 99` is not an HTTP status")
         .run();
 }
+
+#[test]
+fn iam_answering_404_is_a_wrong_iam_url_not_a_job_not_found() {
+    // What IAM answers an `OS_AUTH_URL` pasted with `/auth/tokens` on it: a plain 404.
+    let body = r#"{"error": {"code": 404, "message": "The resource could not be found.", "title": "Not Found"}}"#;
+    let iam = crate::common::canned_server(
+        format!(
+            "HTTP/1.1 404 Not Found\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes(),
+    );
+    for command in ["get", "wait"] {
+        Test::new()
+            .envs(password_env(&format!("{iam}/v3/auth/tokens")))
+            .args([command, "some-job", "--no-token-cache"])
+            .expect_exit(Exit::Unavailable)
+            .stderr_has("HTTP 404: IAM: The resource could not be found.")
+            .stderr_has("hint: IAM has no such API at that URL: check `OS_AUTH_URL`")
+            .stderr_lacks("check the job id")
+            .context(command)
+            .run();
+    }
+}
