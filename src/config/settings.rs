@@ -460,6 +460,20 @@ pub(crate) const TREE: Formats = Formats {
 /// a tree, or a tree of unrelated jobs, would only be a silent surprise).
 pub(crate) fn resolve_render(global: &JobOptions, formats: &Formats) -> Result<Render, UsageError> {
     if let Some(expr) = &global.jq {
+        // `--jq` filters the JSON document: a table asked for beside it would silently not
+        // be shown (`--json`, `--events` and `-o` already refuse each other likewise).
+        if let Some(format) = global.output.filter(|f| *f != OutputFormat::Json) {
+            let name = format
+                .to_possible_value()
+                .map(|v| v.get_name().to_owned())
+                .unwrap_or_default();
+            return Err(UsageError::new(format!(
+                "`--jq` filters the JSON document, so it cannot be combined with `-o {name}`"
+            ))
+            .with_hint(format!(
+                "drop `-o {name}` to filter the JSON, or drop `--jq` to see the {name} view"
+            )));
+        }
         return Ok(Render::Document(Box::new(JqFilter::compile(expr)?)));
     }
     let format = if global.json {

@@ -195,3 +195,30 @@ fn iam_answering_404_is_a_wrong_iam_url_not_a_job_not_found() {
             .run();
     }
 }
+
+#[test]
+fn jq_beside_a_view_is_refused_rather_than_the_view_silently_dropped() {
+    let sim = Sim::builtin();
+    for (command, view) in [
+        ("get", "table"),
+        ("get", "wide"),
+        ("tree", "tree"),
+        ("wait", "wide"),
+    ] {
+        Test::on(&sim)
+            .args([command, "job-success", "--jq", ".", "-o", view])
+            .expect_exit(Exit::Usage)
+            .stderr_has(format!(
+                "`--jq` filters the JSON document, so it cannot be combined with `-o {view}`"
+            ))
+            .stdout_empty()
+            .context(format!("{command} -o {view}"))
+            .run();
+    }
+    assert!(sim.job_requests().is_empty(), "nothing is sent");
+    // With `-o json` it filters as ever.
+    Test::on(&sim)
+        .args(["get", "job-success", "--jq", ".job_id", "-o", "json"])
+        .stdout_is("job-success\n")
+        .run();
+}
