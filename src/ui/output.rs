@@ -69,6 +69,8 @@ pub(crate) struct Output {
     color_stdout: bool,
     color_stderr: bool,
     quiet: bool,
+    /// `-v`: debug lines go to stderr as things happen.
+    verbose: bool,
     /// `COLUMNS`, for a table printed off a terminal.
     columns: Option<u16>,
     /// Set once stdout has been closed by the reader (`| head -1`): later writes are dropped.
@@ -90,6 +92,7 @@ impl Output {
             color_stdout: use_color(choice, env, stdout_is_terminal),
             color_stderr: use_color(choice, env, stderr_is_terminal),
             quiet: settings.quiet,
+            verbose: settings.verbose > 0,
             columns: settings.columns,
             stdout_closed: AtomicBool::new(false),
             hints: crate::exit::HintContext::default(),
@@ -130,6 +133,12 @@ impl Output {
     #[must_use]
     pub(crate) fn quiet(&self) -> bool {
         self.quiet
+    }
+
+    /// Whether `-v` writes debug lines on stderr while a command runs.
+    #[must_use]
+    pub(crate) fn verbose(&self) -> bool {
+        self.verbose
     }
 
     /// Width for tables on stdout: the terminal's, else `COLUMNS`, else unlimited (a pipe

@@ -189,7 +189,9 @@ impl<'a> Progress<'a> {
         self.total = watches.len();
         self.mode = if out.quiet() {
             Mode::Silent
-        } else if out.stderr_is_terminal() {
+        } else if out.stderr_is_terminal() && !out.verbose() {
+            // (With `-v`, debug lines arrive between redraws and would be torn by them: the
+            // wait is then shown as a log, one line per change.)
             let term = console::Term::stderr();
             let columns = term
                 .size_checked()

@@ -222,3 +222,19 @@ fn jq_beside_a_view_is_refused_rather_than_the_view_silently_dropped() {
         .stdout_is("job-success\n")
         .run();
 }
+
+#[test]
+fn a_verbose_wait_on_a_terminal_is_a_log_not_live_lines_torn_by_debug_lines() {
+    let sim = Sim::with("examples: false\njobs: [{id: slow, duration: 1h}]\n");
+    let Some(tmux) = crate::screen::Tmux::imsjob(&sim, 80, "", "wait slow -v") else {
+        return;
+    };
+    let (logged, screen) = tmux.until(Duration::from_secs(10), |s| {
+        s.contains("job slow: INIT, begun") && s.contains("imsjob: debug: GET ")
+    });
+    assert!(logged, "{screen}");
+    assert!(!screen.contains("waiting for the first answer"), "{screen}");
+    tmux.keys("C-c");
+    let (code, _) = tmux.finish();
+    assert_eq!(code, Exit::Interrupted.code());
+}
