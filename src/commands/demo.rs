@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use crate::config::settings::{Env, resolve_args};
 use crate::exit::ExitStatus;
-use crate::report::{Body, Report};
+use crate::report::{Body, Report, Signal};
 use crate::sim::{self, scenario::Scenario};
 use crate::ui::printer::Printer;
 
@@ -143,6 +143,22 @@ pub(crate) async fn run(printer: Printer<'_>) -> anyhow::Result<Report> {
         let settings = resolve_args(std::iter::once("imsjob").chain(args), &env)?;
         let (report, mode) = Box::pin(super::run(settings.command, printer)).await?;
         let status = printer.show(&report, &mode)?;
+        // Ctrl-C (or SIGTERM) ended the step: it ends the demo too, with that signal's code,
+        // rather than labelling the cut-short step with what it would have shown.
+        let signal = match status {
+            ExitStatus::Interrupted => Some(Signal::Interrupt),
+            ExitStatus::Terminated => Some(Signal::Terminate),
+            _ => None,
+        };
+        if let Some(signal) = signal {
+            say(format!(
+                "  -> exit {}: interrupted; the demo stops here",
+                status.code()
+            ))?;
+            let mut stopped = Report::new(Body::SelfCheck { passed: ok });
+            stopped.stopped_by = Some(signal);
+            return Ok(stopped);
+        }
         ok &= status == expected;
         say(format!("  -> exit {}: {meaning}", status.code()))?;
     }

@@ -238,3 +238,36 @@ fn a_verbose_wait_on_a_terminal_is_a_log_not_live_lines_torn_by_debug_lines() {
     let (code, _) = tmux.finish();
     assert_eq!(code, Exit::Interrupted.code());
 }
+
+// Unix only: Windows has no SIGINT to send another process.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_during_a_demo_step_ends_the_demo_with_130() {
+    use std::process::Stdio;
+
+    use crate::common::{eventually, send_signal};
+
+    let home = tempfile::tempdir().expect("a home");
+    let log = home.path().join("demo.out");
+    let mut cmd = std::process::Command::new(crate::common::binary());
+    crate::common::hermetic(&mut cmd, home.path());
+    let child = cmd
+        .arg("demo")
+        .stdout(std::fs::File::create(&log).expect("a log file"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let shown = || std::fs::read_to_string(&log).unwrap_or_default();
+    // The first `wait` step takes seconds: interrupt it.
+    assert!(eventually(Duration::from_secs(10), || shown()
+        .contains("$ imsjob wait demo-ova-import")));
+    send_signal(child.id(), "INT");
+    let status = child.wait_with_output().expect("ends").status;
+    let out = shown();
+    assert_eq!(status.code(), Some(Exit::Interrupted.code()), "{out}");
+    assert!(
+        out.contains("-> exit 130: interrupted; the demo stops here"),
+        "{out}"
+    );
+    assert!(!out.contains("$ imsjob wait demo-import-fail"), "{out}");
+}
