@@ -716,6 +716,13 @@ pub(crate) fn resolve_connect(
         insecure,
         no_token_cache,
     } = global;
+    // A zero limit fails every request before it is answered: a mistake, not an outage.
+    if request_timeout.is_some_and(|t| t.is_zero()) {
+        return Err(
+            UsageError::new("`--request-timeout` must be greater than zero")
+                .with_hint("give the time one HTTP request may take, e.g. `--request-timeout 30s`"),
+        );
+    }
     // `--cloud` / `OS_CLOUD`; an empty value counts as unset, like every variable.
     let cloud_name = cloud
         .as_deref()

@@ -271,3 +271,17 @@ fn ctrl_c_during_a_demo_step_ends_the_demo_with_130() {
     );
     assert!(!out.contains("$ imsjob wait demo-import-fail"), "{out}");
 }
+
+#[test]
+fn a_zero_request_timeout_is_a_usage_error_and_nothing_is_sent() {
+    let sim = Sim::builtin();
+    for command in ["get", "wait", "tree"] {
+        Test::on(&sim)
+            .args([command, "job-success", "--request-timeout", "0"])
+            .expect_exit(Exit::Usage)
+            .stderr_has("imsjob: error: `--request-timeout` must be greater than zero")
+            .context(command)
+            .run();
+    }
+    assert!(sim.job_requests().is_empty(), "nothing is sent");
+}
