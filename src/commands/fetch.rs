@@ -242,7 +242,7 @@ where
         let left_out = format!("{not_attempted} {what} not attempted");
         let text = match self.why.borrow_mut().take() {
             Some(Stop::Refused) if not_attempted > 0 => format!(
-                "the credentials were refused: no further request was sent ({left_out}; every request with refused credentials counts towards locking them)"
+                "the credentials were refused: no further request was sent ({left_out}: each would be refused too, and repeated refusals lock an access key or an IAM user)"
             ),
             Some(Stop::LoginFailed) if not_attempted > 0 => format!(
                 "no token could be obtained from IAM: no further request was sent ({left_out})"

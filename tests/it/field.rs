@@ -285,3 +285,19 @@ fn a_zero_request_timeout_is_a_usage_error_and_nothing_is_sent() {
     }
     assert!(sim.job_requests().is_empty(), "nothing is sent");
 }
+
+#[test]
+fn the_refusal_warning_under_a_token_does_not_speak_of_locking_the_token() {
+    // A refused token locks nothing; the warning says why the other ids were not asked for
+    // in terms true of every method.
+    let sim = Sim::builtin();
+    Test::on(&sim)
+        .env("OS_AUTH_TOKEN", "not-the-token")
+        .args(["get", "job-success", "job-fail"])
+        .expect_exit(Exit::AuthRefused)
+        .stderr_has(
+            "no further request was sent (1 job(s) not attempted: each would be refused too",
+        )
+        .stderr_lacks("counts towards locking them")
+        .run();
+}
