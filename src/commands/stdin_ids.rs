@@ -53,6 +53,14 @@ fn read_ids(mut input: impl BufRead, ids: &mut Vec<JobId>) -> Result<(), UsageEr
     let mut number = 0usize;
     // A JSON object being collected, and the line it started on.
     let mut object: Option<(String, usize)> = None;
+    // A UTF-8 byte-order mark, as Windows PowerShell writes at the head of a file, is not
+    // part of the first id.
+    if input
+        .fill_buf()
+        .is_ok_and(|head| head.starts_with(b"\xEF\xBB\xBF"))
+    {
+        input.consume(3);
+    }
     loop {
         let unreadable =
             |e: std::io::Error| UsageError::new(format!("cannot read job ids from stdin: {e}"));

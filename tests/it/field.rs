@@ -301,3 +301,19 @@ fn the_refusal_warning_under_a_token_does_not_speak_of_locking_the_token() {
         .stderr_lacks("counts towards locking them")
         .run();
 }
+
+#[test]
+fn ids_on_stdin_may_start_with_a_byte_order_mark() {
+    // `Out-File -Encoding utf8` of Windows PowerShell writes one at the head of the file.
+    let sim = Sim::builtin();
+    Test::on(&sim)
+        .args(["get", "-", "--jq", ".[].job_id"])
+        .stdin(b"\xEF\xBB\xBFjob-success\r\njob-fail\r\n".to_vec())
+        .stdout_is("job-success\njob-fail\n")
+        .run();
+    Test::on(&sim)
+        .args(["get", "-", "--jq", ".[].job_id"])
+        .stdin(b"\xEF\xBB\xBF[{\"job_id\": \"job-success\"}]".to_vec())
+        .stdout_is("job-success\n")
+        .run();
+}
