@@ -250,6 +250,9 @@ pub(crate) struct HintContext {
     pub loopback: bool,
     /// The command is `wait`, whose `--max-rps` spreads its requests.
     pub waits: bool,
+    /// A proxy variable is set: a connection that fails may be the proxy's, whatever host
+    /// the error names.
+    pub proxied: bool,
 }
 
 /// The gateway's table row of a gateway code. The rows of the six codes imsjob knows by
@@ -451,11 +454,20 @@ pub(crate) fn api_hint(error: &ApiError, context: HintContext) -> Option<String>
         ApiError::Tls { .. } => {
             "check that the endpoint speaks HTTPS, and the TLS trust (`--cacert FILE`, `OS_CACERT`; `--insecure` skips verification)".into()
         }
-        ApiError::Network { .. } if error.is_at_iam() => {
-            "check the IAM URL (`OS_AUTH_URL`, or `auth.auth_url` in clouds.yaml): is the host name and port right, is IAM up, does a proxy or firewall stand between".into()
-        }
         ApiError::Network { .. } => {
-            "check the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`, `--region`): is the host name and port right, is the service up, does a proxy or firewall stand between".into()
+            let what = if error.is_at_iam() {
+                "the IAM URL (`OS_AUTH_URL`, or `auth.auth_url` in clouds.yaml): is the host name and port right, is IAM up"
+            } else {
+                "the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`, `--region`): is the host name and port right, is the service up"
+            };
+            // Through a proxy, the connection that failed may be the proxy's own, while the
+            // error names the host asked for.
+            let between = if context.proxied {
+                "; a proxy is set (`HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY`): is it up and reachable, or does this host belong in `NO_PROXY`"
+            } else {
+                ", does a proxy or firewall stand between"
+            };
+            format!("check {what}{between}")
         }
         ApiError::Config { .. } => match context.auth {
             Some(AuthKind::Password) => "check `OS_AUTH_URL` and `OS_PROJECT_NAME`".into(),
@@ -798,6 +810,15 @@ mod tests {
             timed_out: false,
         };
         assert!(hint(&iam).contains("`OS_AUTH_URL`") && !hint(&iam).contains("--endpoint"));
+        let proxied = HintContext {
+            proxied: true,
+            ..HintContext::default()
+        };
+        assert!(
+            api_hint(&iam, proxied)
+                .unwrap_or_default()
+                .contains("a proxy is set (`HTTPS_PROXY`")
+        );
         // IAM answering 404 (a wrong path in the IAM URL) is not a job that does not exist.
         let iam_404 = ApiError::Status {
             status: 404,

@@ -167,6 +167,7 @@ impl CommandSettings {
             auth: Some(connect.auth.method.kind()),
             loopback: connect.is_loopback(),
             waits,
+            proxied: connect.proxies.http.is_some() || connect.proxies.https.is_some(),
         }
     }
 }

@@ -317,3 +317,17 @@ fn ids_on_stdin_may_start_with_a_byte_order_mark() {
         .stdout_is("job-success\n")
         .run();
 }
+
+#[test]
+fn a_connection_failing_through_a_proxy_is_hinted_at_the_proxy() {
+    // The error names the host asked for; the connection that failed was the proxy's.
+    let sim = Sim::builtin();
+    let proxy = format!("http://127.0.0.1:{}", closed_port());
+    Test::on(&sim)
+        .env("HTTP_PROXY", &proxy)
+        .args(["get", "job-success"])
+        .expect_exit(Exit::Unavailable)
+        .stderr_has("a proxy is set (`HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY`)")
+        .stderr_has("`NO_PROXY`")
+        .run();
+}
