@@ -6,19 +6,26 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 
 use super::message::Message;
+use super::remedy::wrap;
 use crate::codes::{Code, Retried, status_is_transient, table};
 use crate::report::{Explained, Explanation};
 use crate::safe_text::sanitize;
 
-/// The stderr lines and the stdout text (none when there is nothing to show).
-pub(crate) fn render(explanation: &Explanation, json: bool) -> (Vec<Message>, Option<String>) {
+/// The stderr lines and the stdout text (none when there is nothing to show). Text is
+/// wrapped between words at `width` (a terminal's), continuation lines indented under the
+/// value they continue; in a pipe a line is never broken.
+pub(crate) fn render(
+    explanation: &Explanation,
+    json: bool,
+    width: Option<usize>,
+) -> (Vec<Message>, Option<String>) {
     let asked = match explanation {
         Explanation::List => {
             let codes = table().codes();
             let stdout = if json {
                 pretty(&Value::Array(codes.iter().map(code_json).collect()))
             } else {
-                list_text(codes)
+                list_text(codes, width)
             };
             return (Vec::new(), Some(stdout));
         }
@@ -30,7 +37,7 @@ pub(crate) fn render(explanation: &Explanation, json: bool) -> (Vec<Message>, Op
     for explained in asked {
         match explained {
             Explained::Known(code) => {
-                texts.push(code_text(code));
+                texts.push(code_text(code, width));
                 documents.push(code_json(code));
             }
             Explained::Unknown { asked, nearest } => {
@@ -80,24 +87,31 @@ pub(crate) fn render(explanation: &Explanation, json: bool) -> (Vec<Message>, Op
 }
 
 /// `--list`: code, service, meaning, aligned; the code first so that `cut`/`awk` take it.
-fn list_text(codes: &[Code]) -> String {
+fn list_text(codes: &[Code], width: Option<usize>) -> String {
     let code_width = codes.iter().map(|c| c.code.len()).max().unwrap_or(0);
     let service_width = codes.iter().map(|c| c.service.len()).max().unwrap_or(0);
     let mut out = String::new();
     for code in codes {
-        let _ = writeln!(
-            out,
+        let line = format!(
             "{:code_width$}  {:service_width$}  {}",
             code.code, code.service, code.meaning
         );
+        for piece in wrap(&line, width, code_width + service_width + 4) {
+            let _ = writeln!(out, "{piece}");
+        }
     }
     out
 }
 
 /// One code, as a block of labelled lines.
-fn code_text(code: &Code) -> String {
-    let mut lines = vec![format!("{}: {}", code.code, code.meaning)];
-    let mut field = |label: &str, value: String| lines.push(format!("  {label:<12} {value}"));
+fn code_text(code: &Code, width: Option<usize>) -> String {
+    let mut lines = wrap(&format!("{}: {}", code.code, code.meaning), width, 2);
+    // `  label        value`: a value's continuation lines start under the value.
+    let mut field = |label: &str, value: String| {
+        let text = format!("{label:<12} {value}");
+        let pieces = wrap(&text, width.map(|w| w.saturating_sub(2)), 13);
+        lines.extend(pieces.into_iter().map(|piece| format!("  {piece}")));
+    };
     if let Some(alias) = code.alias() {
         field("also written", alias);
     }
@@ -186,7 +200,7 @@ mod tests {
         let Body::Explain(explanation) = &report.body else {
             unreachable!("explain reports an explanation")
         };
-        let (messages, stdout) = render(explanation, json);
+        let (messages, stdout) = render(explanation, json, None);
         (messages, stdout.unwrap_or_default(), exit)
     }
 

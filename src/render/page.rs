@@ -94,8 +94,11 @@ pub(crate) fn render<'m>(
         Body::Notes(lines) => (lines.iter().cloned().map(Message::Note).collect(), None),
         Body::SelfCheck { .. } => (Vec::new(), None),
         Body::Explain(explanation) => {
-            let (messages, stdout) =
-                super::explain::render(explanation, matches!(mode, Render::Document(_)));
+            let (messages, stdout) = super::explain::render(
+                explanation,
+                matches!(mode, Render::Document(_)),
+                fit_width(view.style, false),
+            );
             (messages, stdout.map(Written::Text))
         }
     };

@@ -64,7 +64,7 @@ pub(crate) fn append<'a>(
 
 /// Breaks `line` between words into lines of at most `width` columns (a single longer word
 /// stays whole); continuation lines are indented by `indent`.
-fn wrap(line: &str, width: Option<usize>, indent: usize) -> Vec<String> {
+pub(crate) fn wrap(line: &str, width: Option<usize>, indent: usize) -> Vec<String> {
     let Some(width) = width.filter(|w| *w > indent + 10) else {
         return vec![line.to_owned()];
     };

@@ -331,3 +331,22 @@ fn a_connection_failing_through_a_proxy_is_hinted_at_the_proxy() {
         .stderr_has("`NO_PROXY`")
         .run();
 }
+
+#[test]
+fn explain_on_a_narrow_terminal_wraps_between_words_under_the_value() {
+    let sim = Sim::builtin();
+    let Some(tmux) = crate::screen::Tmux::imsjob(&sim, 60, "", "explain APIG.0308") else {
+        return;
+    };
+    let (code, screen) = tmux.finish();
+    assert_eq!(code, 0, "{screen}");
+    // The advice goes on under itself, a whole word first: never `try a` / `gain`.
+    assert!(
+        screen.contains("\n               again once the window its message names"),
+        "{screen}"
+    );
+    assert!(
+        screen.lines().all(|row| row.chars().count() <= 60),
+        "{screen}"
+    );
+}
