@@ -24,6 +24,18 @@ pub(crate) async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow:
     if settings.tls.insecure {
         out.warn("TLS certificate verification is disabled (`--insecure`): answers could come from anyone");
     }
+    connect_again(settings, out).await
+}
+
+/// [`connect`] once more after a failed login, without repeating the warnings about the
+/// settings.
+///
+/// # Errors
+/// As [`connect`].
+pub(crate) async fn connect_again(
+    settings: &ConnectSettings,
+    out: &Output,
+) -> anyhow::Result<ImsClient> {
     debug_log(1, || {
         format!(
             "authentication: {}; region `{}`",

@@ -14,7 +14,10 @@ pub(crate) mod stdin_ids;
 pub(crate) mod tree;
 pub(crate) mod wait;
 
-use crate::config::settings::{CommandSettings, JobIdArg};
+use crate::api::client::ImsClient;
+use crate::api::error::ApiError;
+use crate::api::retry::{Backoff, FastRand, Patience, Verdict};
+use crate::config::settings::{CommandSettings, ConnectSettings, JobIdArg, WaitOptions};
 use crate::render::Render;
 use crate::report::Report;
 use crate::ui::output::Output;
@@ -50,7 +53,7 @@ pub(crate) async fn run(
         } => {
             let array = ids.array;
             let ids = job_ids(&ids.args, out)?;
-            let client = connect::connect(&settings, out).await?;
+            let client = connect_patiently(&settings, &options, out).await?;
             let mut observer = printer.observer(&render);
             let report = wait::run(&client, ids, array, &options, &mut *observer).await?;
             (report, render)
@@ -95,6 +98,51 @@ fn job_ids(
 }
 
 /// What a one-shot run says while it goes: pauses as progress, why it stopped as a warning.
+/// `wait`'s login: an IAM that fails at the start (an outage, a timeout) is ridden out as
+/// one later in the run would be (doc/contract.md: `wait` retries within its outage budget,
+/// gives up on an IAM that never answered within seconds, and never outlasts `--timeout`),
+/// instead of failing a pipeline step at once. A refusal, or a setting at fault, ends it.
+async fn connect_patiently(
+    settings: &ConnectSettings,
+    options: &WaitOptions,
+    out: &Output,
+) -> anyhow::Result<ImsClient> {
+    let started = tokio::time::Instant::now();
+    let mut backoff = Backoff::default();
+    let mut reached = false;
+    let mut client = connect::connect(settings, out).await;
+    loop {
+        let error = match client {
+            Ok(client) => return Ok(client),
+            Err(error) => error,
+        };
+        let Some(api) = error.downcast_ref::<ApiError>() else {
+            return Err(error);
+        };
+        reached |= !api.is_unreachable();
+        let now = started.elapsed();
+        let patience = Patience::Wait {
+            max_interval: options.max_interval,
+        };
+        let Verdict::RetryIn(delay) = backoff.after(api, now, reached, patience, &mut FastRand)
+        else {
+            return Err(error);
+        };
+        if options.check_once || options.timeout.is_some_and(|t| now + delay >= t) {
+            return Err(error);
+        }
+        // Said once per outage, as `wait` says a job's failing polls.
+        if backoff.streak() <= 1 {
+            out.progress(&format!(
+                "login: {api}; retrying in {}",
+                crate::time::format_duration(delay)
+            ));
+        }
+        tokio::time::sleep(delay).await;
+        client = connect::connect_again(settings, out).await;
+    }
+}
+
 fn show_notice(notice: fetch::Notice, out: &Output) {
     match notice {
         fetch::Notice::Note(text) => out.progress(&text),

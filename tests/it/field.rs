@@ -350,3 +350,81 @@ fn explain_on_a_narrow_terminal_wraps_between_words_under_the_value() {
         "{screen}"
     );
 }
+
+#[test]
+fn wait_rides_out_an_iam_outage_at_its_first_login() {
+    // IAM answers 503 twice, then issues a token: `wait` logs in and waits as usual, where it
+    // used to fail the step at once (exit 5).
+    let sim = Sim::with(&crate::common::auth_scenario(None));
+    let iam = sim.endpoint.clone();
+    let answers = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let front = format!("http://{}", listener.local_addr().expect("address"));
+    let seen = answers.clone();
+    // A stand-in in front of IAM: the first two logins get the gateway's 503, the others go
+    // through to the simulator.
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = Vec::new();
+            let mut buffer = [0_u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            let head_end = request
+                .windows(4)
+                .position(|w| w == b"\r\n\r\n")
+                .map_or(0, |p| p + 4);
+            let head = String::from_utf8_lossy(&request[..head_end]).to_string();
+            let length: usize = head
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap_or(0))
+                })
+                .unwrap_or(0);
+            while request.len() < head_end + length {
+                match stream.read(&mut buffer) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buffer[..n]),
+                }
+            }
+            if seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2 {
+                let body = r#"{"error_code": "APIGW.0613", "error_msg": "The IAM service is currently unavailable.", "request_id": "r"}"#;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                continue;
+            }
+            // Passed on as is: the simulator answers, and the connection closes after it.
+            let Ok(mut upstream) = std::net::TcpStream::connect(iam.trim_start_matches("http://"))
+            else {
+                return;
+            };
+            let text = String::from_utf8_lossy(&request).replacen(
+                "\r\n\r\n",
+                "\r\nconnection: close\r\n\r\n",
+                1,
+            );
+            let _ = upstream.write_all(text.as_bytes());
+            let mut answer = Vec::new();
+            let _ = upstream.read_to_end(&mut answer);
+            let _ = stream.write_all(&answer);
+        }
+    });
+    Test::new()
+        .envs(password_env(&format!("{front}/v3")))
+        .env("IMSJOB_ENDPOINT", &sim.endpoint)
+        .args(["wait", "job-ok", "--no-token-cache", "--timeout", "30s"])
+        .stderr_has("login: HTTP 503 APIGW.0613")
+        .stdout_has("SUCCESS")
+        .run();
+    assert!(answers.load(std::sync::atomic::Ordering::SeqCst) >= 3);
+}
