@@ -159,7 +159,7 @@ fn explain_names_an_empty_argument_as_such() {
 
 #[test]
 fn a_scenario_fault_with_a_status_no_answer_can_carry_is_refused() {
-    // `status: 99` used to be served as a 500, which `get` retried: the fault went unseen.
+    // Served as some other status (a 500, which `get` retries), the fault would go unseen.
     let dir = tempfile::tempdir().expect("a temporary directory");
     let scenario = dir.path().join("typo.yaml");
     std::fs::write(&scenario, "jobs: [{id: a, faults: [{status: 99}]}]\n").expect("written");
@@ -353,8 +353,8 @@ fn explain_on_a_narrow_terminal_wraps_between_words_under_the_value() {
 
 #[test]
 fn wait_rides_out_an_iam_outage_at_its_first_login() {
-    // IAM answers 503 twice, then issues a token: `wait` logs in and waits as usual, where it
-    // used to fail the step at once (exit 5).
+    // IAM answers 503 twice, then issues a token: `wait` logs in and waits as usual rather
+    // than failing the step at once (exit 5).
     let sim = Sim::with(&crate::common::auth_scenario(None));
     let iam = sim.endpoint.clone();
     let answers = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
