@@ -784,6 +784,11 @@ mod tests {
         assert_eq!(api_hint(&gateway(400, "IMG.9999", "?"), unknown), None);
     }
 
+    /// The hint for `error` in `context`, empty when there is none.
+    fn hint_in(error: &ApiError, context: HintContext) -> String {
+        api_hint(error, context).unwrap_or_default()
+    }
+
     fn context(auth: AuthKind) -> HintContext {
         HintContext {
             auth: Some(auth),
@@ -793,7 +798,7 @@ mod tests {
 
     #[test]
     fn hints_name_the_real_cause() {
-        let hint = |e: &ApiError| api_hint(e, HintContext::default()).unwrap_or_default();
+        let hint = |e: &ApiError| hint_in(e, HintContext::default());
         let missing_api = gateway(404, "APIGW.0101", "The API does not exist");
         assert!(
             hint(&missing_api).contains("endpoint"),
@@ -814,11 +819,7 @@ mod tests {
             proxied: true,
             ..HintContext::default()
         };
-        assert!(
-            api_hint(&iam, proxied)
-                .unwrap_or_default()
-                .contains("a proxy is set (`HTTPS_PROXY`")
-        );
+        assert!(hint_in(&iam, proxied).contains("a proxy is set (`HTTPS_PROXY`"));
         // IAM answering 404 (a wrong path in the IAM URL) is not a job that does not exist.
         let iam_404 = ApiError::Status {
             status: 404,
@@ -887,7 +888,7 @@ mod tests {
             "Incorrect app authentication information: verify signature fail",
         );
         assert!(!hint(&refused).contains("clock is"), "{}", hint(&refused));
-        let aksk = api_hint(&refused, context(AuthKind::AkSk)).unwrap_or_default();
+        let aksk = hint_in(&refused, context(AuthKind::AkSk));
         assert!(aksk.contains("`OS_SECRET_KEY` belong together"), "{aksk}");
         assert!(!aksk.contains("clock"), "{aksk}");
         let throttled = gateway(429, "APIGW.0308", "limit:5, time:5 second");
@@ -906,11 +907,7 @@ mod tests {
             waits: true,
             ..HintContext::default()
         };
-        assert!(
-            api_hint(&throttled, waiting)
-                .unwrap_or_default()
-                .contains("--max-rps")
-        );
+        assert!(hint_in(&throttled, waiting).contains("--max-rps"));
         let denied = gateway(
             403,
             "APIG.0302",
@@ -929,7 +926,7 @@ mod tests {
             "APIG.0301",
             "Incorrect IAM authentication information: decrypt token fail",
         );
-        let password = api_hint(&refused, context(AuthKind::Password)).unwrap_or_default();
+        let password = hint_in(&refused, context(AuthKind::Password));
         assert!(
             password.contains("refused the token IAM issued"),
             "{password}"
@@ -939,13 +936,13 @@ mod tests {
             message: Some("The username or password is wrong.".into()),
             request_id: None,
         });
-        let password = api_hint(&login, context(AuthKind::Password)).unwrap_or_default();
+        let password = hint_in(&login, context(AuthKind::Password));
         assert!(password.contains("`OS_PASSWORD`"), "{password}");
         assert!(
             !password.contains("OS_AUTH_TOKEN") && !password.contains("OS_ACCESS_KEY"),
             "{password}"
         );
-        let token = api_hint(&refused, context(AuthKind::Token)).unwrap_or_default();
+        let token = hint_in(&refused, context(AuthKind::Token));
         assert!(token.contains("`OS_AUTH_TOKEN`"), "{token}");
         assert!(
             !token.contains("OS_ACCESS_KEY") && !token.contains("OS_PASSWORD"),
@@ -958,11 +955,11 @@ mod tests {
             None,
         );
         for auth in [AuthKind::Token, AuthKind::Password] {
-            let hint = api_hint(&locked, context(auth)).unwrap_or_default();
+            let hint = hint_in(&locked, context(auth));
             assert!(!hint.contains("OS_ACCESS_KEY"), "{hint}");
             assert!(hint.contains("expired token"), "{hint}");
         }
-        let aksk = api_hint(&locked, context(AuthKind::AkSk)).unwrap_or_default();
+        let aksk = hint_in(&locked, context(AuthKind::AkSk));
         assert!(aksk.contains("`OS_ACCESS_KEY`"), "{aksk}");
     }
 }
