@@ -293,7 +293,8 @@ pub(crate) mod tests {
 
     const SEC: Duration = Duration::from_secs(1);
 
-    fn status(status: u16, retry_after: Option<Duration>) -> ApiError {
+    /// A bare HTTP error answer, with `Retry-After` when given.
+    pub(crate) fn status(status: u16, retry_after: Option<Duration>) -> ApiError {
         ApiError::Status {
             status,
             code: None,
