@@ -534,6 +534,7 @@ pub(crate) fn hint(error: &anyhow::Error, context: HintContext) -> Option<String
 mod tests {
     use super::ExitStatus::*;
     use super::*;
+    use crate::api::retry::tests::status as status_error;
 
     #[test]
     fn severity_follows_the_contract() {
@@ -558,15 +559,7 @@ mod tests {
     fn a_report_decides_its_status_once() {
         use crate::api::id::JobId;
         use crate::report::{JobEntry, Jobs, Tree, WaitSummary};
-        let missing = ApiError::Status {
-            status: 404,
-            code: None,
-            message: None,
-            details: Box::default(),
-            request_id: None,
-            retry_after: None,
-            clock_offset: None,
-        };
+        let missing = status_error(404, None);
         let entry = |outcome: Option<Outcome>, error: Option<ApiError>| JobEntry {
             id: JobId::parse("a").expect("an id"),
             job: None,
@@ -638,15 +631,7 @@ mod tests {
 
     #[test]
     fn api_errors_keep_their_exit_codes() {
-        let status = |status| ApiError::Status {
-            status,
-            code: None,
-            message: None,
-            details: Box::default(),
-            request_id: None,
-            retry_after: None,
-            clock_offset: None,
-        };
+        let status = |status| status_error(status, None);
         assert_eq!(ExitStatus::from(&status(401)), AuthRefused);
         assert_eq!(ExitStatus::from(&status(403)), AuthRefused);
         assert_eq!(ExitStatus::from(&status(404)), NotFound);
