@@ -135,10 +135,8 @@ impl ExitStatus {
     reason = "one arm per kind of report, each with its own reason to succeed"
 )]
 pub(crate) fn status(report: &Report) -> ExitStatus {
-    match report.stopped_by {
-        Some(Signal::Interrupt) => return ExitStatus::Interrupted,
-        Some(Signal::Terminate) => return ExitStatus::Terminated,
-        None => {}
+    if let Some(signal) = report.stopped_by {
+        return signal.into();
     }
     match &report.body {
         Body::Jobs(jobs) => jobs
@@ -206,9 +204,18 @@ pub(crate) enum FilterEnd {
 pub(crate) fn after_rendering(status: ExitStatus, filter: FilterEnd) -> ExitStatus {
     match filter {
         FilterEnd::Failed if status == ExitStatus::Success => ExitStatus::Usage,
-        FilterEnd::Signalled(Signal::Interrupt) => ExitStatus::Interrupted,
-        FilterEnd::Signalled(Signal::Terminate) => ExitStatus::Terminated,
+        FilterEnd::Signalled(signal) => signal.into(),
         FilterEnd::Finished | FilterEnd::Failed => status,
+    }
+}
+
+/// A command stopped by a signal ends as the shell reports a process killed by it.
+impl From<Signal> for ExitStatus {
+    fn from(signal: Signal) -> Self {
+        match signal {
+            Signal::Interrupt => Self::Interrupted,
+            Signal::Terminate => Self::Terminated,
+        }
     }
 }
 
