@@ -135,10 +135,8 @@ impl ExitStatus {
     reason = "one arm per kind of report, each with its own reason to succeed"
 )]
 pub(crate) fn status(report: &Report) -> ExitStatus {
-    match report.stopped_by {
-        Some(Signal::Interrupt) => return ExitStatus::Interrupted,
-        Some(Signal::Terminate) => return ExitStatus::Terminated,
-        None => {}
+    if let Some(signal) = report.stopped_by {
+        return signal.into();
     }
     match &report.body {
         Body::Jobs(jobs) => jobs
@@ -206,9 +204,18 @@ pub(crate) enum FilterEnd {
 pub(crate) fn after_rendering(status: ExitStatus, filter: FilterEnd) -> ExitStatus {
     match filter {
         FilterEnd::Failed if status == ExitStatus::Success => ExitStatus::Usage,
-        FilterEnd::Signalled(Signal::Interrupt) => ExitStatus::Interrupted,
-        FilterEnd::Signalled(Signal::Terminate) => ExitStatus::Terminated,
+        FilterEnd::Signalled(signal) => signal.into(),
         FilterEnd::Finished | FilterEnd::Failed => status,
+    }
+}
+
+/// A command stopped by a signal ends as the shell reports a process killed by it.
+impl From<Signal> for ExitStatus {
+    fn from(signal: Signal) -> Self {
+        match signal {
+            Signal::Interrupt => Self::Interrupted,
+            Signal::Terminate => Self::Terminated,
+        }
     }
 }
 
@@ -255,15 +262,12 @@ pub(crate) struct HintContext {
     pub proxied: bool,
 }
 
-/// The gateway's table row of a gateway code. The rows of the six codes imsjob knows by
-/// meaning are checked by a unit test, so this only fails on a table the tests would refuse.
-fn gateway_row(code: GatewayCode) -> Option<&'static crate::codes::Code> {
-    crate::codes::table().get(code.table_code()?)
-}
-
-/// The table's advice for a gateway code, or nothing.
+/// The table's advice for a gateway code, or nothing. The rows of the six codes imsjob knows
+/// by meaning are checked by a unit test, so this is only empty on a table the tests would
+/// refuse.
 fn row_advice(code: GatewayCode) -> String {
-    gateway_row(code)
+    code.table_code()
+        .and_then(|code| crate::codes::table().get(code))
         .map(|row| row.what_to_do.to_owned())
         .unwrap_or_default()
 }
@@ -335,10 +339,12 @@ fn throttled(error: &ApiError, context: HintContext) -> String {
 
 /// The exit status a gateway code earns (`APIG.xxxx` and `APIGW.xxxx` alike), by what it
 /// means. Whether asking again may help is not decided here: the table of codes answers that
-/// for the retry decision ([`ApiError::is_transient`]) and for `imsjob explain` alike.
+/// for the retry decision ([`ApiError::is_transient`]) and for `imsjob explain` alike. The
+/// table is not consulted for the status itself: a unit test holds a row for each code
+/// known by meaning, and every failed request asks this (whether it refuses the
+/// credentials), so it stays a match on the parsed code.
 fn gateway_exit(error: &ApiError) -> Option<ExitStatus> {
     let code = error.gateway_code()?;
-    gateway_row(code)?;
     Some(match code {
         GatewayCode::ApiNotFound | GatewayCode::BackendUnavailable | GatewayCode::Throttled => {
             ExitStatus::Unavailable
@@ -353,9 +359,10 @@ fn gateway_exit(error: &ApiError) -> Option<ExitStatus> {
 /// The hint of a gateway code: the table's advice, worded for the method in use where the
 /// cause depends on it.
 fn gateway_hint(error: &ApiError, context: HintContext) -> Option<String> {
-    gateway_exit(error)?;
     let code = error.gateway_code()?;
     Some(match code {
+        // A code not known by meaning: the codes of the body, like any other answer's.
+        GatewayCode::Other => return None,
         GatewayCode::Credentials if error.is_key_locked() => key_locked(context),
         GatewayCode::Credentials => refused(error, context),
         GatewayCode::AppAuthentication => app_authentication(error, context),
@@ -534,6 +541,7 @@ pub(crate) fn hint(error: &anyhow::Error, context: HintContext) -> Option<String
 mod tests {
     use super::ExitStatus::*;
     use super::*;
+    use crate::api::retry::tests::status as status_error;
 
     #[test]
     fn severity_follows_the_contract() {
@@ -558,15 +566,7 @@ mod tests {
     fn a_report_decides_its_status_once() {
         use crate::api::id::JobId;
         use crate::report::{JobEntry, Jobs, Tree, WaitSummary};
-        let missing = ApiError::Status {
-            status: 404,
-            code: None,
-            message: None,
-            details: Box::default(),
-            request_id: None,
-            retry_after: None,
-            clock_offset: None,
-        };
+        let missing = status_error(404, None);
         let entry = |outcome: Option<Outcome>, error: Option<ApiError>| JobEntry {
             id: JobId::parse("a").expect("an id"),
             job: None,
@@ -638,15 +638,7 @@ mod tests {
 
     #[test]
     fn api_errors_keep_their_exit_codes() {
-        let status = |status| ApiError::Status {
-            status,
-            code: None,
-            message: None,
-            details: Box::default(),
-            request_id: None,
-            retry_after: None,
-            clock_offset: None,
-        };
+        let status = |status| status_error(status, None);
         assert_eq!(ExitStatus::from(&status(401)), AuthRefused);
         assert_eq!(ExitStatus::from(&status(403)), AuthRefused);
         assert_eq!(ExitStatus::from(&status(404)), NotFound);
@@ -784,6 +776,11 @@ mod tests {
         assert_eq!(api_hint(&gateway(400, "IMG.9999", "?"), unknown), None);
     }
 
+    /// The hint for `error` in `context`, empty when there is none.
+    fn hint_in(error: &ApiError, context: HintContext) -> String {
+        api_hint(error, context).unwrap_or_default()
+    }
+
     fn context(auth: AuthKind) -> HintContext {
         HintContext {
             auth: Some(auth),
@@ -793,7 +790,7 @@ mod tests {
 
     #[test]
     fn hints_name_the_real_cause() {
-        let hint = |e: &ApiError| api_hint(e, HintContext::default()).unwrap_or_default();
+        let hint = |e: &ApiError| hint_in(e, HintContext::default());
         let missing_api = gateway(404, "APIGW.0101", "The API does not exist");
         assert!(
             hint(&missing_api).contains("endpoint"),
@@ -814,11 +811,7 @@ mod tests {
             proxied: true,
             ..HintContext::default()
         };
-        assert!(
-            api_hint(&iam, proxied)
-                .unwrap_or_default()
-                .contains("a proxy is set (`HTTPS_PROXY`")
-        );
+        assert!(hint_in(&iam, proxied).contains("a proxy is set (`HTTPS_PROXY`"));
         // IAM answering 404 (a wrong path in the IAM URL) is not a job that does not exist.
         let iam_404 = ApiError::Status {
             status: 404,
@@ -887,7 +880,7 @@ mod tests {
             "Incorrect app authentication information: verify signature fail",
         );
         assert!(!hint(&refused).contains("clock is"), "{}", hint(&refused));
-        let aksk = api_hint(&refused, context(AuthKind::AkSk)).unwrap_or_default();
+        let aksk = hint_in(&refused, context(AuthKind::AkSk));
         assert!(aksk.contains("`OS_SECRET_KEY` belong together"), "{aksk}");
         assert!(!aksk.contains("clock"), "{aksk}");
         let throttled = gateway(429, "APIGW.0308", "limit:5, time:5 second");
@@ -906,11 +899,7 @@ mod tests {
             waits: true,
             ..HintContext::default()
         };
-        assert!(
-            api_hint(&throttled, waiting)
-                .unwrap_or_default()
-                .contains("--max-rps")
-        );
+        assert!(hint_in(&throttled, waiting).contains("--max-rps"));
         let denied = gateway(
             403,
             "APIG.0302",
@@ -929,7 +918,7 @@ mod tests {
             "APIG.0301",
             "Incorrect IAM authentication information: decrypt token fail",
         );
-        let password = api_hint(&refused, context(AuthKind::Password)).unwrap_or_default();
+        let password = hint_in(&refused, context(AuthKind::Password));
         assert!(
             password.contains("refused the token IAM issued"),
             "{password}"
@@ -939,13 +928,13 @@ mod tests {
             message: Some("The username or password is wrong.".into()),
             request_id: None,
         });
-        let password = api_hint(&login, context(AuthKind::Password)).unwrap_or_default();
+        let password = hint_in(&login, context(AuthKind::Password));
         assert!(password.contains("`OS_PASSWORD`"), "{password}");
         assert!(
             !password.contains("OS_AUTH_TOKEN") && !password.contains("OS_ACCESS_KEY"),
             "{password}"
         );
-        let token = api_hint(&refused, context(AuthKind::Token)).unwrap_or_default();
+        let token = hint_in(&refused, context(AuthKind::Token));
         assert!(token.contains("`OS_AUTH_TOKEN`"), "{token}");
         assert!(
             !token.contains("OS_ACCESS_KEY") && !token.contains("OS_PASSWORD"),
@@ -958,11 +947,11 @@ mod tests {
             None,
         );
         for auth in [AuthKind::Token, AuthKind::Password] {
-            let hint = api_hint(&locked, context(auth)).unwrap_or_default();
+            let hint = hint_in(&locked, context(auth));
             assert!(!hint.contains("OS_ACCESS_KEY"), "{hint}");
             assert!(hint.contains("expired token"), "{hint}");
         }
-        let aksk = api_hint(&locked, context(AuthKind::AkSk)).unwrap_or_default();
+        let aksk = hint_in(&locked, context(AuthKind::AkSk));
         assert!(aksk.contains("`OS_ACCESS_KEY`"), "{aksk}");
     }
 }

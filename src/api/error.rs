@@ -10,6 +10,7 @@
 
 use std::time::Duration;
 
+use crate::api::wire::truncate;
 pub use crate::api::wire::{ErrorBody, ErrorDetail};
 use crate::safe_text::sanitize;
 
@@ -189,15 +190,8 @@ fn status_text(
         // Bounded as a whole too, so that the line stays one readable line whatever the
         // server sends (its code, message and request id are capped on their own).
         const MAX_DETAILS_TEXT_CHARS: usize = 300;
-        let joined = shown.join("; ");
         text.push_str("; details: ");
-        match joined.char_indices().nth(MAX_DETAILS_TEXT_CHARS) {
-            Some((cut, _)) => {
-                text.push_str(&joined[..cut]);
-                text.push('…');
-            }
-            None => text.push_str(&joined),
-        }
+        text.push_str(&truncate(&shown.join("; "), MAX_DETAILS_TEXT_CHARS));
     }
     text.push_str(&request_suffix(request_id));
     text

@@ -158,13 +158,6 @@ pub(crate) enum GiveUp {
     TooLongAWait(Duration),
 }
 
-/// Whether asking again later may help. The one place retries ask it; the gateway codes'
-/// answers come from the error's own classification.
-#[must_use]
-pub(crate) fn is_transient(error: &ApiError) -> bool {
-    error.is_transient()
-}
-
 /// A 429, or the gateway's throttling code: a limit on the account, not on one request.
 #[must_use]
 pub(crate) fn is_throttled(error: &ApiError) -> bool {
@@ -219,12 +212,14 @@ impl Backoff {
         patience: Patience,
         random: &mut impl Random,
     ) -> Verdict {
+        // Whether asking again may help is the error's own classification (the table of
+        // codes where the answer names one, [`ApiError::is_transient`]).
         let retryable = match patience {
-            Patience::OneShot => is_transient(error),
+            Patience::OneShot => error.is_transient(),
             // In a long wait even an oversized answer is asked again (within the outage
             // budget): one bad answer must not end it, and it never counts as success.
             Patience::Wait { .. } => {
-                is_transient(error) || matches!(error, ApiError::TooLarge { .. })
+                error.is_transient() || matches!(error, ApiError::TooLarge { .. })
             }
         };
         if !retryable {
@@ -298,7 +293,8 @@ pub(crate) mod tests {
 
     const SEC: Duration = Duration::from_secs(1);
 
-    fn status(status: u16, retry_after: Option<Duration>) -> ApiError {
+    /// A bare HTTP error answer, with `Retry-After` when given.
+    pub(crate) fn status(status: u16, retry_after: Option<Duration>) -> ApiError {
         ApiError::Status {
             status,
             code: None,

@@ -199,7 +199,7 @@ fn text_snippet(body: &[u8]) -> Option<String> {
 }
 
 /// Caps a server-supplied string so a hostile answer cannot flood the terminal.
-fn truncate(text: &str, max_chars: usize) -> String {
+pub(crate) fn truncate(text: &str, max_chars: usize) -> String {
     match text.char_indices().nth(max_chars) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),

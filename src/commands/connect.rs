@@ -18,22 +18,34 @@ use crate::ui::output::{Output, debug_log};
 /// # Errors
 /// A usage error for unusable settings; an [`ApiError`] when IAM refuses or cannot be reached.
 pub(crate) async fn connect(settings: &ConnectSettings, out: &Output) -> anyhow::Result<ImsClient> {
+    let http = prepare(settings, out)?;
+    login(settings, &http, out).await
+}
+
+/// What every login of a run shares, done once: the warnings about the settings, and the
+/// HTTP client (its `--cacert` file read, its system roots parsed at the first handshake, its
+/// connections kept), so that logging in again after a failure repeats only the login.
+///
+/// # Errors
+/// A usage error for an unusable CA file or proxy; when the TLS stack cannot be set up.
+pub(crate) fn prepare(settings: &ConnectSettings, out: &Output) -> anyhow::Result<reqwest::Client> {
     for notice in &settings.notices {
         out.warn(notice);
     }
     if settings.tls.insecure {
         out.warn("TLS certificate verification is disabled (`--insecure`): answers could come from anyone");
     }
-    connect_again(settings, out).await
+    http_client(settings.request_timeout, &settings.tls, &settings.proxies)
 }
 
-/// [`connect`] once more after a failed login, without repeating the warnings about the
-/// settings.
+/// Logs in over `http` (from [`prepare`]) and builds the IMS client on it; once more after a
+/// failed login, as often as the caller's retry policy allows.
 ///
 /// # Errors
 /// As [`connect`].
-pub(crate) async fn connect_again(
+pub(crate) async fn login(
     settings: &ConnectSettings,
+    http: &reqwest::Client,
     out: &Output,
 ) -> anyhow::Result<ImsClient> {
     debug_log(1, || {
@@ -43,7 +55,6 @@ pub(crate) async fn connect_again(
             settings.auth.region
         )
     });
-    let http = http_client(settings.request_timeout, &settings.tls, &settings.proxies)?;
     let cache = settings.token_cache.as_deref().map(TokenCache::new);
     let authenticator = Authenticator::new(settings.auth.clone(), http.clone(), cache);
     let session = authenticator.start().await.map_err(ApiError::from)?;
@@ -95,7 +106,7 @@ pub(crate) async fn connect_again(
         format!("{} endpoint `{endpoint}` ({source})", service.label())
     });
     Ok(ImsClient::with_http(
-        http,
+        http.clone(),
         ClientConfig {
             endpoint,
             project_id,

@@ -110,7 +110,8 @@ async fn connect_patiently(
     let started = tokio::time::Instant::now();
     let mut backoff = Backoff::default();
     let mut reached = false;
-    let mut client = connect::connect(settings, out).await;
+    let http = connect::prepare(settings, out)?;
+    let mut client = connect::login(settings, &http, out).await;
     loop {
         let error = match client {
             Ok(client) => return Ok(client),
@@ -139,7 +140,7 @@ async fn connect_patiently(
             ));
         }
         tokio::time::sleep(delay).await;
-        client = connect::connect_again(settings, out).await;
+        client = connect::login(settings, &http, out).await;
     }
 }
 

@@ -229,18 +229,10 @@ fn jitter(delay: Duration, random: &mut impl Random) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::retry::tests::{Fixed, status as status_error};
     use crate::api::retry::{
         DEAD_ENDPOINT_BUDGET, OUTAGE_BUDGET, SERVER_DELAY_CAP, THROTTLE_FLOOR,
     };
-
-    /// Always the same number.
-    struct Fixed(f64);
-
-    impl Random for Fixed {
-        fn next(&mut self) -> f64 {
-            self.0
-        }
-    }
 
     const SEC: Duration = Duration::from_secs(1);
 
@@ -260,18 +252,6 @@ mod tests {
             raw["entities"] = serde_json::json!({"process_percent": p});
         }
         Job::from_value(raw).expect("a job")
-    }
-
-    fn status_error(status: u16, retry_after: Option<Duration>) -> ApiError {
-        ApiError::Status {
-            status,
-            code: None,
-            message: None,
-            details: Box::default(),
-            request_id: None,
-            retry_after,
-            clock_offset: None,
-        }
     }
 
     fn poll_at(next: &Next) -> Duration {
