@@ -3,8 +3,7 @@
 //! written inside its `fail_reason` (`"…-fail:EVS.2024 …"`). Only the table's own text is
 //! printed, never the API's, so nothing here needs sanitising.
 
-use unicode_width::UnicodeWidthStr;
-
+use super::fit::wrap;
 use crate::api::model::{JobView, Status};
 use crate::codes::{Code, table};
 
@@ -62,31 +61,6 @@ pub(crate) fn append<'a>(
     }
 }
 
-/// Breaks `line` between words into lines of at most `width` columns (a single longer word
-/// stays whole); continuation lines are indented by `indent`.
-pub(crate) fn wrap(line: &str, width: Option<usize>, indent: usize) -> Vec<String> {
-    let Some(width) = width.filter(|w| *w > indent + 10) else {
-        return vec![line.to_owned()];
-    };
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in line.split(' ') {
-        let candidate = if current.trim().is_empty() {
-            current.clone() + word
-        } else {
-            format!("{current} {word}")
-        };
-        if candidate.width() <= width || current.trim().is_empty() {
-            current = candidate;
-        } else {
-            lines.push(current);
-            current = format!("{}{word}", " ".repeat(indent));
-        }
-    }
-    lines.push(current);
-    lines
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,16 +84,5 @@ mod tests {
         assert!(text.starts_with("table\nwhat to do: IMG.0194: "), "{text}");
         let running = job(r#"{"job_id": "j", "status": "RUNNING", "error_code": "IMG.0194"}"#);
         assert!(codes_of(&running).is_empty());
-    }
-
-    #[test]
-    fn wrapping_never_splits_a_word() {
-        let line = "what to do: APIG.0101: the gateway knows no such API: the endpoint, region or path is wrong";
-        let lines = wrap(line, Some(30), LEAD.len());
-        assert!(lines.iter().all(|l| l.width() <= 30), "{lines:?}");
-        assert_eq!(lines[0], "what to do: APIG.0101: the");
-        let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
-        assert_eq!(words.join(" "), line);
-        assert_eq!(wrap(line, None, LEAD.len()), [line]);
     }
 }
