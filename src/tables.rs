@@ -150,23 +150,10 @@ pub fn severity_sentence() -> String {
 const HELP_WIDTH: usize = 80;
 
 /// `text` wrapped at word boundaries to `HELP_WIDTH`, every line after the first indented
-/// by `indent`.
+/// by `indent` (the first one's is the caller's).
 fn wrap(text: &str, indent: usize) -> String {
-    let mut out = String::new();
-    let mut column = indent;
-    for word in text.split(' ') {
-        if column > indent && column + 1 + word.len() > HELP_WIDTH {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent));
-            column = indent;
-        } else if column > indent {
-            out.push(' ');
-            column += 1;
-        }
-        out.push_str(word);
-        column += word.len();
-    }
-    out
+    let lines = crate::render::fit::wrap(text, Some(HELP_WIDTH - indent), 0);
+    lines.join(&format!("\n{:indent$}", ""))
 }
 
 /// The exit codes as help shows them, after every command's examples.

@@ -61,9 +61,9 @@ fn read_ids(mut input: impl BufRead, ids: &mut Vec<JobId>) -> Result<(), UsageEr
     {
         input.consume(3);
     }
+    let unreadable =
+        |e: std::io::Error| UsageError::new(format!("cannot read job ids from stdin: {e}"));
     loop {
-        let unreadable =
-            |e: std::io::Error| UsageError::new(format!("cannot read job ids from stdin: {e}"));
         if object.is_none() {
             match ahead(&mut input, &mut number).map_err(unreadable)? {
                 Ahead::Array => {
@@ -76,8 +76,8 @@ fn read_ids(mut input: impl BufRead, ids: &mut Vec<JobId>) -> Result<(), UsageEr
             }
         }
         line.clear();
-        let (total, ended) = read_bounded_line(&mut input, &mut line, MAX_STDIN_LINE)
-            .map_err(|e| UsageError::new(format!("cannot read job ids from stdin: {e}")))?;
+        let (total, ended) =
+            read_bounded_line(&mut input, &mut line, MAX_STDIN_LINE).map_err(unreadable)?;
         if total == 0 && !ended {
             return match object {
                 Some((_, start)) => Err(UsageError::new(format!(

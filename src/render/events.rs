@@ -90,18 +90,21 @@ pub(crate) fn end_line(
     });
     // What to do about the failed jobs' known codes, as the table shows it: a member added
     // within schema 1, only when there is advice.
-    let mut advice: Vec<Value> = Vec::new();
-    for job in entries.iter().filter_map(|e| e.job.as_ref()) {
-        for code in super::remedy::codes_of(&job.view) {
-            if !advice.iter().any(|a| a["code"] == code.code) {
-                advice.push(json!({
-                    "code": code.code,
-                    "meaning": code.meaning,
-                    "what_to_do": code.what_to_do,
-                }));
-            }
-        }
-    }
+    let advice: Vec<Value> = super::remedy::codes_of(
+        entries
+            .iter()
+            .filter_map(|e| e.job.as_ref())
+            .map(|j| &j.view),
+    )
+    .into_iter()
+    .map(|code| {
+        json!({
+            "code": code.code,
+            "meaning": code.meaning,
+            "what_to_do": code.what_to_do,
+        })
+    })
+    .collect();
     if let (false, Value::Object(members)) = (advice.is_empty(), &mut line) {
         members.insert("explain".to_owned(), Value::Array(advice));
     }

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Value, json};
 
+use super::fit::wrap;
 use super::message::Message;
-use super::remedy::wrap;
 use crate::codes::{Code, Retried, status_is_transient, table};
 use crate::report::{Explained, Explanation};
 use crate::safe_text::sanitize;

@@ -254,6 +254,32 @@ fn shorten(cell: &Cell, room: usize) -> String {
     short
 }
 
+/// Breaks `line` between words into lines of at most `width` columns (a single longer word
+/// stays whole); continuation lines are indented by `indent`. For free text (advice, help),
+/// where no column gives way.
+pub(crate) fn wrap(line: &str, width: Option<usize>, indent: usize) -> Vec<String> {
+    let Some(width) = width.filter(|w| *w > indent + 10) else {
+        return vec![line.to_owned()];
+    };
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ') {
+        let candidate = if current.trim().is_empty() {
+            current.clone() + word
+        } else {
+            format!("{current} {word}")
+        };
+        if self::width(&candidate) <= width || current.trim().is_empty() {
+            current = candidate;
+        } else {
+            lines.push(current);
+            current = format!("{}{word}", " ".repeat(indent));
+        }
+    }
+    lines.push(current);
+    lines
+}
+
 /// `3m ago`: how long ago `then` was, in the largest unit that fits (as `kubectl` shows AGE).
 #[must_use]
 pub(crate) fn age(since: std::time::Duration) -> String {
@@ -364,5 +390,16 @@ mod tests {
         assert_eq!(age(Duration::from_secs(7300)), "2h ago");
         assert_eq!(age(Duration::from_secs(86_400 * 3)), "3d ago");
         assert_eq!(age(Duration::from_secs(86_400 * 800)), "2y ago");
+    }
+
+    #[test]
+    fn wrapping_never_splits_a_word() {
+        let line = "what to do: APIG.0101: the gateway knows no such API: the endpoint, region or path is wrong";
+        let lines = wrap(line, Some(30), "what to do: ".len());
+        assert!(lines.iter().all(|l| width(l) <= 30), "{lines:?}");
+        assert_eq!(lines[0], "what to do: APIG.0101: the");
+        let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+        assert_eq!(words.join(" "), line);
+        assert_eq!(wrap(line, None, "what to do: ".len()), [line]);
     }
 }

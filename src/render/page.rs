@@ -341,7 +341,7 @@ fn outcome_message(
                 ),
                 // Where the table does not end with it: what to do, for each known code.
                 hint: view.filter(|_| !table).and_then(|view| {
-                    let advice: Vec<String> = remedy::codes_of(view)
+                    let advice: Vec<String> = remedy::codes_of([view])
                         .into_iter()
                         .map(|code| format!("{}: {}", code.code, code.what_to_do))
                         .collect();

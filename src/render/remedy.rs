@@ -3,30 +3,29 @@
 //! written inside its `fail_reason` (`"…-fail:EVS.2024 …"`). Only the table's own text is
 //! printed, never the API's, so nothing here needs sanitising.
 
-use unicode_width::UnicodeWidthStr;
-
+use super::fit::wrap;
 use crate::api::model::{JobView, Status};
 use crate::codes::{Code, table};
 
 const LEAD: &str = "what to do: ";
 
-/// The known codes of a failed job, each once: its `error_code`, then those in its reason.
+/// The known codes of the failed jobs among `jobs`, each once: for each job its
+/// `error_code`, then those in its reason.
 #[must_use]
-pub(crate) fn codes_of(job: &JobView) -> Vec<&'static Code> {
-    if job.status != Status::Fail {
-        return Vec::new();
-    }
+pub(crate) fn codes_of<'a>(jobs: impl IntoIterator<Item = &'a JobView>) -> Vec<&'static Code> {
     let table = table();
     let mut codes: Vec<&'static Code> = Vec::new();
-    let own = job.error_code.as_deref().and_then(|code| table.get(code));
-    let inside = job
-        .fail_reason
-        .as_deref()
-        .map(|reason| table.find_in(reason))
-        .unwrap_or_default();
-    for code in own.into_iter().chain(inside) {
-        if !codes.iter().any(|seen| seen.code == code.code) {
-            codes.push(code);
+    for job in jobs.into_iter().filter(|job| job.status == Status::Fail) {
+        let own = job.error_code.as_deref().and_then(|code| table.get(code));
+        let inside = job
+            .fail_reason
+            .as_deref()
+            .map(|reason| table.find_in(reason))
+            .unwrap_or_default();
+        for code in own.into_iter().chain(inside) {
+            if !codes.iter().any(|seen| seen.code == code.code) {
+                codes.push(code);
+            }
         }
     }
     codes
@@ -39,14 +38,7 @@ pub(crate) fn append<'a>(
     jobs: impl IntoIterator<Item = &'a JobView>,
     width: Option<usize>,
 ) {
-    let mut seen: Vec<&'static Code> = Vec::new();
-    for job in jobs {
-        for code in codes_of(job) {
-            if !seen.iter().any(|s| s.code == code.code) {
-                seen.push(code);
-            }
-        }
-    }
+    let seen = codes_of(jobs);
     if seen.is_empty() {
         return;
     }
@@ -60,31 +52,6 @@ pub(crate) fn append<'a>(
             text.push('\n');
         }
     }
-}
-
-/// Breaks `line` between words into lines of at most `width` columns (a single longer word
-/// stays whole); continuation lines are indented by `indent`.
-pub(crate) fn wrap(line: &str, width: Option<usize>, indent: usize) -> Vec<String> {
-    let Some(width) = width.filter(|w| *w > indent + 10) else {
-        return vec![line.to_owned()];
-    };
-    let mut lines = Vec::new();
-    let mut current = String::new();
-    for word in line.split(' ') {
-        let candidate = if current.trim().is_empty() {
-            current.clone() + word
-        } else {
-            format!("{current} {word}")
-        };
-        if candidate.width() <= width || current.trim().is_empty() {
-            current = candidate;
-        } else {
-            lines.push(current);
-            current = format!("{}{word}", " ".repeat(indent));
-        }
-    }
-    lines.push(current);
-    lines
 }
 
 #[cfg(test)]
@@ -102,24 +69,13 @@ mod tests {
         let failed = job(
             r#"{"job_id": "j", "status": "FAIL", "error_code": "img.0194", "fail_reason": "sub-job createVolume-fail:EVS.2024 and IMG.0194"}"#,
         );
-        let codes: Vec<&str> = codes_of(&failed).iter().map(|c| c.code).collect();
+        let codes: Vec<&str> = codes_of([&failed]).iter().map(|c| c.code).collect();
         assert_eq!(codes, ["IMG.0194", "EVS.2024"]);
         let mut text = String::from("table");
         append(&mut text, [&failed, &failed], None);
         assert_eq!(text.matches("what to do: ").count(), 2, "{text}");
         assert!(text.starts_with("table\nwhat to do: IMG.0194: "), "{text}");
         let running = job(r#"{"job_id": "j", "status": "RUNNING", "error_code": "IMG.0194"}"#);
-        assert!(codes_of(&running).is_empty());
-    }
-
-    #[test]
-    fn wrapping_never_splits_a_word() {
-        let line = "what to do: APIG.0101: the gateway knows no such API: the endpoint, region or path is wrong";
-        let lines = wrap(line, Some(30), LEAD.len());
-        assert!(lines.iter().all(|l| l.width() <= 30), "{lines:?}");
-        assert_eq!(lines[0], "what to do: APIG.0101: the");
-        let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
-        assert_eq!(words.join(" "), line);
-        assert_eq!(wrap(line, None, LEAD.len()), [line]);
+        assert!(codes_of([&running]).is_empty());
     }
 }

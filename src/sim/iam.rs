@@ -394,13 +394,19 @@ impl SimIam {
         principal.ok_or_else(|| refuse("x-auth-token not found"))
     }
 
-    /// Whether a request carries a token issued here that is still valid (for IAM calls
-    /// made with a token, such as `GET /v3/auth/catalog`).
-    fn check_iam_call(&self, request: &IncomingRequest<'_>, now: Timestamp) -> Option<SimResponse> {
+    /// The answer to an IAM call made with a token, such as `GET /v3/auth/catalog`: its
+    /// refusal unless the token was issued here and is still valid, else `200` with the body
+    /// `answer` makes from the identity.
+    fn answer_iam_call(
+        &self,
+        request: &IncomingRequest<'_>,
+        now: Timestamp,
+        answer: impl FnOnce(&SimIdentity) -> Value,
+    ) -> SimResponse {
         match self.authenticate(request, &self.identity.project_id, now) {
             // A domain-level call has no project to mismatch; only a refusal counts.
-            Err(response) if response.status == 401 => Some(response),
-            _ => None,
+            Err(response) if response.status == 401 => response,
+            _ => SimResponse::json(200, &answer(&self.identity)),
         }
     }
 
@@ -412,17 +418,12 @@ impl SimIam {
         base_url: &str,
         now: Timestamp,
     ) -> SimResponse {
-        if let Some(refusal) = self.check_iam_call(request, now) {
-            return refusal;
-        }
-        let id = &self.identity;
-        SimResponse::json(
-            200,
-            &json!({
+        self.answer_iam_call(request, now, |id| {
+            json!({
                 "catalog": catalog(base_url, &id.region, &id.project_id),
                 "links": {"self": format!("{base_url}/v3/auth/catalog")},
-            }),
-        )
+            })
+        })
     }
 
     /// `GET /v3/auth/projects`: the projects the caller may scope to.
@@ -432,19 +433,14 @@ impl SimIam {
         base_url: &str,
         now: Timestamp,
     ) -> SimResponse {
-        if let Some(refusal) = self.check_iam_call(request, now) {
-            return refusal;
-        }
-        let id = &self.identity;
-        SimResponse::json(
-            200,
-            &json!({
+        self.answer_iam_call(request, now, |id| {
+            json!({
                 "projects": [{"id": id.project_id, "name": id.project_name, "domain_id": "sim-domain-id",
                     "enabled": true, "is_domain": false, "parent_id": "sim-domain-id", "description": "",
                     "links": {"self": format!("{base_url}/v3/projects/{}", id.project_id)}}],
                 "links": {"self": format!("{base_url}/v3/auth/projects"), "previous": null, "next": null},
-            }),
-        )
+            })
+        })
     }
 
     /// `GET /v3/projects?name=…`, authenticated like IMS requests but without a project.
@@ -453,9 +449,6 @@ impl SimIam {
         request: &IncomingRequest<'_>,
         now: Timestamp,
     ) -> SimResponse {
-        if let Some(refusal) = self.check_iam_call(request, now) {
-            return refusal;
-        }
         let wanted = request.query.unwrap_or("").split('&').find_map(|pair| {
             let (k, v) = pair.split_once('=')?;
             (k == "name").then(|| {
@@ -464,15 +457,16 @@ impl SimIam {
                     .into_owned()
             })
         });
-        let id = &self.identity;
-        let projects: Vec<Value> = if wanted.as_deref().is_none_or(|w| w == id.project_name) {
-            vec![
-                json!({"id": id.project_id, "name": id.project_name, "domain_id": "sim-domain-id", "enabled": true}),
-            ]
-        } else {
-            Vec::new()
-        };
-        SimResponse::json(200, &json!({"projects": projects, "links": {"self": null}}))
+        self.answer_iam_call(request, now, |id| {
+            let projects: Vec<Value> = if wanted.as_deref().is_none_or(|w| w == id.project_name) {
+                vec![
+                    json!({"id": id.project_id, "name": id.project_name, "domain_id": "sim-domain-id", "enabled": true}),
+                ]
+            } else {
+                Vec::new()
+            };
+            json!({"projects": projects, "links": {"self": null}})
+        })
     }
 
     /// The `export` lines a user needs for each way of authenticating against a simulator at

@@ -660,11 +660,10 @@ async fn serve_request(
         // The gateway knows the path but not the method: no API, before any backend fault.
         Some(_) if !get => Some(no_such_api(&request_id, true)),
         Some((project, job_id)) => {
-            let job_id = job_id.to_owned();
-            let scripted = lock(&shared.jobs).next_fault(service, &job_id);
+            let scripted = lock(&shared.jobs).next_fault(service, job_id);
             let fault = scripted.or_else(|| random_fault(shared));
             if let Some(seen) = entry.seen.as_mut() {
-                seen.job_id = Some(job_id.clone());
+                seen.job_id = Some(job_id.to_owned());
                 seen.fault = fault.as_ref().and_then(describe);
             }
             // If the client gives up first (a delay past its timeout), hyper drops this
@@ -675,7 +674,7 @@ async fn serve_request(
                 JobRequest {
                     service,
                     project,
-                    job_id: &job_id,
+                    job_id,
                 },
                 fault.as_ref(),
                 &request_id,

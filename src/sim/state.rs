@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use bytes::Bytes;
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 use tokio::time::Instant;
@@ -95,8 +96,9 @@ pub(crate) const EXAMPLES: [(&str, &str); 14] = [
 /// Where a job id leads.
 #[derive(Debug, Clone)]
 enum Entry {
-    /// A fixed document (an example, or a sub-job of one), served as text, byte for byte.
-    Static(String),
+    /// A fixed document (an example, or a sub-job of one), served as text, byte for byte
+    /// (shared, not copied, by every answer).
+    Static(Bytes),
     /// A job on a timeline: family (top-level job index) and the path to its spec.
     Timed { family: usize, path: Vec<usize> },
 }
@@ -105,8 +107,9 @@ enum Entry {
 #[derive(Debug)]
 pub(crate) struct Jobs {
     scenario: Scenario,
-    /// Each service knows only its own jobs, as each endpoint does on the cloud.
-    index: HashMap<(Service, String), Entry>,
+    /// Each service knows only its own jobs, as each endpoint does on the cloud. Keyed by
+    /// service first, so that a request's id is looked up as it is, without building a key.
+    index: HashMap<Service, HashMap<String, Entry>>,
     /// When each family's clock started (first request for any of its jobs).
     started: HashMap<usize, (Instant, Timestamp)>,
     /// Position in each job's fault list: (fault index, uses of it so far).
@@ -116,7 +119,7 @@ pub(crate) struct Jobs {
 /// What to answer for a job request, before faults.
 #[derive(Debug)]
 pub(crate) enum Lookup {
-    Found(String),
+    Found(Bytes),
     NotFound,
 }
 
@@ -139,27 +142,30 @@ impl Jobs {
         /// Indexes a scenario job and its sub-jobs by id, with their place in the family.
         fn walk(
             spec: &JobSpec,
-            service: Service,
             family: usize,
             path: Vec<usize>,
-            index: &mut HashMap<(Service, String), Entry>,
+            index: &mut HashMap<String, Entry>,
         ) {
             for (i, sub) in spec.sub_jobs.iter().enumerate() {
                 let mut sub_path = path.clone();
                 sub_path.push(i);
-                walk(sub, service, family, sub_path, index);
+                walk(sub, family, sub_path, index);
             }
-            index.insert((service, spec.id.clone()), Entry::Timed { family, path });
+            index.insert(spec.id.clone(), Entry::Timed { family, path });
         }
-        let mut index = HashMap::new();
+        let mut index: HashMap<Service, HashMap<String, Entry>> = HashMap::new();
         if scenario.examples {
             let ims = EXAMPLES.iter().map(|(_, text)| (Service::Ims, *text));
             for (service, text) in ims.chain(OTHER_EXAMPLES) {
                 let Ok(value) = serde_json::from_str::<Value>(text) else {
                     continue;
                 };
+                let served = index.entry(service).or_default();
                 if let Some(id) = value["job_id"].as_str() {
-                    index.insert((service, id.to_owned()), Entry::Static(text.to_owned()));
+                    served.insert(
+                        id.to_owned(),
+                        Entry::Static(Bytes::from_static(text.as_bytes())),
+                    );
                 }
                 // Their sub-jobs are served by id too, as embedded.
                 let entities = &value["entities"];
@@ -167,14 +173,15 @@ impl Jobs {
                     for sub in entities[key].as_array().into_iter().flatten() {
                         if let Some(id) = sub["job_id"].as_str() {
                             let text = serde_json::to_string_pretty(sub).unwrap_or_default();
-                            index.insert((service, id.to_owned()), Entry::Static(text));
+                            served.insert(id.to_owned(), Entry::Static(text.into()));
                         }
                     }
                 }
             }
         }
         for (family, spec) in scenario.jobs.iter().enumerate() {
-            walk(spec, spec.shape.service(), family, Vec::new(), &mut index);
+            let served = index.entry(spec.shape.service()).or_default();
+            walk(spec, family, Vec::new(), served);
         }
         Self {
             scenario,
@@ -189,6 +196,11 @@ impl Jobs {
         &self.scenario
     }
 
+    /// What is served for a job id of `service`.
+    fn entry(&self, service: Service, job_id: &str) -> Option<&Entry> {
+        self.index.get(&service)?.get(job_id)
+    }
+
     /// The spec of a timed job.
     fn spec(&self, family: usize, path: &[usize]) -> &JobSpec {
         let mut spec = &self.scenario.jobs[family];
@@ -200,12 +212,11 @@ impl Jobs {
 
     /// Takes the next scripted fault of a job of `service`, if any remain.
     pub(crate) fn next_fault(&mut self, service: Service, job_id: &str) -> Option<Fault> {
-        let key = (service, job_id.to_owned());
-        let Some(Entry::Timed { family, path }) = self.index.get(&key).cloned() else {
+        let Some(Entry::Timed { family, path }) = self.entry(service, job_id) else {
             return None;
         };
         let cursor = *self.fault_cursor.get(job_id).unwrap_or(&(0, 0));
-        let fault = self.spec(family, &path).faults.get(cursor.0)?.clone();
+        let fault = self.spec(*family, path).faults.get(cursor.0)?.clone();
         let cursor = self.fault_cursor.entry(job_id.to_owned()).or_insert(cursor);
         cursor.1 += 1;
         if cursor.1 >= fault.times.max(1) {
@@ -216,23 +227,28 @@ impl Jobs {
 
     /// The document for a job id of `service` now.
     pub(crate) fn lookup(&mut self, service: Service, job_id: &str, now: Instant) -> Lookup {
-        match self.index.get(&(service, job_id.to_owned())).cloned() {
+        // The index field alone is borrowed, so that the clock below can be started.
+        match self.index.get(&service).and_then(|jobs| jobs.get(job_id)) {
             None => Lookup::NotFound,
-            Some(Entry::Static(text)) => Lookup::Found(text),
-            Some(Entry::Timed { family, path }) => {
+            Some(Entry::Static(text)) => Lookup::Found(text.clone()),
+            Some(&Entry::Timed { family, ref path }) => {
                 let (clock, wall) = *self
                     .started
                     .entry(family)
                     .or_insert_with(|| (now, Timestamp::now()));
                 let elapsed = now.saturating_duration_since(clock);
-                let spec = self.spec(family, &path);
-                let offset: Duration = path_offset(&self.scenario.jobs[family], &path);
+                let spec = self.spec(family, path);
+                let offset: Duration = path_offset(&self.scenario.jobs[family], path);
                 if path.is_empty() && elapsed < spec.missing_for {
                     return Lookup::NotFound;
                 }
                 let shape = self.scenario.jobs[family].shape;
                 let document = render(spec, elapsed, offset, wall, shape);
-                Lookup::Found(serde_json::to_string_pretty(&document).unwrap_or_default())
+                Lookup::Found(
+                    serde_json::to_string_pretty(&document)
+                        .unwrap_or_default()
+                        .into(),
+                )
             }
         }
     }

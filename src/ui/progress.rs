@@ -75,9 +75,8 @@ pub(crate) struct Progress<'a> {
     headed: HashSet<JobId>,
     /// The terminal is too narrow for the id column: live lines name the job in the message.
     id_in_message: bool,
-    /// The width of the id column, and the room for a bar (`None`: no room).
+    /// The width of the id column.
     id_width: usize,
-    bar_width: Option<usize>,
     /// The terminal's width when the wait started.
     columns: usize,
 }
@@ -96,7 +95,6 @@ impl<'a> Progress<'a> {
             headed: HashSet::new(),
             id_in_message: false,
             id_width: 0,
-            bar_width: None,
             columns: 80,
         }
     }
@@ -163,8 +161,8 @@ impl<'a> Progress<'a> {
         let room = self
             .columns
             .saturating_sub(2 + self.id_width + 1 + 3 + text + 1);
-        let drawn = self
-            .bar_width
+        // The widest a bar may be beside the id column, and then what this line leaves.
+        let drawn = bar_width(self.columns, self.id_width + 4)
             .map(|widest| widest.min(room))
             .filter(|&w| w >= 8 && percent.is_some() && !self.id_in_message);
         bar.set_style(self.line_style(drawn, head));
@@ -222,7 +220,6 @@ impl<'a> Progress<'a> {
                 self.id_in_message = width + 12 > columns;
                 self.id_width = width;
                 self.columns = columns;
-                self.bar_width = bar_width(columns, width + 4);
                 watches
                     .iter()
                     .map(|w| {
