@@ -16,7 +16,7 @@ pub(crate) mod wait;
 
 use crate::api::client::ImsClient;
 use crate::api::error::ApiError;
-use crate::api::retry::{Backoff, FastRand, Patience, Verdict};
+use crate::api::retry::{Backoff, FastRand, Verdict};
 use crate::config::settings::{CommandSettings, ConnectSettings, JobIdArg, WaitOptions};
 use crate::render::Render;
 use crate::report::Report;
@@ -97,7 +97,6 @@ fn job_ids(
     stdin_ids::job_ids(args)
 }
 
-/// What a one-shot run says while it goes: pauses as progress, why it stopped as a warning.
 /// `wait`'s login: an IAM that fails at the start (an outage, a timeout) is ridden out as
 /// one later in the run would be (doc/contract.md: `wait` retries within its outage budget,
 /// gives up on an IAM that never answered within seconds, and never outlasts `--timeout`),
@@ -122,9 +121,7 @@ async fn connect_patiently(
         };
         reached |= !api.is_unreachable();
         let now = started.elapsed();
-        let patience = Patience::Wait {
-            max_interval: options.max_interval,
-        };
+        let patience = wait::policy(options).patience();
         let Verdict::RetryIn(delay) = backoff.after(api, now, reached, patience, &mut FastRand)
         else {
             return Err(error);
@@ -144,6 +141,7 @@ async fn connect_patiently(
     }
 }
 
+/// What a one-shot run says while it goes: pauses as progress, why it stopped as a warning.
 fn show_notice(notice: fetch::Notice, out: &Output) {
     match notice {
         fetch::Notice::Note(text) => out.progress(&text),

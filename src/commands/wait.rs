@@ -36,7 +36,7 @@ pub(crate) const HEARTBEAT: Duration = Duration::from_secs(60);
 const HEARTBEAT_SAMPLE: usize = 3;
 
 /// The schedule's part of the options.
-fn policy(options: &WaitOptions) -> Policy {
+pub(crate) fn policy(options: &WaitOptions) -> Policy {
     Policy {
         interval: options.interval,
         max_interval: options.max_interval,
