@@ -189,8 +189,8 @@ fn get_never_invents_a_status_under_random_faults() {
         assert_eq!(entry["job_id"], json!(id), "seed {seed}: order");
         if let Some(error) = entry.get("error") {
             // Missing as the real service says it, or as a plain 404 would.
-            let missing = error["status"] == 404
-                || (error["status"] == 400 && error["code"] == "IMG.0023");
+            let missing =
+                error["status"] == 404 || (error["status"] == 400 && error["code"] == "IMG.0023");
             if missing {
                 assert!(!truth.contains_key(id.as_str()), "seed {seed}: {id} lost");
                 not_found += 1;
