@@ -330,7 +330,7 @@ fn throttled(error: &ApiError, context: HintContext) -> String {
         |window| {
             format!(
                 "try again once the window it names ({}) has passed",
-                humantime::format_duration(window)
+                crate::time::format_duration(window)
             )
         },
     );

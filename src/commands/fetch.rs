@@ -191,7 +191,7 @@ where
                 }
                 Verdict::GiveUp(GiveUp::TooLongAWait(window)) => {
                     self.stop(Stop::Window(format!(
-                        "the API asks to wait {} before the next request ({}); a one-shot command does not wait that long: try again after {}, or use `imsjob wait`, which waits such windows out",
+                        "the API asks to wait {} before the next request ({}); a one-shot command does not wait that long: try again after {}",
                         crate::time::format_duration(window),
                         if is_throttled(&error) {
                             "a throttling window"

@@ -37,9 +37,11 @@ fn get_does_not_stall_on_a_one_minute_throttling_window() {
         .arg("get")
         .args(ids)
         .expect_exit(Exit::Unavailable)
-        .stderr_has("asks to wait 1m")
+        .stderr_has("asks to wait 1m00s")
         .stderr_has("try again after")
         .stderr_has("2 job(s) not attempted")
+        // The hint names the window as the warning does.
+        .stderr_has("window it names (1m00s)")
         .run();
     let elapsed = started.elapsed();
     crate::common::report(&format!(
@@ -59,6 +61,8 @@ fn get_does_not_stall_on_a_one_minute_throttling_window() {
         .args(["tree", "a"])
         .expect_exit(Exit::Unavailable)
         .stderr_has("try again after")
+        // `wait` draws no tree, so it is not offered instead.
+        .stderr_lacks("imsjob wait")
         .run();
     assert!(started.elapsed() < Duration::from_secs(5));
 }
