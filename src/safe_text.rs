@@ -133,12 +133,13 @@ pub fn redact_userinfo(text: &str) -> Cow<'_, str> {
             .unwrap_or(after.len());
         let authority = &after[..end];
         match authority.rfind('@') {
-            Some(user_end) => {
+            // `scheme://@host` holds no credential: nothing to hide, so nothing changed.
+            Some(user_end) if user_end > 0 => {
                 out.push_str(REDACTED);
                 out.push_str(&authority[user_end..]);
                 changed = true;
             }
-            None => out.push_str(authority),
+            _ => out.push_str(authority),
         }
         rest = &after[end..];
     }
@@ -267,6 +268,11 @@ mod tests {
             "cannot reach `https://<redacted>@h/p` or ftp://<redacted>@c"
         );
         assert_eq!(redact_userinfo("https://h/p@x"), "https://h/p@x");
+        assert_eq!(
+            redact_userinfo("://@"),
+            "://@",
+            "no userinfo, nothing to hide"
+        );
         assert_eq!(
             redact_userinfo("mail me@example.com"),
             "mail me@example.com"

@@ -262,8 +262,24 @@ proptest! {
         let clean = sanitize(&text).into_owned();
         prop_assert!(!clean.chars().any(imsjob::testing::is_hazard));
         prop_assert_eq!(sanitize(&clean), clean.as_str());
-        if !text.chars().any(imsjob::testing::is_hazard) {
+        // Text with neither a hazard nor a URL's credentials to hide is shown as it is.
+        let credentials = imsjob::testing::redact_userinfo(&text) != text;
+        if !text.chars().any(imsjob::testing::is_hazard) && !credentials {
             prop_assert_eq!(clean, text);
+        }
+    }
+
+    #[test]
+    fn credentials_in_urls_are_hidden_and_nothing_else_changes(
+        before in "[a-z ]{0,8}", scheme in "[a-z]{1,6}", user in "[a-z0-9:._-]{0,12}",
+        host in "[a-z0-9.]{1,12}", after in "(/[a-z]{0,6})?( [a-z]{0,8})?",
+    ) {
+        let text = format!("{before}{scheme}://{user}@{host}{after}");
+        let clean = sanitize(&text).into_owned();
+        if user.is_empty() {
+            prop_assert_eq!(clean, text);
+        } else {
+            prop_assert_eq!(clean, format!("{before}{scheme}://<redacted>@{host}{after}"));
         }
     }
 
