@@ -135,6 +135,10 @@ fn the_man_page_has_exit_codes_and_environment() {
     ] {
         assert!(main.contains(needle), "the man page lacks {needle}");
     }
+    // The simulator's page keeps the note its help gives before the examples.
+    assert!(pages.iter().any(|(file, page)| file == "doc/imsjob-sim.1"
+        && page.contains(".SH NOTES")
+        && page.contains("the jobs it serves")));
     // A subcommand whose exit codes are its own says so on its page, as in its help.
     let explain = pages
         .iter()
@@ -142,9 +146,20 @@ fn the_man_page_has_exit_codes_and_environment() {
         .map(|(_, page)| page)
         .expect("an explain page");
     assert!(explain.contains("a code is not in the table") && !explain.contains("job not found"));
-    // Every subcommand has its page, and the main page points to it.
+    // Every subcommand has its page, with the examples its help gives, and the main page
+    // points to it.
     for sub in imsjob::testing::command().get_subcommands() {
         let name = format!("imsjob-{}", sub.get_name());
+        let page = pages
+            .iter()
+            .find(|(file, _)| file == &format!("doc/{name}.1"))
+            .map(|(_, page)| page)
+            .unwrap_or_else(|| panic!("no page for {name}"));
+        let example = format!("imsjob {}", sub.get_name());
+        assert!(
+            page.contains(".SH EXAMPLES") && page.contains(&example),
+            "{name}: no examples"
+        );
         assert!(
             pages
                 .iter()
@@ -170,6 +185,7 @@ fn man_pages() -> Vec<(String, String)> {
     for sub in command.get_subcommands() {
         let man = manual(sub);
         let mut page = render_common(&man);
+        page.push_str(&after_help_sections(sub));
         let codes = own_exit_codes(sub).unwrap_or_else(exit_codes);
         page.push_str(&definitions("EXIT CODES", &codes));
         page.push_str(&version(&man));
@@ -239,6 +255,37 @@ fn main_page(command: &clap::Command) -> String {
     page.push_str(&see_also.join(", "));
     page.push('\n');
     page
+}
+
+/// A subcommand's after-help text as man sections, so that its page shows what `--help`
+/// does: the prose before its examples as NOTES, its examples verbatim as EXAMPLES. Its exit
+/// codes become their own section elsewhere.
+fn after_help_sections(command: &clap::Command) -> String {
+    let Some(help) = command.get_after_help().map(ToString::to_string) else {
+        return String::new();
+    };
+    let help = help.split("\nExit codes:\n").next().unwrap_or_default();
+    let (notes, examples) = match help.split_once("Examples:\n") {
+        Some((notes, examples)) => (notes.trim(), examples.trim_end()),
+        None => (help.trim(), ""),
+    };
+    let mut text = String::new();
+    if !notes.is_empty() {
+        let _ = write!(text, ".SH NOTES\n.PP\n{}\n", roff(notes));
+    }
+    if !examples.is_empty() {
+        // Indented in the help; the man page indents with `.RS` instead.
+        let lines: Vec<&str> = examples
+            .lines()
+            .map(|line| line.strip_prefix("  ").unwrap_or(line))
+            .collect();
+        let _ = write!(
+            text,
+            ".SH EXAMPLES\n.PP\n.RS 4\n.nf\n{}\n.fi\n.RE\n",
+            roff(&lines.join("\n"))
+        );
+    }
+    text
 }
 
 /// The exit codes as term/definition pairs.
