@@ -150,11 +150,12 @@ fn the_man_page_has_exit_codes_and_environment() {
     // points to it.
     for sub in imsjob::testing::command().get_subcommands() {
         let name = format!("imsjob-{}", sub.get_name());
-        let page = pages
+        let Some((_, page)) = pages
             .iter()
             .find(|(file, _)| file == &format!("doc/{name}.1"))
-            .map(|(_, page)| page)
-            .unwrap_or_else(|| panic!("no page for {name}"));
+        else {
+            panic!("no page for {name}");
+        };
         let example = format!("imsjob {}", sub.get_name());
         assert!(
             page.contains(".SH EXAMPLES") && page.contains(&example),
