@@ -541,6 +541,7 @@ pub(crate) fn hint(error: &anyhow::Error, context: HintContext) -> Option<String
 mod tests {
     use super::ExitStatus::*;
     use super::*;
+    use crate::api::error::{Answerer, Destination};
     use crate::api::retry::tests::status as status_error;
 
     #[test]
@@ -606,6 +607,7 @@ mod tests {
         root.children.push(TreeNode::leaf(
             "s",
             Err(ApiError::Network {
+                destination: Destination::JobsApi,
                 message: "down".into(),
                 timed_out: true,
             }),
@@ -655,6 +657,7 @@ mod tests {
         let write = anyhow::Error::from(std::io::Error::other("disk full")).context("writing");
         assert_eq!(classify(&write), Internal);
         let api = anyhow::Error::from(ApiError::Network {
+            destination: Destination::JobsApi,
             message: "refused".into(),
             timed_out: false,
         })
@@ -665,6 +668,7 @@ mod tests {
 
     fn gateway(status: u16, code: &str, message: &str) -> ApiError {
         ApiError::Status {
+            answerer: Answerer::JobsApi,
             status,
             code: Some(code.into()),
             message: Some(message.into()),
@@ -800,10 +804,10 @@ mod tests {
         assert!(!hint(&missing_api).contains("check the job id"));
         // IAM out of reach is the IAM URL's problem, not the endpoint's.
         let iam = ApiError::Network {
-            message: format!(
-                "{}http://127.0.0.1:9/v3/auth/tokens`: cannot connect",
-                crate::api::error::AT_IAM
-            ),
+            destination: Destination::Iam {
+                url: "http://127.0.0.1:9/v3/auth/tokens".into(),
+            },
+            message: "cannot connect".into(),
             timed_out: false,
         };
         assert!(hint(&iam).contains("`OS_AUTH_URL`") && !hint(&iam).contains("--endpoint"));
@@ -814,12 +818,10 @@ mod tests {
         assert!(hint_in(&iam, proxied).contains("a proxy is set (`HTTPS_PROXY`"));
         // IAM answering 404 (a wrong path in the IAM URL) is not a job that does not exist.
         let iam_404 = ApiError::Status {
+            answerer: Answerer::Iam,
             status: 404,
             code: None,
-            message: Some(format!(
-                "{}The resource could not be found.",
-                crate::api::error::IAM_ANSWER
-            )),
+            message: Some("The resource could not be found.".into()),
             details: Box::default(),
             request_id: None,
             retry_after: None,

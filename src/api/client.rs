@@ -13,7 +13,7 @@ use reqwest::Url;
 use reqwest::header::HeaderMap;
 
 use super::credentials::RequestCredentials;
-use super::error::{ApiError, network_error};
+use super::error::{ApiError, Destination, network_error};
 use super::id::{JobId, ProjectId};
 use super::model::Job;
 use super::tls::{TlsOptions, cacert_file, system_roots};
@@ -105,6 +105,7 @@ pub(crate) fn http_client(
     }
     builder.build().map_err(|e| {
         ApiError::Network {
+            destination: Destination::JobsApi,
             message: format!("cannot set up the HTTP client: {e}"),
             timed_out: false,
         }
@@ -230,7 +231,9 @@ impl ImsClient {
         let (status, retry_after, request_id, clock_offset, body) = loop {
             let started = Instant::now();
             let (request, generation) = self.authorized_get(&url).await?;
-            let request = request.build().map_err(|e| network_error(&e))?;
+            let request = request
+                .build()
+                .map_err(|e| network_error(&e, Destination::JobsApi))?;
             debug_log(1, || format!("GET {url}"));
             debug_log(2, || redacted_headers(request.headers()));
             let response = self
@@ -238,7 +241,7 @@ impl ImsClient {
                 .http
                 .execute(request)
                 .await
-                .map_err(|e| network_error(&e))?;
+                .map_err(|e| network_error(&e, Destination::JobsApi))?;
             let status = response.status().as_u16();
             // Only two headers matter; read them before the body consumes the response.
             let retry_after = parse_retry_after(response.headers());
@@ -341,7 +344,7 @@ fn redacted_headers(headers: &HeaderMap) -> String {
 /// Reads a body chunk by chunk, stopping at `cap` without buffering the rest.
 async fn read_capped(response: reqwest::Response, cap: usize) -> Result<Vec<u8>, ApiError> {
     read_body_capped(response, cap).await.map_err(|e| match e {
-        BodyError::Transport(error) => network_error(&error),
+        BodyError::Transport(error) => network_error(&error, Destination::JobsApi),
         BodyError::TooLarge => ApiError::TooLarge { limit: cap },
     })
 }

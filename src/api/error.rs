@@ -6,8 +6,11 @@
 //! from a proxy or an empty body keeps only the HTTP status.
 //!
 //! The error holds facts only; which exit code and which hint it earns is decided at the top
-//! (`exit`).
+//! (`exit`). Which service answered, or was being reached, is one of those facts
+//! ([`Answerer`], [`Destination`]), set where the request is made: a message can say
+//! anything, so it is never read back to tell IAM from the jobs' API.
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 use crate::api::wire::truncate;
@@ -18,10 +21,14 @@ use crate::safe_text::sanitize;
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ApiError {
     /// The API answered with a non-success HTTP status.
-    #[error("{}", status_text(*.status, code.as_deref(), message.as_deref(), details, request_id.as_deref()))]
+    #[error("{}", status_text(*.status, code.as_deref(), answerer.shown_message(message.as_deref()).as_deref(), details, request_id.as_deref()))]
     Status {
+        /// Who answered: the status and code mean different things from IAM.
+        answerer: Answerer,
         status: u16,
         code: Option<String>,
+        /// The server's own text, without the words that name IAM (those are the
+        /// [`Answerer`]'s, added when shown).
         message: Option<String>,
         /// The body's `details[]`: the real cause under a generic code, when it names one.
         /// Boxed: every error is passed by value, and most have none.
@@ -35,12 +42,21 @@ pub enum ApiError {
         clock_offset: Option<i64>,
     },
     /// No HTTP answer: connection refused or dropped, DNS.
-    #[error("{message}")]
-    Network { message: String, timed_out: bool },
+    #[error("{}", destination.introduce(message))]
+    Network {
+        /// Where the request was going: the URL to fix is that one.
+        destination: Destination,
+        /// The transport's own account (what failed, to which host and port).
+        message: String,
+        timed_out: bool,
+    },
     /// The TLS handshake failed, most often because the server's certificate is not trusted.
     /// Not transient: asking again gets the same certificate.
-    #[error("{message}")]
+    #[error("{}", destination.introduce(message))]
     Tls {
+        /// Where the request was going: the URL to fix is that one.
+        destination: Destination,
+        /// The handshake's own account (what failed, to which host and port).
         message: String,
         /// Whether, and how, the server's certificate is the cause.
         certificate: CertificateProblem,
@@ -128,20 +144,58 @@ impl GatewayCode {
     }
 }
 
-/// How an IAM login refusal's message begins: a 401 of IAM itself, not of the gateway in
-/// front of IMS (whose refusal of an issued token calls for other advice).
-pub(crate) const IAM_REFUSED: &str = "IAM refused the credentials";
+/// Who gave the answer a [`ApiError::Status`] holds. Told by the code that made the request,
+/// because the same status means different things: IAM's 404 is a wrong IAM URL, never a job
+/// that does not exist, and IAM refusing a login calls for other advice than the gateway
+/// refusing a token IAM issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answerer {
+    /// The jobs' API (IMS, ECS, EVS), or the gateway in front of it.
+    JobsApi,
+    /// IAM refused a login (its 401 to a password, a passcode or a signature).
+    IamRefusedLogin,
+    /// Any other answer of IAM (a login, a project lookup).
+    Iam,
+}
 
-/// How the message of any other answer of IAM begins (`IAM: …`, or just [`IAM_ANSWER_BARE`]
-/// when it had none): its status is IAM's, so a 404 there is a wrong IAM URL, never a job that
-/// does not exist.
-pub(crate) const IAM_ANSWER: &str = "IAM: ";
-/// The message of an answer of IAM that had none of its own.
-pub(crate) const IAM_ANSWER_BARE: &str = "IAM error";
+impl Answerer {
+    /// The message as users see it (in the error line and in JSON error objects): an answer
+    /// of IAM says so first, and says it even when IAM gave no text of its own.
+    #[must_use]
+    pub(crate) fn shown_message(self, message: Option<&str>) -> Option<Cow<'_, str>> {
+        match (self, message) {
+            (Self::JobsApi, message) => message.map(Cow::Borrowed),
+            (Self::IamRefusedLogin, None) => Some(Cow::Borrowed("IAM refused the credentials")),
+            (Self::IamRefusedLogin, Some(message)) => Some(Cow::Owned(format!(
+                "IAM refused the credentials: {message}"
+            ))),
+            (Self::Iam, None) => Some(Cow::Borrowed("IAM error")),
+            (Self::Iam, Some(message)) => Some(Cow::Owned(format!("IAM: {message}"))),
+        }
+    }
+}
 
-/// How the message of a network or TLS failure on the way to IAM begins (`IAM at `URL`: …`):
-/// its cause is the IAM URL, not the endpoint of the jobs.
-pub(crate) const AT_IAM: &str = "IAM at `";
+/// Where a request that got no answer ([`ApiError::Network`], [`ApiError::Tls`]) was going.
+/// A failure on the way to IAM is the IAM URL's to fix, not the endpoint of the jobs'.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// The jobs' API (its endpoint, `--endpoint`), or no server in particular (the HTTP
+    /// client could not be set up): the endpoint is what the user checks.
+    JobsApi,
+    /// IAM, at this URL (userinfo redacted, cut short), which the error line names.
+    Iam { url: String },
+}
+
+impl Destination {
+    /// The transport's message as users see it: on the way to IAM, after the IAM URL, which
+    /// the transport's own words (a host and port only) do not name in full.
+    fn introduce<'a>(&self, message: &'a str) -> Cow<'a, str> {
+        match self {
+            Self::JobsApi => Cow::Borrowed(message),
+            Self::Iam { url } => Cow::Owned(format!("IAM at `{url}`: {message}")),
+        }
+    }
+}
 
 /// The 400 codes the services' error tables give a job query that found nothing: IMS's
 /// `IMG.0023` ("An exception occurred during job query"), and ECS's and EVS's `Common.0011`
@@ -213,7 +267,8 @@ fn http_reason(status: u16) -> Option<&'static str> {
 }
 
 impl ApiError {
-    /// Builds a status error from an HTTP answer, reading any error body shape.
+    /// Builds a status error from an HTTP answer of the jobs' API, reading any error body
+    /// shape.
     #[must_use]
     pub fn from_response(
         status: u16,
@@ -224,7 +279,8 @@ impl ApiError {
         Self::from_body(status, ErrorBody::parse(body), request_id, retry_after)
     }
 
-    /// A status error from an already parsed body (also a 2xx whose body is an error).
+    /// A status error from an already parsed body (also a 2xx whose body is an error) of the
+    /// jobs' API: IAM's answers are built from `KeystoneError`, which knows they are IAM's.
     #[must_use]
     pub fn from_body(
         status: u16,
@@ -233,6 +289,7 @@ impl ApiError {
         retry_after: Option<Duration>,
     ) -> Self {
         Self::Status {
+            answerer: Answerer::JobsApi,
             status,
             code: parsed.code,
             message: parsed.message,
@@ -276,24 +333,40 @@ impl ApiError {
     /// refusing a token IAM issued.
     #[must_use]
     pub fn is_iam_refusal(&self) -> bool {
-        matches!(self, Self::Status { status: 401, message: Some(message), .. }
-            if message.starts_with(IAM_REFUSED))
+        matches!(
+            self,
+            Self::Status {
+                answerer: Answerer::IamRefusedLogin,
+                ..
+            }
+        )
     }
 
     /// An answer of IAM itself (a login, a project lookup), not of the jobs' API.
     #[must_use]
     pub(crate) fn is_iam_answer(&self) -> bool {
-        matches!(self, Self::Status { message: Some(message), .. }
-            if message.starts_with(IAM_ANSWER)
-                || message == IAM_ANSWER_BARE
-                || message.starts_with(IAM_REFUSED))
+        matches!(
+            self,
+            Self::Status {
+                answerer: Answerer::Iam | Answerer::IamRefusedLogin,
+                ..
+            }
+        )
     }
 
     /// A network failure on the way to IAM (a login, a project lookup), not to the jobs' API.
     #[must_use]
     pub(crate) fn is_at_iam(&self) -> bool {
-        matches!(self, Self::Network { message, .. } | Self::Tls { message, .. }
-            if message.starts_with(AT_IAM))
+        matches!(
+            self,
+            Self::Network {
+                destination: Destination::Iam { .. },
+                ..
+            } | Self::Tls {
+                destination: Destination::Iam { .. },
+                ..
+            }
+        )
     }
 
     /// The throttling window a gateway message names (`limit:5, time:5 second`,
@@ -434,12 +507,15 @@ impl ApiError {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Self::Status {
+                answerer,
                 status,
                 code,
                 message,
                 details,
                 ..
             } => {
+                // The message as the error line shows it: an answer of IAM says so here too.
+                let message = answerer.shown_message(message.as_deref());
                 let mut object =
                     serde_json::json!({"status": status, "code": code, "message": message});
                 // Added only when the body had them, so that every other error object keeps
@@ -487,8 +563,9 @@ fn parse_throttle_window(message: &str) -> Option<Duration> {
 }
 
 /// Describes a transport failure without leaking the URL's path, query, user or password:
-/// only the host and port it was talking to are named.
-pub(crate) fn network_error(error: &reqwest::Error) -> ApiError {
+/// only the host and port it was talking to are named (and, on the way to IAM, the IAM URL
+/// as the caller shows it).
+pub(crate) fn network_error(error: &reqwest::Error, destination: Destination) -> ApiError {
     let timed_out = error.is_timeout();
     let peer = error.url().map(peer).unwrap_or_default();
     // The innermost cause says what really happened (refused, reset, certificate, ...).
@@ -523,6 +600,7 @@ pub(crate) fn network_error(error: &reqwest::Error) -> ApiError {
             CertificateProblem::None => "the TLS handshake failed",
         };
         return ApiError::Tls {
+            destination,
             message: format!(
                 "{what}{peer}: {}",
                 crate::safe_text::sanitize(&tls.to_string())
@@ -543,7 +621,11 @@ pub(crate) fn network_error(error: &reqwest::Error) -> ApiError {
         message.push_str(": ");
         message.push_str(&crate::safe_text::sanitize(&cause));
     }
-    ApiError::Network { message, timed_out }
+    ApiError::Network {
+        destination,
+        message,
+        timed_out,
+    }
 }
 
 /// ` to host:port`, from the URL's host and port only (never its user, password or path).
@@ -650,6 +732,45 @@ mod tests {
         assert!(!ApiError::from_response(400, other, None, None).is_not_found());
         let server = br#"{"error": {"message": "x", "code": "IMG.0023"}}"#;
         assert!(!ApiError::from_response(500, server, None, None).is_not_found());
+    }
+
+    #[test]
+    fn who_answered_is_told_by_the_answerer_not_by_the_message() {
+        // The jobs' API may word a message any way it likes, "IAM: " first included: a 404
+        // of its own is still a job that does not exist.
+        let body = br#"{"error": {"code": "IMG.0010", "message": "IAM: job not found"}}"#;
+        let jobs = ApiError::from_response(404, body, None, None);
+        assert!(jobs.is_not_found());
+        assert!(!jobs.is_iam_answer() && !jobs.is_iam_refusal());
+        assert_eq!(jobs.to_string(), "HTTP 404 IMG.0010: IAM: job not found");
+        // IAM's own 404 (a wrong IAM URL) is not, though it reads the same way.
+        let iam = ApiError::Status {
+            answerer: Answerer::Iam,
+            status: 404,
+            code: None,
+            message: Some("The resource could not be found.".into()),
+            details: Box::default(),
+            request_id: None,
+            retry_after: None,
+            clock_offset: None,
+        };
+        assert!(!iam.is_not_found());
+        assert!(iam.is_iam_answer() && !iam.is_iam_refusal());
+        assert_eq!(
+            iam.to_string(),
+            "HTTP 404: IAM: The resource could not be found."
+        );
+        assert_eq!(
+            iam.to_json(),
+            serde_json::json!({"status": 404, "code": null, "message": "IAM: The resource could not be found."})
+        );
+        // Without a message of its own, IAM is still named (in place of the HTTP reason).
+        let mut bare = iam;
+        if let ApiError::Status { message, .. } = &mut bare {
+            *message = None;
+        }
+        assert_eq!(bare.to_string(), "HTTP 404: IAM error");
+        assert_eq!(bare.to_json()["message"], "IAM error");
     }
 
     #[test]

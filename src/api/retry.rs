@@ -262,6 +262,7 @@ pub(crate) mod tests {
     use std::cell::{Cell, RefCell};
 
     use super::*;
+    use crate::api::error::{Answerer, Destination};
 
     /// Always the same number.
     pub(crate) struct Fixed(pub f64);
@@ -296,6 +297,7 @@ pub(crate) mod tests {
     /// A bare HTTP error answer, with `Retry-After` when given.
     pub(crate) fn status(status: u16, retry_after: Option<Duration>) -> ApiError {
         ApiError::Status {
+            answerer: Answerer::JobsApi,
             status,
             code: None,
             message: None,
@@ -317,6 +319,7 @@ pub(crate) mod tests {
 
     fn refused() -> ApiError {
         ApiError::Network {
+            destination: Destination::JobsApi,
             message: "cannot connect to `127.0.0.1:9`: Connection refused".into(),
             timed_out: false,
         }

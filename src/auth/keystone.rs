@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::aksk::{SignError, Signer};
 use super::cache::CachedToken;
-use crate::api::error::{AT_IAM, ApiError, IAM_ANSWER, IAM_ANSWER_BARE, network_error};
+use crate::api::error::{Answerer, ApiError, Destination, network_error};
 use crate::api::wire::{BodyError, ErrorBody, MAX_BODY_BYTES, read_body_capped};
 use crate::service::Service;
 
@@ -121,7 +121,9 @@ pub enum KeystoneError {
 
 /// IAM failures in the API error taxonomy, so that exit codes and hints stay in one place:
 /// IAM refusals keep their status, transport failures are network errors, and a request
-/// that could not be built from the configuration stays a configuration error.
+/// that could not be built from the configuration stays a configuration error. Each says it
+/// is IAM's ([`Answerer`], [`Destination`]): IAM's 404 is no missing job, and a failed
+/// connection to IAM is the IAM URL's to fix.
 impl From<KeystoneError> for ApiError {
     fn from(error: KeystoneError) -> Self {
         match error {
@@ -130,12 +132,10 @@ impl From<KeystoneError> for ApiError {
                 message,
                 request_id,
             } => Self::Status {
+                answerer: Answerer::IamRefusedLogin,
                 status: 401,
                 code,
-                message: Some(message.map_or_else(
-                    || crate::api::error::IAM_REFUSED.to_owned(),
-                    |m| format!("{}: {m}", crate::api::error::IAM_REFUSED),
-                )),
+                message,
                 details: Box::default(),
                 request_id,
                 retry_after: None,
@@ -147,31 +147,18 @@ impl From<KeystoneError> for ApiError {
                 message,
                 request_id,
             } => Self::Status {
+                answerer: Answerer::Iam,
                 status: status.as_u16(),
                 code,
-                message: Some(message.map_or_else(
-                    || IAM_ANSWER_BARE.to_owned(),
-                    |m| format!("{IAM_ANSWER}{m}"),
-                )),
+                message,
                 details: Box::default(),
                 request_id,
                 retry_after: None,
                 clock_offset: None,
             },
-            KeystoneError::Transport { url, source } => match network_error(&source) {
-                Self::Network { message, timed_out } => Self::Network {
-                    message: format!("{AT_IAM}{url}`: {message}"),
-                    timed_out,
-                },
-                Self::Tls {
-                    message,
-                    certificate,
-                } => Self::Tls {
-                    message: format!("{AT_IAM}{url}`: {message}"),
-                    certificate,
-                },
-                other => other,
-            },
+            KeystoneError::Transport { url, source } => {
+                network_error(&source, Destination::Iam { url })
+            }
             KeystoneError::InvalidResponse(reason) => Self::Decode {
                 status: 200,
                 reason: format!("IAM: {reason}"),
@@ -808,10 +795,14 @@ mod tests {
             err.to_string(),
             "IAM refused the credentials (HTTP 401): APIG.0301 bad (request id r1)"
         );
-        assert!(matches!(
-            ApiError::from(err),
-            ApiError::Status { status: 401, .. }
-        ));
+        let refusal = ApiError::from(err);
+        assert!(matches!(refusal, ApiError::Status { status: 401, .. }));
+        // The message keeps IAM's own text; that IAM refused is the answerer's to say.
+        assert!(refusal.is_iam_refusal() && refusal.is_iam_answer());
+        assert_eq!(
+            refusal.to_string(),
+            "HTTP 401 APIG.0301: IAM refused the credentials: bad (request id r1)"
+        );
     }
 
     #[test]
@@ -1013,10 +1004,17 @@ mod tests {
             url: url.clone(),
             source,
         });
-        assert!(
-            matches!(&network, ApiError::Network { message, .. } if message.starts_with(&format!("IAM at `{url}`"))),
-            "{network:?}"
-        );
+        let ApiError::Network {
+            destination,
+            message,
+            ..
+        } = &network
+        else {
+            panic!("a network error: {network:?}");
+        };
+        assert_eq!(destination, &Destination::Iam { url: url.clone() });
+        assert_eq!(network.to_string(), format!("IAM at `{url}`: {message}"));
+        assert!(network.is_at_iam());
         assert_eq!(ExitStatus::from(&network), ExitStatus::Unavailable);
     }
 
@@ -1039,10 +1037,17 @@ mod tests {
             url: url.clone(),
             source,
         });
-        assert!(
-            matches!(&error, ApiError::Tls { message, .. } if message.starts_with(&format!("IAM at `{url}`"))),
-            "{error:?}"
-        );
+        let ApiError::Tls {
+            destination,
+            message,
+            ..
+        } = &error
+        else {
+            panic!("a TLS error: {error:?}");
+        };
+        assert_eq!(destination, &Destination::Iam { url: url.clone() });
+        assert_eq!(error.to_string(), format!("IAM at `{url}`: {message}"));
+        assert!(error.is_at_iam());
         server.await.expect("server");
     }
 }

@@ -393,6 +393,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::api::error::Answerer;
     use crate::api::model::Job;
     use crate::exit::ExitStatus;
 
@@ -423,6 +424,7 @@ mod tests {
 
     fn not_found() -> ApiError {
         ApiError::Status {
+            answerer: Answerer::JobsApi,
             status: 404,
             code: None,
             message: None,

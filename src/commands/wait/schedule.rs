@@ -229,6 +229,7 @@ fn jitter(delay: Duration, random: &mut impl Random) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::error::{Answerer, Destination};
     use crate::api::retry::tests::{Fixed, status as status_error};
     use crate::api::retry::{
         DEAD_ENDPOINT_BUDGET, OUTAGE_BUDGET, SERVER_DELAY_CAP, THROTTLE_FLOOR,
@@ -347,6 +348,7 @@ mod tests {
 
     fn throttled_saying(message: &str) -> ApiError {
         ApiError::Status {
+            answerer: Answerer::JobsApi,
             status: 429,
             code: Some("APIGW.0308".into()),
             message: Some(message.into()),
@@ -421,6 +423,7 @@ mod tests {
         let mut r = Fixed(0.5);
         let throttled = throttled_saying("limit:5, time:5 second");
         let refused = ApiError::Network {
+            destination: Destination::JobsApi,
             message: "refused".into(),
             timed_out: false,
         };
@@ -438,6 +441,7 @@ mod tests {
     fn an_endpoint_that_never_answered_is_given_seconds_not_minutes() {
         let policy = policy();
         let refused = ApiError::Network {
+            destination: Destination::JobsApi,
             message: "cannot connect to `127.0.0.1:9`: Connection refused".into(),
             timed_out: false,
         };
