@@ -817,16 +817,7 @@ mod tests {
         };
         assert!(hint_in(&iam, proxied).contains("a proxy is set (`HTTPS_PROXY`"));
         // IAM answering 404 (a wrong path in the IAM URL) is not a job that does not exist.
-        let iam_404 = ApiError::Status {
-            answerer: Answerer::Iam,
-            status: 404,
-            code: None,
-            message: Some("The resource could not be found.".into()),
-            details: Box::default(),
-            request_id: None,
-            retry_after: None,
-            clock_offset: None,
-        };
+        let iam_404 = ApiError::iam_answer(404, "The resource could not be found.");
         assert_eq!(ExitStatus::from(&iam_404), Unavailable);
         assert!(
             hint(&iam_404).contains("`OS_AUTH_URL`"),

@@ -267,6 +267,21 @@ fn http_reason(status: u16) -> Option<&'static str> {
 }
 
 impl ApiError {
+    /// An answer of IAM with `status` and `message` and nothing else, as tests need one.
+    #[cfg(test)]
+    pub(crate) fn iam_answer(status: u16, message: &str) -> Self {
+        Self::Status {
+            answerer: Answerer::Iam,
+            status,
+            code: None,
+            message: Some(message.to_owned()),
+            details: Box::default(),
+            request_id: None,
+            retry_after: None,
+            clock_offset: None,
+        }
+    }
+
     /// Builds a status error from an HTTP answer of the jobs' API, reading any error body
     /// shape.
     #[must_use]
@@ -744,16 +759,7 @@ mod tests {
         assert!(!jobs.is_iam_answer() && !jobs.is_iam_refusal());
         assert_eq!(jobs.to_string(), "HTTP 404 IMG.0010: IAM: job not found");
         // IAM's own 404 (a wrong IAM URL) is not, though it reads the same way.
-        let iam = ApiError::Status {
-            answerer: Answerer::Iam,
-            status: 404,
-            code: None,
-            message: Some("The resource could not be found.".into()),
-            details: Box::default(),
-            request_id: None,
-            retry_after: None,
-            clock_offset: None,
-        };
+        let iam = ApiError::iam_answer(404, "The resource could not be found.");
         assert!(!iam.is_not_found());
         assert!(iam.is_iam_answer() && !iam.is_iam_refusal());
         assert_eq!(
