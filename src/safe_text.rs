@@ -81,14 +81,22 @@ pub(crate) fn register_secret(secret: &str) {
     if secret.len() < MIN_SECRET_LEN {
         return;
     }
+    // In a JSON document a password with a quote or a backslash is written escaped: that
+    // spelling is scrubbed too.
+    let in_json = serde_json::to_string(secret)
+        .ok()
+        .and_then(|quoted| Some(quoted.strip_prefix('"')?.strip_suffix('"')?.to_owned()))
+        .filter(|escaped| escaped != secret);
     let mut secrets = SECRETS
         .write()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if !secrets.iter().any(|s| s == secret) {
-        secrets.push(secret.to_owned());
-        // Longest first, so that a secret containing another is replaced whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for spelling in std::iter::once(secret.to_owned()).chain(in_json) {
+        if !secrets.contains(&spelling) {
+            secrets.push(spelling);
+        }
     }
+    // Longest first, so that a secret containing another is replaced whole.
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
 }
 
 /// `text` with every registered secret replaced by [`REDACTED`].
@@ -291,6 +299,12 @@ mod tests {
             "wrong password <redacted>\\x1b"
         );
         assert_eq!(sanitize_lines("a\nhunter2-long-secret"), "a\n<redacted>");
+        // As a JSON document writes it, too.
+        register_secret(r#"pa"ss\word-9"#);
+        assert_eq!(
+            scrub_secrets(r#"{"fail_reason": "bad pa\"ss\\word-9"}"#),
+            r#"{"fail_reason": "bad <redacted>"}"#
+        );
     }
 
     #[test]

@@ -183,9 +183,19 @@ impl Output {
             }
         }
         if let Some(text) = rendered.stdout {
-            self.result(&text)?;
+            self.answers_result(&text)?;
         }
         Ok(())
+    }
+
+    /// Writes a result made of the API's answers (a report, an `--events` line). JSON keeps
+    /// them as they came, so a secret of this process that a server echoed back (a token in a
+    /// `fail_reason`) is taken out here, as `sanitize` takes it out of tables and stderr.
+    ///
+    /// # Errors
+    /// As [`Output::result`].
+    pub(crate) fn answers_result(&self, text: &str) -> io::Result<()> {
+        self.result(&crate::safe_text::scrub_secrets(text))
     }
 
     /// Writes a result on stdout. A closed pipe is not an error: the reader has what it

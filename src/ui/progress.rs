@@ -614,14 +614,14 @@ impl WaitObserver for EventStream<'_> {
             WaitEvent::Start { ids, duplicates } => {
                 warn_duplicates(self.out, *duplicates);
                 self.out
-                    .result(&start_line(ids.len(), jiff::Timestamp::now()))
+                    .answers_result(&start_line(ids.len(), jiff::Timestamp::now()))
             }
             WaitEvent::Answer {
                 id,
                 from,
                 job,
                 elapsed,
-            } if *from != Some(&job.view.status) => self.out.result(&status_line(
+            } if *from != Some(&job.view.status) => self.out.answers_result(&status_line(
                 id,
                 *from,
                 &job.view,

@@ -98,3 +98,33 @@ fn userinfo_in_urls_never_reaches_any_output() {
         .expect_exit(Exit::Usage)
         .run();
 }
+
+#[test]
+fn a_token_echoed_in_a_job_is_taken_out_of_every_json_output() {
+    // A service that quotes the request's token in a failure reason: JSON keeps answers as
+    // they came, but never this process's secrets.
+    const TOKEN: &str = "echoed-token-0123";
+    let scenario = serde_json::json!({
+        "examples": false,
+        "token": TOKEN,
+        "jobs": [{
+            "id": "echo", "duration": "0s", "outcome": "FAIL", "error_code": "IMG.0194",
+            "fail_reason": format!("request with token {TOKEN} refused"),
+        }],
+    });
+    let sim = Sim::with(&scenario.to_string());
+    for args in [
+        &["get", "echo", "--json"][..],
+        &["get", "echo", "--jq", ".fail_reason"],
+        &["wait", "echo", "--json"],
+        &["wait", "echo", "--events"],
+        &["get", "echo"],
+    ] {
+        Test::on(&sim)
+            .args(args)
+            .any_exit()
+            .output_lacks(TOKEN)
+            .stdout_has("request with token <redacted> refused")
+            .run();
+    }
+}
