@@ -308,6 +308,11 @@ fn key_locked(context: HintContext) -> String {
 /// `umn/source/faqs/api_authentication/what_should_i_do_if_the_app_authentication_information_is_incorrect.rst`,
 /// commit c0fe2d00a1f07e258e9a1bb3cb0f47084d6c7a08).
 fn app_authentication(error: &ApiError, context: HintContext) -> String {
+    // With a token nothing was signed: neither the clock nor a key pair can be the cause, and
+    // the gateway asking for app authentication points at an API other than the jobs' one.
+    if let Some(AuthKind::Token | AuthKind::Password) = context.auth {
+        return "the gateway wants app authentication (a signed request), but this run sends an IAM token and signs nothing: check that the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`) is the jobs' API of the service in use, not another API behind the same gateway".into();
+    }
     let expired = matches!(error, ApiError::Status { message: Some(message), .. }
         if message.to_ascii_lowercase().contains("signature expired"));
     if expired {
@@ -873,6 +878,14 @@ mod tests {
             "Incorrect app authentication information: verify signature fail",
         );
         assert!(!hint(&refused).contains("clock is"), "{}", hint(&refused));
+        // With a token, neither the clock nor a key pair is named: nothing was signed.
+        for auth in [AuthKind::Token, AuthKind::Password] {
+            for answer in [&refused, &expired] {
+                let with_token = hint_in(answer, context(auth));
+                assert!(with_token.contains("signs nothing"), "{with_token}");
+                assert!(!with_token.contains("clock") && !with_token.contains("OS_SECRET_KEY"));
+            }
+        }
         let aksk = hint_in(&refused, context(AuthKind::AkSk));
         assert!(aksk.contains("`OS_SECRET_KEY` belong together"), "{aksk}");
         assert!(!aksk.contains("clock"), "{aksk}");
