@@ -48,7 +48,7 @@ pub(crate) enum ResolveError {
     )]
     NoCredentials,
     /// A method is partly configured.
-    #[error("{method} authentication is incomplete: set {}", missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "))]
+    #[error("{method} authentication is incomplete: set {}", missing.iter().map(|m| quote_each(m)).collect::<Vec<_>>().join(", "))]
     Incomplete {
         /// `token`, `AK/SK` or `password`.
         method: &'static str,
@@ -159,6 +159,15 @@ pub(crate) fn is_region_name(text: &str) -> bool {
         && text
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// `A or B` as `` `A` or `B` ``: each variable quoted on its own, so it can be copied whole.
+fn quote_each(alternatives: &str) -> String {
+    alternatives
+        .split(" or ")
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(" or ")
 }
 
 /// One layer of settings (flags, environment, a `clouds.yaml` entry) with the names its

@@ -249,6 +249,8 @@ fn the_simulator_is_suggested_only_where_it_can_be_meant() {
             .env("OS_ACCESS_KEY", "AK")
             .expect_exit(Exit::Usage)
             .stderr_has("AK/SK authentication is incomplete: set `OS_SECRET_KEY`")
+            // Each variable quoted on its own, to be copied whole.
+            .stderr_has("`OS_PROJECT_ID` or `OS_PROJECT_NAME`")
             .stderr_has("hint: `imsjob --help` lists what each authentication method needs")
             .stderr_lacks("imsjob sim")
             .context(name)

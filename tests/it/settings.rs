@@ -69,3 +69,24 @@ fn proxy_variables_are_read_as_the_http_client_reads_them() {
         .stderr_lacks("proxy-secret")
         .run();
 }
+
+#[test]
+fn an_invalid_project_id_names_where_it_was_set() {
+    let sim = Sim::builtin();
+    // The variable, when it is the one that set it.
+    Test::on(&sim)
+        .env("OS_PROJECT_ID", "abc/def")
+        .args(["get", "job-success"])
+        .expect_exit(Exit::Usage)
+        .stderr_has("`OS_PROJECT_ID`: invalid project id `abc/def`")
+        .stdout_empty()
+        .run();
+    // The flag, which wins over the variable.
+    Test::on(&sim)
+        .args(["get", "job-success", "--project-id", "a b"])
+        .expect_exit(Exit::Usage)
+        .stderr_has("`--project-id`: invalid project id `a b`")
+        .run();
+    // Nothing was sent with either.
+    assert!(sim.requests_for("job-success").is_empty());
+}
