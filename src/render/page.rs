@@ -313,6 +313,24 @@ fn api_error(id: &JobId, error: &ApiError) -> Message {
     }
 }
 
+/// Longest failure reason the error line carries: real ones are a sentence or two, and a
+/// runaway one (megabytes of a stack trace) would scroll a terminal for seconds. The table
+/// cuts it to its column; `--json` keeps it whole.
+const REASON_MAX_CHARS: usize = 2_000;
+
+/// `reason`, cut to [`REASON_MAX_CHARS`] with a note saying how long it was and where it is
+/// whole.
+fn shortened_reason(reason: &str) -> std::borrow::Cow<'_, str> {
+    let chars = reason.chars().count();
+    if chars <= REASON_MAX_CHARS {
+        return std::borrow::Cow::Borrowed(reason);
+    }
+    std::borrow::Cow::Owned(format!(
+        "{} ({chars} characters in all; `--json` shows the whole reason)",
+        crate::api::wire::truncate(reason, REASON_MAX_CHARS)
+    ))
+}
+
 /// Why a wait did not end in success, when it did not.
 fn outcome_message(
     entry: &JobEntry,
@@ -337,7 +355,7 @@ fn outcome_message(
                     entry.id,
                     sanitize(kind),
                     sanitize(code),
-                    sanitize(reason)
+                    sanitize(&shortened_reason(reason))
                 ),
                 // Where the table does not end with it: what to do, for each known code.
                 hint: view.filter(|_| !table).and_then(|view| {

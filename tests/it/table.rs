@@ -176,3 +176,32 @@ fn a_megabyte_fail_reason_renders_in_well_under_a_second() {
         }
     }
 }
+
+#[test]
+fn a_megabyte_fail_reason_is_cut_in_the_error_line_and_whole_in_json() {
+    let reason = "y".repeat(1 << 20);
+    let scenario = json!({"examples": false, "jobs": [
+        {"id": "huge-reason", "duration": 0, "outcome": "FAIL", "error_code": "IMG.0194", "fail_reason": reason},
+    ]});
+    let sim = Sim::with(&scenario.to_string());
+    let ran = Test::on(&sim)
+        .args(["wait", "huge-reason", "--json"])
+        .expect_exit(Exit::JobFailed)
+        .stderr_has("failed: IMG.0194: yyy")
+        .stderr_has(format!(
+            "({} characters in all; `--json` shows the whole reason)",
+            1 << 20
+        ))
+        .run();
+    let line = ran
+        .stderr
+        .lines()
+        .find(|l| l.contains("failed: IMG.0194"))
+        .expect("the error line");
+    assert!(line.chars().count() < 2_200, "{} characters", line.len());
+    assert_eq!(
+        ran.json()["fail_reason"],
+        json!(reason),
+        "JSON keeps it whole"
+    );
+}
