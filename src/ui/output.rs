@@ -223,7 +223,12 @@ impl Output {
                 self.stdout_closed.store(true, Ordering::Relaxed);
                 Ok(())
             }
-            other => other,
+            // "No space left on device" alone does not say which file was being written.
+            Err(e) => Err(io::Error::new(
+                e.kind(),
+                format!("cannot write the result to stdout: {e}"),
+            )),
+            Ok(()) => Ok(()),
         }
     }
 

@@ -38,3 +38,25 @@ fn verbose_log_onto_a_full_device_does_not_abort() {
         .expect("runs");
     Ran::from(output).assert_exit(Exit::Success);
 }
+
+#[test]
+fn a_full_device_on_stdout_is_named_in_the_error() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let sim = Sim::builtin();
+    let output = sim
+        .std_cmd()
+        .args(["get", "job-success"])
+        .stdout(Stdio::from(full))
+        .output()
+        .expect("runs");
+    let ran = Ran::from(output);
+    ran.assert_exit(Exit::Internal);
+    assert!(
+        ran.stderr
+            .contains("cannot write the result to stdout: No space left on device"),
+        "{}",
+        ran.stderr
+    );
+}
