@@ -260,6 +260,9 @@ pub(crate) struct HintContext {
     /// A proxy variable is set: a connection that fails may be the proxy's, whatever host
     /// the error names.
     pub proxied: bool,
+    /// The endpoint was given (`--endpoint`, `IMSJOB_ENDPOINT`): used as given, so `--region`
+    /// and `--service` do not move it, and a hint does not offer them.
+    pub endpoint_given: bool,
 }
 
 /// The table's advice for a gateway code, or nothing. The rows of the six codes imsjob knows
@@ -442,6 +445,9 @@ pub(crate) fn api_hint(error: &ApiError, context: HintContext) -> Option<String>
         ApiError::Status { status: 403, .. } => {
             "the credentials are valid but may not read this project's jobs: check `OS_PROJECT_ID` and your IAM permissions".into()
         }
+        ApiError::Status { .. } if error.is_not_found() && context.endpoint_given => {
+            "check the job id, and that it belongs to the project in use (`--project-id`) and to the service of the endpoint given (`--endpoint`, `IMSJOB_ENDPOINT`), which `--region` and `--service` do not move".into()
+        }
         ApiError::Status { .. } if error.is_not_found() => {
             "check the job id and that it belongs to the project, region and service in use (`--project-id`, `--region`, `--service`)".into()
         }
@@ -469,6 +475,8 @@ pub(crate) fn api_hint(error: &ApiError, context: HintContext) -> Option<String>
         ApiError::Network { .. } => {
             let what = if error.is_at_iam() {
                 "the IAM URL (`OS_AUTH_URL`, or `auth.auth_url` in clouds.yaml): is the host name and port right, is IAM up"
+            } else if context.endpoint_given {
+                "the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`): is the host name and port right, is the service up"
             } else {
                 "the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`, `--region`): is the host name and port right, is the service up"
             };
@@ -795,6 +803,34 @@ mod tests {
             auth: Some(auth),
             ..HintContext::default()
         }
+    }
+
+    #[test]
+    fn a_given_endpoint_is_not_moved_by_the_options_a_hint_offers() {
+        let missing = ApiError::from_response(
+            400,
+            br#"{"error": {"code": "IMG.0023", "message": "An exception occurred during task query."}}"#,
+            None,
+            None,
+        );
+        let given = HintContext {
+            endpoint_given: true,
+            ..HintContext::default()
+        };
+        assert!(hint_in(&missing, HintContext::default()).contains("`--region`"));
+        let with_endpoint = hint_in(&missing, given);
+        assert!(
+            with_endpoint.contains("check the job id"),
+            "{with_endpoint}"
+        );
+        assert!(with_endpoint.contains("do not move"), "{with_endpoint}");
+        let dead = ApiError::Network {
+            destination: crate::api::error::Destination::JobsApi,
+            message: "cannot connect to 127.0.0.1:9".into(),
+            timed_out: false,
+        };
+        assert!(hint_in(&dead, HintContext::default()).contains("`--region`"));
+        assert!(!hint_in(&dead, given).contains("`--region`"));
     }
 
     #[test]

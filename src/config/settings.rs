@@ -168,6 +168,7 @@ impl CommandSettings {
             loopback: connect.is_loopback(),
             waits,
             proxied: connect.proxies.http.is_some() || connect.proxies.https.is_some(),
+            endpoint_given: connect.endpoint.is_some(),
         }
     }
 }
@@ -541,6 +542,44 @@ fn credentials_hint(
     }
 }
 
+/// A warning when a service other than IMS is asked for while an endpoint is given that does
+/// not look like it: the endpoint is used as given, so the service moves nothing, and a job
+/// of that service would be looked for on the wrong API (the simulator's exports set
+/// `IMSJOB_ENDPOINT` to its IMS endpoint). An endpoint that names the service in its host or
+/// path (`https://ecs.eu-de…`, the simulator's `…/ecs`) is taken to be its own.
+fn service_beside_endpoint(
+    endpoint: Option<&Url>,
+    service: Service,
+    by_flag: bool,
+) -> Option<String> {
+    let endpoint = endpoint?;
+    if service == Service::Ims {
+        return None;
+    }
+    let name = service.name();
+    let in_host = endpoint.host_str().is_some_and(|host| {
+        host.split('.')
+            .any(|label| label.eq_ignore_ascii_case(name))
+    });
+    let in_path = endpoint
+        .path_segments()
+        .is_some_and(|mut segments| segments.any(|segment| segment.eq_ignore_ascii_case(name)));
+    if in_host || in_path {
+        return None;
+    }
+    let asked = if by_flag {
+        format!("`--service {name}`")
+    } else {
+        format!("`{SERVICE_VAR}={name}`")
+    };
+    Some(format!(
+        "{asked} does not move the endpoint given with `--endpoint`/`{ENDPOINT_VAR}`: requests go to `{}` as given, and it does not look like the {} API: give the {} endpoint, or unset it so that the region's is asked",
+        crate::safe_text::redact_userinfo(endpoint.as_str()),
+        service.label(),
+        service.label(),
+    ))
+}
+
 /// An endpoint given with the path imsjob adds itself (`…/v1/{project_id}`, `…/v1`, as the
 /// console and API references show the jobs URL) would become `…/v1/{id}/v1/{id}/jobs/…`, a
 /// path the gateway knows no API for (404 `APIG.0101`). The suffix is dropped and named. A
@@ -877,6 +916,7 @@ pub(crate) fn resolve_connect(
             .map(|dirs| std::env::split_paths(dirs).collect())
             .unwrap_or_default(),
     };
+    let service_by_flag = service.is_some();
     let service = match *service {
         Some(name) => match name {
             ServiceName::Ims => Service::Ims,
@@ -891,6 +931,9 @@ pub(crate) fn resolve_connect(
             .map_err(|e| UsageError::new(format!("`{SERVICE_VAR}`: {e}")))?
             .unwrap_or_default(),
     };
+    if let Some(warning) = service_beside_endpoint(endpoint.as_ref(), service, service_by_flag) {
+        notices.push(warning);
+    }
     // Only IAM-issued tokens are cached: the directory is not even worked out otherwise.
     let token_cache = (!*no_token_cache && auth.method.issues_tokens())
         .then(|| token_cache_dir(env))

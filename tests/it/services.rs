@@ -142,3 +142,30 @@ jobs:
         .stderr_has("IMSJOB_SERVICE")
         .run();
 }
+
+#[test]
+fn a_service_beside_an_endpoint_that_is_not_its_own_is_warned_about() {
+    let sim = Sim::builtin();
+    // The simulator's exports point at its IMS endpoint: `--service ecs` does not move it.
+    let ran = Test::on(&sim)
+        .args(["get", "job-ecs", "--service", "ecs"])
+        .expect_exit(Exit::NotFound)
+        .stderr_has("warning: `--service ecs` does not move the endpoint given")
+        .stderr_has("does not look like the ECS API")
+        .run();
+    // The not-found hint offers neither `--region` nor `--service`, which would not help.
+    let hint = ran.stderr.split("hint: ").nth(1).unwrap_or_default();
+    assert!(hint.contains("the endpoint given"), "{hint}");
+    assert!(!hint.contains("`--region`,"), "{hint}");
+    Test::on(&sim)
+        .env("IMSJOB_SERVICE", "evs")
+        .args(["get", "job-ecs"])
+        .expect_exit(Exit::NotFound)
+        .stderr_has("warning: `IMSJOB_SERVICE=evs` does not move the endpoint given")
+        .run();
+    // An endpoint that names the service is taken to be its own: no warning.
+    Test::on_service(&sim, "ecs")
+        .args(["get", "job-ecs", "--service", "ecs"])
+        .stderr_lacks("warning")
+        .run();
+}
