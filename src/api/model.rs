@@ -529,7 +529,12 @@ impl JobView {
                     let count = n as u64;
                     count
                 }),
-            process_percent: number(process_percent).map(|n| n.clamp(0.0, 1.0)),
+            // Published as a fraction (0.2); a service that sends a percentage (20) would
+            // otherwise show every job past 1 % as done.
+            process_percent: number(process_percent).map(|n| {
+                let fraction = if n > 1.0 && n <= 100.0 { n / 100.0 } else { n };
+                fraction.clamp(0.0, 1.0)
+            }),
             current_task: text(current_task),
         })
     }
@@ -567,6 +572,14 @@ impl JobView {
             .sub_jobs_total
             .map_or(0, |n| usize::try_from(n).unwrap_or(usize::MAX));
         known.max(total)
+    }
+
+    /// Sub-jobs (given in full) that ended FAIL: a finished job may carry some even when
+    /// its own status is SUCCESS, which must not go unsaid.
+    pub fn failed_sub_jobs(&self) -> impl Iterator<Item = &SubJob> {
+        self.sub_jobs
+            .iter()
+            .filter(|job| job.status == Status::Fail)
     }
 
     /// Sub-jobs (given in full) that have finished successfully.
@@ -705,6 +718,22 @@ mod tests {
         assert_eq!(job.view.missing_sub_jobs().collect::<Vec<_>>(), ["c"]);
         assert_eq!(job.view.sub_job_count(), 2);
         assert_eq!(job.view.sub_jobs_done(), 1);
+    }
+
+    #[test]
+    fn a_percentage_where_a_fraction_is_published_is_read_as_one() {
+        let percent = |value: serde_json::Value| {
+            Job::from_value(json!({"status": "RUNNING", "entities": {"process_percent": value}}))
+                .expect("job")
+                .view
+                .process_percent
+        };
+        assert_eq!(percent(json!(0.5)), Some(0.5));
+        assert_eq!(percent(json!(1)), Some(1.0));
+        assert_eq!(percent(json!(50)), Some(0.5));
+        assert_eq!(percent(json!(100)), Some(1.0));
+        assert_eq!(percent(json!(250)), Some(1.0));
+        assert_eq!(percent(json!(-3)), Some(0.0));
     }
 
     #[test]

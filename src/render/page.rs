@@ -331,6 +331,33 @@ fn shortened_reason(reason: &str) -> std::borrow::Cow<'_, str> {
     ))
 }
 
+/// A job that ended SUCCESS with sub-jobs that ended FAIL: its status is the service's to
+/// give, and so is the exit code it earns, but the failures are said (`tree` shows why).
+fn failed_sub_jobs_warning(entry: &JobEntry) -> Option<Message> {
+    // A few ids name them; thousands would drown the line.
+    const NAMED: usize = 3;
+    let view = &entry.job.as_ref()?.view;
+    let count = view.failed_sub_jobs().count();
+    if count == 0 {
+        return None;
+    }
+    let mut named: Vec<String> = view
+        .failed_sub_jobs()
+        .take(NAMED)
+        .map(|sub| sanitize(&sub.job_id).into_owned())
+        .collect();
+    if count > NAMED {
+        named.push(format!("and {} more", count - NAMED));
+    }
+    Some(Message::Warning(format!(
+        "job {} ended SUCCESS, but {count} of its {} sub-jobs failed ({}): `imsjob tree {}` shows why",
+        entry.id,
+        view.sub_job_count(),
+        named.join(", "),
+        entry.id
+    )))
+}
+
 /// Why a wait did not end in success, when it did not.
 fn outcome_message(
     entry: &JobEntry,
@@ -339,7 +366,8 @@ fn outcome_message(
     table: bool,
 ) -> Option<Message> {
     match outcome {
-        Outcome::Success | Outcome::Abandoned => None,
+        Outcome::Success => failed_sub_jobs_warning(entry),
+        Outcome::Abandoned => None,
         Outcome::Failed => {
             let view = entry.job.as_ref().map(|job| &job.view);
             let code = view

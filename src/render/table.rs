@@ -170,7 +170,8 @@ pub(crate) fn result_cell(job: &JobView, wide: bool) -> Cell {
 }
 
 /// `n sub-jobs`, or `k/n sub-jobs done` while the job runs and every sub-job's status is
-/// known (a sub-job listed by id only has no status to count).
+/// known (a sub-job listed by id only has no status to count), or `k/n sub-jobs ok` for a
+/// finished job some of whose sub-jobs failed.
 #[must_use]
 pub(crate) fn sub_jobs_text(job: &JobView) -> Option<String> {
     let subs = job.sub_job_count();
@@ -179,7 +180,10 @@ pub(crate) fn sub_jobs_text(job: &JobView) -> Option<String> {
     }
     let plural = if subs == 1 { "" } else { "s" };
     let all_known = job.sub_jobs.len() >= subs;
-    Some(if job.status.is_terminal() || !all_known {
+    let finished = job.status.is_terminal();
+    Some(if finished && job.failed_sub_jobs().next().is_some() {
+        format!("{}/{subs} sub-job{plural} ok", job.sub_jobs_done())
+    } else if finished || !all_known {
         format!("{subs} sub-job{plural}")
     } else {
         format!("{}/{subs} sub-job{plural} done", job.sub_jobs_done())

@@ -134,3 +134,29 @@ fn a_hundred_thousand_listed_sub_jobs_cost_a_thousand_requests() {
     assert_eq!(tree["truncated"]["over_limit"], 99_000);
     assert!(started.elapsed() < std::time::Duration::from_secs(60));
 }
+
+#[test]
+fn a_success_with_failed_sub_jobs_says_so() {
+    // The service's word on the parent stands (exit 0), but a failed sub-job is not hidden
+    // behind it: RESULT counts the good ones, and `wait` warns.
+    let sub = |id: &str, status: &str| {
+        serde_json::json!({"job_id": id, "job_type": "imsImportImageJob", "status": status,
+            "begin_time": "2024-11-06T07:39:45.814Z", "end_time": "2024-11-06T07:45:45.814Z",
+            "error_code": if status == "FAIL" { "IMG.0194" } else { "" }, "entities": {}})
+    };
+    let scenario = serde_json::json!({"examples": false, "jobs": [{"id": "parent", "document": {
+        "job_id": "parent", "job_type": "imsImportOvaImageJob", "status": "SUCCESS",
+        "begin_time": "2024-11-06T07:39:45.814Z", "end_time": "2024-11-06T07:49:45.814Z",
+        "entities": {"sub_jobs_list": ["child-a", "child-b"],
+            "sub_jobs_result": [sub("child-a", "SUCCESS"), sub("child-b", "FAIL")]}}}]});
+    let sim = Sim::with(&scenario.to_string());
+    Test::on(&sim)
+        .args(["wait", "parent"])
+        .stdout_has("1/2 sub-jobs ok")
+        .stderr_has("warning: job parent ended SUCCESS, but 1 of its 2 sub-jobs failed (child-b): `imsjob tree parent` shows why")
+        .run();
+    Test::on(&sim)
+        .args(["get", "parent"])
+        .stdout_has("1/2 sub-jobs ok")
+        .run();
+}
