@@ -1,5 +1,7 @@
-//! `wait` near its `--timeout`: a job ending between its last regular poll and the deadline
-//! is seen to end, because every open job is asked once more just before the deadline.
+//! `wait` near its limits: a job ending between its last regular poll and the deadline is
+//! seen to end, because every open job is asked once more just before the deadline; and
+//! connections dropped after they were made are ridden out within `--timeout`, not taken for
+//! an endpoint that was never reached.
 
 use serde_json::json;
 
@@ -57,4 +59,44 @@ fn the_deadline_stays_hard_and_timeout_0_still_looks_once() {
         .expect_exit(Exit::Timeout)
         .run();
     assert_eq!(sim.requests_for("once").len(), 1);
+}
+
+#[test]
+fn dropped_connections_are_ridden_out_not_taken_for_a_wrong_endpoint() {
+    // Every connection is accepted, then closed after 3.5 s without an answer, three times
+    // over: more than the seconds an endpoint that never answered is given, well within
+    // `--timeout`. The server is there, so `wait` keeps polling until the job ends.
+    let scenario = json!({
+        "examples": false,
+        "jobs": [{"id": "flaky", "duration": "0s",
+                  "faults": [{"drop": true, "delay": "3500ms", "times": 3}]}],
+    });
+    let sim = Sim::with(&scenario.to_string());
+    Test::on(&sim)
+        .args(["wait", "flaky", "--timeout", "60s", "--events"])
+        .stdout_has(r#""outcome":"success""#)
+        .stdout_has(r#""exit_code":0"#)
+        .output_lacks("host name and port")
+        .run();
+    let statuses: Vec<u64> = sim
+        .requests_for("flaky")
+        .iter()
+        .map(|r| r["status"].as_u64().expect("status"))
+        .collect();
+    assert_eq!(statuses, [0, 0, 0, 200], "three drops, then the answer");
+}
+
+#[test]
+fn a_dropped_connection_is_not_blamed_on_the_host_name_or_port() {
+    let scenario = json!({
+        "examples": false,
+        "jobs": [{"id": "cut-off", "duration": "0s", "faults": [{"drop": true, "times": 10}]}],
+    });
+    let sim = Sim::with(&scenario.to_string());
+    Test::on(&sim)
+        .args(["get", "cut-off"])
+        .expect_exit(Exit::Unavailable)
+        .stderr_has("closed it before")
+        .output_lacks("host name and port")
+        .run();
 }

@@ -260,7 +260,7 @@ fn jitter(delay: Duration, random: &mut impl Random) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::error::{Answerer, Destination};
+    use crate::api::error::{Answerer, Destination, NetworkFailure};
     use crate::api::retry::tests::{Fixed, status as status_error};
     use crate::api::retry::{
         DEAD_ENDPOINT_BUDGET, OUTAGE_BUDGET, SERVER_DELAY_CAP, THROTTLE_FLOOR,
@@ -456,7 +456,7 @@ mod tests {
         let refused = ApiError::Network {
             destination: Destination::JobsApi,
             message: "refused".into(),
-            timed_out: false,
+            failure: NetworkFailure::Connect,
         };
         for error in [throttled, status_error(503, None), refused] {
             let mut schedule = JobSchedule::new(&once);
@@ -474,7 +474,7 @@ mod tests {
         let refused = ApiError::Network {
             destination: Destination::JobsApi,
             message: "cannot connect to `127.0.0.1:9`: Connection refused".into(),
-            timed_out: false,
+            failure: NetworkFailure::Connect,
         };
         // The longest backoff draws: still over within the budget.
         let mut r = Fixed(0.999_999);
