@@ -5,7 +5,7 @@
 //! one-line meanings: help, the man pages, the README and the contract are made from these.
 
 use crate::api::credentials::AuthKind;
-use crate::api::error::{ApiError, CertificateProblem, GatewayCode};
+use crate::api::error::{ApiError, CertificateProblem, GatewayCode, NetworkFailure};
 use crate::report::{Body, Explained, Explanation, JobsKind, Outcome, Report, Signal, TreeNode};
 use crate::usage_error::UsageError;
 
@@ -454,8 +454,18 @@ pub(crate) fn api_hint(error: &ApiError, context: HintContext) -> Option<String>
         ApiError::Status { status: 200..=299, .. } => {
             "the API answered with an error object instead of the job: check the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`) is the IMS one".into()
         }
-        ApiError::Network { timed_out: true, .. } => {
+        ApiError::Network { failure: NetworkFailure::TimedOut, .. } => {
             "the API did not answer in time; raise `--request-timeout` or check the network".into()
+        }
+        // Something accepted the connection: the host name and port lead somewhere.
+        ApiError::Network { failure: NetworkFailure::Dropped, .. } => {
+            let who = if error.is_at_iam() { "IAM" } else { "the API" };
+            let between = if context.proxied {
+                "the proxy set (`HTTPS_PROXY`, `HTTP_PROXY` or `ALL_PROXY`), which may be the one that closed it"
+            } else {
+                "for a proxy, load balancer or firewall on the way that cuts connections"
+            };
+            format!("{who} accepted the connection but closed it before a whole answer came, which is usually passing: try again; if it persists, check {between}")
         }
         ApiError::Tls {
             certificate: CertificateProblem::CaAsServer,
@@ -622,7 +632,7 @@ mod tests {
             Err(ApiError::Network {
                 destination: Destination::JobsApi,
                 message: "down".into(),
-                timed_out: true,
+                failure: NetworkFailure::TimedOut,
             }),
         ));
         let tree = Report::new(Body::Tree(Box::new(Tree {
@@ -672,7 +682,7 @@ mod tests {
         let api = anyhow::Error::from(ApiError::Network {
             destination: Destination::JobsApi,
             message: "refused".into(),
-            timed_out: false,
+            failure: NetworkFailure::Connect,
         })
         .context("fetching");
         assert_eq!(classify(&api), Unavailable);
@@ -849,7 +859,7 @@ mod tests {
                 url: "http://127.0.0.1:9/v3/auth/tokens".into(),
             },
             message: "cannot connect".into(),
-            timed_out: false,
+            failure: NetworkFailure::Connect,
         };
         assert!(hint(&iam).contains("`OS_AUTH_URL`") && !hint(&iam).contains("--endpoint"));
         let proxied = HintContext {

@@ -13,7 +13,7 @@ use reqwest::Url;
 use reqwest::header::HeaderMap;
 
 use super::credentials::RequestCredentials;
-use super::error::{ApiError, Destination, network_error};
+use super::error::{ApiError, Destination, NetworkFailure, network_error};
 use super::id::{JobId, ProjectId};
 use super::model::Job;
 use super::tls::{TlsOptions, cacert_file, system_roots};
@@ -107,7 +107,7 @@ pub(crate) fn http_client(
         ApiError::Network {
             destination: Destination::JobsApi,
             message: format!("cannot set up the HTTP client: {e}"),
-            timed_out: false,
+            failure: NetworkFailure::Connect,
         }
         .into()
     })

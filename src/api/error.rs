@@ -48,7 +48,8 @@ pub enum ApiError {
         destination: Destination,
         /// The transport's own account (what failed, to which host and port).
         message: String,
-        timed_out: bool,
+        /// How far the request got: whether the server is there at all.
+        failure: NetworkFailure,
     },
     /// The TLS handshake failed, most often because the server's certificate is not trusted.
     /// Not transient: asking again gets the same certificate.
@@ -173,6 +174,20 @@ impl Answerer {
             (Self::Iam, Some(message)) => Some(Cow::Owned(format!("IAM: {message}"))),
         }
     }
+}
+
+/// How far a request that got no HTTP answer ([`ApiError::Network`]) got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkFailure {
+    /// No connection was made: refused, unknown host, no route. From an endpoint that has
+    /// never answered, most often a wrong host name or port.
+    Connect,
+    /// A connection was made, then reset or closed before a whole answer came: something is
+    /// listening there, so this is a passing fault of the server or of what stands between.
+    Dropped,
+    /// No answer, or no connection, within the time limit: a slow server may still be the
+    /// right one.
+    TimedOut,
 }
 
 /// Where a request that got no answer ([`ApiError::Network`], [`ApiError::Tls`]) was going.
@@ -503,15 +518,16 @@ impl ApiError {
         }
     }
 
-    /// A failure to reach the server at all (refused, unknown host, dropped, no TLS
-    /// session), as opposed to an answer that was bad. A timeout is not counted: a server
-    /// that is slow to answer may still be the right one.
+    /// A failure to reach the server at all (refused, unknown host, no TLS session), as
+    /// opposed to an answer that was bad. Neither a timeout (a server that is slow to answer
+    /// may still be the right one) nor a connection dropped after it was made (something
+    /// accepted it) is counted.
     #[must_use]
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
             Self::Network {
-                timed_out: false,
+                failure: NetworkFailure::Connect,
                 ..
             } | Self::Tls { .. }
         )
@@ -581,7 +597,14 @@ fn parse_throttle_window(message: &str) -> Option<Duration> {
 /// only the host and port it was talking to are named (and, on the way to IAM, the IAM URL
 /// as the caller shows it).
 pub(crate) fn network_error(error: &reqwest::Error, destination: Destination) -> ApiError {
-    let timed_out = error.is_timeout();
+    // A connect timeout is both `is_connect` and `is_timeout`: a timeout, as any other.
+    let failure = if error.is_timeout() {
+        NetworkFailure::TimedOut
+    } else if error.is_connect() {
+        NetworkFailure::Connect
+    } else {
+        NetworkFailure::Dropped
+    };
     let peer = error.url().map(peer).unwrap_or_default();
     // The innermost cause says what really happened (refused, reset, certificate, ...).
     let mut source = std::error::Error::source(&error);
@@ -623,9 +646,9 @@ pub(crate) fn network_error(error: &reqwest::Error, destination: Destination) ->
             certificate,
         };
     }
-    let mut message = if timed_out {
+    let mut message = if failure == NetworkFailure::TimedOut {
         format!("the request{peer} timed out")
-    } else if error.is_connect() {
+    } else if failure == NetworkFailure::Connect {
         format!("cannot connect{peer}")
     } else if error.is_body() || error.is_decode() {
         format!("the connection{peer} broke while reading the answer")
@@ -639,7 +662,7 @@ pub(crate) fn network_error(error: &reqwest::Error, destination: Destination) ->
     ApiError::Network {
         destination,
         message,
-        timed_out,
+        failure,
     }
 }
 
@@ -689,6 +712,56 @@ mod tests {
             "{} chars",
             line.chars().count()
         );
+    }
+
+    #[tokio::test]
+    async fn only_a_failure_to_connect_counts_as_unreachable() {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .expect("client");
+        // A port nobody listens on: refused, the endpoint is not there.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        drop(listener);
+        let source = http.get(&url).send().await.expect_err("refused");
+        let refused = network_error(&source, Destination::JobsApi);
+        assert!(
+            matches!(
+                refused,
+                ApiError::Network {
+                    failure: NetworkFailure::Connect,
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
+        assert!(refused.is_unreachable());
+        // Accepted, then closed without an answer: something is there, a passing fault.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/", listener.local_addr().expect("addr"));
+        let server = tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.expect("accept");
+            drop(socket);
+        });
+        let source = http.get(&url).send().await.expect_err("dropped");
+        server.await.expect("server");
+        let dropped = network_error(&source, Destination::JobsApi);
+        assert!(
+            matches!(
+                dropped,
+                ApiError::Network {
+                    failure: NetworkFailure::Dropped,
+                    ..
+                }
+            ),
+            "{dropped:?}"
+        );
+        assert!(!dropped.is_unreachable());
+        assert!(dropped.is_transient());
     }
 
     #[test]

@@ -22,8 +22,8 @@ pub(crate) const RETRY_CAP: Duration = Duration::from_secs(30);
 /// A throttled answer that names no window and has no `Retry-After` waits this long: the
 /// gateway's shortest published window (a retry within it is throttled again).
 pub(crate) const THROTTLE_FLOOR: Duration = Duration::from_secs(5);
-/// An endpoint that has never answered (refused, unknown host, TLS failure) is a wrong
-/// endpoint, not an outage: no retry is planned past this point (doc/contract.md: given up
+/// An endpoint that has never answered (refused, unknown host, TLS failure; not a connection
+/// it accepted and then dropped) is a wrong endpoint, not an outage: no retry is planned past this point (doc/contract.md: given up
 /// within 15 s, which leaves room for the last attempt).
 pub(crate) const DEAD_ENDPOINT_BUDGET: Duration = Duration::from_secs(10);
 /// After this much continuous failure a long wait counts the API as unavailable (exit 5).
@@ -262,7 +262,7 @@ pub(crate) mod tests {
     use std::cell::{Cell, RefCell};
 
     use super::*;
-    use crate::api::error::{Answerer, Destination};
+    use crate::api::error::{Answerer, Destination, NetworkFailure};
 
     /// Always the same number.
     pub(crate) struct Fixed(pub f64);
@@ -321,7 +321,7 @@ pub(crate) mod tests {
         ApiError::Network {
             destination: Destination::JobsApi,
             message: "cannot connect to `127.0.0.1:9`: Connection refused".into(),
-            timed_out: false,
+            failure: NetworkFailure::Connect,
         }
     }
 

@@ -449,6 +449,7 @@ fn token_value(token: &str) -> Result<HeaderValue, KeystoneError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::error::NetworkFailure;
     use crate::auth::aksk::SignerVariant;
     use crate::auth::test_server::{client, header, response, serve};
     use crate::config::credentials::{AuthInputs, resolve};
@@ -764,7 +765,7 @@ mod tests {
                 matches!(
                     ApiError::from(error),
                     ApiError::Network {
-                        timed_out: true,
+                        failure: NetworkFailure::TimedOut,
                         ..
                     }
                 ),

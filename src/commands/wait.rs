@@ -497,6 +497,45 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_job_ending_between_the_last_regular_poll_and_the_deadline_is_seen_to_end() {
+        // The field report: a job ending at 28 s, `--timeout 40s`, the default cadence, whose
+        // regular polls skip from ~27 s to past the deadline.
+        let options = WaitOptions {
+            timeout: Some(40 * SEC),
+            ..options()
+        };
+        let (watches, stop, log) = run(1, &options, |id, at| {
+            Ok(job(id, if at >= 28 * SEC { "SUCCESS" } else { "RUNNING" }))
+        })
+        .await;
+        assert_eq!(stop, None);
+        assert_eq!(outcomes(&watches), ["Some(Success)"], "{log:?}");
+        let (_, last) = log.last().expect("polls");
+        assert!(*last >= 39 * SEC && *last < 40 * SEC, "{log:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_throttling_window_over_the_deadline_sends_no_last_look() {
+        let options = WaitOptions {
+            timeout: Some(40 * SEC),
+            ..options()
+        };
+        let body = br#"{"error_code": "APIGW.0308", "error_msg": "limit:2000,time:1 minute"}"#;
+        let throttled_once = std::cell::Cell::new(false);
+        let (watches, _, log) = run(1, &options, |id, at| {
+            if at >= 20 * SEC && !throttled_once.replace(true) {
+                Err(ApiError::from_response(429, body, None, None))
+            } else {
+                Ok(job(id, "RUNNING"))
+            }
+        })
+        .await;
+        assert!(matches!(watches[0].entry.outcome, Some(Outcome::TimedOut)));
+        let (_, last) = log.last().expect("polls");
+        assert!(*last < 30 * SEC, "nothing inside the window: {log:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn the_deadline_ends_open_jobs_and_check_once_sends_one_request_each() {
         let options = WaitOptions {
             timeout: Some(5 * SEC),

@@ -8,6 +8,7 @@ mod common;
 mod test;
 
 // Commands.
+mod deadline;
 mod demo;
 mod get;
 mod jobbodies;

@@ -3,7 +3,8 @@
 //! The *cadence* of a healthy job lives here: first poll at once, then `--interval` growing
 //! ×1.5 with ±10 % jitter up to `--max-interval`; when a job's `process_percent` grows
 //! steadily, one poll may move earlier, to just after the predicted end. A job not found is
-//! given `--not-found-grace`. Every other failed poll is the retry policy's to judge
+//! given `--not-found-grace`. A poll that would fall due after the last look (just before
+//! `--timeout`) is made at the last look instead. Every other failed poll is the retry policy's to judge
 //! ([`crate::api::retry`], shared with `get` and `tree`).
 //!
 //! Time is a [`Duration`] since the wait started and randomness a source of numbers in
@@ -13,12 +14,15 @@ use std::time::Duration;
 
 use crate::api::error::ApiError;
 use crate::api::model::{Job, Status};
-use crate::api::retry::{Backoff, Patience, Verdict, throttle_pause};
+use crate::api::retry::{Backoff, Patience, Verdict, server_delay, throttle_pause};
 pub(crate) use crate::api::retry::{FastRand, Random};
 use crate::report::Outcome;
 
 /// Growth of the polling interval per poll.
 pub(crate) const CADENCE_GROWTH: f64 = 1.5;
+/// How long before `--timeout` the last look is taken, at most: a round trip of the jobs API
+/// usually takes well under a second, so its answer is back before the deadline.
+const LAST_LOOK_MARGIN: Duration = Duration::from_secs(1);
 
 /// The options that shape polling.
 #[derive(Debug, Clone, Copy)]
@@ -39,6 +43,25 @@ impl Policy {
     pub(crate) fn patience(&self) -> Patience {
         Patience::Wait {
             max_interval: self.max_interval,
+        }
+    }
+
+    /// When every open job is asked one last time: just before `--timeout`, so that a job
+    /// ending between its regular polls and the deadline is seen to end rather than timed
+    /// out. The margin is a tenth of a short timeout, so that the regular cadence keeps most
+    /// of it. `None` without a deadline, and for `--timeout 0` (one look only).
+    #[must_use]
+    pub(crate) fn last_look(&self) -> Option<Duration> {
+        let timeout = self.timeout.filter(|_| !self.check_once)?;
+        Some(timeout.saturating_sub((timeout / 10).min(LAST_LOOK_MARGIN)))
+    }
+
+    /// `at`, or the last look when `at` falls after it: the backoff would otherwise skip the
+    /// end of the wait. Once the last look is made (`now` past it), nothing more is added.
+    fn no_later_than_last_look(&self, at: Duration, now: Duration) -> Duration {
+        match self.last_look() {
+            Some(last) if now < last && at > last => last,
+            _ => at,
         }
     }
 }
@@ -156,7 +179,7 @@ impl JobSchedule {
             .cadence
             .mul_f64(CADENCE_GROWTH)
             .min(policy.max_interval);
-        Next::PollAt(now + delay)
+        Next::PollAt(policy.no_later_than_last_look(now + delay, now))
     }
 
     /// Decides what a failed poll at `now` means: wait a little longer, retry, or give up.
@@ -179,13 +202,21 @@ impl JobSchedule {
                 return Next::Done(DoneWith::Error);
             }
             // Not found moments after creation is normal: keep the healthy cadence.
-            return Next::RetryAt(now + jitter(policy.interval, random));
+            let at = now + jitter(policy.interval, random);
+            return Next::RetryAt(policy.no_later_than_last_look(at, now));
         }
         match self
             .backoff
             .after(error, now, reached, policy.patience(), random)
         {
-            Verdict::RetryIn(delay) => Next::RetryAt(now.saturating_add(delay)),
+            // A delay the server asked for (`Retry-After`, a throttling window) is kept even
+            // past the deadline: asking earlier would only be refused again.
+            Verdict::RetryIn(delay) if !server_delay(error).is_zero() => {
+                Next::RetryAt(now.saturating_add(delay))
+            }
+            Verdict::RetryIn(delay) => {
+                Next::RetryAt(policy.no_later_than_last_look(now.saturating_add(delay), now))
+            }
             Verdict::GiveUp(_) => Next::Done(DoneWith::Error),
         }
     }
@@ -229,7 +260,7 @@ fn jitter(delay: Duration, random: &mut impl Random) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::error::{Answerer, Destination};
+    use crate::api::error::{Answerer, Destination, NetworkFailure};
     use crate::api::retry::tests::{Fixed, status as status_error};
     use crate::api::retry::{
         DEAD_ENDPOINT_BUDGET, OUTAGE_BUDGET, SERVER_DELAY_CAP, THROTTLE_FLOOR,
@@ -425,7 +456,7 @@ mod tests {
         let refused = ApiError::Network {
             destination: Destination::JobsApi,
             message: "refused".into(),
-            timed_out: false,
+            failure: NetworkFailure::Connect,
         };
         for error in [throttled, status_error(503, None), refused] {
             let mut schedule = JobSchedule::new(&once);
@@ -443,7 +474,7 @@ mod tests {
         let refused = ApiError::Network {
             destination: Destination::JobsApi,
             message: "cannot connect to `127.0.0.1:9`: Connection refused".into(),
-            timed_out: false,
+            failure: NetworkFailure::Connect,
         };
         // The longest backoff draws: still over within the budget.
         let mut r = Fixed(0.999_999);
@@ -583,6 +614,94 @@ mod tests {
             schedule.on_error(&status_error(403, None), start, true, &policy, &mut r),
             Next::Done(DoneWith::Error)
         );
+    }
+
+    #[test]
+    fn a_poll_due_after_the_deadline_is_made_just_before_it() {
+        let policy = Policy {
+            timeout: Some(40 * SEC),
+            ..policy()
+        };
+        assert_eq!(policy.last_look(), Some(39 * SEC));
+        let mut schedule = JobSchedule::new(&policy);
+        let running = job("RUNNING", None);
+        let mut r = Fixed(0.5);
+        // The cadence alone polls at 0, 2, 5, 9.5, 16.25 and 26.375 s, then at 49.16 s: a
+        // job ending at 28 s would be timed out at 40 s without another look.
+        let mut now = Duration::ZERO;
+        let mut polls = Vec::new();
+        while now < 39 * SEC {
+            now = poll_at(&schedule.on_job(&running, now, &policy, &mut r));
+            polls.push(now.as_secs_f64());
+        }
+        assert_eq!(polls, [2.0, 5.0, 9.5, 16.25, 26.375, 39.0]);
+        // The last look made, the next poll stays after the deadline: it is never sent.
+        let after = poll_at(&schedule.on_job(&running, now, &policy, &mut r));
+        assert!(after > 40 * SEC, "{after:?}");
+    }
+
+    #[test]
+    fn the_last_look_leaves_a_short_timeout_most_of_its_time() {
+        let short = Policy {
+            timeout: Some(4 * SEC),
+            ..policy()
+        };
+        assert_eq!(short.last_look(), Some(Duration::from_millis(3600)));
+        let mut schedule = JobSchedule::new(&short);
+        let running = job("RUNNING", None);
+        let mut r = Fixed(0.5);
+        assert_eq!(
+            schedule.on_job(&running, 3 * SEC, &short, &mut r),
+            Next::PollAt(Duration::from_millis(3600))
+        );
+        // No deadline, or one look only: nothing to bring forward.
+        assert_eq!(policy().last_look(), None);
+        let once = Policy {
+            check_once: true,
+            timeout: None,
+            ..policy()
+        };
+        assert_eq!(once.last_look(), None);
+    }
+
+    #[test]
+    fn retries_are_brought_forward_to_the_last_look_but_server_delays_are_not() {
+        let policy = Policy {
+            timeout: Some(40 * SEC),
+            ..policy()
+        };
+        let mut r = Fixed(0.999_999);
+        // A backoff growing past the deadline ends on the last look.
+        let mut schedule = JobSchedule::new(&policy);
+        let unavailable = status_error(503, None);
+        let mut retries = Vec::new();
+        for _ in 0..8 {
+            retries.push(poll_at(&schedule.on_error(
+                &unavailable,
+                35 * SEC,
+                true,
+                &policy,
+                &mut r,
+            )));
+        }
+        assert!(retries.iter().all(|at| *at <= 39 * SEC), "{retries:?}");
+        assert_eq!(retries.last(), Some(&(39 * SEC)));
+        // A job not found is looked for once more too.
+        let mut schedule = JobSchedule::new(&policy);
+        let missing = status_error(404, None);
+        let at = poll_at(&schedule.on_error(&missing, 38 * SEC, true, &policy, &mut r));
+        assert_eq!(at, 39 * SEC);
+        // What the server asked for is kept: a throttling window covering the deadline means
+        // no further request.
+        for asked in [
+            status_error(429, Some(7 * SEC)),
+            status_error(503, Some(7 * SEC)),
+            throttled_saying("limit:5, time:5 second"),
+        ] {
+            let mut schedule = JobSchedule::new(&policy);
+            let at = poll_at(&schedule.on_error(&asked, 35 * SEC, true, &policy, &mut r));
+            assert!(at >= 40 * SEC, "{asked}: {at:?}");
+        }
     }
 
     #[test]
