@@ -19,6 +19,9 @@ pub(crate) struct Report {
     pub body: Body,
     /// The signal that stopped the command before its end (`wait`).
     pub stopped_by: Option<Signal>,
+    /// The command ended at its login, before any job was asked for: the error of the first
+    /// job (the root of a tree) is the login's, not an answer about that job.
+    pub ended_at_login: bool,
 }
 
 impl Report {
@@ -28,6 +31,16 @@ impl Report {
         Self {
             body,
             stopped_by: None,
+            ended_at_login: false,
+        }
+    }
+
+    /// This report, of a command that ended at its login (see [`Report::ended_at_login`]).
+    #[must_use]
+    pub(crate) fn at_login(self) -> Self {
+        Self {
+            ended_at_login: true,
+            ..self
         }
     }
 

@@ -101,6 +101,22 @@ pub(crate) fn fetcher<'a>(
     fetcher
 }
 
+/// A fetcher for a run whose login failed before its first request: that request gets the
+/// login's error, as it would have got a later login's, and the run stops there as it does
+/// at a refusal (no request is sent, every other id is not attempted and counted).
+pub(crate) fn after_failed_login<'a>(
+    login: &'a ApiError,
+    notify: &'a dyn Fn(Notice),
+) -> Fetcher<'a, impl AsyncFn(&JobId) -> Result<Job, ApiError> + 'a, TokioClock> {
+    let mut fetcher = Fetcher::new(
+        async move |_: &JobId| Err(login.clone()),
+        TokioClock::start(),
+        notify,
+    );
+    fetcher.credentials_failed = Box::new(|| true);
+    fetcher
+}
+
 impl<'a, F, C> Fetcher<'a, F, C>
 where
     F: AsyncFn(&JobId) -> Result<Job, ApiError>,
@@ -381,6 +397,38 @@ mod tests {
             assert_eq!(not_attempted(&results), 199);
             assert!(
                 matches!(&notices[..], [Notice::Warning(w)] if w.contains("credentials were refused") && w.contains("199 job(s) not attempted")),
+                "{notices:?}"
+            );
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_login_ends_the_run_at_its_first_id_without_a_retry() {
+        let unreachable = ApiError::Network {
+            destination: crate::api::error::Destination::Iam {
+                url: "http://127.0.0.1:9/v3/auth/tokens".into(),
+            },
+            message: "cannot connect".into(),
+            timed_out: false,
+        };
+        for (login, why) in [
+            (
+                ApiError::iam_answer(401, "The username or password is wrong."),
+                "credentials were refused",
+            ),
+            (unreachable, "no token could be obtained from IAM"),
+        ] {
+            let notices = RefCell::new(Vec::new());
+            let notify = |notice: Notice| notices.borrow_mut().push(notice);
+            let fetcher = after_failed_login(&login, &notify);
+            let results = fetcher.fetch_all(&ids(3)).await;
+            assert!(
+                matches!(&results[0], Err(Unfetched::Error(e)) if e.to_string() == login.to_string()),
+                "{results:?}"
+            );
+            assert_eq!(not_attempted(&results), 2, "{login}");
+            assert!(
+                matches!(&notices.borrow()[..], [Notice::Warning(w)] if w.contains(why) && w.contains("2 job(s) not attempted")),
                 "{notices:?}"
             );
         }

@@ -1,20 +1,22 @@
 //! `imsjob get ID...`: fetch jobs concurrently and report them in argument order.
 
-use super::fetch::{Notice, Unfetched, fetcher};
-use crate::api::client::ImsClient;
+use super::fetch::{Fetcher, Unfetched};
+use crate::api::error::ApiError;
 use crate::api::id::JobId;
+use crate::api::model::Job;
+use crate::api::retry::Clock;
 use crate::report::{Body, JobEntry, Jobs, JobsKind, Report};
 
-/// Runs `get`. API errors are reported per job; a job not attempted (the run stopped at a
-/// refusal) has neither document nor error. `array`: the JSON document is an array whatever
-/// the number of jobs (settings decide it).
-pub(crate) async fn run(
-    client: &ImsClient,
-    ids: &[JobId],
-    array: bool,
-    notify: &dyn Fn(Notice),
-) -> Report {
-    let results = fetcher(client, notify).fetch_all(ids).await;
+/// Runs `get` through `fetcher` (on the client, or after a failed login). API errors are
+/// reported per job; a job not attempted (the run stopped at a refusal) has neither document
+/// nor error. `array`: the JSON document is an array whatever the number of jobs (settings
+/// decide it).
+pub(crate) async fn run<F, C>(fetcher: &Fetcher<'_, F, C>, ids: &[JobId], array: bool) -> Report
+where
+    F: AsyncFn(&JobId) -> Result<Job, ApiError>,
+    C: Clock,
+{
+    let results = fetcher.fetch_all(ids).await;
     let entries = ids
         .iter()
         .zip(results)

@@ -41,9 +41,16 @@ pub(crate) async fn run(
         } => {
             let array = ids.array;
             let ids = job_ids(&ids.args, out)?;
-            let client = connect::connect(&settings, out).await?;
             let notify = |notice| show_notice(notice, out);
-            (get::run(&client, &ids, array, &notify).await, render)
+            let report = match connect::connect(&settings, out).await {
+                Ok(client) => get::run(&fetch::fetcher(&client, &notify), &ids, array).await,
+                Err(error) => {
+                    let login = reported_login_failure(error)?;
+                    let fetcher = fetch::after_failed_login(&login, &notify);
+                    get::run(&fetcher, &ids, array).await.at_login()
+                }
+            };
+            (report, render)
         }
         CommandSettings::Wait {
             ids,
@@ -53,9 +60,15 @@ pub(crate) async fn run(
         } => {
             let array = ids.array;
             let ids = job_ids(&ids.args, out)?;
-            let client = connect_patiently(&settings, &options, out).await?;
+            let client = connect_patiently(&settings, &options, out).await;
             let mut observer = printer.observer(&render);
-            let report = wait::run(&client, ids, array, &options, &mut *observer).await?;
+            let report = match client {
+                Ok(client) => wait::run(&client, ids, array, &options, &mut *observer).await?,
+                Err(error) => {
+                    let login = reported_login_failure(error)?;
+                    wait::after_failed_login(login, ids, array, &options, &mut *observer)?
+                }
+            };
             (report, render)
         }
         CommandSettings::Tree {
@@ -64,12 +77,18 @@ pub(crate) async fn run(
             render,
             connect: settings,
         } => {
-            let client = connect::connect(&settings, out).await?;
             let notify = |notice| show_notice(notice, out);
-            (
-                tree::run(&client, &id, max_sub_jobs, &notify).await?,
-                render,
-            )
+            let report = match connect::connect(&settings, out).await {
+                Ok(client) => {
+                    tree::run(&fetch::fetcher(&client, &notify), &id, max_sub_jobs).await?
+                }
+                Err(error) => {
+                    let login = reported_login_failure(error)?;
+                    let fetcher = fetch::after_failed_login(&login, &notify);
+                    tree::run(&fetcher, &id, max_sub_jobs).await?.at_login()
+                }
+            };
+            (report, render)
         }
         CommandSettings::Completions { script } => (Report::text(script), Render::default()),
         // Boxed: the demo runs its steps through this very function.
@@ -95,6 +114,18 @@ fn job_ids(
         out.progress("reading job ids from stdin (`-`), one per line or as JSON; end with Ctrl-D");
     }
     stdin_ids::job_ids(args)
+}
+
+/// The error of a failed login that the command reports as its first job's, as it would a
+/// refusal of its first request (`doc/contract.md`, "One account, one answer"): what IAM
+/// answered, or that it could not be reached. A setting at fault (a usage or configuration
+/// error) is given back: it ends the command as such, exit 2, nothing sent.
+fn reported_login_failure(error: anyhow::Error) -> anyhow::Result<ApiError> {
+    match error.downcast::<ApiError>() {
+        Ok(config @ ApiError::Config { .. }) => Err(config.into()),
+        Ok(login) => Ok(login),
+        Err(other) => Err(other),
+    }
 }
 
 /// `wait`'s login: an IAM that fails at the start (an outage, a timeout) is ridden out as

@@ -11,11 +11,11 @@ use std::collections::HashSet;
 
 use futures_util::StreamExt;
 
-use super::fetch::{Notice, Unfetched, fetcher};
-use crate::api::client::ImsClient;
+use super::fetch::{Fetcher, Unfetched};
 use crate::api::error::ApiError;
 use crate::api::id::JobId;
 use crate::api::model::Job;
+use crate::api::retry::Clock;
 use crate::report::{Body, Report, Tree, TreeNode, TreeStop};
 
 /// Levels of sub-jobs below the job asked for: they nest one level in practice.
@@ -23,21 +23,23 @@ pub(crate) const MAX_DEPTH: usize = 8;
 /// Sub-job fetches in flight at once.
 pub(crate) const CONCURRENCY: usize = 8;
 
-/// Runs `tree`.
+/// Runs `tree` through `fetcher` (on the client, or after a failed login).
 ///
 /// A job that cannot be fetched, the root as much as a sub-job, is part of the report, so
 /// that every command shows an unfetchable id the same way (`doc/contract.md`).
 ///
 /// # Errors
-/// Only when the root was not attempted, which cannot happen: the first request of a run is
-/// always sent.
-pub(crate) async fn run(
-    client: &ImsClient,
+/// Only when the root was not attempted, which cannot happen: the first id of a run is always
+/// tried (after a failed login, it gets the login's error).
+pub(crate) async fn run<F, C>(
+    fetcher: &Fetcher<'_, F, C>,
     id: &JobId,
     max_sub_jobs: usize,
-    notify: &dyn Fn(Notice),
-) -> anyhow::Result<Report> {
-    let fetcher = fetcher(client, notify);
+) -> anyhow::Result<Report>
+where
+    F: AsyncFn(&JobId) -> Result<Job, ApiError>,
+    C: Clock,
+{
     let root = match fetcher.fetch(id).await {
         Ok(root) => root,
         Err(Unfetched::Error(error)) => {
@@ -49,7 +51,6 @@ pub(crate) async fn run(
         }
         Err(Unfetched::NotAttempted) => anyhow::bail!("job {id}: no request was sent"),
     };
-    let fetcher = &fetcher;
     let tree = walk(root, id.as_str(), max_sub_jobs, |id| async move {
         match JobId::parse(&id) {
             Ok(valid) => fetcher.fetch(&valid).await,

@@ -67,7 +67,61 @@ pub(crate) async fn run(
 ) -> anyhow::Result<Report> {
     let started = Instant::now();
     let policy = policy(options);
-    // A job named twice is watched once: polling it twice would only spend the budget.
+    let mut watches = start(ids, &policy, observer)?;
+    let fetch = |id: JobId| {
+        let client = client.clone();
+        async move { client.get_job(&id).await }
+    };
+    let stop = poll_until_done(fetch, &mut watches, options, &policy, observer, started).await;
+    observer.finish();
+    // After a signal the report holds what was known: the last state of every job, open ones
+    // without an outcome (`doc/contract.md`, "wait").
+    Ok(Report {
+        stopped_by: stop?,
+        ..report(watches, array, options, started)
+    })
+}
+
+/// `wait` after a login that failed for good (refused, or IAM out of reach beyond the
+/// patience): it ends as at a refusal of its first poll, the first job with the login's error
+/// and every other abandoned, so that the observer and the report give the shape they give
+/// then (`doc/contract.md`, "One account, one answer"). No request is sent.
+///
+/// # Errors
+/// Failures of the observer's output.
+pub(crate) fn after_failed_login(
+    login: ApiError,
+    ids: Vec<JobId>,
+    array: bool,
+    options: &WaitOptions,
+    observer: &mut dyn WaitObserver,
+) -> anyhow::Result<Report> {
+    let started = Instant::now();
+    let mut watches = start(ids, &policy(options), observer)?;
+    let mut others = watches.iter_mut();
+    if let Some(Watch { entry, .. }) = others.next() {
+        let outcome = entry.outcome.insert(Outcome::Error(login.clone()));
+        entry.error = Some(login);
+        observer.on(&WaitEvent::Done {
+            id: &entry.id,
+            outcome,
+            last: None,
+        })?;
+    }
+    for other in others {
+        other.entry.outcome = Some(Outcome::Abandoned);
+    }
+    observer.finish();
+    Ok(report(watches, array, options, started).at_login())
+}
+
+/// The jobs to wait on, each once (a job named twice is watched once: polling it twice
+/// would only spend the budget), told to the observer.
+fn start(
+    ids: Vec<JobId>,
+    policy: &Policy,
+    observer: &mut dyn WaitObserver,
+) -> std::io::Result<Vec<Watch>> {
     let given = ids.len();
     let mut seen = HashSet::with_capacity(given);
     let unique: Vec<JobId> = ids
@@ -79,7 +133,7 @@ pub(crate) async fn run(
         ids: &unique,
         duplicates: given - unique.len(),
     })?;
-    let mut watches: Vec<Watch> = unique
+    Ok(unique
         .into_iter()
         .map(|id| Watch {
             entry: JobEntry {
@@ -88,30 +142,22 @@ pub(crate) async fn run(
                 error: None,
                 outcome: None,
             },
-            schedule: JobSchedule::new(&policy),
+            schedule: JobSchedule::new(policy),
         })
-        .collect();
+        .collect())
+}
 
-    let fetch = |id: JobId| {
-        let client = client.clone();
-        async move { client.get_job(&id).await }
-    };
-    let stop = poll_until_done(fetch, &mut watches, options, &policy, observer, started).await;
-    observer.finish();
-    // After a signal the report holds what was known: the last state of every job, open ones
-    // without an outcome (`doc/contract.md`, "wait").
-    Ok(Report {
-        stopped_by: stop?,
-        body: Body::Jobs(Jobs {
-            entries: watches.into_iter().map(|w| w.entry).collect(),
-            kind: JobsKind::Wait(WaitSummary {
-                elapsed: started.elapsed(),
-                check_once: options.check_once,
-                timeout: options.timeout,
-            }),
-            array,
+/// The report of a wait that ran to its end.
+fn report(watches: Vec<Watch>, array: bool, options: &WaitOptions, started: Instant) -> Report {
+    Report::new(Body::Jobs(Jobs {
+        entries: watches.into_iter().map(|w| w.entry).collect(),
+        kind: JobsKind::Wait(WaitSummary {
+            elapsed: started.elapsed(),
+            check_once: options.check_once,
+            timeout: options.timeout,
         }),
-    })
+        array,
+    }))
 }
 
 /// The polling loop over `fetch` (one request for one job). Returns the signal when

@@ -5,8 +5,9 @@
 pub(crate) enum Message {
     /// `imsjob: error: …`, with a hint line when one helps.
     Error { text: String, hint: Option<String> },
-    /// `imsjob: error: job ID: <error>`: the hint is the error's (`exit::api_hint`), looked up
-    /// where the line is written, so that rendering stays apart from the hint tables.
+    /// `imsjob: error: job ID: <error>` (a failed login's without the job): the hint is the
+    /// error's (`exit::api_hint`), looked up where the line is written, so that rendering
+    /// stays apart from the hint tables.
     ApiError {
         text: String,
         error: crate::api::error::ApiError,

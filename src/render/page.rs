@@ -69,13 +69,13 @@ pub(crate) fn render<'m>(
             // hint of the failure on stderr.
             let table = !matches!(mode, Render::Document(_) | Render::Events);
             (
-                job_messages(jobs, report.stopped_by.is_some(), table),
+                job_messages(jobs, report, table),
                 jobs_text(jobs, status, mode, view),
             )
         }
         Body::Tree(tree) => {
             let mut messages = Vec::new();
-            tree_messages(&tree.root, &mut messages);
+            tree_messages(&tree.root, report.ended_at_login, &mut messages);
             if let Some(stop) = &tree.stopped {
                 messages.push(Message::Warning(stop_warning(stop)));
             }
@@ -256,21 +256,42 @@ fn row(entry: &JobEntry) -> Row<'_> {
     }
 }
 
-/// The error lines of `get` and `wait`, in job order; after a signal, what was left running.
-fn job_messages(jobs: &Jobs, stopped: bool, table: bool) -> Vec<Message> {
-    if stopped {
+/// The error lines of `get` and `wait` (of `report`), in job order; after a signal, what
+/// was left running.
+fn job_messages(jobs: &Jobs, report: &Report, table: bool) -> Vec<Message> {
+    if report.stopped_by.is_some() {
         return interrupted(jobs);
     }
     jobs.entries
         .iter()
-        .filter_map(|entry| match &jobs.kind {
-            JobsKind::Get => entry.error.as_ref().map(|e| api_error(&entry.id, e)),
-            JobsKind::Wait(summary) => entry
-                .outcome
-                .as_ref()
-                .and_then(|outcome| outcome_message(entry, outcome, summary, table)),
+        .enumerate()
+        .filter_map(|(index, entry)| {
+            let about = Subject::of(&entry.id, report.ended_at_login && index == 0);
+            match &jobs.kind {
+                JobsKind::Get => entry.error.as_ref().map(|e| api_error(about, e)),
+                JobsKind::Wait(summary) => entry
+                    .outcome
+                    .as_ref()
+                    .and_then(|outcome| outcome_message(entry, about, outcome, summary, table)),
+            }
         })
         .collect()
+}
+
+/// What an API error line is about.
+#[derive(Debug, Clone, Copy)]
+enum Subject<'a> {
+    /// An answer about this job.
+    Job(&'a JobId),
+    /// The login, which failed before any job was asked for: its line names no job, which
+    /// was never asked for (the error says it is IAM's).
+    Login,
+}
+
+impl<'a> Subject<'a> {
+    fn of(id: &'a JobId, login: bool) -> Self {
+        if login { Self::Login } else { Self::Job(id) }
+    }
 }
 
 /// A wait stopped by a signal: the jobs seen running go on remotely; ids never answered for
@@ -305,10 +326,14 @@ fn interrupted(jobs: &Jobs) -> Vec<Message> {
     vec![Message::Warning(text)]
 }
 
-/// `job X: <error>` with the error's hint.
-fn api_error(id: &JobId, error: &ApiError) -> Message {
+/// `job X: <error>` with the error's hint; a failed login's error as it is.
+fn api_error(about: Subject<'_>, error: &ApiError) -> Message {
+    let text = match about {
+        Subject::Job(id) => format!("job {id}: {error}"),
+        Subject::Login => error.to_string(),
+    };
     Message::ApiError {
-        text: format!("job {id}: {error}"),
+        text,
         error: error.clone(),
     }
 }
@@ -361,6 +386,7 @@ fn failed_sub_jobs_warning(entry: &JobEntry) -> Option<Message> {
 /// Why a wait did not end in success, when it did not.
 fn outcome_message(
     entry: &JobEntry,
+    about: Subject<'_>,
     outcome: &Outcome,
     summary: &WaitSummary,
     table: bool,
@@ -418,19 +444,20 @@ fn outcome_message(
                 ),
             })
         }
-        Outcome::Error(error) => Some(api_error(&entry.id, error)),
+        Outcome::Error(error) => Some(api_error(about, error)),
     }
 }
 
-/// The sub-jobs of a tree that could not be fetched, depth first.
-fn tree_messages(node: &TreeNode, messages: &mut Vec<Message>) {
+/// The sub-jobs of a tree that could not be fetched, depth first; `login`: the root's error
+/// is that of a failed login.
+fn tree_messages(node: &TreeNode, login: bool, messages: &mut Vec<Message>) {
     if let Err(error) = &node.outcome
         && let Ok(id) = JobId::parse(&node.job_id)
     {
-        messages.push(api_error(&id, error));
+        messages.push(api_error(Subject::of(&id, login), error));
     }
     for child in &node.children {
-        tree_messages(child, messages);
+        tree_messages(child, false, messages);
     }
 }
 
@@ -533,6 +560,32 @@ mod tests {
             };
             assert!(text.starts_with("job gone: "), "{text}");
         }
+    }
+
+    #[test]
+    fn a_failed_login_is_its_own_error_line_not_the_first_jobs() {
+        let login = ApiError::iam_answer(401, "The username or password is wrong.");
+        let lines = |report: &Report| -> Vec<String> {
+            render(report, &Render::json(), &view())
+                .0
+                .messages
+                .into_iter()
+                .map(|message| match message {
+                    Message::ApiError { text, .. } => text,
+                    other => panic!("{other:?}"),
+                })
+                .collect()
+        };
+        let mut refused = entry("first", None, None);
+        refused.error = Some(login.clone());
+        let get = report(JobsKind::Get, vec![refused, entry("second", None, None)]);
+        assert_eq!(lines(&get), [format!("job first: {login}")]);
+        assert_eq!(lines(&get.at_login()), [login.to_string()]);
+        let tree = Report::new(Body::Tree(Box::new(crate::report::Tree {
+            root: TreeNode::leaf("root", Err(login.clone())),
+            stopped: None,
+        })));
+        assert_eq!(lines(&tree.at_login()), [login.to_string()]);
     }
 
     #[test]

@@ -58,6 +58,7 @@ mod cache_entries;
 mod config;
 mod config_limits;
 mod endpoint_host;
+mod login_failure;
 mod secrets;
 mod settings;
 mod token_cache;
