@@ -837,7 +837,7 @@ mod tests {
         let dead = ApiError::Network {
             destination: crate::api::error::Destination::JobsApi,
             message: "cannot connect to 127.0.0.1:9".into(),
-            timed_out: false,
+            failure: crate::api::error::NetworkFailure::Connect,
         };
         assert!(hint_in(&dead, HintContext::default()).contains("`--region`"));
         assert!(!hint_in(&dead, given).contains("`--region`"));

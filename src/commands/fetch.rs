@@ -409,7 +409,7 @@ mod tests {
                 url: "http://127.0.0.1:9/v3/auth/tokens".into(),
             },
             message: "cannot connect".into(),
-            timed_out: false,
+            failure: crate::api::error::NetworkFailure::Connect,
         };
         for (login, why) in [
             (
