@@ -465,7 +465,12 @@ pub(crate) fn api_hint(error: &ApiError, context: HintContext) -> Option<String>
             } else {
                 "for a proxy, load balancer or firewall on the way that cuts connections"
             };
-            format!("{who} accepted the connection but closed it before a whole answer came, which is usually passing: try again; if it persists, check {between}")
+            // `wait` has already ridden it out for its whole budget: "try again" would not help.
+            if context.waits {
+                format!("{who} accepted the connection but kept closing it before a whole answer came, for as long as `wait` retried: check {between}")
+            } else {
+                format!("{who} accepted the connection but closed it before a whole answer came, which is usually passing: try again; if it persists, check {between}")
+            }
         }
         ApiError::Tls {
             certificate: CertificateProblem::CaAsServer,
@@ -841,6 +846,29 @@ mod tests {
         };
         assert!(hint_in(&dead, HintContext::default()).contains("`--region`"));
         assert!(!hint_in(&dead, given).contains("`--region`"));
+    }
+
+    #[test]
+    fn a_dropped_connection_is_not_told_to_try_again_after_wait_retried_it() {
+        let dropped = ApiError::Network {
+            destination: crate::api::error::Destination::JobsApi,
+            message: "connection closed before message completed".into(),
+            failure: crate::api::error::NetworkFailure::Dropped,
+        };
+        let once = hint_in(&dropped, HintContext::default());
+        assert!(
+            once.contains("try again") && !once.contains("host name"),
+            "{once}"
+        );
+        let waited = hint_in(
+            &dropped,
+            HintContext {
+                waits: true,
+                ..HintContext::default()
+            },
+        );
+        assert!(waited.contains("for as long as `wait` retried"), "{waited}");
+        assert!(!waited.contains("try again"), "{waited}");
     }
 
     #[test]
