@@ -52,8 +52,8 @@ pub(crate) enum ResolveError {
     Incomplete {
         /// `token`, `AK/SK` or `password`.
         method: &'static str,
-        /// Variables (or alternatives) still needed.
-        missing: Vec<&'static str>,
+        /// What is still needed: each entry a variable, or variables of which any one will do.
+        missing: Vec<&'static [&'static str]>,
     },
     /// A region, or the region prefix of a project name, that is no region name: it would
     /// become part of an endpoint's host name (the value is not repeated).
@@ -161,10 +161,14 @@ pub(crate) fn is_region_name(text: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// `A or B` as `` `A` or `B` ``: each variable quoted on its own, so it can be copied whole.
-fn quote_each(alternatives: &str) -> String {
+/// The project, by id or by name: either variable will do.
+const PROJECT_VARS: &[&str] = &["OS_PROJECT_ID", "OS_PROJECT_NAME"];
+
+/// Alternatives as `` `A` or `B` ``: each variable quoted on its own, so it can be copied
+/// whole.
+fn quote_each(alternatives: &[&str]) -> String {
     alternatives
-        .split(" or ")
+        .iter()
         .map(|name| format!("`{name}`"))
         .collect::<Vec<_>>()
         .join(" or ")
@@ -295,7 +299,7 @@ pub(crate) fn resolve(
         if inputs.project_id.is_none() {
             return Err(ResolveError::Incomplete {
                 method: "token",
-                missing: vec!["OS_PROJECT_ID"],
+                missing: vec![&["OS_PROJECT_ID"]],
             });
         }
         // Checked here, so that a token no HTTP header can carry is a configuration error
@@ -303,15 +307,15 @@ pub(crate) fn resolve(
         header_safe("OS_AUTH_TOKEN", token.expose_secret())?;
         AuthMethod::Token(token)
     } else if inputs.access_key.is_some() || inputs.secret_key.is_some() {
-        let mut missing = Vec::new();
+        let mut missing: Vec<&'static [&'static str]> = Vec::new();
         if inputs.access_key.is_none() {
-            missing.push("OS_ACCESS_KEY");
+            missing.push(&["OS_ACCESS_KEY"]);
         }
         if inputs.secret_key.is_none() {
-            missing.push("OS_SECRET_KEY");
+            missing.push(&["OS_SECRET_KEY"]);
         }
         if !has_project {
-            missing.push("OS_PROJECT_ID or OS_PROJECT_NAME");
+            missing.push(PROJECT_VARS);
         }
         let (Some(access_key), Some(secret_key), true) =
             (inputs.access_key, inputs.secret_key, missing.is_empty())
@@ -340,18 +344,18 @@ pub(crate) fn resolve(
         }
     } else if let Some(password) = inputs.password {
         let domain = inputs.user_domain_name.or(inputs.domain_name);
-        let mut missing = Vec::new();
+        let mut missing: Vec<&'static [&'static str]> = Vec::new();
         if inputs.auth_url.is_none() {
-            missing.push("OS_AUTH_URL");
+            missing.push(&["OS_AUTH_URL"]);
         }
         if inputs.username.is_none() {
-            missing.push("OS_USERNAME");
+            missing.push(&["OS_USERNAME"]);
         }
         if domain.is_none() {
-            missing.push("OS_USER_DOMAIN_NAME");
+            missing.push(&["OS_USER_DOMAIN_NAME"]);
         }
         if !has_project {
-            missing.push("OS_PROJECT_ID or OS_PROJECT_NAME");
+            missing.push(PROJECT_VARS);
         }
         let (Some(auth_url), Some(username), Some(user_domain), true) =
             (inputs.auth_url, inputs.username, domain, missing.is_empty())
