@@ -813,22 +813,26 @@ pub(crate) fn resolve_connect(
             .with_hint("OTC regions are named like `eu-de`, `eu-nl` or `eu-ch2`")
     })?;
     drop(layers);
-    // Where the project id comes from, named if it is not one (the highest layer wins).
-    let project_id_origin = if flags.project_id.is_some() {
-        "`--project-id`".to_owned()
-    } else if from_env.project_id.is_some() {
-        "`OS_PROJECT_ID`".to_owned()
-    } else {
-        cloud.as_ref().map_or_else(
-            || "the project id".to_owned(),
-            |cloud| {
-                format!(
-                    "`auth.project_id` of cloud `{}` in `{}`",
-                    cloud.name,
-                    cloud.source.display()
-                )
-            },
-        )
+    // Where the project id comes from, named if it is not one (the highest layer wins);
+    // worked out only then.
+    let (id_by_flag, id_by_env) = (flags.project_id.is_some(), from_env.project_id.is_some());
+    let project_id_origin = || {
+        if id_by_flag {
+            "`--project-id`".to_owned()
+        } else if id_by_env {
+            "`OS_PROJECT_ID`".to_owned()
+        } else {
+            cloud.as_ref().map_or_else(
+                || "the project id".to_owned(),
+                |cloud| {
+                    format!(
+                        "`auth.project_id` of cloud `{}` in `{}`",
+                        cloud.name,
+                        cloud.source.display()
+                    )
+                },
+            )
+        }
     };
     let mut merged = flags.over(from_env);
     if let Some(inputs) = from_cloud {
@@ -852,7 +856,7 @@ pub(crate) fn resolve_connect(
         .as_deref()
         .map(ProjectId::parse)
         .transpose()
-        .map_err(|e| UsageError::new(format!("{project_id_origin}: {e}")))?;
+        .map_err(|e| UsageError::new(format!("{}: {e}", project_id_origin())))?;
     let endpoint = endpoint
         .as_deref()
         .filter(|e| !e.is_empty())
