@@ -490,10 +490,10 @@ pub(crate) fn api_hint(error: &ApiError, context: HintContext) -> Option<String>
         ApiError::Network { .. } => {
             let what = if error.is_at_iam() {
                 "the IAM URL (`OS_AUTH_URL`, or `auth.auth_url` in clouds.yaml): is the host name and port right, is IAM up"
-            } else if context.endpoint_given {
-                "the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`): is the host name and port right, is the service up"
             } else {
-                "the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`, `--region`): is the host name and port right, is the service up"
+                // A given endpoint is used as given: the region does not move it.
+                let region = if context.endpoint_given { "" } else { ", `--region`" };
+                &format!("the endpoint (`--endpoint`, `IMSJOB_ENDPOINT`{region}): is the host name and port right, is the service up")
             };
             // Through a proxy, the connection that failed may be the proxy's own, while the
             // error names the host asked for.
@@ -840,9 +840,9 @@ mod tests {
         );
         assert!(with_endpoint.contains("do not move"), "{with_endpoint}");
         let dead = ApiError::Network {
-            destination: crate::api::error::Destination::JobsApi,
+            destination: Destination::JobsApi,
             message: "cannot connect to 127.0.0.1:9".into(),
-            failure: crate::api::error::NetworkFailure::Connect,
+            failure: NetworkFailure::Connect,
         };
         assert!(hint_in(&dead, HintContext::default()).contains("`--region`"));
         assert!(!hint_in(&dead, given).contains("`--region`"));
@@ -851,9 +851,9 @@ mod tests {
     #[test]
     fn a_dropped_connection_is_not_told_to_try_again_after_wait_retried_it() {
         let dropped = ApiError::Network {
-            destination: crate::api::error::Destination::JobsApi,
+            destination: Destination::JobsApi,
             message: "connection closed before message completed".into(),
-            failure: crate::api::error::NetworkFailure::Dropped,
+            failure: NetworkFailure::Dropped,
         };
         let once = hint_in(&dropped, HintContext::default());
         assert!(
